@@ -1,0 +1,80 @@
+"""Working days: China's public holidays and 调休 make-up workdays.
+
+``chinese-calendar`` knows the State Council's schedules for the years it was
+released with; the ledger rules may add years (``holiday_overrides``) once the
+notice is published.  For a year nobody knows, the calendar does not guess
+silently: it falls back to plain weekends *and records the year* in
+``unknown_years`` so every caller can warn (code D604) naming the year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import chinese_calendar
+
+_ONE = dt.timedelta(days=1)
+
+
+def _known_range() -> tuple[int, int]:
+    years = sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
+    return years[0], years[-1]
+
+
+PACKAGE_YEARS = _known_range()
+
+
+@dataclass
+class WorkCalendar:
+    """``overrides``: ``{year: {"holidays": set[date], "workdays": set[date]}}``."""
+
+    overrides: dict[int, dict[str, set]] = field(default_factory=dict)
+    unknown_years: set[int] = field(default_factory=set)
+
+    def knows(self, year: int) -> bool:
+        return year in self.overrides or PACKAGE_YEARS[0] <= year <= PACKAGE_YEARS[1]
+
+    def is_workday(self, day: dt.date) -> bool:
+        over = self.overrides.get(day.year)
+        if over is not None:
+            if day in over["workdays"]:
+                return True
+            if day in over["holidays"]:
+                return False
+            return day.weekday() < 5
+        if PACKAGE_YEARS[0] <= day.year <= PACKAGE_YEARS[1]:
+            return chinese_calendar.is_workday(day)
+        self.unknown_years.add(day.year)
+        return day.weekday() < 5
+
+    def next_workday(self, day: dt.date) -> dt.date:
+        """``day`` itself when it is a working day, else the next one."""
+        while not self.is_workday(day):
+            day += _ONE
+        return day
+
+    def add_working_days(self, start: dt.date, days: int) -> dt.date:
+        """The ``days``-th working day after ``start`` (the start day itself not counted)."""
+        day = start
+        left = days
+        while left > 0:
+            day += _ONE
+            if self.is_workday(day):
+                left -= 1
+        return day
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end]; negative when end is before start."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        count = 0
+        day = start
+        while day < end:
+            day += _ONE
+            if self.is_workday(day):
+                count += 1
+        return count
+
+    def years_touched_unknown(self, start: dt.date, end: dt.date) -> list[int]:
+        return [y for y in range(min(start, end).year, max(start, end).year + 1) if not self.knows(y)]

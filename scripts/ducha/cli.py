@@ -1,0 +1,308 @@
+"""The ``ducha`` command: a thin click adapter over the library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from . import schema as schema_mod
+from .deadlines import LIGHTS, effective_deadline, light
+from .findings import DuchaError, LedgerError, format_text, summary
+from .ledger import ITEMS_DIR, find_root, load_ledger
+from .rules import load_rules
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> dt.date:
+    """Today in Asia/Shanghai: the only place the CLI reads the clock."""
+    return dt.datetime.now(TZ).date()
+
+
+class AsOf(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"“{value}”不是有效日期，应写成 YYYY-MM-DD，如 2026-06-30。", param, ctx)
+
+
+AS_OF = click.option("--as-of", type=AsOf(), default=None, help="统计截止日（默认今天，北京时间）。")
+ROOT = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="台账根目录（含 items/ledger.yml）；默认从当前目录向上查找。",
+)
+
+
+def _root(root: Path | None) -> Path:
+    try:
+        return Path(root).resolve() if root else find_root()
+    except LedgerError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _load(root, as_of, only=None):
+    try:
+        return load_ledger(_root(root), as_of or today(), only=only)
+    except LedgerError as exc:
+        if exc.findings:
+            click.echo(format_text(exc.findings), err=True)
+        raise click.ClickException(str(exc)) from None
+    except DuchaError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ducha")
+def main():
+    """ducha：督查事项台账的校验、统计、通报与内网网站。"""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@ROOT
+def check(paths, as_of, fmt, root):
+    """校验台账：规则文件和全部（或指定的）事项文件。
+
+    有错误时退出码为 1，只有警告或没有问题时为 0。
+    """
+    ledger = _load(root, as_of, only=list(paths) if paths else None)
+    findings = sorted(ledger.findings, key=lambda f: f.sort_key())
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
+    else:
+        if findings:
+            click.echo(format_text(findings))
+            click.echo("")
+        click.echo(summary(findings, ledger.files))
+    sys.exit(1 if ledger.errors else 0)
+
+
+def _item_row(item, ledger):
+    rules = ledger.rules
+    cal = rules.calendar()
+    dl = effective_deadline(item, rules, cal)
+    return {
+        "id": item.id,
+        "number": rules.display_number(item.id),
+        "title": item.title,
+        "status": item.status,
+        "light": light(item, rules, cal, ledger.as_of, dl),
+        "lead_unit": item["lead_unit"],
+        "category": item["category"],
+        "deadline": dl.date.isoformat() if dl else None,
+        "path": item.path,
+    }
+
+
+@main.command("list")
+@click.option("--status", type=click.Choice(list(schema_mod.STATUSES)), multiple=True, help="按状态筛选（可多次）。")
+@click.option("--unit", multiple=True, help="按牵头单位代码筛选（可多次）。")
+@click.option("--category", multiple=True, help="按类别代码筛选（可多次）。")
+@click.option("--light", "lights", type=click.Choice(list(LIGHTS)), multiple=True, help="按灯色筛选（可多次）。")
+@click.option("--overdue", is_flag=True, help="只列超期未办结事项。")
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@ROOT
+def list_(status, unit, category, lights, overdue, as_of, fmt, root):
+    """列出事项，可按状态、单位、类别、灯色筛选。"""
+    ledger = _load(root, as_of)
+    rows = []
+    for item in ledger.sorted_items():
+        if status and item.status not in status:
+            continue
+        if unit and item["lead_unit"] not in unit:
+            continue
+        if category and item["category"] not in category:
+            continue
+        row = _item_row(item, ledger)
+        if lights and row["light"] not in lights:
+            continue
+        if overdue and row["light"] != "red":
+            continue
+        rows.append(row)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    rules = ledger.rules
+    for r in rows:
+        click.echo(
+            f"{r['id']}  {schema_mod.STATUSES[r['status']]:<4}  {LIGHTS[r['light']]:<4}  "
+            f"{r['deadline'] or '':<10}  {rules.unit_name(r['lead_unit'])}  {r['title']}"
+        )
+    click.echo(f"共 {len(rows)} 项（截至 {ledger.as_of.isoformat()}）。")
+
+
+@main.command()
+@click.argument("item_id")
+@AS_OF
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@ROOT
+def show(item_id, as_of, fmt, root):
+    """显示一个事项：字段、有效期限及其由来、灯色。"""
+    ledger = _load(root, as_of)
+    item = ledger.items.get(item_id)
+    if item is None:
+        raise click.ClickException(f"台账中没有编号为 {item_id} 的事项（或该事项文件有错误，请先运行 ducha check）。")
+    rules = ledger.rules
+    cal = rules.calendar()
+    dl = effective_deadline(item, rules, cal)
+    lt = light(item, rules, cal, ledger.as_of, dl)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    **schema_mod.jsonable(item.data),
+                    "number": rules.display_number(item.id),
+                    "path": item.path,
+                    "effective_deadline": dl.date.isoformat() if dl else None,
+                    "deadline_basis": dl.explanation if dl else None,
+                    "light": lt,
+                    "as_of": ledger.as_of.isoformat(),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    d = item.data
+    lines = [
+        f"{rules.display_number(item.id)}  {item.id}",
+        f"事项：{d['title']}",
+        f"类别：{rules.categories[d['category']].name}    来源：{d['source']}",
+        f"交办领导：{rules.leader_name(d['leader'])}",
+        f"牵头单位：{rules.unit_name(d['lead_unit'], item.assigned)}"
+        + (f"    配合单位：{'、'.join(rules.unit_name(u, item.assigned) for u in d.get('co_units') or [])}" if d.get("co_units") else ""),
+        f"交办日期：{item.assigned}    紧急程度：{schema_mod.URGENCIES[d['urgency']]}    密级：{schema_mod.SECRECY[d['secrecy']]}",
+        f"状态：{schema_mod.STATUSES[item.status]}    灯色：{LIGHTS[lt]}（截至 {ledger.as_of}）",
+    ]
+    if dl:
+        lines.append(f"有效期限：{dl.date}（{dl.explanation}）")
+    if d.get("approval"):
+        a = d["approval"]
+        lines.append(f"拟办意见：{a['opinion']}（{rules.leader_name(a['by'])} {a['date']} 审批）")
+    for p in item.log("progress"):
+        lines.append(f"  进展 {p['date']} {rules.unit_name(p['by'])}：{p['text'].strip()}")
+        if p.get("delay_reason"):
+            lines.append(f"    说明原因：{p['delay_reason'].strip()}")
+    for r in item.log("reminders"):
+        lines.append(f"  催办 {r['date']} {schema_mod.REMINDER_METHODS[r['method']]}：{(r.get('note') or '').strip()}")
+    for e in item.log("extensions"):
+        state = f"{e['approved']} 批准至 {e['new_deadline']}" if e.get("approved") else (f"{e['rejected']} 不予批准" if e.get("rejected") else "待批")
+        lines.append(f"  延期 {e['requested']} 申请（{state}）：{e['reason'].strip()}")
+    if d.get("result"):
+        lines.append(f"  报结 {d['result']['reported']}：{d['result']['text'].strip()}")
+    for r in item.log("reviews"):
+        lines.append(f"  审核 {r['date']} {schema_mod.REVIEW_RESULTS[r['result']]}：{(r.get('opinion') or '').strip()}")
+    if item.closed:
+        lines.append(f"办结日期：{item.closed}")
+    if d.get("cancellation"):
+        c = d["cancellation"]
+        lines.append(f"撤销：{c['date']} {rules.leader_name(c['by'])}：{c['reason'].strip()}")
+    lines.append(f"文件：{item.path}")
+    click.echo("\n".join(lines))
+
+
+@main.command()
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件而不是输出到屏幕。")
+@click.option("--ledger-rules", is_flag=True, help="输出台账规则文件（ledger.yml）的 JSON Schema。")
+def schema(output, ledger_rules):
+    """输出事项文件的 JSON Schema（供编辑器自动补全、提示错误）。"""
+    text = (
+        json.dumps(schema_mod.rules_schema(), ensure_ascii=False, indent=2) + "\n"
+        if ledger_rules
+        else schema_mod.item_schema_json()
+    )
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"已写入 {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--title", help="事项名称。")
+@click.option("--category", help="类别代码（ledger.yml 的 categories）。")
+@click.option("--source", help="来源：会议纪要、文件号、批示件、来信。")
+@click.option("--leader", help="交办领导代码。")
+@click.option("--lead-unit", help="牵头单位代码。")
+@click.option("--co-unit", "co_units", multiple=True, help="配合单位代码（可多次）。")
+@click.option("--assigned", type=AsOf(), default=None, help="交办日期（默认今天）。")
+@click.option("--deadline", type=AsOf(), default=None, help="办理期限（不写则按类别默认期限）。")
+@click.option("--urgency", type=click.Choice(list(schema_mod.URGENCIES)), default="normal", show_default=True, help="紧急程度。")
+@click.option("--secrecy", type=click.Choice(list(schema_mod.SECRECY)), default="internal", show_default=True, help="密级。")
+@click.option("--summary", "summary_text", default=None, help="交办内容与具体要求。")
+@ROOT
+def new(title, category, source, leader, lead_unit, co_units, assigned, deadline, urgency, secrecy, summary_text, root):
+    """登记一个新事项（状态为拟办），自动分配下一个编号。
+
+    缺少的必填项会逐项询问；也可全部用选项给出（适合脚本）。
+    """
+    from .newitem import write_new_item
+    from .validate import Checker
+
+    root = _root(root)
+    try:
+        rules = load_rules(root / ITEMS_DIR, root)
+    except LedgerError as exc:
+        if exc.findings:
+            click.echo(format_text(exc.findings), err=True)
+        raise click.ClickException(str(exc)) from None
+
+    def ask(value, prompt, choices):
+        if value:
+            if value not in choices:
+                raise click.BadParameter(f"“{value}”未在台账规则中登记；可选：{'、'.join(choices)}")
+            return value
+        listing = "\n".join(f"  {k}  {v}" for k, v in choices.items())
+        return click.prompt(f"{listing}\n{prompt}", type=click.Choice(list(choices)), show_choices=False)
+
+    title = title or click.prompt("事项名称")
+    category = ask(category, "类别", {k: c.name for k, c in rules.categories.items()})
+    source = source or click.prompt("来源（会议纪要、文件号、批示件、来信）")
+    leader = ask(leader, "交办领导", {k: rules.leader_name(k) for k in rules.leaders})
+    lead_unit = ask(lead_unit, "牵头单位", {k: u.name for k, u in rules.units.items()})
+    for u in co_units:
+        ask(u, "配合单位", {k: x.name for k, x in rules.units.items()})
+    assigned = assigned or today()
+    data = {
+        "title": title,
+        "category": category,
+        "source": source,
+        "leader": leader,
+        "lead_unit": lead_unit,
+        "co_units": list(co_units),
+        "assigned": assigned,
+        "deadline": deadline,
+        "urgency": urgency,
+        "secrecy": secrecy,
+        "status": "draft",
+        "summary": summary_text,
+    }
+    item_id, path = write_new_item(root / ITEMS_DIR, data)
+    shown = path.relative_to(root).as_posix()
+    item, findings = Checker(rules, max(assigned, today())).load(path.read_bytes(), shown, path.stem)
+    errors = [f for f in findings if f.is_error]
+    if errors:
+        path.unlink()
+        click.echo(format_text(errors), err=True)
+        raise click.ClickException("新事项未通过校验，已撤回，未写入任何文件。")
+    click.echo(f"已登记 {item_id}（{rules.display_number(item_id)}）：{shown}")
+    click.echo("下一步：补充拟办意见（approval），经领导审批后改为已交办（assigned），提交合并请求。")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,137 @@
+"""Stable check codes.
+
+Every finding ducha reports carries one of these codes.  The codes are a public
+interface (pipelines grep for them, the staff guide explains them): never reuse
+or renumber a code, only add new ones.  ``docs_markdown()`` renders the
+published page 校验规则; a test fails when a code is missing there.
+
+Numbering:
+  D1xx  reading the file (encoding, YAML syntax)
+  D2xx  the item contract (fields, types, ids)
+  D3xx  references to the ledger rules (units, leaders, categories)
+  D4xx  dates in order
+  D5xx  workflow evidence (status needs its approval, result, review ...)
+  D6xx  as-of warnings (overdue, missing progress, reading time, calendar)
+  D7xx  security (classification)
+  R1xx  the ledger rules file itself
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: str
+    title: str
+    fix: str
+
+
+_CODES = [
+    # -- reading the file
+    Code("D101", ERROR, "文件不是 UTF-8 编码", "用 UTF-8 编码另存该文件（WPS/记事本：另存为 → 编码选 UTF-8）。"),
+    Code("D102", ERROR, "文件开头有 BOM 标记", "用“UTF-8 无 BOM”编码另存该文件。"),
+    Code("D103", ERROR, "文件中有 NUL 空字节", "文件可能已损坏或是二进制文件，请从版本库恢复后重新编辑。"),
+    Code("D104", ERROR, "用制表符（Tab）缩进", "YAML 只能用空格缩进，把 Tab 替换为两个空格。"),
+    Code("D105", ERROR, "文件过大", "单个事项文件不应超过 256 KB；附件材料请另行归档，事项中只写摘要。"),
+    Code("D106", ERROR, "YAML 语法错误", "按提示的行、列检查冒号、缩进、引号和括号是否配对。"),
+    Code("D107", ERROR, "字段重复", "同一层级中同名字段只能出现一次，删除或合并重复的字段。"),
+    Code("D108", ERROR, "YAML 锚点/别名展开过多", "不要在事项文件中使用 & 锚点与 * 别名，直接写出内容。"),
+    Code("D109", ERROR, "文件内容不是一个事项", "事项文件应是一个 YAML 映射（字段: 值），只含一个文档，不能为空。"),
+    Code("D110", ERROR, "不支持的 YAML 标签", "删除以 ! 开头的类型标签，直接写值。"),
+    # -- the item contract
+    Code("D201", ERROR, "缺少必填字段", "补上该字段；可用 `ducha new` 生成完整的事项模板。"),
+    Code("D202", ERROR, "未知字段", "检查字段名拼写（见事项字段说明）；不支持自定义字段。"),
+    Code("D203", ERROR, "字段类型错误", "按事项字段说明填写：日期写成 2026-03-05，列表用“- ”开头。"),
+    Code("D204", ERROR, "字段取值不在允许范围内", "从提示列出的可选值中选择一个。"),
+    Code("D205", ERROR, "日期或时间格式错误", "日期写成 YYYY-MM-DD（如 2026-03-05），时间写成 YYYY-MM-DD HH:MM。"),
+    Code("D206", ERROR, "编号格式错误", "编号形如 DC-2026-0001：DC-年份-四位序号。"),
+    Code("D207", ERROR, "编号与文件名不一致", "文件名（不含 .yml）必须等于 id 字段；改文件名或改 id。"),
+    Code("D208", ERROR, "编号重复", "同一编号只能有一个事项文件；新事项请用 `ducha new` 分配编号。"),
+    Code("D209", WARNING, "事项文件不在对应年份目录", "把文件移到 items/<编号中的年份>/ 目录下。"),
+    Code("D210", WARNING, "缺少编辑器校验注释", "在文件第一行加上 `# yaml-language-server: $schema=../item.schema.json`。"),
+    Code("D211", ERROR, "字段内容为空", "填写内容，或删除该字段。"),
+    # -- references
+    Code("D301", ERROR, "未知单位代码", "单位代码须在 items/ledger.yml 的 units 中登记。"),
+    Code("D302", ERROR, "未知领导代码", "领导代码须在 items/ledger.yml 的 leaders 中登记。"),
+    Code("D303", ERROR, "未知事项类别", "类别须在 items/ledger.yml 的 categories 中登记。"),
+    Code("D304", WARNING, "交办时单位已撤并", "单位已于撤并日期后并入其他单位，新事项应交办给承接单位。"),
+    Code("D305", ERROR, "牵头单位同时列为配合单位", "从 co_units 中删除牵头单位。"),
+    Code("D306", ERROR, "配合单位重复", "co_units 中同一单位只写一次。"),
+    # -- dates in order
+    Code("D401", ERROR, "办理期限早于交办日期", "检查 deadline 与 assigned 是否写反。"),
+    Code("D402", ERROR, "办结日期早于交办日期或审核日期", "办结（closed）不能早于交办日期和最后一次审核日期。"),
+    Code("D403", ERROR, "延期批准日期早于申请日期", "检查 extensions 中 approved 与 requested。"),
+    Code("D404", ERROR, "日期晚于统计截止日", "记录的日期不能晚于今天（或 --as-of 指定的日期）。"),
+    Code("D405", ERROR, "记录未按时间顺序排列", "progress、reminders、extensions、reviews 只能在末尾追加，日期须递增。"),
+    Code("D406", ERROR, "审核或报结日期早于应有的日期", "报结不能早于交办，审核不能早于报结。"),
+    Code("D407", ERROR, "批阅退回时间早于送阅时间", "检查 circulation 中 sent 与 returned。"),
+    Code("D408", ERROR, "拟办意见审批日期晚于交办日期", "先经领导审批拟办意见，再交办承办单位。"),
+    # -- workflow evidence
+    Code("D501", ERROR, "缺少领导审批的拟办意见", "拟办以外的状态须有 approval（opinion、by、date）。"),
+    Code("D502", ERROR, "缺少报结材料", "已报结、退回重办、已办结的事项须有 result（reported、text）。"),
+    Code("D503", ERROR, "办结缺少审核通过记录", "已办结事项的最后一次审核（reviews）结果须为 passed。"),
+    Code("D504", ERROR, "办结日期与状态不符", "status 为 closed 时必须写 closed 日期，其他状态不能有 closed。"),
+    Code("D505", ERROR, "退回重办缺少退回记录", "status 为 returned 时，最后一次审核结果须为 returned。"),
+    Code("D506", ERROR, "撤销信息与状态不符", "status 为 cancelled 时须写 cancellation（date、by、reason），其他状态不能有。"),
+    Code("D507", ERROR, "报结后尚未审核却已有审核通过", "审核须在报结之后；重新报结后应有新的审核。"),
+    Code("D511", ERROR, "延期未经批准却写了新期限", "延期须写明 approved_by 与 approved，否则不能写 new_deadline。"),
+    Code("D512", ERROR, "延期后的期限不晚于原期限", "new_deadline 必须晚于延期前的有效期限。"),
+    Code("D513", ERROR, "已批准的延期缺少新期限", "批准延期须写 new_deadline；不同意延期请写 rejected。"),
+    Code("D514", ERROR, "延期同时写了批准和不批准", "一次延期申请只能是批准（approved）或不批准（rejected）之一。"),
+    Code("D515", WARNING, "市长信箱来信缺少来信人信息", "市长信箱事项应填写 citizen（网站上自动隐藏）。"),
+    # -- as-of warnings
+    Code("D601", WARNING, "超期未办结且未说明原因", "承办单位须报告进展并说明原因（progress 中写 delay_reason），或申请延期；否则列入通报批评。"),
+    Code("D602", WARNING, "未按期报告进展", "办理中事项须按规定间隔报告进展（progress）。"),
+    Code("D603", WARNING, "领导批阅超过时限", "送阅件应在规定时限内批阅退回（见 ledger.yml 的 reading_limits）。"),
+    Code("D604", WARNING, "该年份节假日安排未知", "在 items/ledger.yml 的 holiday_overrides 中补充该年份的放假与调休安排。"),
+    Code("D605", WARNING, "期限即将到期", "期限临近（黄灯），请及时催办。"),
+    # -- security
+    Code("D701", ERROR, "涉密事项不得录入", "秘密、机密、绝密事项一律不得录入本系统，请立即删除并按保密规定处理。"),
+    Code("D702", ERROR, "密级高于网站允许发布的范围", "该事项不能在内网网站发布；检查 secrecy 与 ledger.yml 的 site.max_secrecy。"),
+    # -- the rules file
+    Code("R101", ERROR, "找不到台账规则文件", "在 items/ 下创建 ledger.yml（可用 `ducha init` 生成）。"),
+    Code("R102", ERROR, "台账规则字段错误", "按提示修改 items/ledger.yml。"),
+    Code("R103", ERROR, "单位撤并信息错误", "merged_into 必须是已登记的单位，且须同时写 valid_until。"),
+    Code("R104", ERROR, "节假日补充数据错误", "holiday_overrides 的年份、日期须一致，且不能与已收录的年份重复冲突。"),
+]
+
+CODES: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+def get(code: str) -> Code:
+    return CODES[code]
+
+
+def docs_markdown() -> str:
+    """The 校验规则 page: every code with its severity, meaning and fix."""
+    sev = {ERROR: "错误", WARNING: "警告"}
+    groups = [
+        ("D1", "文件读取"),
+        ("D2", "事项字段"),
+        ("D3", "引用的单位、领导、类别"),
+        ("D4", "日期先后"),
+        ("D5", "办理流程"),
+        ("D6", "期限与时限提醒"),
+        ("D7", "保密"),
+        ("R1", "台账规则文件"),
+    ]
+    lines = [
+        "# 校验规则",
+        "",
+        "`ducha check` 报告的每个问题都有固定的代码。**错误**会使检查失败（退出码 1），"
+        "合并请求不能合入；**警告**提示需要关注，不阻止合入。",
+        "",
+    ]
+    for prefix, heading in groups:
+        lines += [f"## {prefix}xx {heading}", "", "| 代码 | 级别 | 含义 | 怎么改 |", "|---|---|---|---|"]
+        for c in _CODES:
+            if c.code.startswith(prefix):
+                lines.append(f"| <span id=\"{c.code}\">{c.code}</span> | {sev[c.severity]} | {c.title} | {c.fix} |")
+        lines.append("")
+    return "\n".join(lines)

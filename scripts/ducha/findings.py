@@ -1,0 +1,69 @@
+"""Findings (what a check reports) and the library's exceptions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from . import codes
+
+
+class DuchaError(Exception):
+    """Base of every error the library raises; the CLI prints ``Error: <message>``."""
+
+
+class LedgerError(DuchaError):
+    """The ledger cannot be used at all (no rules file, rules invalid, ...).
+
+    ``findings`` holds the detailed findings when there are any.
+    """
+
+    def __init__(self, message: str, findings: list["Finding"] | None = None):
+        super().__init__(message)
+        self.findings = findings or []
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int | None
+    code: str
+    field: str
+    message: str
+    severity: str = field(default="")
+
+    def __post_init__(self):
+        if not self.severity:
+            object.__setattr__(self, "severity", codes.get(self.code).severity)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == codes.ERROR
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def sort_key(self):
+        return (self.path, self.line or 0, self.code, self.field)
+
+
+def format_text(findings: list[Finding]) -> str:
+    """Group findings by file, like ruff: ``  12 | D301 错误 lead_unit: ...``."""
+    label = {codes.ERROR: "错误", codes.WARNING: "警告"}
+    out: list[str] = []
+    current = None
+    for f in sorted(findings, key=Finding.sort_key):
+        if f.path != current:
+            if current is not None:
+                out.append("")
+            out.append(f.path)
+            current = f.path
+        where = f"第 {f.line} 行" if f.line else "全文"
+        fld = f" {f.field}" if f.field else ""
+        out.append(f"  {where}  {f.code} {label[f.severity]}{fld}：{f.message}")
+    return "\n".join(out)
+
+
+def summary(findings: list[Finding], files: int) -> str:
+    errors = sum(1 for f in findings if f.is_error)
+    warnings = len(findings) - errors
+    return f"检查了 {files} 个文件：{errors} 个错误，{warnings} 个警告。"

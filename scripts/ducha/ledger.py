@@ -1,0 +1,156 @@
+"""The ledger: the rules plus every item, loaded and checked as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Finding, LedgerError
+from .model import Item
+from .rules import RULES_FILE, Rules, load_rules, parse_rules
+from .validate import Checker
+
+ITEMS_DIR = "items"
+PARALLEL_THRESHOLD = 3000
+
+
+@dataclass
+class Ledger:
+    root: str
+    rules: Rules
+    as_of: dt.date
+    items: dict[str, Item] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    commit: str | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    def sorted_items(self) -> list[Item]:
+        return [self.items[k] for k in sorted(self.items)]
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` that holds ``items/ledger.yml``."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ITEMS_DIR / RULES_FILE).is_file():
+            return folder
+    raise LedgerError(f"在 {here} 及其上级目录中找不到台账（items/{RULES_FILE}）；请在台账目录中运行，或用 --root 指定。")
+
+
+def item_files(root: Path) -> list[Path]:
+    items_dir = root / ITEMS_DIR
+    out = []
+    for dirpath, dirnames, filenames in os.walk(items_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.endswith(".yml") and not (dirpath == str(items_dir) and name == RULES_FILE):
+                out.append(Path(dirpath) / name)
+    out.sort()
+    return out
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _check_chunk(args) -> list[tuple[Item | None, list[Finding]]]:
+    rules, as_of, entries = args
+    checker = Checker(rules, as_of)
+    out = []
+    for shown, stem, source in entries:
+        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+        out.append(checker.load(raw, shown, stem))
+    return out
+
+
+def check_entries(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
+    """Load and check ``(display path, stem, bytes or file name)`` entries, in parallel when there are many."""
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    if jobs <= 1 or len(entries) < PARALLEL_THRESHOLD:
+        return _check_chunk((rules, as_of, entries))
+    import multiprocessing as mp
+
+    size = -(-len(entries) // (jobs * 4))
+    chunks = [(rules, as_of, entries[i : i + size]) for i in range(0, len(entries), size)]
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    with ctx.Pool(jobs) as pool:
+        results = pool.map(_check_chunk, chunks)
+    return [r for chunk in results for r in chunk]
+
+
+def duplicate_findings(items_by_path: list[tuple[str, str | None]]) -> list[Finding]:
+    """D208 for every file whose id is claimed by another file too."""
+    by_id = defaultdict(list)
+    for path, item_id in items_by_path:
+        if item_id:
+            by_id[item_id].append(path)
+    out = []
+    for item_id, paths in by_id.items():
+        if len(paths) > 1:
+            for path in paths:
+                others = "、".join(p for p in paths if p != path)
+                out.append(Finding(path, None, "D208", "id", f"编号 {item_id} 同时被 {others} 使用。"))
+    return out
+
+
+def load_ledger(
+    root: Path,
+    as_of: dt.date,
+    only: list[Path] | None = None,
+    rules: Rules | None = None,
+    jobs: int | None = None,
+) -> Ledger:
+    """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared)."""
+    root = Path(root).resolve()
+    rules = rules or load_rules(root / ITEMS_DIR, root)
+    files = item_files(root)
+    selected = files
+    if only is not None:
+        wanted = {Path(p).resolve() for p in only}
+        selected = [f for f in files if f.resolve() in wanted]
+        missing = wanted - {f.resolve() for f in files} - {(root / ITEMS_DIR / RULES_FILE).resolve()}
+        if missing:
+            raise LedgerError("不是台账中的事项文件：" + "、".join(sorted(str(m) for m in missing)))
+    entries = [(_rel(f, root), f.stem, str(f)) for f in selected]
+    results = check_entries(rules, as_of, entries, jobs)
+    ledger = Ledger(str(root), rules, as_of, files=len(selected) + 1)
+    claimed: list[tuple[str, str | None]] = []
+    for (shown, _, _), (item, findings) in zip(entries, results):
+        ledger.findings.extend(findings)
+        if item is not None:
+            ledger.items.setdefault(item.id, item)
+        claimed.append((shown, item.id if item else Path(shown).stem))
+    if only is not None:
+        chosen = {e[0] for e in entries}
+        claimed += [(_rel(f, root), f.stem) for f in files if _rel(f, root) not in chosen]
+        ledger.findings += [f for f in duplicate_findings(claimed) if f.path in chosen]
+    else:
+        ledger.findings += duplicate_findings(claimed)
+    return ledger
+
+
+def load_ledger_from_blobs(
+    rules_raw: bytes, files: dict[str, bytes], as_of: dt.date, commit: str | None = None, jobs: int | None = None
+) -> Ledger:
+    """The same from in-memory contents (a git tree): ``files`` maps ``items/...yml`` paths to bytes."""
+    rules, findings = parse_rules(rules_raw, f"{ITEMS_DIR}/{RULES_FILE}")
+    if rules is None:
+        raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
+    entries = [(p, Path(p).stem, raw) for p, raw in sorted(files.items())]
+    results = check_entries(rules, as_of, entries, jobs)
+    ledger = Ledger("", rules, as_of, files=len(entries) + 1, commit=commit)
+    claimed = []
+    for (shown, _, _), (item, item_findings) in zip(entries, results):
+        ledger.findings.extend(item_findings)
+        if item is not None:
+            ledger.items.setdefault(item.id, item)
+        claimed.append((shown, item.id if item else Path(shown).stem))
+    ledger.findings += duplicate_findings(claimed)
+    return ledger

@@ -1,0 +1,225 @@
+"""The ledger rules file (``items/ledger.yml``): units, leaders, categories, limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import schema, yamlio
+from .calendar import PACKAGE_YEARS, WorkCalendar
+from .findings import Finding, LedgerError
+from .validate_schema import schema_findings
+
+RULES_FILE = "ledger.yml"
+
+DEFAULT_READING_LIMITS = {
+    "normal": 72,
+    "urgent": 24,
+    "emergency": 1,
+    "confidential": 168,
+    "confidential_important": 72,
+    "confidential_urgent": 2,
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    kind: str
+    valid_until: dt.date | None = None
+    merged_into: str | None = None
+    former_names: tuple = ()
+    reviewers: tuple = ()
+
+    def name_on(self, day: dt.date) -> str:
+        """The unit's name as it was on ``day`` (units are renamed over time)."""
+        for former in sorted(self.former_names, key=lambda f: f["until"]):
+            if day <= former["until"]:
+                return former["name"]
+        return self.name
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    days: int
+    unit: str  # calendar | working
+
+    def describe(self) -> str:
+        return f"{self.days} 个{'工作日' if self.unit == 'working' else '自然日'}"
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    deadline: dict  # urgency -> DeadlineRule
+    progress_every_days: int | None = None
+    mailbox: bool = False
+    reviewers: tuple = ()
+
+
+@dataclass
+class Rules:
+    path: str
+    office_name: str
+    issuer: str
+    doc_code: str
+    timezone: str
+    units: dict[str, Unit]
+    leaders: dict[str, dict]
+    staff: list[dict]
+    categories: dict[str, Category]
+    yellow_working_days: int = 3
+    progress_every_days: int = 15
+    reading_limits: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_READING_LIMITS))
+    holiday_overrides: dict[int, dict[str, set]] = field(default_factory=dict)
+    backdating_tolerance_days: int = 3
+    require_merge: bool = True
+    allowed_signers: str | None = None
+    max_secrecy: str = "internal"
+    scoring: dict = field(default_factory=dict)
+    bulletins: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict, repr=False)
+
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(overrides=self.holiday_overrides)
+
+    def unit_name(self, code: str, on: dt.date | None = None) -> str:
+        unit = self.units.get(code)
+        if unit is None:
+            return code
+        return unit.name_on(on) if on else unit.name
+
+    def leader_name(self, code: str) -> str:
+        leader = self.leaders.get(code)
+        return f"{leader['title']}{leader['name']}" if leader else code
+
+    def progress_interval(self, category: str) -> int:
+        cat = self.categories.get(category)
+        return (cat.progress_every_days if cat and cat.progress_every_days else None) or self.progress_every_days
+
+    def display_number(self, item_id: str) -> str:
+        """GB/T 9704 style: 江府督办〔2026〕12号 (no zero padding)."""
+        _, year, seq = item_id.split("-")
+        return f"{self.doc_code}〔{year}〕{int(seq)}号"
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
+    parsed = yamlio.read(raw, path)
+    if parsed.data is None:
+        return None, parsed.findings
+    data = parsed.data
+    findings = schema_findings(schema.jsonable(data), schema.rules_schema(), path, parsed.text, code_map=_rules_code)
+    if findings:
+        return None, findings
+
+    def line(field_path: str):
+        return yamlio.line_for(parsed.text, field_path)
+
+    units = {}
+    for code, u in data["units"].items():
+        former = tuple({"name": f["name"], "until": _date(f["until"])} for f in u.get("former_names", []))
+        units[code] = Unit(
+            code=code,
+            name=u["name"],
+            kind=u["kind"],
+            valid_until=_date(u["valid_until"]) if "valid_until" in u else None,
+            merged_into=u.get("merged_into"),
+            former_names=former,
+            reviewers=tuple(u.get("reviewers", [])),
+        )
+    for code, unit in units.items():
+        if unit.merged_into and (unit.merged_into not in units or unit.valid_until is None):
+            findings.append(
+                Finding(path, line(f"units.{code}.merged_into"), "R103", f"units.{code}.merged_into",
+                        f"单位 {code} 并入的单位“{unit.merged_into}”未登记，或缺少 valid_until。")
+            )
+    categories = {}
+    for code, c in data["categories"].items():
+        categories[code] = Category(
+            code=code,
+            name=c["name"],
+            deadline={u: DeadlineRule(r["days"], r["unit"]) for u, r in c["deadline"].items()},
+            progress_every_days=c.get("progress_every_days"),
+            mailbox=bool(c.get("mailbox", False)),
+            reviewers=tuple(c.get("reviewers", [])),
+        )
+    overrides: dict[int, dict[str, set]] = {}
+    for year_key, spec in (data.get("holiday_overrides") or {}).items():
+        year = int(year_key)
+        holidays = {_date(d) for d in spec["holidays"]}
+        workdays = {_date(d) for d in spec["workdays"]}
+        bad = sorted(d for d in holidays | workdays if d.year != year)
+        clash = sorted(holidays & workdays)
+        if bad or clash:
+            what = "、".join(str(d) for d in bad + clash)
+            findings.append(
+                Finding(path, line(f"holiday_overrides.{year_key}"), "R104", f"holiday_overrides.{year_key}",
+                        f"{year} 年的节假日补充数据有误：{what} 不属于该年份或同时列为放假和上班。")
+            )
+        overrides[year] = {"holidays": holidays, "workdays": workdays}
+    if findings:
+        return None, findings
+    office = data["office"]
+    reading = dict(DEFAULT_READING_LIMITS)
+    reading.update(data.get("reading_limits") or {})
+    audit = data.get("audit") or {}
+    rules = Rules(
+        path=path,
+        office_name=office["name"],
+        issuer=office["issuer"],
+        doc_code=office["code"],
+        timezone=office.get("timezone", "Asia/Shanghai"),
+        units=units,
+        leaders=dict(data["leaders"]),
+        staff=list(data.get("staff") or []),
+        categories=categories,
+        yellow_working_days=(data.get("lights") or {}).get("yellow_working_days", 3),
+        progress_every_days=(data.get("progress") or {}).get("every_days", 15),
+        reading_limits=reading,
+        holiday_overrides=overrides,
+        backdating_tolerance_days=audit.get("backdating_tolerance_days", 3),
+        require_merge=audit.get("require_merge", True),
+        allowed_signers=audit.get("allowed_signers"),
+        max_secrecy=(data.get("site") or {}).get("max_secrecy", "internal"),
+        scoring=dict(data.get("scoring") or {}),
+        bulletins=dict(data.get("bulletins") or {}),
+        raw=data,
+    )
+    return rules, []
+
+
+def _rules_code(kind: str) -> str:
+    return "R102"
+
+
+def load_rules(items_dir: Path, display_root: Path | None = None) -> Rules:
+    path = Path(items_dir) / RULES_FILE
+    shown = _display(path, display_root)
+    if not path.is_file():
+        raise LedgerError(
+            f"找不到台账规则文件 {shown}。",
+            [Finding(shown, None, "R101", "", f"找不到台账规则文件 {shown}；新台账请用 `ducha init` 生成。")],
+        )
+    rules, findings = parse_rules(path.read_bytes(), shown)
+    if rules is None:
+        raise LedgerError(f"台账规则文件 {shown} 有错误，无法继续检查事项。", findings)
+    return rules
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return Path(path).as_posix()
+
+
+__all__ = ["Rules", "Unit", "Category", "DeadlineRule", "load_rules", "parse_rules", "PACKAGE_YEARS"]

@@ -1,0 +1,264 @@
+"""JSON Schemas of the item contract and of the ledger rules file.
+
+One source of truth for three uses: editors (``items/item.schema.json`` through
+the ``yaml-language-server`` comment), the fast validity test on the hot path
+(``fastjsonschema``, compiled once) and the detailed, all-errors report on the
+files that fail it (``jsonschema``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+
+SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+ID_PATTERN = r"^DC-(\d{4})-(\d{4,5})$"
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "日期，YYYY-MM-DD"}
+DATETIME = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$",
+    "description": "时间，YYYY-MM-DD HH:MM",
+}
+CODE = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}
+TEXT = {"type": "string", "minLength": 1}
+
+STATUSES = {
+    "draft": "拟办",
+    "assigned": "已交办",
+    "in_progress": "办理中",
+    "reported": "已报结",
+    "returned": "退回重办",
+    "closed": "已办结",
+    "cancelled": "已撤销",
+}
+URGENCIES = {"normal": "一般", "urgent": "急件", "critical": "特急"}
+SECRECY = {"public": "公开", "internal": "内部"}
+CLASSIFIED = ("秘密", "机密", "绝密", "secret", "confidential", "top_secret", "topsecret", "classified")
+REMINDER_METHODS = {"phone": "电话催办", "notice": "督查通知单", "visit": "实地督查", "document": "发函催办", "meeting": "会议督办"}
+REPLY_METHODS = {"phone": "电话答复", "letter": "书面答复", "online": "网上答复", "visit": "上门答复"}
+REVIEW_RESULTS = {"passed": "审核通过", "returned": "退回重办"}
+CIRCULATION_KINDS = {
+    "normal": "一般文件",
+    "urgent": "紧急公文",
+    "emergency": "重大灾情、突发事件",
+    "confidential": "机要件",
+    "confidential_important": "重要机要件",
+    "confidential_urgent": "紧急机要件",
+}
+
+
+def _obj(props: dict, required: list[str], title: str = "") -> dict:
+    out = {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+    if title:
+        out["description"] = title
+    return out
+
+
+def _enum(values: dict, title: str) -> dict:
+    return {"type": "string", "enum": list(values), "description": title + "：" + "，".join(f"{k} {v}" for k, v in values.items())}
+
+
+ITEM_FIELDS_ORDER = [
+    "id", "title", "category", "source", "leader", "lead_unit", "co_units", "assigned", "deadline",
+    "urgency", "secrecy", "status", "summary", "approval", "progress", "reminders", "extensions",
+    "reviews", "result", "closed", "cancellation", "circulation", "citizen", "reply",
+]  # fmt: skip
+
+ITEM_REQUIRED = ["id", "title", "category", "source", "leader", "lead_unit", "assigned", "urgency", "secrecy", "status"]
+
+
+@lru_cache(maxsize=1)
+def item_schema() -> dict:
+    props = {
+        "id": {"type": "string", "pattern": ID_PATTERN, "description": "编号，等于文件名，如 DC-2026-0001"},
+        "title": {**TEXT, "maxLength": 200, "description": "事项名称"},
+        "category": {**CODE, "description": "事项类别（ledger.yml 的 categories）"},
+        "source": {**TEXT, "description": "来源：会议纪要、文件号、批示、来信"},
+        "leader": {**CODE, "description": "批示/交办领导（ledger.yml 的 leaders）"},
+        "lead_unit": {**CODE, "description": "牵头单位（ledger.yml 的 units）"},
+        "co_units": {"type": "array", "items": CODE, "description": "配合单位"},
+        "assigned": {**DATE, "description": "交办日期"},
+        "deadline": {**DATE, "description": "办理期限；不写则按类别默认期限"},
+        "urgency": _enum(URGENCIES, "紧急程度"),
+        "secrecy": _enum(SECRECY, "密级（涉密事项一律不得录入）"),
+        "status": _enum(STATUSES, "状态"),
+        "summary": {**TEXT, "description": "交办内容与具体要求"},
+        "approval": _obj(
+            {"opinion": TEXT, "by": CODE, "date": DATE}, ["opinion", "by", "date"], "拟办意见及审批领导"
+        ),
+        "progress": {
+            "type": "array",
+            "description": "进展情况（只能追加）",
+            "items": _obj({"date": DATE, "by": CODE, "text": TEXT, "delay_reason": TEXT}, ["date", "by", "text"]),
+        },
+        "reminders": {
+            "type": "array",
+            "description": "催办记录（只能追加）",
+            "items": _obj(
+                {"date": DATE, "method": _enum(REMINDER_METHODS, "催办方式"), "note": TEXT}, ["date", "method"]
+            ),
+        },
+        "extensions": {
+            "type": "array",
+            "description": "延期申请与审批（只能追加）",
+            "items": _obj(
+                {
+                    "requested": DATE,
+                    "reason": TEXT,
+                    "approved_by": CODE,
+                    "approved": DATE,
+                    "rejected": DATE,
+                    "new_deadline": DATE,
+                },
+                ["requested", "reason"],
+            ),
+        },
+        "reviews": {
+            "type": "array",
+            "description": "审核记录（只能追加）",
+            "items": _obj(
+                {"date": DATE, "result": _enum(REVIEW_RESULTS, "审核结果"), "opinion": TEXT, "by": TEXT},
+                ["date", "result"],
+            ),
+        },
+        "result": _obj({"reported": DATE, "text": TEXT}, ["reported", "text"], "报结"),
+        "closed": {**DATE, "description": "办结（审结）日期"},
+        "cancellation": _obj({"date": DATE, "by": CODE, "reason": TEXT}, ["date", "by", "reason"], "撤销"),
+        "circulation": {
+            "type": "array",
+            "description": "送阅/批阅记录",
+            "items": _obj(
+                {
+                    "leader": CODE,
+                    "sent": DATETIME,
+                    "returned": DATETIME,
+                    "kind": _enum(CIRCULATION_KINDS, "送阅件类别"),
+                    "document": TEXT,
+                },
+                ["leader", "sent", "kind"],
+            ),
+        },
+        "citizen": _obj(
+            {
+                "name": TEXT,
+                "phone": {"type": "string"},
+                "id_number": {"type": "string"},
+                "address": TEXT,
+                "private": {"type": "boolean"},
+            },
+            [],
+            "来信人（网站发布时隐藏）",
+        ),
+        "reply": _obj({"date": DATE, "method": _enum(REPLY_METHODS, "答复方式"), "text": TEXT}, ["date", "method"], "答复来信人"),
+    }
+    assert list(props) == ITEM_FIELDS_ORDER
+    return {
+        "$schema": SCHEMA_URI,
+        "$id": "item.schema.json",
+        "title": "督办事项",
+        "type": "object",
+        "properties": props,
+        "required": ITEM_REQUIRED,
+        "additionalProperties": False,
+    }
+
+
+def _deadline_rule() -> dict:
+    return _obj(
+        {"days": {"type": "integer", "minimum": 1, "maximum": 3650}, "unit": {"enum": ["calendar", "working"]}},
+        ["days", "unit"],
+    )
+
+
+@lru_cache(maxsize=1)
+def rules_schema() -> dict:
+    unit = _obj(
+        {
+            "name": TEXT,
+            "kind": {"enum": ["department", "district", "township", "other"]},
+            "valid_until": DATE,
+            "merged_into": CODE,
+            "former_names": {"type": "array", "items": _obj({"name": TEXT, "until": DATE}, ["name", "until"])},
+            "reviewers": {"type": "array", "items": TEXT},
+        },
+        ["name", "kind"],
+    )
+    category = _obj(
+        {
+            "name": TEXT,
+            "mailbox": {"type": "boolean"},
+            "progress_every_days": {"type": "integer", "minimum": 1},
+            "reviewers": {"type": "array", "items": TEXT},
+            "deadline": _obj({u: _deadline_rule() for u in URGENCIES}, list(URGENCIES)),
+        },
+        ["name", "deadline"],
+    )
+    year_override = _obj(
+        {"holidays": {"type": "array", "items": DATE}, "workdays": {"type": "array", "items": DATE}},
+        ["holidays", "workdays"],
+    )
+    hours = {"type": "number", "exclusiveMinimum": 0}
+    return {
+        "$schema": SCHEMA_URI,
+        "$id": "ledger.schema.json",
+        "title": "督查台账规则",
+        "type": "object",
+        "properties": {
+            "office": _obj(
+                {"name": TEXT, "issuer": TEXT, "code": TEXT, "timezone": TEXT}, ["name", "issuer", "code"]
+            ),
+            "units": {"type": "object", "minProperties": 1, "propertyNames": CODE, "additionalProperties": unit},
+            "leaders": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": CODE,
+                "additionalProperties": _obj({"name": TEXT, "title": TEXT}, ["name", "title"]),
+            },
+            "staff": {"type": "array", "items": _obj({"name": TEXT, "email": TEXT}, ["name", "email"])},
+            "categories": {
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": CODE,
+                "additionalProperties": category,
+            },
+            "lights": _obj({"yellow_working_days": {"type": "integer", "minimum": 0}}, []),
+            "progress": _obj({"every_days": {"type": "integer", "minimum": 1}}, []),
+            "reading_limits": _obj({k: hours for k in CIRCULATION_KINDS}, []),
+            "holiday_overrides": {
+                "type": "object",
+                "propertyNames": {"pattern": r"^\d{4}$"},
+                "additionalProperties": year_override,
+            },
+            "audit": _obj(
+                {
+                    "backdating_tolerance_days": {"type": "integer", "minimum": 0},
+                    "require_merge": {"type": "boolean"},
+                    "allowed_signers": {"type": ["string", "null"]},
+                },
+                [],
+            ),
+            "site": _obj({"max_secrecy": {"enum": list(SECRECY)}}, []),
+            "scoring": {"type": "object"},
+            "bulletins": {"type": "object"},
+        },
+        "required": ["office", "units", "leaders", "categories"],
+        "additionalProperties": False,
+    }
+
+
+def jsonable(value):
+    """YAML values to JSON values: dates become ISO strings, keys become strings."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M") if not value.second else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def item_schema_json() -> str:
+    return json.dumps(item_schema(), ensure_ascii=False, indent=2) + "\n"
