@@ -36,7 +36,12 @@ class AsOf(click.ParamType):
             self.fail(f"“{value}”不是有效日期，应写成 YYYY-MM-DD，如 2026-06-30。", param, ctx)
 
 
-AS_OF = click.option("--as-of", type=AsOf(), default=None, help="统计截止日（默认今天，北京时间）。")
+AS_OF = click.option(
+    "--as-of",
+    type=AsOf(),
+    default=None,
+    help="截止日：按当天结束时（北京时间）主分支上最后一次提交还原台账并计算（默认今天、按工作区）。",
+)
 ROOT = click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
@@ -52,15 +57,63 @@ def _root(root: Path | None) -> Path:
         raise click.ClickException(str(exc)) from None
 
 
-def _load(root, as_of, only=None):
+WORKTREE = click.option(
+    "--worktree",
+    is_flag=True,
+    help="按工作区中的文件（含未提交的修改）计算，而不是按 --as-of 当天的提交还原历史。",
+)
+REV = click.option("--rev", default=None, help="按指定提交（或分支、标签）还原台账，而不是工作区。")
+
+
+def _notice(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _load(root, as_of, only=None, worktree=False, rev=None):
+    """Pick the source: the work tree (default), or the committed ledger at ``--as-of``/``--rev``."""
+    from .gitrepo import HistoryUnavailable, open_repo, worktree_changes
+    from .ledger import load_ledger_at
+
+    root = _root(root)
     try:
-        return load_ledger(_root(root), as_of or today(), only=only)
+        if only or worktree or (as_of is None and rev is None):
+            ledger = load_ledger(root, as_of or today(), only=only)
+            try:
+                changed = worktree_changes(open_repo(root))
+            except HistoryUnavailable:
+                changed = []
+            if changed and not only:
+                _notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，以下结果包含这些修改（尚未进入台账历史）。")
+            return ledger
+        try:
+            repo = open_repo(root)
+        except HistoryUnavailable:
+            if rev is not None:
+                raise
+            _notice(f"注意：{root} 不是 git 仓库，按工作区文件计算截至 {as_of} 的状态。")
+            return load_ledger(root, as_of)
+        changed = worktree_changes(repo)
+        ledger = load_ledger_at(root, as_of or today(), rev="HEAD", commit=_resolve(repo, rev))
+        if changed:
+            _notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）；要包含它们请加 --worktree。")
+        return ledger
     except LedgerError as exc:
         if exc.findings:
             click.echo(format_text(exc.findings), err=True)
         raise click.ClickException(str(exc)) from None
     except DuchaError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _resolve(repo, rev):
+    if rev is None:
+        return None
+    import git
+
+    try:
+        return repo.git.rev_parse("--verify", f"{rev}^{{commit}}").strip()
+    except git.GitCommandError:
+        raise click.BadParameter(f"找不到提交“{rev}”。", param_hint="--rev") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,13 +126,15 @@ def main():
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @AS_OF
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@WORKTREE
+@REV
 @ROOT
-def check(paths, as_of, fmt, root):
+def check(paths, as_of, fmt, worktree, rev, root):
     """校验台账：规则文件和全部（或指定的）事项文件。
 
     有错误时退出码为 1，只有警告或没有问题时为 0。
     """
-    ledger = _load(root, as_of, only=list(paths) if paths else None)
+    ledger = _load(root, as_of, only=list(paths) if paths else None, worktree=worktree, rev=rev)
     findings = sorted(ledger.findings, key=lambda f: f.sort_key())
     if fmt == "json":
         click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))
@@ -116,10 +171,12 @@ def _item_row(item, ledger):
 @click.option("--overdue", is_flag=True, help="只列超期未办结事项。")
 @AS_OF
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@WORKTREE
+@REV
 @ROOT
-def list_(status, unit, category, lights, overdue, as_of, fmt, root):
+def list_(status, unit, category, lights, overdue, as_of, fmt, worktree, rev, root):
     """列出事项，可按状态、单位、类别、灯色筛选。"""
-    ledger = _load(root, as_of)
+    ledger = _load(root, as_of, worktree=worktree, rev=rev)
     rows = []
     for item in ledger.sorted_items():
         if status and item.status not in status:
@@ -150,10 +207,12 @@ def list_(status, unit, category, lights, overdue, as_of, fmt, root):
 @click.argument("item_id")
 @AS_OF
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@WORKTREE
+@REV
 @ROOT
-def show(item_id, as_of, fmt, root):
+def show(item_id, as_of, fmt, worktree, rev, root):
     """显示一个事项：字段、有效期限及其由来、灯色。"""
-    ledger = _load(root, as_of)
+    ledger = _load(root, as_of, worktree=worktree, rev=rev)
     item = ledger.items.get(item_id)
     if item is None:
         raise click.ClickException(f"台账中没有编号为 {item_id} 的事项（或该事项文件有错误，请先运行 ducha check）。")
@@ -214,6 +273,56 @@ def show(item_id, as_of, fmt, root):
         lines.append(f"撤销：{c['date']} {rules.leader_name(c['by'])}：{c['reason'].strip()}")
     lines.append(f"文件：{item.path}")
     click.echo("\n".join(lines))
+
+
+def _history(root, rev="HEAD", signatures=False):
+    from .history import load_history
+
+    try:
+        return load_history(_root(root), rev=rev, signatures=signatures)
+    except DuchaError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _value(v) -> str:
+    if v is None:
+        return "（无）"
+    if isinstance(v, dict):
+        return "；".join(f"{k}: {_value(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        return "、".join(_value(x) for x in v)
+    text = str(v).strip().replace("\n", " ")
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+@main.command()
+@click.argument("item_id")
+@click.option("--rev", default="HEAD", show_default=True, help="沿哪个分支的第一父提交链读取历史。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@ROOT
+def history(item_id, rev, fmt, root):
+    """一个事项的修改时间线（从早到晚）：谁、何时、在哪个提交改了哪些字段。
+
+    改名或移动到其他年份目录的文件保持同一条时间线；合并请求记在合并提交上。
+    """
+    h = _history(root, rev)
+    timeline = h.timeline(item_id)
+    if not timeline:
+        raise click.ClickException(f"历史中没有编号为 {item_id} 的事项。")
+    if fmt == "json":
+        click.echo(json.dumps(schema_mod.jsonable(timeline), ensure_ascii=False, indent=2))
+        return
+    action = {"A": "新建", "M": "修改", "R": "移动/改名", "D": "删除"}
+    for entry in timeline:
+        click.echo(f"{entry['date']}  {entry['commit'][:10]}  {entry['author']} <{entry['email']}>  {action[entry['action']]}")
+        click.echo(f"    {entry['message'].splitlines()[0] if entry['message'] else ''}")
+        for ch in entry["changes"]:
+            if ch["old"] is None:
+                click.echo(f"    + {ch['field']}: {_value(ch['new'])}")
+            elif ch["new"] is None:
+                click.echo(f"    - {ch['field']}: {_value(ch['old'])}")
+            else:
+                click.echo(f"    ~ {ch['field']}: {_value(ch['old'])} → {_value(ch['new'])}")
 
 
 @main.command()

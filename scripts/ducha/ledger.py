@@ -154,3 +154,21 @@ def load_ledger_from_blobs(
         claimed.append((shown, item.id if item else Path(shown).stem))
     ledger.findings += duplicate_findings(claimed)
     return ledger
+
+
+def load_ledger_at(root: Path, as_of: dt.date, rev: str = "HEAD", commit: str | None = None, jobs: int | None = None) -> Ledger:
+    """The ledger as it stood at the end of ``as_of`` on ``rev`` (or at ``commit``), read from git."""
+    from .gitrepo import BlobReader, HistoryUnavailable, commit_at, ensure_full_history, item_blobs_at, open_repo
+
+    repo = open_repo(Path(root))
+    ensure_full_history(repo)
+    sha = commit or commit_at(repo, as_of, rev)
+    if sha is None:
+        raise HistoryUnavailable(f"{as_of.isoformat()} 当天结束前（北京时间）{rev} 上还没有任何提交，无法还原当时的台账；要按工作区文件计算请加 --worktree。")
+    rules_blob, blobs = item_blobs_at(repo, sha)
+    if rules_blob is None:
+        raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {ITEMS_DIR}/{RULES_FILE}。")
+    with BlobReader(repo) as reader:
+        contents = reader.read_many([rules_blob, *blobs.values()])
+    files = {path: contents[blob] for path, blob in blobs.items()}
+    return load_ledger_from_blobs(contents[rules_blob], files, as_of, commit=sha, jobs=jobs)

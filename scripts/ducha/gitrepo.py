@@ -1,0 +1,126 @@
+"""Git access for the ledger: one repository handle, batched blob reads, refusals.
+
+GitPython opens the repository and runs git.  Everything that touches many
+objects goes through long-lived processes (one ``git log`` stream, one
+``git cat-file --batch``) fed in batches, never one git process per file or
+per commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import git
+
+from .findings import DuchaError
+
+TZ = ZoneInfo("Asia/Shanghai")
+ITEMS_PREFIX = "items/"
+
+
+class HistoryUnavailable(DuchaError):
+    """History-based commands cannot run here (no repository, shallow clone, missing objects)."""
+
+
+def open_repo(root: Path) -> git.Repo:
+    try:
+        repo = git.Repo(root, search_parent_directories=False)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise HistoryUnavailable(
+            f"{root} 不是 git 仓库，无法读取台账历史。请在台账仓库的完整克隆中运行：git clone <仓库地址>"
+        ) from None
+    try:
+        repo.head.commit
+    except ValueError:
+        raise HistoryUnavailable(f"{root} 的 git 仓库还没有任何提交，无法读取台账历史。") from None
+    return repo
+
+
+def ensure_full_history(repo: git.Repo) -> None:
+    """Refuse clearly on a shallow clone: every file would look added at the boundary commit."""
+    shallow = repo.git.rev_parse("--is-shallow-repository").strip()
+    if shallow == "true":
+        raise HistoryUnavailable(
+            "这是浅克隆（shallow clone），历史不完整，按它计算的日期和审计结果都会出错，因此拒绝执行。"
+            "请先补全历史：git fetch --unshallow（流水线中克隆时设置 fetch-depth: 0 / GIT_DEPTH: 0；"
+            "只想省流量可用 git clone --filter=blob:none）。"
+        )
+
+
+class BlobReader:
+    """``git cat-file --batch`` as one long-lived process, fed in batches."""
+
+    BATCH = 400
+
+    def __init__(self, repo: git.Repo):
+        self.repo = repo
+        self.proc = repo.git.cat_file(batch=True, as_process=True, istream=subprocess.PIPE)
+
+    def read_many(self, shas: list[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        for start in range(0, len(shas), self.BATCH):
+            chunk = shas[start : start + self.BATCH]
+            stdin.write(("\n".join(chunk) + "\n").encode())
+            stdin.flush()
+            for sha in chunk:
+                header = stdout.readline()
+                parts = header.split()
+                if len(parts) < 3 or parts[1] == b"missing":
+                    raise HistoryUnavailable(
+                        f"git 对象 {sha} 缺失，历史不完整（可能是部分克隆或仓库损坏）。"
+                        "请运行 git fetch --refetch 或重新完整克隆后再试。"
+                    )
+                size = int(parts[2])
+                data = stdout.read(size)
+                stdout.read(1)  # trailing newline
+                out[sha] = data
+        return out
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait()
+        except Exception:  # pragma: no cover - best effort
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def commit_at(repo: git.Repo, as_of: dt.date, rev: str = "HEAD") -> str | None:
+    """The last first-parent commit of ``rev`` committed at or before the end of ``as_of`` (Asia/Shanghai)."""
+    end = dt.datetime.combine(as_of, dt.time(23, 59, 59), TZ)
+    sha = repo.git.rev_list("-1", "--first-parent", f"--before={end.isoformat()}", rev).strip()
+    return sha or None
+
+
+def item_blobs_at(repo: git.Repo, commit: str) -> tuple[str | None, dict[str, str]]:
+    """(blob of items/ledger.yml, {items/...yml path: blob sha}) in ``commit``'s tree."""
+    out = repo.git.ls_tree("-r", "-z", "--full-tree", commit, "--", "items").split("\0")
+    rules = None
+    items = {}
+    for entry in out:
+        if not entry:
+            continue
+        meta, path = entry.split("\t", 1)
+        _, kind, sha = meta.split()
+        if kind != "blob" or not path.endswith(".yml"):
+            continue
+        if path == "items/ledger.yml":
+            rules = sha
+        else:
+            items[path] = sha
+    return rules, items
+
+
+def worktree_changes(repo: git.Repo) -> list[str]:
+    """Item files with uncommitted changes (staged, unstaged or untracked)."""
+    out = repo.git.status("--porcelain", "-z", "--untracked-files=all", "--", "items").split("\0")
+    return sorted({entry[3:] for entry in out if len(entry) > 3})
