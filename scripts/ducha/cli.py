@@ -126,15 +126,28 @@ def main():
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @AS_OF
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@click.option("--base", default=None, help="合并请求检查：与目标分支（如 origin/main）比较，校验改动过的事项及其状态变更。")
 @WORKTREE
 @REV
 @ROOT
-def check(paths, as_of, fmt, worktree, rev, root):
+def check(paths, as_of, fmt, base, worktree, rev, root):
     """校验台账：规则文件和全部（或指定的）事项文件。
 
     有错误时退出码为 1，只有警告或没有问题时为 0。
     """
-    ledger = _load(root, as_of, only=list(paths) if paths else None, worktree=worktree, rev=rev)
+    if base:
+        from .prcheck import check_base
+
+        try:
+            ledger = check_base(_root(root), base, as_of or today())
+        except LedgerError as exc:
+            if exc.findings:
+                click.echo(format_text(exc.findings), err=True)
+            raise click.ClickException(str(exc)) from None
+        except DuchaError as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        ledger = _load(root, as_of, only=list(paths) if paths else None, worktree=worktree, rev=rev)
     findings = sorted(ledger.findings, key=lambda f: f.sort_key())
     if fmt == "json":
         click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))

@@ -94,6 +94,24 @@ _CODES = [
     # -- security
     Code("D701", ERROR, "涉密事项不得录入", "秘密、机密、绝密事项一律不得录入本系统，请立即删除并按保密规定处理。"),
     Code("D702", ERROR, "密级高于网站允许发布的范围", "该事项不能在内网网站发布；检查 secrecy 与 ledger.yml 的 site.max_secrecy。"),
+    # -- pull-request checks against the base (ducha check --base)
+    Code("T101", ERROR, "状态变更不符合办理流程", "状态只能按 拟办→已交办→办理中→已报结→已办结（或退回重办→办理中/已报结，未办结时可撤销）逐步变更，每一步单独提交。"),
+    Code("T102", ERROR, "未经批准延期却改了办理期限", "改期限只能通过延期：在 extensions 末尾追加经领导批准的延期（approved_by、approved、new_deadline），不要直接改 deadline。"),
+    Code("T103", ERROR, "修改或删除了已有记录", "progress、reminders、extensions、reviews 只能在末尾追加；写错的内容请追加一条更正说明。待批的延期可以补写批准或不批准。"),
+    Code("T104", ERROR, "修改了已办结或已撤销的事项", "已办结、已撤销的事项不能再改，只能补充送阅记录（circulation）和来信答复（reply）。"),
+    Code("T105", ERROR, "删除了事项文件", "事项文件不能删除；不再办理的事项请经领导同意后改为已撤销（cancelled）。"),
+    Code("T106", ERROR, "新事项的编号已被占用", "目标分支上已有该编号的事项，请用 `ducha new` 重新分配编号。"),
+    Code("T107", ERROR, "改动了事项编号", "事项编号一经分配不能改动。"),
+    # -- audit findings over the history (ducha audit)
+    Code("A101", WARNING, "倒签或预填日期", "记录中的日期与写入它的提交日期相差超过容许天数，核实是否补录、倒签。"),
+    Code("A102", WARNING, "未经批准延期改动期限", "期限被改动，但同一提交中没有新批准的延期。"),
+    Code("A103", WARNING, "修改已办结或已撤销事项", "已办结、已撤销事项被改动，核实原因。"),
+    Code("A104", WARNING, "事项文件被删除", "事项文件从台账中被删除，核实原因并恢复。"),
+    Code("A105", WARNING, "绕过合并请求直接提交", "主分支上的提交不是合并请求的合并提交。"),
+    Code("A106", WARNING, "提交人不在督查室人员名单中", "提交人邮箱不在 ledger.yml 的 staff 名单中。"),
+    Code("A107", WARNING, "提交缺少有效签名", "规则要求签名，但该提交没有签名或签名无效。"),
+    Code("A108", WARNING, "历史被改写", "上次审计时的主分支最新提交已不在当前历史中（强制推送、变基）。"),
+    Code("A109", WARNING, "状态变更不符合办理流程", "历史中出现了跳过流程的状态变更。"),
     # -- the rules file
     Code("R101", ERROR, "找不到台账规则文件", "在 items/ 下创建 ledger.yml（可用 `ducha init` 生成）。"),
     Code("R102", ERROR, "台账规则字段错误", "按提示修改 items/ledger.yml。"),
@@ -120,6 +138,8 @@ def docs_markdown() -> str:
         ("D6", "期限与时限提醒"),
         ("D7", "保密"),
         ("R1", "台账规则文件"),
+        ("T1", "合并请求检查（与目标分支比较）"),
+        ("A1", "审计发现（提交历史）"),
     ]
     lines = [
         "# 校验规则",

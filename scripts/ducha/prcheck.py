@@ -1,0 +1,122 @@
+"""``ducha check --base REF``: what a pull-request pipeline runs.
+
+Every item touched since the merge base is validated in full, and each step of
+its life along the pull request (base version → each commit → uncommitted work
+tree) must obey the workflow rules in ``workflow.compare``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path, PurePosixPath
+
+import git
+
+from . import yamlio
+from .findings import DuchaError, Finding
+from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo, worktree_changes
+from .history import _FORMAT_NOSIG, _is_item, _parse_record
+from .ledger import Ledger, load_ledger
+from .workflow import compare
+
+WORKTREE = "worktree"
+
+
+def _stem(path: str) -> str:
+    return PurePosixPath(path).stem
+
+
+def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
+    """Load and check the touched items; returns a Ledger whose findings include the T1xx ones."""
+    root = Path(root).resolve()
+    repo = open_repo(root)
+    ensure_full_history(repo)
+    try:
+        merge_base = repo.git.merge_base(base, "HEAD").strip()
+    except git.GitCommandError:
+        raise DuchaError(
+            f"找不到“{base}”与当前提交的共同祖先。请先取回目标分支的完整历史：git fetch origin {base.split('/')[-1]}"
+        ) from None
+    _, base_items = item_blobs_at(repo, merge_base)
+    base_by_id = {_stem(p): p for p in base_items}
+    target_ids = {_stem(p): p for p in item_blobs_at(repo, base)[1]}
+
+    raw = repo.git.log(
+        "--reverse", "--first-parent", "-z", "--raw", "-M", "--no-abbrev", f"--format={_FORMAT_NOSIG}",
+        f"{merge_base}..HEAD", stdout_as_string=False,
+    )  # fmt: skip
+    # item id -> list of (label, path, blob sha | bytes | None)
+    steps: dict[str, list[tuple[str, str, object]]] = {}
+    live_path: dict[str, str] = {}
+    for record in raw.split(b"\x1e"):
+        if not record.strip():
+            continue
+        commit, entries = _parse_record(record)
+        for status, old, new, blob in entries:
+            if not (_is_item(old) or _is_item(new)):
+                continue
+            item_id = _stem(old if status in "RD" else new)
+            if status == "D":
+                steps.setdefault(item_id, []).append((commit.sha, old, None))
+                continue
+            if status == "R" and _stem(new) != item_id:
+                steps.setdefault(item_id, []).append((commit.sha, old, None))
+                item_id = _stem(new)
+            steps.setdefault(item_id, []).append((commit.sha, new, blob))
+            live_path[item_id] = new
+    for path in worktree_changes(repo):
+        if not _is_item(path):
+            continue
+        full = root / path
+        item_id = _stem(path)
+        steps.setdefault(item_id, []).append((WORKTREE, path, full.read_bytes() if full.is_file() else None))
+        if full.is_file():
+            live_path[item_id] = path
+
+    needed = {base_items[base_by_id[i]] for i in steps if i in base_by_id}
+    needed |= {b for s in steps.values() for _, _, b in s if isinstance(b, str)}
+    with BlobReader(repo) as reader:
+        blobs = reader.read_many(sorted(needed)) if needed else {}
+
+    def parsed(source):
+        if source is None:
+            return None, None
+        raw_bytes = blobs[source] if isinstance(source, str) else source
+        result = yamlio.read(raw_bytes, "")
+        return result.data, result.text
+
+    touched = sorted({p for p in live_path.values() if (root / p).is_file()})
+    ledger = load_ledger(root, as_of, only=[root / p for p in touched])
+    findings: list[Finding] = []
+    for item_id, sequence in sorted(steps.items()):
+        final_label, final_path, final_source = sequence[-1]
+        final_data, final_text = parsed(final_source)
+        shown = final_path
+        if item_id in base_by_id:
+            prev = parsed(base_items[base_by_id[item_id]])[0]
+        else:
+            prev = None
+            if final_source is not None and item_id in target_ids:
+                findings.append(
+                    Finding(shown, yamlio.line_for(final_text, "id"), "T106", "id",
+                            f"编号 {item_id} 在目标分支 {base} 上已被 {target_ids[item_id]} 使用。")
+                )  # fmt: skip
+        for label, _path, source in sequence:
+            data, _ = parsed(source)
+            if source is None:
+                if prev is not None and label == final_label and final_source is None:
+                    findings.append(Finding(shown, None, "T105", "", f"删除了事项文件（{_where(label)}）；事项不能删除，只能撤销。"))
+                prev = None
+                continue
+            if prev is not None and data is not None:
+                for v in compare(prev, data):
+                    findings.append(Finding(shown, yamlio.line_for(final_text, v.field), v.code, v.field, f"{v.message}（{_where(label)}）"))
+            if data is not None:
+                prev = data
+    ledger.findings.extend(findings)
+    ledger.files = len(touched) + 1
+    return ledger
+
+
+def _where(label: str) -> str:
+    return "未提交的修改" if label == WORKTREE else f"提交 {label[:10]}"

@@ -1,0 +1,97 @@
+"""The workflow (状态流转) and the rules that compare two versions of an item.
+
+Used by ``ducha check --base`` (versions along a pull request) and by the audit
+(versions along the history of main): one definition of what is legal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .schema import STATUSES
+
+OPEN = ("draft", "assigned", "in_progress", "reported", "returned")
+TRANSITIONS: dict[str, set[str]] = {
+    "draft": {"assigned", "cancelled"},
+    "assigned": {"in_progress", "cancelled"},
+    "in_progress": {"reported", "cancelled"},
+    "reported": {"closed", "returned", "cancelled"},
+    "returned": {"in_progress", "reported", "cancelled"},
+    "closed": set(),
+    "cancelled": set(),
+}
+APPEND_ONLY = ("progress", "reminders", "extensions", "reviews")
+FROZEN_EXCEPT = ("circulation", "reply")  # what may still be added to a closed/cancelled item
+DECISION_KEYS = {"approved_by", "approved", "rejected", "new_deadline"}
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str  # T1xx
+    field: str
+    message: str
+
+
+def legal_transition(old: str, new: str) -> bool:
+    return old == new or new in TRANSITIONS.get(old, set())
+
+
+def _decided_later(old: dict, new: dict) -> bool:
+    """A pending extension request that has just been decided: the only legal edit of a log entry."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return False
+    pending = not (DECISION_KEYS & set(old))
+    same_request = {k: v for k, v in new.items() if k not in DECISION_KEYS} == old
+    return pending and same_request
+
+
+def compare(old: dict | None, new: dict | None) -> list[Violation]:
+    """What is illegal in going from version ``old`` to ``new`` of one item (both parsed, typed or not)."""
+    out: list[Violation] = []
+    if old is None or new is None:
+        return out
+    o_status, n_status = old.get("status"), new.get("status")
+    if old.get("id") != new.get("id"):
+        out.append(Violation("T107", "id", f"编号从 {old.get('id')} 改成了 {new.get('id')}。"))
+    if o_status in STATUSES and n_status in STATUSES and not legal_transition(o_status, n_status):
+        allowed = "、".join(STATUSES[s] for s in sorted(TRANSITIONS[o_status])) or "无（已终结）"
+        out.append(
+            Violation(
+                "T101", "status",
+                f"状态从“{STATUSES[o_status]}”直接改为“{STATUSES[n_status]}”不符合办理流程；当前状态下一步只能是：{allowed}。",
+            )
+        )  # fmt: skip
+    if o_status in ("closed", "cancelled"):
+        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k) and k not in FROZEN_EXCEPT)
+        if not _is_prefix(old.get("circulation") or [], new.get("circulation") or []):
+            changed.append("circulation")
+        if old.get("reply") and old.get("reply") != new.get("reply"):
+            changed.append("reply")
+        if changed:
+            out.append(Violation("T104", changed[0], f"事项已{STATUSES[o_status]}，不能再修改 {'、'.join(changed)}。"))
+        return out
+    for name in APPEND_ONLY:
+        o_log, n_log = old.get(name) or [], new.get(name) or []
+        for i, entry in enumerate(o_log):
+            if i >= len(n_log):
+                out.append(Violation("T103", name, f"删除了 {name} 的第 {i + 1} 条记录（共 {len(o_log)} 条，现 {len(n_log)} 条）。"))
+                break
+            if n_log[i] != entry and not (name == "extensions" and _decided_later(entry, n_log[i])):
+                out.append(Violation("T103", f"{name}[{i}]", f"修改了 {name} 的第 {i + 1} 条已有记录；记录只能在末尾追加。"))
+    if old.get("deadline") != new.get("deadline"):
+        if not _newly_approved(old, new, new.get("deadline")):
+            out.append(
+                Violation("T102", "deadline", f"办理期限从 {old.get('deadline')} 改为 {new.get('deadline')}，但没有同时追加经批准的延期。")
+            )
+    return out
+
+
+def _is_prefix(a: list, b: list) -> bool:
+    return len(a) <= len(b) and b[: len(a)] == a
+
+
+def _newly_approved(old: dict, new: dict, deadline) -> bool:
+    """Whether ``new`` adds (or decides) an approved extension whose new deadline is ``deadline``."""
+    before = [e for e in old.get("extensions") or [] if isinstance(e, dict) and e.get("approved")]
+    after = [e for e in new.get("extensions") or [] if isinstance(e, dict) and e.get("approved")]
+    return len(after) > len(before) and after[-1].get("new_deadline") == deadline
