@@ -339,6 +339,48 @@ def history(item_id, rev, fmt, root):
 
 
 @main.command()
+@click.option("--since", type=AsOf(), default=None, help="只看这一天及以后的提交（北京时间）。")
+@click.option("--until", type=AsOf(), default=None, help="只看这一天及以前的提交（北京时间）。")
+@click.option("--rev", default="HEAD", show_default=True, help="审计哪个分支（沿第一父提交链）。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="输出格式。")
+@ROOT
+def audit(since, until, rev, fmt, root):
+    """审计台账的提交历史：倒签日期、未经批准改期限、改动已办结事项、删除事项、
+    绕过合并请求、名单外提交人、缺少签名、历史被改写。
+
+    发现问题时仍以 0 退出（审计发现供核实，不是校验错误）；无法读取历史时以 1 退出。
+    """
+    from .audit import run_audit
+
+    root = _root(root)
+    try:
+        rules = load_rules(root / ITEMS_DIR, root)
+        findings = run_audit(root, rules, since, until, rev)
+    except LedgerError as exc:
+        if exc.findings:
+            click.echo(format_text(exc.findings), err=True)
+        raise click.ClickException(str(exc)) from None
+    except DuchaError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = [f.as_dict() for f in findings]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=["code", "item", "commit", "author", "date", "message"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        from . import codes
+
+        for f in findings:
+            where = f" {f.item}" if f.item else ""
+            click.echo(f"{f.date}  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）")
+        click.echo(f"共 {len(findings)} 条审计发现。")
+
+
+@main.command()
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件而不是输出到屏幕。")
 @click.option("--ledger-rules", is_flag=True, help="输出台账规则文件（ledger.yml）的 JSON Schema。")
 def schema(output, ledger_rules):
