@@ -1,0 +1,90 @@
+"""MkDocs plugin ``ducha``: publishes the ledger as generated pages.
+
+A thin adapter: the library builds ``SitePage`` objects (``ducha.site``); this
+plugin registers them with MkDocs (``File.generated``), injects their ready
+HTML in place of Markdown, points "edit this page" at the item's YAML file and
+turns ledger errors into ``PluginError``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+from mkdocs.config import config_options as opt
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+
+from .findings import DuchaError, LedgerError, format_text
+from .gitrepo import TZ
+from .publish import SiteInputs, gather_inputs
+
+log = get_plugin_logger(__name__)
+
+
+class DuchaConfig(Config):
+    root = opt.Type(str, default=".")  # ledger root, relative to mkdocs.yml
+    as_of = opt.Optional(opt.Type(str))  # YYYY-MM-DD; default: today (Asia/Shanghai), work tree
+    history = opt.Type(bool, default=True)  # read git history for timelines and the audit page
+    per_page = opt.Type(int, default=100)
+    templates = opt.Optional(opt.Type(str))  # folder of template overrides, relative to mkdocs.yml
+
+
+def _safe_title(text: str) -> str:
+    """Page titles go into theme templates that may not escape: keep markup characters out."""
+    return text.replace("&", "＆").replace("<", "＜").replace(">", "＞")
+
+
+class DuchaPlugin(BasePlugin[DuchaConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self):
+        self.html: dict[str, str] = {}
+        self.inputs: SiteInputs | None = None
+        self.as_of_override: dt.date | None = None
+
+    def _root(self, config) -> Path:
+        return (Path(config.config_file_path).parent / self.config.root).resolve()
+
+    def on_files(self, files: Files, *, config) -> Files:
+        root = self._root(config)
+        as_of = self.as_of_override or (dt.date.fromisoformat(self.config.as_of) if self.config.as_of else None)
+        from_history = as_of is not None
+        as_of = as_of or dt.datetime.now(TZ).date()  # the adapter reads the clock, the library never does
+        templates = [Path(config.config_file_path).parent / self.config.templates] if self.config.templates else []
+        try:
+            self.inputs = gather_inputs(root, as_of, from_history, history=self.config.history, warn=log.warning)
+            pages = self.inputs.builder(
+                templates, self.config.per_page, config.use_directory_urls
+            ).build()
+        except LedgerError as exc:
+            detail = format_text(exc.findings) if exc.findings else ""
+            raise PluginError(f"{exc}\n{detail}".strip()) from None
+        except DuchaError as exc:
+            raise PluginError(str(exc)) from None
+        self.html = {}
+        for page in pages:
+            meta = {"title": _safe_title(page.title), **page.meta}
+            stub = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + (page.markdown or "")
+            if page.src_uri in files.src_uris:
+                files.remove(files.src_uris[page.src_uri])
+            f = File.generated(config, page.src_uri, content=stub)
+            f.edit_uri = f"../{page.edit_path}" if page.edit_path else None
+            files.append(f)
+            if page.markdown is None:
+                self.html[page.src_uri] = page.html
+        return files
+
+    def on_page_content(self, html: str, *, page, config, files) -> str | None:
+        return self.html.get(page.file.src_uri, html)
+
+    def on_serve(self, server, *, config, builder):
+        root = self._root(config)
+        for folder in ("items", "bulletins"):
+            if (root / folder).is_dir():
+                server.watch(str(root / folder))
+        return server
+

@@ -1,0 +1,77 @@
+"""Everything the site needs, gathered once: ledger, history, audit, statistics, bulletins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import LedgerError, format_text
+from .gitrepo import HistoryUnavailable, open_repo, worktree_changes
+from .ledger import Ledger, load_ledger, load_ledger_at
+from .site import SiteBuilder
+
+
+@dataclass
+class SiteInputs:
+    ledger: Ledger
+    as_of: dt.date
+    commit: str | None
+    history: object | None = None
+    audit_findings: list = field(default_factory=list)
+    stats: object | None = None
+    bulletins: list = field(default_factory=list)
+
+    def builder(self, template_dirs=None, per_page: int = 100, use_directory_urls: bool = True) -> SiteBuilder:
+        return SiteBuilder(
+            self.ledger,
+            self.as_of,
+            commit=self.commit,
+            history=self.history,
+            audit_findings=self.audit_findings,
+            stats=self.stats,
+            bulletins=self.bulletins,
+            template_dirs=template_dirs,
+            per_page=per_page,
+            use_directory_urls=use_directory_urls,
+        )
+
+
+def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool = True, warn=print) -> SiteInputs:
+    """``from_history``: restore the ledger as committed at the end of ``as_of``; else read the work tree.
+
+    A ledger with check errors raises ``LedgerError`` carrying the same findings ``ducha check`` prints.
+    """
+    root = Path(root)
+    repo = None
+    try:
+        repo = open_repo(root)
+    except HistoryUnavailable as exc:
+        if from_history:
+            raise
+        warn(f"没有 git 历史，网站不含修改记录和审计：{exc}")
+    if from_history:
+        ledger = load_ledger_at(root, as_of)
+        commit = ledger.commit
+    else:
+        ledger = load_ledger(root, as_of)
+        commit = None
+        if repo is not None:
+            commit = None if worktree_changes(repo) else repo.head.commit.hexsha
+    if ledger.errors:
+        raise LedgerError(
+            f"台账有 {len(ledger.errors)} 个错误，网站未生成。请先运行 ducha check 并改正：\n{format_text(ledger.errors)}",
+            [],
+        )
+    inputs = SiteInputs(ledger, as_of, commit)
+    if history and repo is not None:
+        from .audit import audit
+        from .history import load_history
+
+        try:
+            head = repo.head.commit.hexsha
+            inputs.history = load_history(root, rev="HEAD" if commit in (None, head) else commit)
+            inputs.audit_findings = audit(inputs.history, ledger.rules)
+        except HistoryUnavailable as exc:
+            warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
+    return inputs
