@@ -380,6 +380,86 @@ def audit(since, until, rev, fmt, root):
         click.echo(f"共 {len(findings)} 条审计发现。")
 
 
+class _Progress:
+    """A click progress bar the plugin advances page by page."""
+
+    def __init__(self):
+        self.bar = None
+
+    def start(self, total: int):
+        self.bar = click.progressbar(length=total, label="生成页面", file=sys.stderr)
+        self.bar.__enter__()
+
+    def step(self):
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@main.command()
+@AS_OF
+@click.option("--strict", is_flag=True, help="有任何警告即失败（同 mkdocs build --strict）。")
+@click.option("--config-file", type=click.Path(dir_okay=False, path_type=Path), default=None, help="MkDocs 配置文件（默认台账根目录下的 mkdocs.yml）。")
+@ROOT
+def build(as_of, strict, config_file, root):
+    """校验台账并生成内网网站到 site/。
+
+    先在临时目录中生成，成功后再替换 site/；生成失败时原有网站保持不变。
+    给出 --as-of 时按当天结束时的提交还原台账（网站注明版本），否则按工作区。
+    """
+    import logging
+    import shutil
+    import tempfile
+
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    root = _root(root)
+    config_file = Path(config_file) if config_file else root / "mkdocs.yml"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+    mk_logger = logging.getLogger("mkdocs")
+    mk_logger.addHandler(handler)
+    progress = _Progress()
+    tmp = None
+    try:
+        cfg = load_config(config_file=str(config_file), strict=strict)
+        final = Path(cfg["site_dir"])
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}-build-"))
+        cfg["site_dir"] = str(tmp)
+        plugin = cfg.plugins.get("ducha")
+        if plugin is None:
+            raise click.ClickException(f"{config_file} 没有启用 ducha 插件（plugins: - ducha）。")
+        plugin.as_of_override = as_of
+        plugin.progress = progress
+        mkdocs_build(cfg)
+        progress.close()
+        old = final.with_name(f".{final.name}-old")
+        if old.exists():
+            shutil.rmtree(old)
+        if final.exists():
+            final.rename(old)
+        tmp.rename(final)
+        tmp = None
+        if old.exists():
+            shutil.rmtree(old)
+    except (Abort, ConfigurationError, PluginError) as exc:
+        progress.close()
+        raise click.ClickException(f"网站生成失败，原有网站未改动。{exc}") from None
+    finally:
+        mk_logger.removeHandler(handler)
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    click.echo(f"网站已生成：{final}")
+
+
 @main.command()
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件而不是输出到屏幕。")
 @click.option("--ledger-rules", is_flag=True, help="输出台账规则文件（ledger.yml）的 JSON Schema。")

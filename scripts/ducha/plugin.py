@@ -45,6 +45,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.html: dict[str, str] = {}
         self.inputs: SiteInputs | None = None
         self.as_of_override: dt.date | None = None
+        self.progress = None  # optional object with start(total) and step(), set by `ducha build`
 
     def _root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
@@ -76,10 +77,17 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             files.append(f)
             if page.markdown is None:
                 self.html[page.src_uri] = page.html
+        if self.progress is not None:
+            self.progress.start(len(files.documentation_pages()))
         return files
 
     def on_page_content(self, html: str, *, page, config, files) -> str | None:
         return self.html.get(page.file.src_uri, html)
+
+    def on_post_page(self, output: str, *, page, config) -> str:
+        if self.progress is not None:
+            self.progress.step()
+        return output
 
     def on_serve(self, server, *, config, builder):
         root = self._root(config)
