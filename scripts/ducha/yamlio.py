@@ -22,6 +22,21 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(
 )
 _LINE_COL = re.compile(r"line (\d+), column (\d+)")
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FULLWIDTH_COLON = re.compile(r"(?m)^ *(?:- +)?[A-Za-z_][A-Za-z0-9_]* *：")
+# the parser's words for the usual mistakes, said in Chinese (the original stays in brackets)
+_SYNTAX_HINTS = (
+    ("mapping values are not allowed", "值中出现了“冒号加空格”；值里有冒号时请给整个值加引号，或检查缩进"),
+    ("did not find expected key", "缩进不一致，同一层级的字段须左对齐"),
+    ("multiline quoted scalar", "引号没有配对（缺少结尾的引号）"),
+    ("unclosed bracket", "括号没有配对"),
+    ("illegal placement of ':'", "括号没有配对，或冒号的位置不对"),
+    ("simple key expect ':'", "这一行或上一行缺少冒号"),
+    ("trailing content after", "引号之后还有内容；整段文字应都在引号内"),
+    ("unexpected character", "值不能以 @、`、% 等符号开头，请给整个值加引号"),
+    ("must be followed by a valid YAML whitespace", "冒号后面须有一个空格"),
+    ("found unknown anchor", "使用了未定义的别名（*）"),
+    ("recursion limit exceeded", "嵌套层数过多"),
+)
 
 
 class ParseResult:
@@ -77,12 +92,18 @@ def parse_text(text: str, path: str) -> ParseResult:
         return ParseResult(None, text, [_decode_error(text, path, str(exc))])
     except (RecursionError, OverflowError, ValueError) as exc:  # pragma: no cover - defensive
         return ParseResult(None, text, [Finding(path, None, "D106", "", f"无法解析：{exc}")])
+    if "!" in text:  # yaml-rs resolves core tags (!!int) and silently drops others (!!python/object): refuse them
+        tag = _first_token(text, yaml.TagToken)
+        if tag is not None:
+            return ParseResult(None, text, [_tag_finding(text, path, tag)])
     if data is None:
         return ParseResult(None, text, [Finding(path, None, "D109", "", "文件是空的。")])
-    if isinstance(data, list) and re.search(r"(?m)^---", text):
-        return ParseResult(None, text, [Finding(path, None, "D109", "", "文件含有多个 YAML 文档（---），一个文件只能写一个事项。")])
+    if isinstance(data, list):
+        second = _second_document_line(text)
+        if second:
+            return ParseResult(None, text, [Finding(path, second, "D109", "", "文件含有多个 YAML 文档（---），一个文件只能写一个事项。")])
     if not isinstance(data, dict):
-        return ParseResult(None, text, [Finding(path, 1, "D109", "", "文件顶层应是“字段: 值”的映射。")])
+        return ParseResult(None, text, [Finding(path, _root_line(text), "D109", "", "文件顶层应是“字段: 值”的映射。")])
     return ParseResult(data, text, [])
 
 
@@ -95,21 +116,79 @@ def read(raw: bytes, path: str) -> ParseResult:
 
 def _decode_error(text: str, path: str, message: str) -> Finding:
     first = message.strip().splitlines()[0] if message.strip() else message
+    detail = message.strip().splitlines()[-1].strip() if message.strip() else ""
     if "duplicate" in message and "key" in message:
-        key = re.search(r"key:? '?([^']*)'?", message)
-        name = key.group(1) if key else ""
+        key = re.search(r"key:\s*(.+)$", first)
+        name = key.group(1).strip() if key else ""
+        if len(name) >= 2 and name[0] == name[-1] and name[0] in "'\"":
+            name = name[1:-1]
         line, field = _find_duplicate(text, name)
         return Finding(path, line, "D107", field or name, f"字段“{name}”在同一层级出现了不止一次。")
-    if "alias" in message.lower() or "anchor" in message.lower() or "replay" in message.lower():
-        return Finding(path, None, "D108", "", "锚点/别名展开超过上限，可能是恶意构造的文件（“十亿笑声”攻击）。")
-    if "tag" in message.lower():
+    low = message.lower()
+    if "alias" in low and "exceeded" in low:
+        anchor = _first_token(text, yaml.AnchorToken)
+        line = anchor.start_mark.line + 1 if anchor is not None else None
+        return Finding(path, line, "D108", "", "锚点/别名展开超过上限，可能是恶意构造的文件（“十亿笑声”攻击）。")
+    if "tag" in low:
+        tag = _first_token(text, yaml.TagToken)
+        if tag is not None:
+            return _tag_finding(text, path, tag)
         m = _LINE_COL.search(message)
-        return Finding(path, int(m.group(1)) if m else None, "D110", "", f"不支持的 YAML 标签：{first}")
+        return Finding(path, int(m.group(1)) if m else None, "D110", "", f"不支持的 YAML 标签：{detail}")
     m = _LINE_COL.search(message)
     line = int(m.group(1)) if m else None
-    detail = message.strip().splitlines()[-1].strip() if message.strip() else ""
+    wide = _FULLWIDTH_COLON.search(text)
+    if wide and (line is None or text.count("\n", 0, wide.start()) + 1 <= line):
+        wide_line = text.count("\n", 0, wide.start()) + 1
+        return Finding(path, wide_line, "D106", "", "字段名后用了中文冒号“：”；YAML 要用英文冒号加空格“: ”。")
     col = f"第 {m.group(2)} 列，" if m else ""
-    return Finding(path, line, "D106", "", f"{col}YAML 语法错误：{detail}")
+    hint = next((h for needle, h in _SYNTAX_HINTS if needle in detail), "")
+    return Finding(path, line, "D106", "", f"{col}YAML 语法错误：{hint}（{detail}）" if hint else f"{col}YAML 语法错误：{detail}")
+
+
+def _tag_finding(text: str, path: str, token) -> Finding:
+    shown = text[token.start_mark.index : token.end_mark.index]
+    return Finding(path, token.start_mark.line + 1, "D110", "", f"不支持的 YAML 标签 {shown}；事项文件中不能使用类型标签。")
+
+
+def _first_token(text: str, kind):
+    """The first token of ``kind`` in ``text`` (PyYAML's scanner; only on the rare failing path)."""
+    try:
+        for token in yaml.scan(text, Loader=_SafeLoader):
+            if isinstance(token, kind):
+                return token
+    except yaml.YAMLError:
+        pass
+    return None
+
+
+def _second_document_line(text: str) -> int | None:
+    """Line of the second document's ``---`` when ``text`` holds more than one YAML document."""
+    if "---" not in text and "..." not in text:
+        return None
+    try:
+        starts = [e.start_mark.line + 1 for e in yaml.parse(text, Loader=_SafeLoader) if isinstance(e, yaml.DocumentStartEvent)]
+    except yaml.YAMLError:
+        m = re.search(r"(?m)^---", text)
+        return text.count("\n", 0, m.start()) + 1 if m else None
+    return starts[1] if len(starts) > 1 else None
+
+
+def _root_line(text: str) -> int:
+    try:
+        root = yaml.compose(text, Loader=_SafeLoader)
+    except yaml.YAMLError:
+        return 1
+    return root.start_mark.line + 1 if root is not None else 1
+
+
+def _key_of(node):
+    """A hashable stand-in for a mapping key node (keys may be sequences or mappings)."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return tuple(_key_of(v) for v in node.value)
+    return tuple((_key_of(k), _key_of(v)) for k, v in node.value)
 
 
 def _find_duplicate(text: str, name: str) -> tuple[int | None, str]:
@@ -118,22 +197,30 @@ def _find_duplicate(text: str, name: str) -> tuple[int | None, str]:
         root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.YAMLError:
         return None, ""
+    found: list[tuple[int, bool, str]] = []
     stack = [(root, "")]
+    visited: set[int] = set()  # an alias is the anchored node again: visit it once (billion laughs)
     while stack:
         node, prefix = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen = set()
             for k, v in node.value:
-                key = k.value
+                key = _key_of(k)
                 here = f"{prefix}.{key}" if prefix else str(key)
-                if key in seen and (not name or key == name):
-                    return k.start_mark.line + 1, here
+                if key in seen:
+                    found.append((k.start_mark.line + 1, key != name, here))
                 seen.add(key)
                 stack.append((v, here))
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
                 stack.append((v, f"{prefix}[{i}]"))
-    return None, ""
+    if not found:
+        return None, ""
+    line, _, field = min(found, key=lambda f: (f[1], f[0]))
+    return line, field
 
 
 @lru_cache(maxsize=256)
@@ -149,8 +236,12 @@ def locate(text: str) -> dict[str, int]:
                 lines[m.group(1)] = no
         return lines
     stack = [(root, "")]
+    visited: set[int] = set()
     while stack:
         node, prefix = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 here = f"{prefix}.{k.value}" if prefix else str(k.value)
