@@ -33,7 +33,10 @@ def to_date(value) -> dt.date:
 
 
 def to_datetime(value) -> dt.datetime:
+    """A naive local (Beijing) time; a time with a UTC offset is refused, like the schema's format."""
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            raise ValueError("time zone offsets are not allowed")
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
@@ -61,7 +64,8 @@ def typed_dates(data: dict) -> list[tuple[str, object]]:
                 fix(sub, key, to_date, f"{parent}.{key}")
     for parents, conv in ((LIST_DATE_FIELDS, to_date), (LIST_DATETIME_FIELDS, to_datetime)):
         for parent, keys in parents.items():
-            for i, entry in enumerate(data.get(parent) or []):
+            entries = data.get(parent)
+            for i, entry in enumerate(entries if isinstance(entries, list) else []):
                 if isinstance(entry, dict):
                     for key in keys:
                         fix(entry, key, conv, f"{parent}[{i}].{key}")

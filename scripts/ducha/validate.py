@@ -49,8 +49,15 @@ class Checker:
             line = text.count("\n", 0, mark.start()) + 1
             findings.append(Finding(path, line, "D701", "", f"文中出现密级标志“{mark.group(0)}”，涉密内容一律不得录入本系统。"))
         findings += schema_findings(schema.jsonable(data), self.item_schema, path, text, skip=skip)
+        reported = {f.field for f in findings}
         for fld, value in typed_dates(data):
-            findings.append(Finding(path, at(fld), "D205", fld, f"{value!r} 不是有效的日期。"))
+            if fld in reported:  # already wrong in form (D203/D205 above)
+                continue
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                message = f"时间 {value.isoformat(sep=' ')} 带有时区，请写成北京时间 YYYY-MM-DD HH:MM。"
+            else:
+                message = f"{value!r} 不是实际存在的日期或时间。"
+            findings.append(Finding(path, at(fld), "D205", fld, message))
         item_id = data.get("id")
         if isinstance(item_id, str) and _ID.match(item_id) and item_id != stem:
             findings.append(Finding(path, at("id"), "D207", "id", f"编号 {item_id} 与文件名 {stem} 不一致。"))
@@ -128,6 +135,8 @@ class Checker:
         reviews = item.log("reviews")
         if result and reviews and reviews[-1]["date"] < result["reported"] and item.status == "closed":
             add("D507", f"reviews[{len(reviews) - 1}].date", f"最后一次审核 {reviews[-1]['date']} 早于报结日期 {result['reported']}，重新报结后须再次审核。")
+        if result and reviews and reviews[-1]["date"] < result["reported"] and item.status == "returned":
+            add("D406", f"reviews[{len(reviews) - 1}].date", f"退回重办的审核 {reviews[-1]['date']} 早于报结日期 {result['reported']}；审核不能早于报结。")
         if reviews and result is None:
             add("D406", "reviews[0].date", "有审核记录，却没有报结材料（result）。")
         closed = item.closed

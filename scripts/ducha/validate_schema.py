@@ -14,6 +14,7 @@ import jsonschema
 
 from . import yamlio
 from .findings import Finding
+from .schema import DATE, DATETIME
 
 FIELD_LABELS = {
     "id": "编号", "title": "事项名称", "category": "类别", "source": "来源", "leader": "交办领导",
@@ -69,26 +70,54 @@ def _label(path: str) -> str:
     return FIELD_LABELS.get(last, last)
 
 
+def _is_empty(error: jsonschema.ValidationError) -> bool:
+    """``title:`` with nothing after it, or ``title: ""``."""
+    return (error.validator == "type" and error.instance is None) or error.validator == "minLength"
+
+
+def _time_format(error: jsonschema.ValidationError) -> str:
+    """The expected date/time format when ``error`` is a failed date or time pattern, else ""."""
+    if error.validator == "pattern":
+        for fmt in (DATE, DATETIME):
+            if error.validator_value == fmt["pattern"]:
+                return fmt["description"]
+    return ""
+
+
 def _item_code(error: jsonschema.ValidationError) -> str:
     v = error.validator
     if v == "required":
         return "D201"
     if v == "additionalProperties":
         return "D202"
+    if _is_empty(error):
+        return "D211"
     if v == "type":
         return "D203"
-    if v == "enum":
+    if v in ("enum", "maxLength"):
         return "D204"
-    if v == "minLength":
-        return "D211"
     if v == "pattern":
-        desc = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
         if error.path and list(error.path)[-1] == "id":
             return "D206"
-        if "日期" in desc or "时间" in desc:
+        if _time_format(error):
             return "D205"
         return "D204"
     return "D203"
+
+
+def _messages(error: jsonschema.ValidationError, path: str) -> list[tuple[str, str]]:
+    """[(field, message)] in Chinese: one per unknown field, else one."""
+    if error.validator == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        out = []
+        for name in extra:
+            full = f"{path}.{name}" if path else name
+            hint = _closest(name, allowed)
+            tip = f"是不是想写 {hint}？" if hint else f"允许的字段：{'、'.join(sorted(allowed))}。"
+            out.append((full, f"未知字段 {name}。{tip}"))
+        return out
+    return [_message(error, path)]
 
 
 def _message(error: jsonschema.ValidationError, path: str) -> tuple[str, str]:
@@ -100,28 +129,23 @@ def _message(error: jsonschema.ValidationError, path: str) -> tuple[str, str]:
         name = quoted.group(1) if quoted else ""
         full = f"{path}.{name}" if path else name
         return full, f"缺少必填字段 {name}（{FIELD_LABELS.get(name, name)}）。"
-    if v == "additionalProperties":
-        allowed = set(error.schema.get("properties", {}))
-        extra = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
-        name = extra[0] if extra else ""
-        full = f"{path}.{name}" if path else name
-        hint = _closest(name, allowed)
-        tip = f"是不是想写 {hint}？" if hint else f"允许的字段：{'、'.join(sorted(allowed))}。"
-        return full, f"未知字段 {name}。{tip}"
+    if _is_empty(error):
+        return path, f"{label}不能为空。"
     if v == "type":
         want = error.validator_value
         want = want if isinstance(want, list) else [want]
         return path, f"{label}应为{'或'.join(TYPE_NAMES.get(w, w) for w in want)}，实际是 {error.instance!r}。"
     if v == "enum":
         return path, f"{label}的值 {error.instance!r} 不在允许范围内：{'、'.join(map(str, error.validator_value))}。"
-    if v == "minLength":
-        return path, f"{label}不能为空。"
+    if v == "maxLength":
+        return path, f"{label}太长（{len(error.instance)} 字），不能超过 {error.validator_value} 字。"
     if v == "pattern":
-        desc = error.schema.get("description", "")
-        if path.endswith("id") and path.count(".") == 0:
+        fmt = _time_format(error)
+        if path == "id":
             return path, f"编号 {error.instance!r} 格式不对，应形如 DC-2026-0001。"
-        if "日期" in desc or "时间" in desc:
-            return path, f"{label} {error.instance!r} 不是正确的{desc}。"
+        if fmt:
+            kind, _, form = fmt.partition("，")
+            return path, f"{label} {error.instance!r} 不是正确的{kind}，应写成 {form}。"
         return path, f"{label} {error.instance!r} 不是有效的代码（小写字母、数字、下划线）。"
     if v in ("minimum", "maximum", "exclusiveMinimum"):
         return path, f"{label}的值 {error.instance!r} 超出允许范围。"
@@ -147,7 +171,7 @@ def schema_findings(data, schema: dict, path: str, text: str | None, code_map=No
         base = field_path(error.absolute_path)
         if base.split(".")[0].split("[")[0] in skip:
             continue
-        fld, message = _message(error, base)
         code = code_map(error.validator) if code_map else _item_code(error)
-        findings.append(Finding(path, yamlio.line_for(text, fld), code, fld, message))
+        for fld, message in _messages(error, base):
+            findings.append(Finding(path, yamlio.line_for(text, fld), code, fld, message))
     return sorted(set(findings), key=Finding.sort_key)
