@@ -42,8 +42,6 @@ _EXPECT = re.compile(rb"^# expect: ([DR]\d{3}) (\d+|-)(?: (\S+))?$", re.M)
 # D codes no item file can produce through ``ducha check`` (the R1xx codes are about
 # the rules file and have their own tests below).
 NOT_FROM_ITEM_FILES = {
-    "D605": "defined, but no check emits it: the yellow light is shown by `ducha list`, not reported",
-    "D702": "defined, but no check emits it: publishing scope is not judged by `ducha check`",
 }
 
 

@@ -69,7 +69,7 @@ def _notice(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _load(root, as_of, only=None, worktree=False, rev=None):
+def _load(root, as_of, only=None, worktree=False, rev=None, fmt="text"):
     """Pick the source: the work tree (default), or the committed ledger at ``--as-of``/``--rev``."""
     from .gitrepo import HistoryUnavailable, open_repo, worktree_changes
     from .ledger import load_ledger_at
@@ -98,6 +98,10 @@ def _load(root, as_of, only=None, worktree=False, rev=None):
             _notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）；要包含它们请加 --worktree。")
         return ledger
     except LedgerError as exc:
+        if exc.findings and fmt == "json":
+            click.echo(json.dumps([f.as_dict() for f in exc.findings], ensure_ascii=False, indent=2))
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
         if exc.findings:
             click.echo(format_text(exc.findings), err=True)
         raise click.ClickException(str(exc)) from None
@@ -147,7 +151,7 @@ def check(paths, as_of, fmt, base, worktree, rev, root):
         except DuchaError as exc:
             raise click.ClickException(str(exc)) from None
     else:
-        ledger = _load(root, as_of, only=list(paths) if paths else None, worktree=worktree, rev=rev)
+        ledger = _load(root, as_of, only=list(paths) if paths else None, worktree=worktree, rev=rev, fmt=fmt)
     findings = sorted(ledger.findings, key=lambda f: f.sort_key())
     if fmt == "json":
         click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))

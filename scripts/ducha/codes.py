@@ -90,10 +90,8 @@ _CODES = [
     Code("D602", WARNING, "未按期报告进展", "办理中事项须按规定间隔报告进展（progress）。"),
     Code("D603", WARNING, "领导批阅超过时限", "送阅件应在规定时限内批阅退回（见 ledger.yml 的 reading_limits）。"),
     Code("D604", WARNING, "该年份节假日安排未知", "在 items/ledger.yml 的 holiday_overrides 中补充该年份的放假与调休安排。"),
-    Code("D605", WARNING, "期限即将到期", "期限临近（黄灯），请及时催办。"),
     # -- security
     Code("D701", ERROR, "涉密事项不得录入", "秘密、机密、绝密事项一律不得录入本系统，请立即删除并按保密规定处理。"),
-    Code("D702", ERROR, "密级高于网站允许发布的范围", "该事项不能在内网网站发布；检查 secrecy 与 ledger.yml 的 site.max_secrecy。"),
     # -- pull-request checks against the base (ducha check --base)
     Code("T101", ERROR, "状态变更不符合办理流程", "状态只能按 拟办→已交办→办理中→已报结→已办结（或退回重办→办理中/已报结，未办结时可撤销）逐步变更，每一步单独提交。"),
     Code("T102", ERROR, "未经批准延期却改了办理期限", "改期限只能通过延期：在 extensions 末尾追加经领导批准的延期（approved_by、approved、new_deadline），不要直接改 deadline。"),

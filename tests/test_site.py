@@ -1,0 +1,147 @@
+"""The site built through the real MkDocs plugin, from a copy of the sample ledger."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ducha.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {
+    "GIT_AUTHOR_NAME": "周敏",
+    "GIT_AUTHOR_EMAIL": "zhoumin@dcs.jiangzhou.gov.cn",
+    "GIT_COMMITTER_NAME": "周敏",
+    "GIT_COMMITTER_EMAIL": "zhoumin@dcs.jiangzhou.gov.cn",
+    "GIT_AUTHOR_DATE": "2026-11-25T18:00:00+08:00",
+    "GIT_COMMITTER_DATE": "2026-11-25T18:00:00+08:00",
+}
+
+
+def copy_ledger(dest: Path) -> Path:
+    for name in ("items", "site_src", "bulletins"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name)
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    return dest
+
+
+def git_commit(root: Path, message: str = "台账"):
+    import os
+
+    env = {**os.environ, **ENV}
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", message], cwd=root, check=True, env=env)
+
+
+def build(root: Path, *args) -> object:
+    return CliRunner().invoke(main, ["build", "--root", str(root), *args])
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory) -> Path:
+    root = copy_ledger(tmp_path_factory.mktemp("ledger"))
+    git_commit(root)
+    result = build(root, "--strict")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_strict_build_of_the_sample(sample_site):
+    site = sample_site / "site"
+    assert (site / "index.html").is_file()
+    assert (site / "items" / "DC-2026-0001" / "index.html").is_file()
+    assert (site / "audit" / "index.html").is_file()
+    codes_page = (site / "reference" / "codes" / "index.html").read_text(encoding="utf-8")
+    assert "D101" in codes_page and "A108" in codes_page
+
+
+def test_items_are_not_in_the_navigation(sample_site):
+    html = (sample_site / "site" / "items" / "DC-2026-0002" / "index.html").read_text(encoding="utf-8")
+    nav = html.split('<nav class="md-nav md-nav--primary', 1)[1].split('<nav class="md-nav md-nav--secondary', 1)[0]
+    assert "事项" in nav
+    assert "DC-2026-0001" not in nav and "DC-2026-0003" not in nav
+    assert len(html) < 60_000, "an item page should stay small: items are never in the nav"
+
+
+def test_item_page_edit_link_points_at_the_yaml_file(sample_site):
+    html = (sample_site / "site" / "items" / "DC-2026-0001" / "index.html").read_text(encoding="utf-8")
+    assert 'href="http://git.dcs.jiangzhou.gov.cn/dcs/ledger/-/edit/main/items/2026/DC-2026-0001.yml"' in html
+    assert "数据截至" in html and "版本 <code>" in html
+
+
+def test_mailbox_personal_data_is_masked_everywhere(sample_site):
+    import yaml
+
+    secrets = []
+    for path in (sample_site / "items" / "2026").glob("*.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        citizen = data.get("citizen") or {}
+        secrets += [str(citizen[k]) for k in ("phone", "id_number") if citizen.get(k)]
+        if citizen.get("private") and citizen.get("name"):
+            secrets.append(citizen["name"])
+    assert len(secrets) >= 10
+    for page in (sample_site / "site").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{page}: {leaked}"
+    index = (sample_site / "site" / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert not [s for s in secrets if s in index]
+
+
+def _item(root: Path, item_id: str, **fields) -> Path:
+    text = (REPO / "items" / "2026" / "DC-2026-0001.yml").read_text(encoding="utf-8").replace("DC-2026-0001", item_id)
+    for key, value in fields.items():
+        text = re.sub(rf"(?m)^{key}: .*$", f"{key}: {value}", text)
+    path = root / "items" / "2026" / f"{item_id}.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_item_text_is_escaped_and_secrecy_is_respected(tmp_path):
+    root = copy_ledger(tmp_path)
+    _item(root, "DC-2026-0901", title="'<script>alert(1)</script>标题'", secrecy="public")
+    rules = root / "items" / "ledger.yml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("max_secrecy: internal", "max_secrecy: public"), encoding="utf-8")
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    page = (root / "site" / "items" / "DC-2026-0901")
+    internal = [p.stem for p in (REPO / "items" / "2026").glob("*.yml") if "secrecy: internal" in p.read_text(encoding="utf-8")]
+    assert internal, "the sample has internal items"
+    for item_id in internal:
+        assert not (root / "site" / "items" / item_id).exists(), f"{item_id} is internal and must not be published"
+    html = (page / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;标题" in html
+    assert "<title>＜script＞alert(1)＜/script＞标题" in html.replace("江府督办〔2026〕901号 ", "")
+
+
+def test_a_ledger_with_errors_fails_the_build_and_keeps_the_old_site(tmp_path):
+    root = copy_ledger(tmp_path)
+    assert build(root).exit_code == 0
+    marker = root / "site" / "marker.txt"
+    marker.write_text("old", encoding="utf-8")
+    _item(root, "DC-2026-0902", lead_unit="nosuchunit")
+    result = build(root)
+    assert result.exit_code == 1
+    assert "网站生成失败，原有网站未改动" in result.output
+    assert "D301" in result.output and "items/2026/DC-2026-0902.yml" in result.output
+    assert marker.read_text(encoding="utf-8") == "old"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site-build-")]
+
+
+def test_plain_mkdocs_build_uses_the_plugin(tmp_path):
+    root = copy_ledger(tmp_path)
+    git_commit(root)
+    proc = subprocess.run(
+        [str(Path(shutil.which("mkdocs") or REPO / ".venv/bin/mkdocs")), "build", "--strict", "-q"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "site" / "items" / "DC-2026-0085" / "index.html").is_file()
