@@ -123,4 +123,15 @@ def item_blobs_at(repo: git.Repo, commit: str) -> tuple[str | None, dict[str, st
 def worktree_changes(repo: git.Repo) -> list[str]:
     """Item files with uncommitted changes (staged, unstaged or untracked)."""
     out = repo.git.status("--porcelain", "-z", "--untracked-files=all", "--", "items").split("\0")
-    return sorted({entry[3:] for entry in out if len(entry) > 3})
+    paths = set()
+    i = 0
+    while i < len(out):
+        entry = out[i]
+        i += 1
+        if len(entry) > 3:
+            paths.add(entry[3:])
+            if "R" in entry[:2] or "C" in entry[:2]:  # a staged rename is followed by its old path
+                if i < len(out) and out[i]:
+                    paths.add(out[i])
+                i += 1
+    return sorted(p for p in paths if p.startswith(ITEMS_PREFIX))

@@ -4,38 +4,51 @@ The pass is ``git log --first-parent --reverse -z --raw -M`` on the ledger's
 branch, so a merged pull request is attributed to its merge commit.  A reader
 thread drains git's output while the main thread fetches the blobs named in
 it through one ``git cat-file --batch`` process and diffs each version of an
-item against the previous one.  The result is cached under ``.git/ducha/``,
-keyed by the last processed commit, and extended incrementally after a
-fast-forward; if the cached head is no longer an ancestor the history was
+item against the previous one.
+
+An item is its id, and its id is its file stem: a file moved to another folder
+(``items/2025`` → ``items/2026``) keeps one timeline, whether git saw a rename
+or a delete and an add of the same stem in one commit.  A "rename" git guesses
+between two different stems (two similar items, one deleted and one added) is
+a deletion and a new item, never one timeline.
+
+The result is cached under ``.git/ducha/``, one file per branch, keyed by the
+last processed commit, and extended incrementally after a fast-forward; if the
+cached head is no longer on the branch's first-parent chain the history was
 rewritten: the cache is rebuilt and the rewrite is remembered (an audit finding).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import pickle
+import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 import git
 import yaml_rs
 
-from .gitrepo import ITEMS_PREFIX, BlobReader, ensure_full_history, open_repo
+from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo
 from .yamlio import _ALIAS_LIMITS
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 LOG_FIELDS = ("progress", "reminders", "extensions", "reviews", "circulation")
 RULES_PATH = "items/ledger.yml"
 _FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f%G?%x1f%B"
 _FORMAT_NOSIG = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f-%x1f%B"
+_LOG_ARGS = ("--first-parent", "--diff-merges=first-parent", "--reverse", "-z", "--raw", "-M", "--no-abbrev",
+             "--root", "--no-color", "--no-show-signature")  # fmt: skip
 _GROUP = 300  # commits per blob batch
+NOT_ASKED = "-"  # Commit.signature when %G? was not asked
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     sha: str
     parents: int
     author: str
@@ -69,8 +82,13 @@ class History:
     current: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (path, blob) of the live file
     rules_versions: list[tuple[int, str | None]] = field(default_factory=list)
     rewrites: list[tuple[str, str]] = field(default_factory=list)  # (old head, head when the rewrite was seen)
-    signatures_known: bool = False
+    signers: str | None = None  # allowed-signers identity the cached %G? letters were computed with
+    ref: str | None = None  # full ref name the history follows (refs/heads/main), None for a bare commit
     format: int = CACHE_FORMAT
+
+    @property
+    def signatures_known(self) -> bool:
+        return self.signers is not None and all(c.signature != NOT_ASKED for c in self.commits)
 
     def timeline(self, item_id: str) -> list[dict]:
         out = []
@@ -143,7 +161,10 @@ class _Stream:
     def _run(self):
         fd = self.proc.stdout.fileno()
         while True:
-            data = os.read(fd, 1 << 20)
+            try:
+                data = os.read(fd, 1 << 20)
+            except OSError:  # closed under us: the consumer gave up
+                data = b""
             with self.cond:
                 if not data:
                     self.done = True
@@ -174,7 +195,8 @@ class _Stream:
                 return
 
 
-def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str | None, str | None, str]]]:
+def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, str]]]:
+    """One ``\\x1e`` record: the commit and its raw entries ``(status letter, old path, new path, new blob)``."""
     head, _, rest = record.partition(b"\0")
     sha, parents, author, email, cdate, adate, sig, message = head.decode("utf-8", "replace").split("\x1f", 7)
     commit = Commit(sha, len(parents.split()), author, email, cdate, adate, sig, message)
@@ -200,135 +222,297 @@ def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str | None, st
     return commit, entries
 
 
+def item_events(entries) -> tuple[list[tuple[str, str, str, str | None]], tuple[str | None] | None]:
+    """What one commit did to items and to the rules file.
+
+    Items: ``(action, old path, new path, blob)`` with action A (added), M (modified), R (moved, same
+    stem) or D (deleted, blob None).  A delete and an add of the same stem are a move even when git saw
+    no rename; a git rename between different stems, or into/out of ``items/``, is a delete and an add.
+    Rules: ``(blob,)`` of ``items/ledger.yml`` after the commit (``(None,)`` removed), None if untouched.
+    """
+    events = []
+    adds: list[tuple[str, str]] = []
+    dels: list[str] = []
+    rules = None
+    for status, old, new, blob in entries:
+        if status in "RC":
+            if old == RULES_PATH and status == "R":
+                rules = (None,)
+            if new == RULES_PATH:
+                rules = (blob,)
+            if _is_item(old) and _is_item(new) and _stem(old) == _stem(new):
+                events.append(("R" if status == "R" else "A", old, new, blob))
+                continue
+            if status == "R" and _is_item(old):
+                dels.append(old)
+            if _is_item(new):
+                adds.append((new, blob))
+        elif status == "D":
+            if old == RULES_PATH:
+                rules = (None,)
+            elif _is_item(old):
+                dels.append(old)
+        elif new == RULES_PATH:
+            rules = (blob,)
+        elif _is_item(new):
+            if status == "A":
+                adds.append((new, blob))
+            else:
+                events.append(("M", new, new, blob))
+    if dels and adds:
+        deleted = {}
+        for path in dels:
+            deleted.setdefault(_stem(path), []).append(path)
+        unpaired = []
+        for path, blob in adds:
+            olds = deleted.get(_stem(path))
+            if olds:
+                events.append(("R", olds.pop(0), path, blob))
+            else:
+                unpaired.append((path, blob))
+        adds = unpaired
+        dels = [p for paths in deleted.values() for p in paths]
+    events += [("D", path, path, None) for path in dels]
+    events += [("A", path, path, blob) for path, blob in adds]
+    return events, rules
+
+
 class HistoryBuilder:
     def __init__(self, repo: git.Repo, history: History, signatures: bool = False):
         self.repo = repo
         self.h = history
         self.signatures = signatures
-        self.data: dict[str, dict | None] = {}  # id -> parsed data of the live version
+        # id -> parsed data of the version the next one is diffed against (the last readable one,
+        # None after a deletion); filled lazily from the cache's versions on an incremental run
+        self.data: dict[str, dict | None] = {}
 
-    def _prime(self, reader: BlobReader):
-        """Parsed data of every live file, needed to diff the next versions (incremental runs)."""
-        blobs = reader.read_many(sorted({blob for _, blob in self.h.current.values()}))
-        self.data = {i: _parse(blobs[blob]) for i, (_, blob) in self.h.current.items()}
-
-    def run(self, range_spec: str):
+    def run(self, range_spec: str, expect_parent: str | None = None) -> None:
+        """Apply the first-parent commits of ``range_spec``.  ``expect_parent``: the first of them must
+        have this first parent (an incremental run), else ``_NotFastForward`` is raised before any change."""
         fmt = _FORMAT if self.signatures else _FORMAT_NOSIG
-        proc = self.repo.git.log(
-            "--first-parent", "--diff-merges=first-parent", "--reverse", "-z", "--raw", "-M", "--no-abbrev",
-            f"--format={fmt}", range_spec, as_process=True,
-        )  # fmt: skip
+        proc = self.repo.git.log(*_LOG_ARGS, f"--format={fmt}", range_spec, as_process=True)
         stream = _Stream(proc)
-        with BlobReader(self.repo) as reader:
-            if self.h.current:
-                self._prime(reader)
-            group: list = []
-            for record in stream.records():
-                group.append(_parse_record(record))
-                if len(group) >= _GROUP:
+        try:
+            with BlobReader(self.repo) as reader:
+                group: list = []
+                first = expect_parent is not None
+                for record in stream.records():
+                    if first:
+                        first = False
+                        parents = record.split(b"\x1f", 2)[1].split()
+                        if not parents or parents[0].decode() != expect_parent:
+                            raise _NotFastForward
+                    group.append(_parse_record(record))
+                    if len(group) >= _GROUP:
+                        self._apply(group, reader)
+                        group = []
+                if group:
                     self._apply(group, reader)
-                    group = []
-            if group:
-                self._apply(group, reader)
+        except BaseException:
+            proc.terminate()
+            raise
         proc.wait()
 
+    def _base(self, item_id: str) -> str | None:
+        """Blob of the version the next change of ``item_id`` is diffed against, from its recorded versions."""
+        for _, _, blob, action, _, ok in reversed(self.h.items.get(item_id, ())):
+            if action == "D":
+                return None
+            if ok:
+                return blob
+        return None
+
     def _apply(self, group, reader: BlobReader):
-        wanted = {blob for _, entries in group for status, _, new, blob in entries if status != "D" and (_is_item(new) or new == RULES_PATH)}
-        blobs = reader.read_many(sorted(wanted)) if wanted else {}
-        parsed = {sha: _parse(raw) for sha, raw in blobs.items() if sha}
         h = self.h
-        path_to_id = {path: i for i, (path, _) in h.current.items()}
+        steps = []
+        wanted: set[str] = set()
+        missing: dict[str, str] = {}  # id -> base blob still to load
         for commit, entries in group:
+            events, rules = item_events(entries)
+            steps.append((commit, events, rules))
+            for action, old, new, blob in events:
+                if blob:
+                    wanted.add(blob)
+                item_id = _stem(new)
+                if item_id not in self.data and item_id not in missing:
+                    base = self._base(item_id)
+                    if base is None:
+                        self.data[item_id] = None
+                    else:
+                        missing[item_id] = base
+        wanted.update(missing.values())
+        blobs = reader.read_many(sorted(wanted)) if wanted else {}
+        parsed = {sha: _parse(raw) for sha, raw in blobs.items()}
+        for item_id, base in missing.items():
+            self.data[item_id] = parsed[base]
+        data_of = self.data
+        for commit, events, rules in steps:
             idx = len(h.commits)
             h.commits.append(commit)
             h.head = commit.sha
-            # a delete + add of the same stem in one commit is a move, even when git saw no rename
-            deleted = {_stem(old): old for status, old, _, _ in entries if status == "D" and _is_item(old)}
-            for status, old, new, blob in entries:
-                if new == RULES_PATH or old == RULES_PATH:
-                    h.rules_versions.append((idx, None if status == "D" else blob))
-                    continue
-                if not (_is_item(new) or _is_item(old)):
-                    continue
-                if status == "D":
-                    if _stem(old) in {_stem(n) for s, _, n, _ in entries if s == "A"}:
-                        continue  # handled with the add
-                    item_id = path_to_id.pop(old, _stem(old))
-                    prev = self.data.pop(item_id, None)
-                    h.current.pop(item_id, None)
-                    h.items.setdefault(item_id, []).append((idx, old, None, "D", tuple(diff_fields(prev, None)), True))
-                    continue
-                if status == "A" and _stem(new) in deleted:
-                    status, old = "R", deleted[_stem(new)]
-                if status == "R":
-                    item_id = path_to_id.pop(old, _stem(old))
-                else:
-                    item_id = path_to_id.get(new, _stem(new))
-                data = parsed.get(blob)
-                prev = self.data.get(item_id)
-                changes = diff_fields(prev, data) if data is not None else [("(file)", None, "无法解析的版本")]
-                if status == "R" and old != new:
-                    changes = [("(path)", old, new)] + changes
-                    new_id = _stem(new)
-                    if new_id != item_id:  # renumbered: keep one timeline under the new id
-                        h.items[new_id] = h.items.pop(item_id, []) + h.items.get(new_id, [])
-                        self.data.pop(item_id, None)
+            if rules is not None:
+                h.rules_versions.append((idx, rules[0]))
+            for action, old, new, blob in events:
+                item_id = _stem(new)
+                versions = h.items.setdefault(item_id, [])
+                prev = data_of.get(item_id)
+                if action == "D":
+                    versions.append((idx, old, None, "D", tuple(diff_fields(prev, None)), True))
+                    data_of[item_id] = None
+                    if h.current.get(item_id, (old,))[0] == old:
                         h.current.pop(item_id, None)
-                        item_id = new_id
-                action = "A" if status == "A" else ("R" if status == "R" else "M")
-                h.items.setdefault(item_id, []).append((idx, new, blob, action, tuple(changes), data is not None))
+                    continue
+                data = parsed[blob]
+                if data is None:
+                    changes = [("(file)", None, "无法解析的版本")]
+                else:
+                    changes = diff_fields(prev, data)
+                    data_of[item_id] = data
+                if action == "R":
+                    changes.insert(0, ("(path)", old, new))
+                versions.append((idx, new, blob, action, tuple(changes), data is not None))
                 h.current[item_id] = (new, blob)
-                path_to_id[new] = item_id
-                if data is not None:
-                    self.data[item_id] = data
 
 
-def _cache_path(repo: git.Repo, rev: str) -> Path:
-    safe = "".join(ch if ch.isalnum() else "_" for ch in rev)
-    return Path(repo.git_dir) / "ducha" / f"history-{safe}.pickle"
+class _NotFastForward(Exception):
+    """The cached head is an ancestor, but not the first parent of the next first-parent commit."""
+
+
+# -- signatures ------------------------------------------------------------------
+
+
+def _signers_identity(repo: git.Repo) -> str:
+    """What %G? letters depend on: the allowed-signers file in effect (its path and content)."""
+    try:
+        path = repo.git.config("--get", "gpg.ssh.allowedSignersFile").strip()
+    except git.GitCommandError:
+        return ""
+    try:
+        content = Path(path).expanduser().read_bytes()
+    except OSError:
+        content = b""
+    return path + ":" + hashlib.sha256(content).hexdigest()
+
+
+def _fill_signatures(repo: git.Repo, h: History) -> None:
+    """Ask %G? for every commit whose letter is not known, in one ``git log --no-walk --stdin``."""
+    todo = [i for i, c in enumerate(h.commits) if c.signature == NOT_ASKED]
+    if not todo:
+        return
+    shas = "".join(h.commits[i].sha + "\n" for i in todo).encode()
+    proc = subprocess.run(
+        ["git", "--git-dir", repo.git_dir, "log", "--no-walk=unsorted", "--stdin", "--no-show-signature", "--format=%H %G?"],
+        input=shas, capture_output=True, check=False,
+    )  # fmt: skip
+    if proc.returncode:
+        raise HistoryUnavailable("无法读取提交签名：" + proc.stderr.decode("utf-8", "replace").strip())
+    letters = dict(line.split() for line in proc.stdout.decode().splitlines() if line.strip())
+    for i in todo:
+        h.commits[i] = h.commits[i]._replace(signature=letters.get(h.commits[i].sha, "E"))
+
+
+# -- cache -----------------------------------------------------------------------
+
+
+def _cache_path(repo: git.Repo, ref: str | None) -> Path:
+    key = ref or "detached"
+    safe = "".join(ch if ch.isalnum() else "_" for ch in key)[-60:]
+    return Path(repo.git_dir) / "ducha" / f"history-{safe}-{hashlib.sha1(key.encode()).hexdigest()[:8]}.pickle"
 
 
 def _save(path: Path, history: History):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        pickle.dump(history, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(history, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _load_cache(path: Path) -> History | None:
     try:
         with open(path, "rb") as fh:
             h = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+    except FileNotFoundError:
+        return None
+    except Exception:  # an unreadable or foreign cache is rebuilt, never fatal
         return None
     return h if isinstance(h, History) and h.format == CACHE_FORMAT else None
 
 
-def load_history(root: Path, rev: str = "HEAD", signatures: bool = False, use_cache: bool = True) -> History:
-    """The ledger's history up to ``rev`` (first-parent), from the cache when it is still valid."""
-    repo = open_repo(Path(root))
-    ensure_full_history(repo)
-    head = repo.git.rev_parse("--verify", f"{rev}^{{commit}}").strip()
-    cache = _cache_path(repo, rev)
-    h = _load_cache(cache) if use_cache else None
-    if h is not None and h.head == head and (not signatures or h.signatures_known):
-        return h
-    if h is not None and h.head and (not signatures or h.signatures_known):
-        try:
-            repo.git.merge_base("--is-ancestor", h.head, head)
-            HistoryBuilder(repo, h, signatures).run(f"{h.head}..{head}")
-            h.head = head
-            _save(cache, h)
-            return h
-        except git.GitCommandError:
-            rewrites = h.rewrites + [(h.head, head)]
-    else:
-        rewrites = h.rewrites if h is not None else []
-    fresh = History(rev=rev, rewrites=rewrites, signatures_known=signatures)
+def _resolve(repo: git.Repo, rev: str) -> tuple[str, str | None]:
+    """(commit sha, full ref name or None) of ``rev``."""
+    try:
+        head = repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}").strip()
+    except git.GitCommandError:
+        head = ""
+    if not head:
+        raise HistoryUnavailable(f"找不到提交“{rev}”，无法读取它的历史。")
+    try:
+        ref = repo.git.rev_parse("--symbolic-full-name", rev).strip()
+    except git.GitCommandError:
+        ref = ""
+    return head, (ref if ref.startswith("refs/") else None)
+
+
+def _is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", old, new)
+    except git.GitCommandError:  # not an ancestor, or the old head is gone altogether
+        return False
+    return True
+
+
+def _build(repo: git.Repo, h: History | None, head: str, rev: str, ref: str | None, signatures: bool) -> History:
+    """Extend ``h`` (the cached history) up to ``head``, or build afresh, recording a rewrite if there was one."""
+    rewrites: list[tuple[str, str]] = []
+    if h is not None:
+        if h.head and _is_ancestor(repo, h.head, head):
+            try:
+                HistoryBuilder(repo, h, signatures).run(f"{h.head}..{head}", expect_parent=h.head)
+                h.head = head
+                return h
+            except _NotFastForward:
+                # the old head was merged from the side: nothing was dropped, but the first-parent
+                # chain is a different one, so rebuild (not a rewrite)
+                rewrites = h.rewrites
+        else:
+            rewrites = h.rewrites + ([(h.head, head)] if ref and h.head else [])
+    fresh = History(rev=rev, rewrites=rewrites, ref=ref, signers=h.signers if h is not None else None)
     HistoryBuilder(repo, fresh, signatures).run(head)
     fresh.head = head
-    if use_cache:
-        _save(cache, fresh)
     return fresh
 
+
+def load_history(root: Path, rev: str = "HEAD", signatures: bool = False, use_cache: bool = True) -> History:
+    """The ledger's history up to ``rev`` (first-parent), from the cache when it is still valid.
+
+    ``signatures``: also know every commit's %G? letter (checked against the allowed-signers file
+    configured in the environment).  ``use_cache=False`` builds from scratch and leaves the cache alone.
+    """
+    repo = open_repo(Path(root))
+    ensure_full_history(repo)
+    head, ref = _resolve(repo, rev)
+    cache = _cache_path(repo, ref)
+    h = _load_cache(cache) if use_cache else None
+    if h is not None and h.ref != ref:
+        h = None
+    dirty = False
+    identity = _signers_identity(repo) if signatures else None
+    if signatures and h is not None and h.signers != identity:  # letters from another signers file are stale
+        h.commits = [c._replace(signature=NOT_ASKED) for c in h.commits]
+        dirty = True
+    if h is None or h.head != head:
+        h = _build(repo, h, head, rev, ref, signatures)
+        dirty = True
+    if signatures:
+        if not h.signatures_known or h.signers != identity:
+            _fill_signatures(repo, h)
+            dirty = True
+        h.signers = identity
+    if use_cache and dirty:
+        _save(cache, h)
+    return h
