@@ -52,7 +52,8 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
         if not record.strip():
             continue
         commit, entries = _parse_record(record)
-        for status, old, new, blob in entries:
+        # deletions first: a file moved without git seeing a rename is a delete plus an add of the same id
+        for status, old, new, blob in sorted(entries, key=lambda e: e[0] != "D"):
             if not (_is_item(old) or _is_item(new)):
                 continue
             item_id = _stem(old if status in "RD" else new)
@@ -64,7 +65,7 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
                 item_id = _stem(new)
             steps.setdefault(item_id, []).append((commit.sha, new, blob))
             live_path[item_id] = new
-    for path in worktree_changes(repo):
+    for path in sorted(worktree_changes(repo), key=lambda p: (root / p).is_file()):  # deletions first
         if not _is_item(path):
             continue
         full = root / path
@@ -104,9 +105,10 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
         for label, _path, source in sequence:
             data, _ = parsed(source)
             if source is None:
-                if prev is not None and label == final_label and final_source is None:
+                # a file re-added later is still judged against the last version (prev is kept);
+                # only the removal of an item that exists on the target branch is a deletion
+                if item_id in base_by_id and label == final_label and final_source is None:
                     findings.append(Finding(shown, None, "T105", "", f"删除了事项文件（{_where(label)}）；事项不能删除，只能撤销。"))
-                prev = None
                 continue
             if prev is not None and data is not None:
                 for v in compare(prev, data):

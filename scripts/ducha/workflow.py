@@ -23,6 +23,7 @@ TRANSITIONS: dict[str, set[str]] = {
 APPEND_ONLY = ("progress", "reminders", "extensions", "reviews")
 FROZEN_EXCEPT = ("circulation", "reply")  # what may still be added to a closed/cancelled item
 DECISION_KEYS = {"approved_by", "approved", "rejected", "new_deadline"}
+DEFAULT_DEADLINE_BASIS = ("assigned", "category", "urgency")  # what the default deadline is computed from
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,12 @@ def compare(old: dict | None, new: dict | None) -> list[Violation]:
         )  # fmt: skip
     if o_status in ("closed", "cancelled"):
         changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k) and k not in FROZEN_EXCEPT)
-        if not _is_prefix(old.get("circulation") or [], new.get("circulation") or []):
+        if not _circulation_extended(old.get("circulation") or [], new.get("circulation") or []):
             changed.append("circulation")
         if old.get("reply") and old.get("reply") != new.get("reply"):
             changed.append("reply")
         if changed:
-            out.append(Violation("T104", changed[0], f"事项已{STATUSES[o_status]}，不能再修改 {'、'.join(changed)}。"))
+            out.append(Violation("T104", changed[0], f"事项{STATUSES[o_status]}，不能再修改 {'、'.join(changed)}。"))
         return out
     for name in APPEND_ONLY:
         o_log, n_log = old.get(name) or [], new.get(name) or []
@@ -78,16 +79,37 @@ def compare(old: dict | None, new: dict | None) -> list[Violation]:
                 break
             if n_log[i] != entry and not (name == "extensions" and _decided_later(entry, n_log[i])):
                 out.append(Violation("T103", f"{name}[{i}]", f"修改了 {name} 的第 {i + 1} 条已有记录；记录只能在末尾追加。"))
+    if o_status == "draft":
+        return out  # not assigned yet: the deadline is being set, not moved
     if old.get("deadline") != new.get("deadline"):
         if not _newly_approved(old, new, new.get("deadline")):
             out.append(
                 Violation("T102", "deadline", f"办理期限从 {old.get('deadline')} 改为 {new.get('deadline')}，但没有同时追加经批准的延期。")
             )
+    elif new.get("deadline") is None:
+        # no explicit deadline: the category's default counts from the assignment date at the item's urgency
+        for key in DEFAULT_DEADLINE_BASIS:
+            if old.get(key) != new.get(key):
+                out.append(
+                    Violation("T102", key, f"事项按默认期限计算，{key} 从 {old.get(key)} 改为 {new.get(key)} 会移动办理期限，但没有同时追加经批准的延期。")
+                )  # fmt: skip
+                break
     return out
 
 
-def _is_prefix(a: list, b: list) -> bool:
-    return len(a) <= len(b) and b[: len(a)] == a
+def _circulation_extended(old: list, new: list) -> bool:
+    """Entries only appended, or an existing entry only completed with its ``returned`` time
+    (the leader sends the paper back after the item was closed)."""
+    if len(old) > len(new):
+        return False
+    for o, n in zip(old, new):
+        if o == n:
+            continue
+        if not (isinstance(o, dict) and isinstance(n, dict)) or "returned" in o:
+            return False
+        if {k: v for k, v in n.items() if k != "returned"} != o:
+            return False
+    return True
 
 
 def _newly_approved(old: dict, new: dict, deadline) -> bool:
