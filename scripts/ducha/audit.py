@@ -13,15 +13,19 @@ import contextlib
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import git
+
 from . import codes
-from .gitrepo import TZ
-from .history import LOG_FIELDS, History, load_history
+from .gitrepo import TZ, BlobReader, open_repo
+from .history import LOG_FIELDS, History, _parse, load_history
 from .model import to_date
 from .rules import Rules
-from .workflow import compare
+from .schema import STATUSES
+from .workflow import compare, legal_transition
 
 _ENTRY = re.compile(r"^(\w+)\[(\d+)\]$")
 _T_TO_A = {"T101": "A109", "T102": "A102", "T103": "A110", "T104": "A103"}
@@ -76,7 +80,12 @@ def apply_changes(state: dict, changes) -> dict:
 def _dates_recorded(changes) -> list[tuple[str, dt.date]]:
     """Dates that a version writes: closure, report, appended progress/reviews/extension decisions."""
     out = []
+    # an edited log entry comes as its removal plus an append at the same index: pair them, so that
+    # deciding an extension records the decision date only, not the (older) request date again
+    removed = {fld: old for fld, old, new in changes if new is None and _ENTRY.match(fld)}
     for fld, old, new in changes:
+        if old is None and fld in removed:
+            old = removed[fld]
         try:
             if fld == "closed" and new is not None:
                 out.append((fld, to_date(new)))
@@ -98,7 +107,22 @@ def _dates_recorded(changes) -> list[tuple[str, dt.date]]:
     return out
 
 
-def audit(history: History, rules: Rules, since: dt.date | None = None, until: dt.date | None = None) -> list[AuditFinding]:
+StatusesAlong = Callable[[str, str], list]  # (merge commit, path) -> the item's statuses along the merged branch
+
+
+def _walked(old, statuses: list, new) -> bool:
+    """Whether a merged branch took the item from ``old`` to ``new`` one legal step per commit."""
+    seq = [old] + [s for s in statuses if s in STATUSES]
+    return len(seq) > 1 and seq[-1] == new and all(legal_transition(a, b) for a, b in zip(seq, seq[1:]))
+
+
+def audit(
+    history: History, rules: Rules, since: dt.date | None = None, until: dt.date | None = None,
+    statuses_along: StatusesAlong | None = None,
+) -> list[AuditFinding]:  # fmt: skip
+    """``statuses_along``: how to look inside a merged pull request.  Main's first-parent line sees a
+    pull request as one step; one that walked in_progress → reported → closed over several commits
+    (each checked by ``ducha check --base``) is not a skipped step."""
     out: list[AuditFinding] = []
     staff = {s["email"].lower() for s in rules.staff}
     tolerance = rules.backdating_tolerance_days
@@ -148,6 +172,9 @@ def audit(history: History, rules: Rules, since: dt.date | None = None, until: d
             if previous is not None and state is not None:
                 for v in compare(previous, state):
                     code = _T_TO_A.get(v.code)
+                    if code == "A109" and commit.parents > 1 and statuses_along is not None:
+                        if _walked(previous.get("status"), statuses_along(commit.sha, path), state.get("status")):
+                            continue
                     if code:
                         add(code, item_id, commit, v.message)
     for old_head, seen_at in history.rewrites:
@@ -179,8 +206,35 @@ def _signers(path: str | None):
                 os.environ[k] = v
 
 
+def _git_statuses_along(root: Path) -> StatusesAlong:
+    """Statuses of one file along the branch a merge commit brought in (second parent), oldest first:
+    one ``git log`` and one batched blob read per merge asked about (only merges that look like a skip)."""
+    repo = open_repo(Path(root))
+
+    def statuses(merge: str, path: str) -> list:
+        try:
+            raw = repo.git.log(
+                "--reverse", "--topo-order", "--format=", "--raw", "--no-abbrev", "--no-renames",
+                f"{merge}^1..{merge}^2", "--", path,
+            )  # fmt: skip
+        except git.GitCommandError:
+            return []
+        blobs = [line.split()[3] for line in raw.splitlines() if line.startswith(":") and line.split()[4] != "D"]
+        if not blobs:
+            return []
+        with BlobReader(repo) as reader:
+            contents = reader.read_many(sorted(set(blobs)))
+        out = []
+        for blob in blobs:
+            data = _parse(contents[blob])
+            out.append(data.get("status") if data else None)
+        return out
+
+    return statuses
+
+
 def run_audit(root: Path, rules: Rules, since=None, until=None, rev: str = "HEAD") -> list[AuditFinding]:
     signers = str((Path(root) / rules.allowed_signers).resolve()) if rules.allowed_signers else None
     with _signers(signers):
         history = load_history(root, rev=rev, signatures=bool(signers))
-    return audit(history, rules, since, until)
+    return audit(history, rules, since, until, statuses_along=_git_statuses_along(root))
