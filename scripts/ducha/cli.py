@@ -152,6 +152,12 @@ def check(paths, as_of, fmt, base, worktree, rev, root):
             raise click.ClickException(str(exc)) from None
     else:
         ledger = _load(root, as_of, only=list(paths) if paths else None, worktree=worktree, rev=rev, fmt=fmt)
+        if not paths and ledger.commit is None:
+            from .bulletins import bulletin_files, load_bulletins
+
+            _, bulletin_findings = load_bulletins(Path(ledger.root))
+            ledger.findings += bulletin_findings
+            ledger.files += len(bulletin_files(Path(ledger.root)))
     findings = sorted(ledger.findings, key=lambda f: f.sort_key())
     if fmt == "json":
         click.echo(json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2))

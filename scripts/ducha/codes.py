@@ -92,6 +92,11 @@ _CODES = [
     Code("D604", WARNING, "该年份节假日安排未知", "在 items/ledger.yml 的 holiday_overrides 中补充该年份的放假与调休安排。"),
     # -- security
     Code("D701", ERROR, "涉密事项不得录入", "秘密、机密、绝密事项一律不得录入本系统，请立即删除并按保密规定处理。"),
+    # -- bulletins (bulletins/**.md)
+    Code("B101", ERROR, "通报前言错误", "通报文件以 --- 包围的 YAML 前言开头，写明 kind、year、number、date、title、issuer、recipients。"),
+    Code("B102", ERROR, "通报期号重复", "同一类别同一年度的期号不能重复；改用下一个期号。"),
+    Code("B103", ERROR, "通报期号不连续", "同一类别同一年度的期号应从 1 起连续编排；补上缺少的一期或改正期号。"),
+    Code("B104", ERROR, "通报中的数字与台账不符", "通报记录的数字须能从其提交（commit）和截止日（as_of）重新算出；不要手工改数字，改了台账请重新起草。"),
     # -- pull-request checks against the base (ducha check --base)
     Code("T101", ERROR, "状态变更不符合办理流程", "状态只能按 拟办→已交办→办理中→已报结→已办结（或退回重办→办理中/已报结，未办结时可撤销）逐步变更，每一步单独提交。"),
     Code("T102", ERROR, "未经批准延期却改了办理期限", "改期限只能通过延期：在 extensions 末尾追加经领导批准的延期（approved_by、approved、new_deadline），不要直接改 deadline。"),
@@ -137,6 +142,7 @@ def docs_markdown() -> str:
         ("D6", "期限与时限提醒"),
         ("D7", "保密"),
         ("R1", "台账规则文件"),
+        ("B1", "督查通报"),
         ("T1", "合并请求检查（与目标分支比较）"),
         ("A1", "审计发现（提交历史）"),
     ]

@@ -82,10 +82,9 @@ def compare(old: dict | None, new: dict | None) -> list[Violation]:
     if o_status == "draft":
         return out  # not assigned yet: the deadline is being set, not moved
     if old.get("deadline") != new.get("deadline"):
-        if not _newly_approved(old, new, new.get("deadline")):
-            out.append(
-                Violation("T102", "deadline", f"办理期限从 {old.get('deadline')} 改为 {new.get('deadline')}，但没有同时追加经批准的延期。")
-            )
+        # `deadline` keeps the term set at assignment; an approved extension's new_deadline supersedes it.
+        hint = "延期已在 extensions 中记录，deadline 应保持交办时的原期限" if _newly_approved(old, new, new.get("deadline")) else "没有同时追加经批准的延期"
+        out.append(Violation("T102", "deadline", f"办理期限从 {old.get('deadline')} 改为 {new.get('deadline')}：{hint}。"))
     elif new.get("deadline") is None:
         # no explicit deadline: the category's default counts from the assignment date at the item's urgency
         for key in DEFAULT_DEADLINE_BASIS:

@@ -1,0 +1,160 @@
+"""Bulletins (督查通报 / 督查专报 / 督查通知 / 政务督查): Markdown files with front matter.
+
+A bulletin records the commit and as-of date its figures were computed from,
+and the figures themselves, so ``ducha bulletin verify`` can recompute every
+one of them and catch a number edited by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import yamlio
+from .findings import Finding
+from .model import to_date
+
+BULLETINS_DIR = "bulletins"
+KINDS = {
+    "bulletin": "督查通报",
+    "special": "督查专报",
+    "notice": "督查通知",
+    "briefing": "政务督查",
+}
+KIND_ALIASES = {**{v: k for k, v in KINDS.items()}, **{v[2:]: k for k, v in KINDS.items() if v.startswith("督查")}, "政务督查": "briefing"}
+REQUIRED = ("kind", "year", "number", "date", "title", "issuer", "recipients")
+_FRONT = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.S)
+
+
+def kind_code(value: str) -> str | None:
+    """``通报``/``督查通报``/``bulletin`` → ``bulletin``."""
+    if value in KINDS:
+        return value
+    return KIND_ALIASES.get(value)
+
+
+@dataclass
+class Bulletin:
+    path: str
+    meta: dict
+    body: str
+    text: str = field(repr=False, default="")
+
+    @property
+    def kind(self) -> str:
+        return self.meta["kind"]
+
+    @property
+    def kind_name(self) -> str:
+        return KINDS[self.kind]
+
+    @property
+    def year(self) -> int:
+        return int(self.meta["year"])
+
+    @property
+    def number(self) -> int:
+        return int(self.meta["number"])
+
+    @property
+    def date(self) -> dt.date:
+        return to_date(self.meta["date"])
+
+    @property
+    def title(self) -> str:
+        return self.meta["title"]
+
+    @property
+    def display_number(self) -> str:
+        """《督查通报》2026年第3期."""
+        return f"《{self.kind_name}》{self.year}年第{self.number}期"
+
+    @property
+    def items(self) -> list[str]:
+        return list(self.meta.get("items") or [])
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}/{self.kind}-{self.number:02d}"
+
+
+def parse_bulletin(raw: bytes, path: str) -> tuple[Bulletin | None, list[Finding]]:
+    text, findings = yamlio.decode(raw, path)
+    if text is None:
+        return None, findings
+    m = _FRONT.match(text)
+    if not m:
+        return None, [Finding(path, 1, "B101", "", "通报文件应以 --- 包围的 YAML 前言开头（kind、year、number、date、title 等）。")]
+    parsed = yamlio.parse_text(m.group(1), path)
+    if parsed.data is None:
+        return None, parsed.findings
+    meta = parsed.data
+    out = []
+
+    def at(fld):
+        line = yamlio.line_for(m.group(1), fld)
+        return line + 1 if line else None
+
+    for key in REQUIRED:
+        if key not in meta or meta[key] in (None, "", []):
+            out.append(Finding(path, None, "B101", key, f"通报前言缺少 {key}。"))
+    if "kind" in meta and kind_code(str(meta["kind"])) is None:
+        out.append(Finding(path, at("kind"), "B101", "kind", f"通报类别“{meta['kind']}”不在：{'、'.join(f'{k}（{v}）' for k, v in KINDS.items())}。"))
+    elif "kind" in meta:
+        meta["kind"] = kind_code(str(meta["kind"]))
+    for key in ("year", "number"):
+        if key in meta and not isinstance(meta[key], int):
+            out.append(Finding(path, at(key), "B101", key, f"{key} 应为整数。"))
+    for key in ("date", "as_of"):
+        if key in meta:
+            try:
+                meta[key] = to_date(meta[key])
+            except (TypeError, ValueError):
+                out.append(Finding(path, at(key), "B101", key, f"{key} 不是有效日期（YYYY-MM-DD）。"))
+    if out:
+        return None, out
+    return Bulletin(path, meta, m.group(2), text), []
+
+
+def bulletin_files(root: Path) -> list[Path]:
+    folder = Path(root) / BULLETINS_DIR
+    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
+
+
+def load_bulletins(root: Path) -> tuple[list[Bulletin], list[Finding]]:
+    root = Path(root)
+    bulletins, findings = [], []
+    for path in bulletin_files(root):
+        b, f = parse_bulletin(path.read_bytes(), path.relative_to(root).as_posix())
+        findings += f
+        if b is not None:
+            bulletins.append(b)
+    findings += numbering_findings(bulletins)
+    return bulletins, findings
+
+
+def numbering_findings(bulletins: list[Bulletin]) -> list[Finding]:
+    """期号 per kind per year: no duplicates (B102), no gaps (B103)."""
+    out = []
+    series = defaultdict(list)
+    for b in bulletins:
+        series[(b.kind, b.year)].append(b)
+    for (kind, year), group in sorted(series.items()):
+        numbers = defaultdict(list)
+        for b in group:
+            numbers[b.number].append(b)
+        for number, same in numbers.items():
+            if len(same) > 1:
+                for b in same:
+                    others = "、".join(o.path for o in same if o is not b)
+                    out.append(Finding(b.path, None, "B102", "number", f"{year}年《{KINDS[kind]}》第{number}期与 {others} 重号。"))
+        expected = set(range(1, max(numbers) + 1))
+        missing = sorted(expected - set(numbers))
+        if missing:
+            last = max(group, key=lambda b: b.number)
+            gaps = "、".join(str(n) for n in missing)
+            out.append(Finding(last.path, None, "B103", "number", f"{year}年《{KINDS[kind]}》缺少第 {gaps} 期（期号应从 1 起连续编排）。"))
+    return out
