@@ -100,7 +100,7 @@ def test_a102_deadline_moved_without_extension(tmp_path):
     sha = pr(repo, "deadline", "2026-11-25", make_item(ITEM, "in_progress", deadline=D("2026-12-31")))
     findings = audit(repo)
     assert found(findings) == [("A102", ITEM, sha)]
-    assert findings[0]["message"] == "办理期限从 2026-12-15 改为 2026-12-31，但没有同时追加经批准的延期。"
+    assert findings[0]["message"] == "办理期限从 2026-12-15 改为 2026-12-31：没有同时追加经批准的延期。"
 
 
 def test_a103_edit_of_a_closed_item(tmp_path):
