@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-_ID_NUMBER = re.compile(r"(?<![0-9])([1-9]\d{5})(\d{8})(\d{3}[0-9Xx])(?![0-9Xx])")
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9]\d)(\d{4})(\d{4})(?![0-9])")
+_ID_NUMBER = re.compile(r"(?<![0-9])([1-9]\d{5})[- ]?(\d{8})[- ]?(\d{3}[0-9Xx])(?![0-9Xx])")
+# 139-1234-5678, 139 1234 5678 and +86 13912345678 are as common as 13912345678
+_MOBILE = re.compile(r"(?<![0-9])((?:\+?86[- ]?)?1[3-9]\d[- ]?)(\d{4})([- ]?\d{4})(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])(0\d{2,3}-?)(\d{3,4})(\d{4})(?![0-9])")
 
 

@@ -177,6 +177,9 @@ class SiteBuilder:
         )
         self.env.filters["date"] = lambda d: d.isoformat() if d else ""
         self.env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
+        # commit messages and audit findings are free text too: masked like item text, with every citizen's name
+        names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in ledger.sorted_items()} - {""})
+        self.env.filters["mask"] = lambda text: mask_text(str(text), names) if text is not None else ""
         self.pages: list[SitePage] = []
 
     # -- helpers -------------------------------------------------------------

@@ -1,0 +1,342 @@
+"""The built intranet site in a real browser: headless Chromium through Playwright.
+
+Once per session the sample ledger is copied into a temporary git repository
+(fixed authors and dates), three items are planted — one whose title and
+progress carry markup that must never run, one mayor's-mailbox letter with a
+known phone and ID-card number that must never be published — and the site is
+built with the real ``ducha build``.  A ``http.server`` thread serves it on a
+free localhost port and Chromium clicks through it.
+
+These tests never skip: without Chromium (``/usr/bin/chromium``, Debian package
+``chromium``; CJK glyphs need ``fonts-noto-cjk``) they fail and say what is missing.
+Screenshots for CI are written to ``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ducha.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("DUCHA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+# A sample item, and a word of its title as jieba segments it into the search index.
+SAMPLE_ID = "DC-2026-0001"
+SEARCH_WORD = "欠薪"
+
+# Planted: markup in the title and in a progress entry.
+XSS_ID = "DC-2026-0901"
+XSS_SCRIPT = "<script>window.__pwned=1</script>"
+XSS_TITLE_IMG = '<img src=x onerror="window.__pwned3=1">'
+XSS_TITLE = f"渣土车抛洒滴漏专项整治{XSS_SCRIPT}{XSS_TITLE_IMG}"
+XSS_PROGRESS = '已组织联合执法检查。<img src=x onerror="window.__pwned2=1">'
+XSS_WORD = "渣土车"
+
+# Planted: a mayor's-mailbox letter with personal data, in the citizen record and in free text.
+MAILBOX_ID = "DC-2026-0902"
+PHONE = "13912345678"
+PHONE_MASKED = "139****5678"
+ID_NUMBER = "110101199003071234"
+ID_MASKED = "1101**********1234"
+CITIZEN = "欧阳秀兰"
+RAW_FORMS = [PHONE, "139-1234-5678", "139 1234 5678", ID_NUMBER, "110101 19900307 1234", CITIZEN]
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "周敏",
+    "GIT_AUTHOR_EMAIL": "zhoumin@dcs.jiangzhou.gov.cn",
+    "GIT_COMMITTER_NAME": "周敏",
+    "GIT_COMMITTER_EMAIL": "zhoumin@dcs.jiangzhou.gov.cn",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+# -- the site ------------------------------------------------------------------
+
+
+def _git(root: Path, *args: str, date: str | None = None) -> None:
+    env = {**os.environ, **GIT_ENV}
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True)
+
+
+def _write_item(root: Path, data: dict) -> None:
+    path = root / "items" / "2026" / f"{data['id']}.yml"
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    path.write_text("# yaml-language-server: $schema=../item.schema.json\n" + text, encoding="utf-8")
+
+
+def _sample(item_id: str) -> dict:
+    return yaml.safe_load((REPO / "items" / "2026" / f"{item_id}.yml").read_text(encoding="utf-8"))
+
+
+def _plant_xss(root: Path) -> None:
+    data = _sample(SAMPLE_ID)
+    data.update(id=XSS_ID, title=XSS_TITLE)
+    data["progress"][0]["text"] = XSS_PROGRESS
+    _write_item(root, data)
+
+
+def _plant_mailbox(root: Path) -> None:
+    data = _sample("DC-2026-0055")
+    assert data["category"] == "mayor_mailbox"
+    data["id"] = MAILBOX_ID
+    data["citizen"] = {"name": CITIZEN, "phone": PHONE, "id_number": ID_NUMBER}
+    data["summary"] = (
+        f"来信人（身份证号{ID_NUMBER}，电话{PHONE}）反映：红星新村下水道堵塞反溢。"
+        "来信人留有备用号码 139-1234-5678，并请答复到 +86 139 1234 5678；其子身份证号 110101 19900307 1234。"
+    )
+    data["progress"][0]["text"] += f"已电话（{PHONE}）联系来信人确认清掏时间。"
+    data["reply"]["text"] = f"街道工作人员拨打来信人电话 {PHONE} 告知处理结果。"
+    _write_item(root, data)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The sample ledger plus planted items, as a git repository, built with ``ducha build``."""
+    root = tmp_path_factory.mktemp("browser-ledger")
+    for name in ("items", "site_src", "bulletins"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    _plant_xss(root)
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "台账", date="2026-11-25T18:00:00+08:00")
+    _plant_mailbox(root)
+    _git(root, "add", "-A")
+    # Staff sometimes copy the letter's sender into the commit message.
+    message = f"登记市长信箱来信 {MAILBOX_ID}（来信人{CITIZEN}，电话 {PHONE}）"
+    _git(root, "commit", "-qm", message, date="2026-11-26T09:00:00+08:00")
+    result = CliRunner().invoke(main, ["build", "--strict", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    site = root / "site"
+    assert (site / "items" / MAILBOX_ID / "index.html").is_file()
+    return site
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site) -> str:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+# -- the browser ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")  # Playwright's event loop must not outlive this module
+def chromium():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright Python package is missing: pip install -e '.[test]'", pytrace=False)
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium and fonts-noto-cjk "
+            "(apt-get install chromium fonts-noto-cjk, as .ci/run does) or set DUCHA_CHROMIUM",
+            pytrace=False,
+        )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Session:
+    """One browser context: every request it makes, and every console error of its pages."""
+
+    def __init__(self, browser, base_url: str):
+        self.base = base_url
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        self.context.route("**/*", self._route)
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"{self.page.url}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"{self.page.url}: {e}"))
+
+    def _route(self, route):
+        url = route.request.url
+        self.requests.append(url)
+        if _is_local(url):
+            route.continue_()
+        else:
+            route.abort()  # recorded above; never let the test touch the network
+
+    def goto(self, path: str):
+        response = self.page.goto(urljoin(self.base, path))
+        assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+        self.page.wait_for_load_state("load")
+        return self.page
+
+    def external(self) -> list[str]:
+        return sorted({u for u in self.requests if not _is_local(u)})
+
+    def search(self, word: str, href_part: str, timeout: float = 20.0):
+        """Type ``word`` into Material's search box until a result links to ``href_part``.
+
+        The box reacts to keyup and the worker needs a few seconds to load its index,
+        so retype until it answers.
+        """
+        page = self.page
+        box = page.locator("input.md-search__input")
+        deadline = time.monotonic() + timeout
+        wanted = page.locator(f'a.md-search-result__link[href*="{href_part}"]')
+        while True:
+            box.click()
+            box.fill("")
+            box.fill(word)
+            box.press("End")
+            try:
+                wanted.first.wait_for(state="attached", timeout=1000)
+                return wanted
+            except Exception:
+                if time.monotonic() > deadline:
+                    shown = page.locator(".md-search-result").inner_text()
+                    raise AssertionError(f"searching {word!r} found no link to {href_part} in {timeout:.0f}s: {shown!r}")
+
+    def close(self):
+        self.context.close()
+
+
+def _is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.scheme in ("http", "https", "ws", "wss") and (parts.hostname or "") in LOCAL_HOSTS
+
+
+@pytest.fixture
+def browser(chromium, base_url):
+    session = Session(chromium, base_url)
+    yield session
+    session.close()
+
+
+def _no_errors(browser: Session):
+    assert not browser.errors, "console errors:\n" + "\n".join(browser.errors)
+    assert not browser.external(), f"requests left localhost: {browser.external()}"
+
+
+# -- tests ---------------------------------------------------------------------
+
+
+def test_dashboard_loads_without_console_errors(browser):
+    page = browser.goto("/")
+    assert "督查" in page.title()
+    assert page.locator("h1").first.is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    assert (SCREENSHOTS / "dashboard.png").stat().st_size > 10_000
+    _no_errors(browser)
+
+
+def test_items_list_links_to_item_pages(browser, built_site):
+    title = _sample(SAMPLE_ID)["title"]
+    page = browser.goto("items/")
+    rows = page.locator("table.ducha-table tbody tr")
+    assert rows.count() == len(list((built_site / "items").glob("DC-*/index.html")))
+    page.locator("table.ducha-table tbody a", has_text=title).first.click()
+    page.wait_for_url(f"**/items/{SAMPLE_ID}/")
+    assert page.locator("h1").first.inner_text() == title
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "item.png"), full_page=True)
+    assert (SCREENSHOTS / "item.png").stat().st_size > 10_000
+    _no_errors(browser)
+
+
+def test_searching_a_chinese_word_of_a_title_finds_the_item(browser):
+    browser.goto("/")
+    link = browser.search(SEARCH_WORD, f"items/{SAMPLE_ID}/")
+    link.first.click()
+    browser.page.wait_for_url(f"**/items/{SAMPLE_ID}/**")
+    assert SEARCH_WORD in browser.page.locator("h1").first.inner_text()
+    _no_errors(browser)
+
+
+def test_no_request_leaves_localhost(browser):
+    for path in ("/", "items/", f"items/{SAMPLE_ID}/", f"items/{MAILBOX_ID}/", "audit/", "reference/codes/", "404.html"):
+        browser.page.goto(urljoin(browser.base, path))
+        browser.page.wait_for_load_state("networkidle")
+    browser.search(SEARCH_WORD, f"items/{SAMPLE_ID}/")
+    browser.page.wait_for_load_state("networkidle")
+    assert any(u.endswith("search/search_index.json") for u in browser.requests), "the search index was never loaded"
+    assert not browser.external(), "requests left localhost:\n" + "\n".join(browser.external())
+
+
+def test_markup_in_item_text_is_shown_not_run(browser):
+    page = browser.goto(f"items/{XSS_ID}/")
+    h1 = page.locator("h1").first.inner_text()
+    assert XSS_SCRIPT in h1 and XSS_TITLE_IMG in h1, h1
+    assert XSS_PROGRESS in page.locator(".ducha-timeline").inner_text()
+    assert page.locator("img[src=x]").count() == 0
+    assert page.evaluate("[window.__pwned, window.__pwned2, window.__pwned3]") == [None, None, None]
+    page = browser.goto("items/")
+    assert XSS_SCRIPT in page.locator("table.ducha-table", has_text="渣土车").inner_text()
+    # the search index holds the title too: its results must show it as text
+    results = browser.search(XSS_WORD, f"items/{XSS_ID}/")
+    assert "<script>" in results.first.inner_text()
+    assert page.locator(".md-search-result img").count() == 0
+    assert page.evaluate("[window.__pwned, window.__pwned2, window.__pwned3]") == [None, None, None]
+    _no_errors(browser)
+
+
+def test_personal_data_is_masked_on_every_page(browser, built_site):
+    files = sorted(built_site.rglob("*.html")) + [built_site / "search" / "search_index.json"]
+    assert len(files) > 90
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".json":
+            text = json.dumps(json.loads(text), ensure_ascii=False).replace("\u200b", "")
+        leaked = [raw for raw in RAW_FORMS if raw in text]
+        joined = re.sub(r"(?<=\d)[\s\-\u200b]+(?=\d)", "", text)
+        if not leaked and (PHONE in joined or ID_NUMBER in joined):
+            leaked = ["a raw number written with separators"]
+        assert not leaked, f"{path.relative_to(built_site)} publishes {leaked}"
+    page = browser.goto(f"items/{MAILBOX_ID}/")
+    body = page.locator("article").inner_text()
+    assert f"电话 {PHONE_MASKED}" in body and f"证件号 {ID_MASKED}" in body
+    assert f"身份证号{ID_MASKED}，电话{PHONE_MASKED}" in body
+    assert "备用号码 139-****-5678" in body and "+86 139 **** 5678" in body and f"其子身份证号 {ID_MASKED}" in body
+    assert "欧***" in body and f"来信人欧***，电话 {PHONE_MASKED}" in body  # the commit message in the history table
+    page = browser.goto("audit/")
+    assert f"来信人欧***，电话 {PHONE_MASKED}" in page.locator("#recent ~ table").inner_text()
+    assert PHONE not in page.content() and ID_NUMBER not in page.content()
+    _no_errors(browser)
