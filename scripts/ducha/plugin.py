@@ -15,7 +15,7 @@ import yaml
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from .findings import DuchaError, LedgerError, format_text
@@ -43,6 +43,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
 
     def __init__(self):
         self.html: dict[str, str] = {}
+        self.search_html: dict[str, str] = {}  # what the search index gets of a page, when not all of it
+        self._held: dict[str, str] = {}
         self.inputs: SiteInputs | None = None
         self.as_of_override: dt.date | None = None
         self.progress = None  # optional object with start(total) and step(), set by `ducha build`
@@ -66,7 +68,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             raise PluginError(f"{exc}\n{detail}".strip()) from None
         except DuchaError as exc:
             raise PluginError(str(exc)) from None
-        self.html = {}
+        self.html, self.search_html = {}, {}
         for page in pages:
             meta = {"title": _safe_title(page.title), **page.meta}
             stub = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + (page.markdown or "")
@@ -77,12 +79,32 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             files.append(f)
             if page.markdown is None:
                 self.html[page.src_uri] = page.html
+            if page.search_html is not None:
+                self.search_html[page.src_uri] = page.search_html
         if self.progress is not None:
             self.progress.start(len(files.documentation_pages()))
         return files
 
     def on_page_content(self, html: str, *, page, config, files) -> str | None:
         return self.html.get(page.file.src_uri, html)
+
+    @event_priority(100)
+    def _index_summary_only(self, context, *, page, config, nav):
+        """Before the search plugin runs: hand it the page's search summary instead of its full HTML."""
+        summary = self.search_html.get(page.file.src_uri)
+        if summary is not None:
+            self._held[page.file.src_uri] = page.content
+            page.content = summary
+        return context
+
+    @event_priority(-100)
+    def _restore_content(self, context, *, page, config, nav):
+        held = self._held.pop(page.file.src_uri, None)
+        if held is not None:
+            page.content = held
+        return context
+
+    on_page_context = CombinedEvent(_index_summary_only, _restore_content)
 
     def on_post_page(self, output: str, *, page, config) -> str:
         if self.progress is not None:

@@ -36,6 +36,7 @@ class SitePage:
     meta: dict = field(default_factory=dict)
     edit_path: str | None = None  # repository path of the real source (an item's YAML)
     markdown: str | None = None  # pages written as Markdown (rendered by MkDocs) instead of ready HTML
+    search_html: str | None = None  # indexed for full-text search instead of ``html`` (item pages: the summary)
 
 
 def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
@@ -203,9 +204,11 @@ class SiteBuilder:
         version = f"，版本 <code>{self.commit[:10]}</code>" if self.commit else "，版本：工作区（含未提交的修改）"
         return Markup(f"数据截至 {self.as_of.isoformat()}{version}")
 
-    def add(self, src: str, title: str, template: str, meta: dict | None = None, edit_path: str | None = None, **ctx):
+    def add(self, src: str, title: str, template: str, meta: dict | None = None, edit_path: str | None = None,
+            search_template: str | None = None, **ctx):  # fmt: skip
         html = self.render(template, src, title=title, **ctx)
-        self.pages.append(SitePage(src, title, html, meta or {}, edit_path))
+        search = self.render(search_template, src, title=title, **ctx) if search_template else None
+        self.pages.append(SitePage(src, title, html, meta or {}, edit_path, search_html=search))
 
     def list_pages(self, base: str, title: str, ids: list[str], intro: str = "", basis: str = "") -> str:
         """Paginated item lists at ``base.md``, ``base/2.md`` ...; returns the first page's src."""
@@ -256,6 +259,7 @@ class SiteBuilder:
                 f"{view.number} {view.title}",
                 "item.html",
                 meta={"search": {"boost": 2}},
+                search_template="item_search.html",
                 edit_path=view.item.path,
                 v=view,
                 d=view.item.data,
