@@ -206,7 +206,8 @@ def rules_schema() -> dict:
         "type": "object",
         "properties": {
             "office": _obj(
-                {"name": TEXT, "issuer": TEXT, "code": TEXT, "timezone": TEXT}, ["name", "issuer", "code"]
+                {"name": TEXT, "issuer": TEXT, "code": TEXT, "timezone": TEXT, "reviewers": {"type": "array", "items": TEXT}},
+                ["name", "issuer", "code"],
             ),
             "units": {"type": "object", "minProperties": 1, "propertyNames": CODE, "additionalProperties": unit},
             "leaders": {
