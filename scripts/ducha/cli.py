@@ -558,5 +558,52 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
     click.echo("下一步：补充拟办意见（approval），经领导审批后改为已交办（assigned），提交合并请求。")
 
 
+# -- ducha init: a new, empty ledger ---------------------------------------------
+
+
+@main.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--office", default=None, help="督查室名称（写入 items/ledger.yml 和网站标题），如“某某市人民政府督查室”。")
+@click.option("--issuer", default=None, help="发文机关名称，如“某某市人民政府办公室”。")
+@click.option("--code", default=None, help="机关代字，如“某府督办”：事项显示编号为 某府督办〔2026〕12号。")
+@click.option(
+    "--forge",
+    "forges",
+    type=click.Choice(["gitlab", "gitea", "forgejo", "github"]),
+    multiple=True,
+    help="生成哪个代码托管平台的流水线文件（可多次）；默认 gitlab、gitea、github 三种都生成，各平台只读自己的文件。",
+)
+def init(directory, office, issuer, code, forges):
+    """在 DIR 中创建一个新的空台账：规则文件模板（中文注释）、JSON Schema、mkdocs.yml、site_src/、
+    bulletins/、合并请求流水线（GitLab CI、Gitea/Forgejo Actions、GitHub Actions）、pre-commit 配置和 nginx 配置。
+
+    DIR 必须不存在、为空或只含 .git；不会覆盖任何已有文件。不会运行 git init，也不会提交。
+    """
+    from .scaffold import DEFAULT_CODE, DEFAULT_FORGES, DEFAULT_ISSUER, DEFAULT_OFFICE, init_ledger
+
+    try:
+        files = init_ledger(
+            directory,
+            office=office or DEFAULT_OFFICE,
+            issuer=issuer or DEFAULT_ISSUER,
+            code=code or DEFAULT_CODE,
+            forges=forges or DEFAULT_FORGES,
+        )
+    except DuchaError as exc:
+        raise click.ClickException(str(exc)) from None
+    shown = str(directory)
+    pipelines = [f for f in files if f.startswith((".gitlab-ci", ".gitea/", ".forgejo/", ".github/"))]
+    click.echo(f"已在 {shown} 创建新台账（{len(files)} 个文件）。")
+    click.echo("下一步：")
+    click.echo("  1. 编辑 items/ledger.yml：本单位名称、承办单位、领导、事项类别和期限、工作人员、审核人（reviewers）。")
+    click.echo("     改完运行 ducha check；填好 reviewers 后运行 ducha codeowners 生成 CODEOWNERS。")
+    click.echo(f"  2. 建立 git 仓库并提交：cd {shown} && git init -b main && git add . && git commit -m \"台账初始化\"")
+    click.echo("  3. 在本单位代码托管平台上新建空仓库，推送主分支；保留本平台的流水线文件，删去其他平台的：")
+    for f in pipelines:
+        click.echo(f"       {f}")
+    click.echo("     流水线安装 ducha 的来源（PyPI 镜像）和运行镜像请按文件中的说明修改；把合并请求检查设为合并前必须通过。")
+    click.echo("  4. 登记事项：ducha new；生成网站：ducha build --strict（内网发布见 deploy/nginx.conf）。")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,6 @@
+// Sortable tables (vendored tablesort, no CDN).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("table[data-sortable]").forEach(function (table) {
+    new Tablesort(table);
+  });
+});
