@@ -6,6 +6,8 @@
   ledger made with ``ducha init`` whose items came in through a merged branch.  The templates cannot rot:
   a command they name that ``ducha`` does not know fails this test.
 * pre-commit: the hooks in ``.pre-commit-hooks.yaml`` run on staged items.
+* CODEOWNERS: ``ducha codeowners`` means the same to GitHub/GitLab (globs, last match wins) and to
+  Gitea/Forgejo (anchored regular expressions, every match counts).
 """
 
 from __future__ import annotations
@@ -401,3 +403,125 @@ def test_pre_commit_hooks_on_staged_items(tmp_path):
     repo.git("add", "-A")
     proc = run_hook(repo, check)
     assert proc.returncode == 1 and "items/2026/DC-2026-0001.yml" in proc.stdout and "nosuch" in proc.stdout
+
+
+# -- CODEOWNERS ------------------------------------------------------------------------------------------
+
+
+def github_owners(text: str, path: str) -> tuple[str, ...] | None:
+    """GitHub/GitLab reading: gitignore-style patterns, `*` within one folder, a trailing / is a folder,
+    a pattern without a leading or inner / matches at any depth, the last matching line wins."""
+    owners = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        pattern, *who = line.split()
+        assert who, line
+        anchored = "/" in pattern.rstrip("/")
+        body = re.escape(pattern.strip("/")).replace(r"\*", "[^/]*")
+        regex = body + ("/.*" if pattern.endswith("/") else "")
+        if not anchored:
+            regex = "(?:.*/)?" + regex
+        if re.fullmatch(regex, path):
+            owners = tuple(who)
+    return owners
+
+
+def gitea_rules(text: str) -> list[tuple[re.Pattern, tuple[str, ...]]]:
+    """Gitea/Forgejo reading (models/issues/pull.go): Gitea's tokenizer, each pattern anchored ^…$."""
+    out = []
+    for line in text.splitlines():
+        tokens, token, escape = [], "", False
+        for ch in line.strip().replace("\t", " "):
+            if escape:
+                token, escape = token + ch, False
+            elif ch == "\\":
+                escape = True
+            elif ch == "#":
+                break
+            elif ch == " ":
+                if token:
+                    tokens, token = tokens + [token], ""
+            else:
+                token += ch
+        if token:
+            tokens.append(token)
+        if not tokens:
+            continue
+        assert len(tokens) >= 2, f"Gitea: incorrect format: {line}"
+        out.append((re.compile(f"^{tokens[0]}$"), tuple(tokens[1:])))  # re.error = Gitea's "incorrect regexp"
+    return out
+
+
+PATHS = [
+    "items/2026/DC-2026-0001.yml", "items/2027/DC-2027-0100.yml", "items/ledger.yml", "items/item.schema.json",
+    "items/ledger.schema.json", "bulletins/2026/通报第1期.md", "bulletins/.gitkeep", "site_src/index.md",
+    "site_src/assets/ducha/ducha.css", "mkdocs.yml", ".gitignore", ".gitlab-ci.yml", ".github/workflows/ducha.yml",
+    ".gitea/workflows/ducha.yml", ".forgejo/workflows/ducha.yml", ".pre-commit-config.yaml", "CODEOWNERS",
+    "deploy/nginx.conf", "README.md", "scripts/ducha/cli.py",
+]  # fmt: skip
+
+
+def test_codeowners_of_the_sample_ledger(tmp_path):
+    result = CliRunner().invoke(main, ["codeowners", "--root", str(PROJECT), "--output", "-"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    heads = ("@zhoumin",)
+    everyone = ("@zhoumin", "@zhengxy", "@wuhao", "@fengtao")
+    assert "#   类别 市长信箱来信（mayor_mailbox）：@fengtao" in text
+    assert "#   单位 和平区人民政府（hpq）：@wuhao" in text
+    expected = {p: heads for p in PATHS}
+    expected.update({p: everyone for p in PATHS if p.startswith("items/2")})
+    expected.update({"README.md": None, "scripts/ducha/cli.py": None})
+    rules = gitea_rules(text)
+    for path in PATHS:
+        gh = github_owners(text, path)
+        assert gh == expected[path], path
+        matched = [owners for regex, owners in rules if regex.match(path)]
+        # Gitea: every matching line needs one approval; an approval that suffices on GitHub suffices here too
+        assert bool(matched) == (gh is not None), path
+        if gh:
+            assert gh in matched and all(set(gh) <= set(m) for m in matched), (path, matched)
+
+
+def test_codeowners_writes_and_checks_the_file(tmp_path):
+    root = tmp_path / "ledger"
+    (root / "items").mkdir(parents=True)
+    rules = (PROJECT / "items" / "ledger.yml").read_text(encoding="utf-8")
+    (root / "items" / "ledger.yml").write_text(rules, encoding="utf-8")
+    run = lambda *a: CliRunner().invoke(main, [*a, "--root", str(root)])  # noqa: E731
+    check = run("codeowners", "--check")
+    assert check.exit_code == 1 and "不一致（或不存在）；请运行 ducha codeowners 并提交" in check.output
+    written = run("codeowners")
+    assert written.exit_code == 0 and written.output.strip() == f"已写入 {root / 'CODEOWNERS'}"
+    assert run("codeowners", "--check").exit_code == 0
+    (root / "items" / "ledger.yml").write_text(rules.replace('reviewers: ["@fengtao"]', "reviewers: [fengtao, wuhao]"), encoding="utf-8")
+    assert run("codeowners", "--check").exit_code == 1
+    assert run("codeowners").exit_code == 0
+    assert "#   类别 市长信箱来信（mayor_mailbox）：@fengtao @wuhao" in (root / "CODEOWNERS").read_text(encoding="utf-8")
+
+
+def test_codeowners_refuses_without_reviewers_or_with_an_email(tmp_path):
+    root = tmp_path / "ledger"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    result = CliRunner().invoke(main, ["codeowners", "--root", str(root)])
+    assert result.exit_code == 1
+    assert "Error: 台账规则中没有任何审核人：请在 items/ledger.yml 的 office.reviewers" in result.output
+    assert not (root / "CODEOWNERS").exists()
+
+    ledger = root / "items" / "ledger.yml"
+    text = ledger.read_text(encoding="utf-8")
+    ledger.write_text(text.replace('  # reviewers: ["@zhangsan"]', "  reviewers: [zhangsan@example.gov.cn]"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["codeowners", "--root", str(root)])
+    assert result.exit_code == 1
+    assert "office.reviewers 中的审核人“zhangsan@example.gov.cn”不是代码托管平台的用户名" in result.output
+    assert "Gitea、Forgejo 不支持用邮箱指定审核人" in result.output
+
+    # no office reviewers: the category/unit reviewers own everything
+    ledger.write_text(
+        text.replace("    name: 领导批示件\n", '    name: 领导批示件\n    reviewers: ["@dcs/pishi", lisi]\n'), encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["codeowners", "--root", str(root), "--output", "-"])
+    assert result.exit_code == 0, result.output
+    assert github_owners(result.output, "items/ledger.yml") == ("@dcs/pishi", "@lisi")
+    assert "office.reviewers 未填写" in result.output

@@ -605,5 +605,51 @@ def init(directory, office, issuer, code, forges):
     click.echo("  4. 登记事项：ducha new；生成网站：ducha build --strict（内网发布见 deploy/nginx.conf）。")
 
 
+# -- ducha codeowners: reviewers by path ----------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=None,
+    help="写到哪个文件（默认台账根目录下的 CODEOWNERS；- 表示输出到屏幕）。",
+)
+@click.option("--check", "check_only", is_flag=True, help="不写文件，只检查 CODEOWNERS 是否与台账规则一致；不一致时退出码为 1。")
+@ROOT
+def codeowners(output, check_only, root):
+    """根据台账规则中的 reviewers 生成 CODEOWNERS（GitHub、GitLab、Gitea、Forgejo 都能读取）。
+
+    office.reviewers（督查室负责人）审核规则文件、通报、网站页面和流水线，并与各类别、各单位的
+    reviewers 一起审核事项文件。CODEOWNERS 只能按路径指定审核人：事项文件按年份存放，类别和单位写在
+    文件内容里，无法按路径区分，所以按类别、按单位的分工只写在文件的注释中。
+    """
+    from .codeowners import FILE_NAME, codeowners_text
+
+    root = _root(root)
+    try:
+        rules = load_rules(root / ITEMS_DIR, root)
+        text = codeowners_text(rules)
+    except LedgerError as exc:
+        if exc.findings:
+            click.echo(format_text(exc.findings), err=True)
+        raise click.ClickException(str(exc)) from None
+    except DuchaError as exc:
+        raise click.ClickException(str(exc)) from None
+    to_screen = output is not None and str(output) == "-"
+    target = root / FILE_NAME if output is None else Path(output)
+    if check_only:
+        current = target.read_text(encoding="utf-8") if not to_screen and target.is_file() else None
+        if current != text:
+            click.echo(f"{target} 与台账规则中的 reviewers 不一致（或不存在）；请运行 ducha codeowners 并提交。", err=True)
+            sys.exit(1)
+        click.echo(f"{target} 与台账规则一致。")
+    elif to_screen:
+        click.echo(text, nl=False)
+    else:
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"已写入 {target}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
