@@ -132,3 +132,13 @@ class Item:
         return any(
             e["requested"] <= as_of and "approved" not in e and "rejected" not in e for e in self.log("extensions")
         )
+
+    def late_without_explanation(self, deadline: dt.date | None, as_of: dt.date) -> bool:
+        """Past ``deadline`` at ``as_of`` while the unit owes the work, with neither a delay reason nor a
+        pending extension request: D601, a candidate for 通报批评 (an item reported and awaiting review is not)."""
+        return (
+            self.status in WORKING_STATUSES
+            and deadline is not None
+            and as_of > deadline
+            and not self.has_delay_explanation(as_of)
+        )

@@ -227,7 +227,7 @@ class Checker:
             add("D604", "deadline" if item.get("deadline") else "assigned",
                 f"期限计算涉及 {years} 年，该年的节假日与调休安排尚未收录，暂按周末休息计算，期限可能不准确；"
                 f"请在 items/ledger.yml 的 holiday_overrides 中补充 {years} 年的安排。")
-        if item.status in WORKING_STATUSES and as_of > deadline.date and not item.has_delay_explanation(as_of):
+        if item.late_without_explanation(deadline.date, as_of):
             add("D601", "status", f"已超过办理期限 {deadline.date}（{(as_of - deadline.date).days} 天）仍未办结，也未说明原因或申请延期；将列入通报批评。")
         elif item.status in WORKING_STATUSES:
             late = progress_overdue(item, rules, as_of)

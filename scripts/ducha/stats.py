@@ -1,0 +1,538 @@
+"""Statistics (统计) as of a date: pure functions of a ``Ledger`` and ``as_of``.
+
+The definitions are DESIGN.md's "Statistics"; ``basis_markdown()`` states them in
+Chinese for the site (统计口径).  Every figure carries the ids of the items behind it,
+so each published number can link to its items, and the commit it was computed from.
+
+One pass over the items computes each item's facts (``ItemFacts``: its effective
+deadline, light and the figures it counts in); the groupings only add facts up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import schema
+from .deadlines import effective_deadline, light, progress_overdue
+from .model import WORKING_STATUSES, Item
+from .rules import Rules
+
+GROUPINGS = {
+    "unit": "牵头单位",
+    "co_unit": "配合单位",
+    "category": "类别",
+    "leader": "交办领导",
+    "month": "交办月份",
+    "urgency": "紧急程度",
+}
+
+# figure key -> Chinese header; ``due_soon`` gets its number of days in ``headers()``
+COUNTS = {
+    "total": "事项数",
+    "closed": "办结数",
+    "open": "未办结数",
+    "due": "应办结数",
+    "closed_on_time": "按期办结数",
+    "closed_late": "超期办结数",
+    "overdue_open": "超期未办结数",
+    "overdue_unexplained": "超期未说明原因数",
+    "due_soon": "即将到期数",
+    "returned": "退回重办次数",
+    "light_green": "绿灯数",
+    "light_yellow": "黄灯数",
+    "light_red": "红灯数",
+    "progress_required": "应报进展数",
+    "progress_on_time": "按时报进展数",
+    "reading_total": "应计批阅件次",
+    "reading_on_time": "按时批阅件次",
+    "mailbox_total": "信箱来信数",
+    "mailbox_closed": "信箱办结数",
+    "mailbox_replied": "信箱已答复数",
+    "no_deadline": "期限无法确定数",
+}
+# rate key -> (Chinese header, numerator figure, denominator figure)
+RATES = {
+    "rate_closed": ("办结率", "closed", "total"),
+    "rate_on_time": ("按期办结率", "closed_on_time", "due"),
+    "rate_progress": ("进展报告按时率", "progress_on_time", "progress_required"),
+    "rate_reading": ("批阅按时率", "reading_on_time", "reading_total"),
+    "rate_mailbox_handled": ("市长信箱办理率", "mailbox_closed", "mailbox_total"),
+    "rate_mailbox_replied": ("市长信箱回复率", "mailbox_replied", "mailbox_total"),
+}
+EXCLUDED = {"draft": "拟办（尚未交办）", "not_assigned": "交办日期晚于截止日", "cancelled": "已撤销"}
+# figures that count events (a review, a circulation entry) rather than items: count may exceed len(ids)
+EVENT_FIGURES = ("returned", "reading_total", "reading_on_time")
+
+
+def headers(due_within_days: int) -> dict[str, str]:
+    out = dict(COUNTS)
+    out["due_soon"] = f"{due_within_days}个工作日内到期数"
+    return out
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count and the ids of the items behind it (sorted, each once)."""
+
+    count: int
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """numerator / denominator; ``value`` is None when the denominator is 0."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    def text(self) -> str:
+        """``60.0%（3/5）``: never a percentage without its denominator."""
+        if not self.denominator:
+            return f"—（{self.numerator}/0）"
+        return f"{self.value:.1%}（{self.numerator}/{self.denominator}）"
+
+
+@dataclass(frozen=True)
+class Average:
+    """Average days from assignment to closure over the items closed by as_of."""
+
+    days: int
+    count: int
+
+    @property
+    def value(self) -> float | None:
+        return round(self.days / self.count, 1) if self.count else None
+
+
+@dataclass
+class Group:
+    key: str
+    name: str
+    figures: dict[str, Figure]
+    days_to_close: Average
+
+    def __getitem__(self, key: str) -> Figure:
+        return self.figures[key]
+
+    def count(self, key: str) -> int:
+        return self.figures[key].count
+
+    def rate(self, key: str) -> Rate:
+        _, num, den = RATES[key]
+        return Rate(self.figures[num].count, self.figures[den].count)
+
+    @property
+    def rates(self) -> dict[str, Rate]:
+        return {k: self.rate(k) for k in RATES}
+
+
+@dataclass(slots=True)
+class ItemFacts:
+    """One counted item as it stood at the end of ``as_of``."""
+
+    id: str
+    path: str
+    title: str
+    status: str
+    category: str
+    leader: str
+    lead_unit: str
+    co_units: tuple[str, ...]
+    urgency: str
+    assigned: dt.date
+    deadline: dt.date | None
+    deadline_source: str | None
+    closed: dt.date | None  # only when closed by as_of
+    light: str
+    overdue_days: int  # open and past the deadline: days past it; closed late: days late
+    flags: frozenset[str]
+    returned: tuple[dt.date, ...]  # dates of the reviews that returned the result (by as_of)
+    reading: tuple[tuple[str, bool], ...]  # (leader, on time) of each decided circulation entry
+
+    @property
+    def month(self) -> str:
+        return f"{self.assigned.year}-{self.assigned.month:02d}"
+
+    @property
+    def days_to_close(self) -> int | None:
+        return (self.closed - self.assigned).days if self.closed else None
+
+    def keys(self, grouping: str) -> tuple[str, ...]:
+        if grouping == "unit":
+            return (self.lead_unit,)
+        if grouping == "co_unit":
+            return self.co_units
+        if grouping == "month":
+            return (self.month,)
+        return (getattr(self, grouping),)
+
+
+@dataclass
+class Stats:
+    as_of: dt.date
+    commit: str | None
+    due_within_days: int
+    due_soon_before: dt.date  # due_soon: as_of <= deadline < this day
+    rules: Rules = field(repr=False)
+    totals: Group
+    groups: dict[str, list[Group]]
+    items: list[ItemFacts]
+    excluded: dict[str, Figure]
+    unknown_years: tuple[int, ...] = ()
+
+    def group(self, grouping: str, key: str) -> Group | None:
+        return next((g for g in self.groups[grouping] if g.key == key), None)
+
+
+# -- the item as it stood on a day --------------------------------------------------------------
+
+
+def _later(data: dict, day: dt.date, end: dt.datetime) -> bool:
+    if data.get("closed") and data["closed"] > day:
+        return True
+    for key, sub in (("result", "reported"), ("cancellation", "date"), ("reply", "date")):
+        if data.get(key) and data[key][sub] > day:
+            return True
+    for name in ("progress", "reminders", "reviews"):
+        for e in data.get(name) or ():
+            if e["date"] > day:
+                return True
+    for e in data.get("extensions") or ():
+        if e["requested"] > day or (e.get("approved") or day) > day or (e.get("rejected") or day) > day:
+            return True
+    for c in data.get("circulation") or ():
+        if c["sent"] >= end or (c.get("returned") and c["returned"] >= end):
+            return True
+    return False
+
+
+def _status_from_records(data: dict) -> str:
+    if data.get("cancellation"):
+        return "cancelled"
+    if data.get("closed"):
+        return "closed"
+    reviews, result = data.get("reviews") or [], data.get("result")
+    if reviews and reviews[-1]["result"] == "returned" and (not result or result["reported"] <= reviews[-1]["date"]):
+        return "returned"
+    if result:
+        return "reported"
+    return "in_progress" if data.get("progress") else "assigned"
+
+
+def as_seen(item: Item, day: dt.date) -> Item:
+    """The item as its own records say it stood at the end of ``day``: everything dated later is dropped
+    (a later approval of an extension, a later closure ...) and the status follows the records kept.
+
+    A ledger read from git as of ``day`` holds nothing dated later (that would be D404), so this changes
+    nothing there; it matters when a past date is computed from the work tree.
+    """
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    data = item.data
+    if not _later(data, day, end):
+        return item
+    data = dict(data)
+    state = False
+    for name in ("progress", "reminders", "reviews"):
+        if name in data:
+            kept = [e for e in data[name] if e["date"] <= day]
+            state |= name == "reviews" and len(kept) != len(data[name])
+            data[name] = kept
+    if "extensions" in data:
+        exts = []
+        for e in data["extensions"]:
+            if e["requested"] > day:
+                continue
+            if (e.get("approved") or day) > day or (e.get("rejected") or day) > day:
+                e = {k: v for k, v in e.items() if k not in ("approved", "rejected", "approved_by", "new_deadline")}
+            exts.append(e)
+        data["extensions"] = exts
+    for key, sub in (("result", "reported"), ("cancellation", "date"), ("reply", "date")):
+        if data.get(key) and data[key][sub] > day:
+            del data[key]
+            state |= key != "reply"
+    if data.get("closed") and data["closed"] > day:
+        del data["closed"]
+        state = True
+    if "circulation" in data:
+        data["circulation"] = [
+            c if not c.get("returned") or c["returned"] < end else {k: v for k, v in c.items() if k != "returned"}
+            for c in data["circulation"]
+            if c["sent"] < end
+        ]
+    if state:
+        data["status"] = _status_from_records(data)
+    return Item(item.id, item.path, data, item.text)
+
+
+# -- facts ---------------------------------------------------------------------------------
+
+
+def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.date) -> ItemFacts | str:
+    """The facts of ``item`` as of ``as_of``, or why it is not counted (a key of ``EXCLUDED``)."""
+    if item.status == "draft":
+        return "draft"
+    if item.assigned > as_of:
+        return "not_assigned"
+    item = as_seen(item, as_of)
+    if item.status == "cancelled":
+        return "cancelled"
+    dl = effective_deadline(item, rules, cal)
+    deadline = dl.date if dl else None
+    lt = light(item, rules, cal, as_of, dl)
+    closed = item.closed if item.closed_on_or_before(as_of) else None
+    flags = ["total"]
+    overdue_days = 0
+    if closed:
+        flags += ("closed", "due")
+        if deadline is None or closed <= deadline:
+            flags.append("closed_on_time")
+        else:
+            flags.append("closed_late")
+            overdue_days = (closed - deadline).days
+    else:
+        flags.append("open")
+        if lt in ("green", "yellow", "red"):
+            flags.append("light_" + lt)
+        if deadline is not None:
+            if as_of > deadline:
+                flags += ("due", "overdue_open")
+                overdue_days = (as_of - deadline).days
+                if item.late_without_explanation(deadline, as_of):
+                    flags.append("overdue_unexplained")
+            elif deadline < soon_before:
+                flags.append("due_soon")
+        if item.status in WORKING_STATUSES:
+            flags.append("progress_required")
+            if not progress_overdue(item, rules, as_of):
+                flags.append("progress_on_time")
+    if deadline is None:
+        flags.append("no_deadline")
+    category = rules.categories.get(item["category"])
+    if category is not None and category.mailbox:
+        flags.append("mailbox_total")
+        if closed:
+            flags.append("mailbox_closed")
+        if item.get("reply") and item["reply"]["date"] <= as_of:
+            flags.append("mailbox_replied")
+    returned = tuple(r["date"] for r in item.log("reviews") if r["result"] == "returned" and r["date"] <= as_of)
+    if returned:
+        flags.append("returned")
+    reading = _reading(item, rules, as_of)
+    if reading:
+        flags.append("reading_total")
+    return ItemFacts(
+        id=item.id,
+        path=item.path,
+        title=item["title"],
+        status=item.status,
+        category=item["category"],
+        leader=item["leader"],
+        lead_unit=item["lead_unit"],
+        co_units=tuple(item.get("co_units") or ()),
+        urgency=item["urgency"],
+        assigned=item.assigned,
+        deadline=deadline,
+        deadline_source=dl.source if dl else None,
+        closed=closed,
+        light=lt,
+        overdue_days=overdue_days,
+        flags=frozenset(flags),
+        returned=returned,
+        reading=reading,
+    )
+
+
+def _reading(item: Item, rules: Rules, as_of: dt.date) -> tuple[tuple[str, bool], ...]:
+    """(leader, on time) of each circulation entry decided by the end of ``as_of``: returned (on time when
+    within the limit), or still out after its limit ran out (late).  Entries still within it are not counted."""
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    out = []
+    for c in item.log("circulation"):
+        limit = rules.reading_limits.get(c["kind"])
+        if limit is None or c["sent"] >= end:
+            continue
+        back = c.get("returned")
+        if back is not None and back < end:
+            out.append((c["leader"], (back - c["sent"]).total_seconds() <= limit * 3600))
+        elif (end - c["sent"]).total_seconds() > limit * 3600:
+            out.append((c["leader"], False))
+    return tuple(out)
+
+
+# -- adding up --------------------------------------------------------------------------------
+
+
+class _Acc:
+    __slots__ = ("ids", "counts", "days")
+
+    def __init__(self):
+        self.ids: dict[str, list[str]] = {k: [] for k in COUNTS}
+        self.counts: dict[str, int] = dict.fromkeys(COUNTS, 0)
+        self.days = 0
+
+    def add(self, f: ItemFacts, leader: str | None = None):
+        """Add an item; ``leader``: count only its circulation entries read by this leader."""
+        ids, counts = self.ids, self.counts
+        for flag in f.flags:
+            if flag in EVENT_FIGURES:
+                continue
+            ids[flag].append(f.id)
+            counts[flag] += 1
+        if f.returned:
+            ids["returned"].append(f.id)
+            counts["returned"] += len(f.returned)
+        if f.closed:
+            self.days += (f.closed - f.assigned).days
+        if f.reading:
+            self.add_reading(f, leader)
+
+    def add_reading(self, f: ItemFacts, leader: str | None):
+        entries = [ok for who, ok in f.reading if leader is None or who == leader]
+        if entries:
+            self.ids["reading_total"].append(f.id)
+            self.counts["reading_total"] += len(entries)
+            on_time = sum(entries)
+            if on_time:
+                self.ids["reading_on_time"].append(f.id)
+                self.counts["reading_on_time"] += on_time
+
+    def group(self, key: str, name: str) -> Group:
+        figures = {k: Figure(self.counts[k], tuple(sorted(self.ids[k]))) for k in COUNTS}
+        return Group(key, name, figures, Average(self.days, self.counts["closed"]))
+
+
+def group_name(rules: Rules, grouping: str, key: str, as_of: dt.date) -> str:
+    if grouping in ("unit", "co_unit"):
+        return rules.unit_name(key, as_of)
+    if grouping == "category":
+        category = rules.categories.get(key)
+        return category.name if category else key
+    if grouping == "leader":
+        return rules.leader_name(key)
+    if grouping == "month":
+        year, month = key.split("-")
+        return f"{year}年{int(month)}月"
+    return schema.URGENCIES.get(key, key)
+
+
+def _order(rules: Rules, grouping: str, keys) -> list[str]:
+    known = {
+        "unit": list(rules.units),
+        "co_unit": list(rules.units),
+        "category": list(rules.categories),
+        "leader": list(rules.leaders),
+        "urgency": list(schema.URGENCIES),
+    }.get(grouping, [])
+    rank = {k: i for i, k in enumerate(known)}
+    return sorted(keys, key=lambda k: (rank.get(k, len(rank)), k))
+
+
+def compute(ledger, as_of: dt.date, due_within_days: int = 5) -> Stats:
+    """Statistics of ``ledger`` (a ``ducha.ledger.Ledger``) as of the end of ``as_of``."""
+    rules = ledger.rules
+    cal = rules.calendar()
+    soon_before = cal.add_working_days(as_of, due_within_days + 1)
+    facts: list[ItemFacts] = []
+    excluded: dict[str, list[str]] = {k: [] for k in EXCLUDED}
+    for item in ledger.sorted_items():
+        f = item_facts(item, rules, cal, as_of, soon_before)
+        if isinstance(f, str):
+            excluded[f].append(item.id)
+        else:
+            facts.append(f)
+    total = _Acc()
+    accs: dict[str, dict[str, _Acc]] = {g: {} for g in GROUPINGS}
+    for f in facts:
+        total.add(f)
+        for grouping, table in accs.items():
+            if grouping == "leader":
+                (table.get(f.leader) or table.setdefault(f.leader, _Acc())).add(f, leader=f.leader)
+                for who in {w for w, _ in f.reading if w != f.leader}:  # papers this leader read on others' items
+                    (table.get(who) or table.setdefault(who, _Acc())).add_reading(f, who)
+                continue
+            for key in f.keys(grouping):
+                (table.get(key) or table.setdefault(key, _Acc())).add(f)
+    groups = {
+        grouping: [table[k].group(k, group_name(rules, grouping, k, as_of)) for k in _order(rules, grouping, table)]
+        for grouping, table in accs.items()
+    }
+    unknown = sorted(set(cal.unknown_years))
+    return Stats(
+        as_of=as_of,
+        commit=getattr(ledger, "commit", None),
+        due_within_days=due_within_days,
+        due_soon_before=soon_before,
+        rules=rules,
+        totals=total.group("", "合计"),
+        groups=groups,
+        items=facts,
+        excluded={k: Figure(len(v), tuple(v)) for k, v in excluded.items()},
+        unknown_years=tuple(unknown),
+    )
+
+
+# -- 统计口径 ---------------------------------------------------------------------------------
+
+
+def basis_markdown(rules: Rules, due_within_days: int = 5, scoring: bool = True) -> str:
+    """How every number is counted, in Chinese Markdown (published on the site as 统计口径)."""
+    limits = "；".join(f"{schema.CIRCULATION_KINDS[k]} {_hours(v)}" for k, v in rules.reading_limits.items() if k in schema.CIRCULATION_KINDS)
+    text = f"""\
+# 统计口径
+
+**统计时点。** 所有数字都是“截至某日”的数字：按截止日（北京时间）当天结束时主分支上最后一次提交还原的台账计算，
+页面和导出文件注明截止日和提交编号，任何人都可以用同一提交重新计算、核对。按工作区计算时注明“工作区”。
+事项文件中晚于截止日的记录（之后才批准的延期、之后的办结、审核、答复等）一律不计入。
+
+**统计范围。** 截止日台账中的全部事项，但不含：拟办（draft，尚未交办）的事项；交办日期晚于截止日的事项；
+截止日前已撤销的事项。无法读取或有格式错误、`ducha check` 报错而无法载入的事项文件不计入，应先改正。
+
+**有效期限。** 最后一次经领导批准的延期的新期限；没有批准的延期时为交办时明确的办理期限；两者都没有时，
+按台账规则中该类别、该紧急程度的默认期限（自交办日起算的自然日或工作日）计算。按自然日计算的期限落在
+休息日的，顺延至下一个工作日。工作日按国务院公布的节假日和调休安排计算；尚未公布安排的年份暂按周末休息计算，
+统计结果会注明该年份。
+
+| 指标 | 口径 |
+|---|---|
+| 事项数 | 统计范围内的事项数。 |
+| 办结数 | 截止日当天或之前已办结（审结）的事项数。 |
+| 办结率 | 办结数 ÷ 事项数。 |
+| 应办结数 | 有效期限在截止日当天或之前的事项，加上截止日前已办结的事项（提前办结的也计入）。 |
+| 按期办结数 | 截止日前已办结，且办结日期不晚于有效期限的事项数。 |
+| 按期办结率 | 按期办结数 ÷ 应办结数。 |
+| 超期办结数 | 截止日前已办结，但办结日期晚于有效期限的事项数。 |
+| 超期未办结数 | 截止日仍未办结，且截止日已超过有效期限的事项数（红灯）。 |
+| 超期未说明原因数 | 超期未办结、仍由承办单位办理（已交办、办理中、退回重办），截止日前既未在进展中说明延误原因（delay_reason）、也没有待批的延期申请的事项数；这些事项列为通报批评对象。已报结待审核的事项不计入。 |
+| {due_within_days}个工作日内到期数 | 截止日仍未办结，有效期限在截止日当天至其后第 {due_within_days} 个工作日之间的事项数。 |
+| 红灯、黄灯、绿灯 | 未办结事项的预警灯：超期为红灯；距有效期限不超过 {rules.yellow_working_days} 个工作日、或应报进展而未报的为黄灯；其余为绿灯。 |
+| 应报进展数 | 截止日仍由承办单位办理（已交办、办理中、退回重办）的事项数。 |
+| 按时报进展数 | 其中最近一次进展报告（没有报告的自交办日起算）距截止日不超过规定间隔的事项数：一般每 {rules.progress_every_days} 天一次，个别类别另有规定。 |
+| 进展报告按时率 | 按时报进展数 ÷ 应报进展数。 |
+| 退回重办次数 | 截止日前审核结果为“退回重办”的次数（一件事项可退回多次）。 |
+| 平均办结天数 | 截止日前已办结事项从交办日到办结日的自然日数的平均值。 |
+| 批阅按时率 | 领导送阅件按件次计：截止日前已批阅退回的，用时不超过时限为按时；截止日仍未退回且已超过时限的计为超时；尚在时限内未退回的不计入。按时件次 ÷（按时件次 + 超时件次）。时限：{limits}。按交办领导分组时，送阅件计入批阅它的领导。 |
+| 市长信箱办理率 | 台账规则中标为信箱类别（mailbox: true）的来信，截止日前已办结的件数 ÷ 来信件数。 |
+| 市长信箱回复率 | 同上，截止日前已答复来信人（reply 日期不晚于截止日）的件数 ÷ 来信件数。 |
+
+**分组。** 按牵头单位统计时每件事项只计入牵头单位；配合单位另行统计，一件事项计入它的每个配合单位，
+因此各配合单位的数字相加不等于合计。按类别、交办领导、交办月份（交办日期所在月份）、紧急程度分组时，每件事项计入一组。
+
+**比率。** 比率一律与分子、分母一起给出（如 60.0%（3/5））；分母为 0 时不计算比率，显示为“—”。
+每个数字都附有所涉事项的编号清单，网站上点击数字即可查看这些事项。
+"""
+    if scoring:
+        from .scoring import basis_markdown as scoring_basis
+
+        text += "\n" + scoring_basis(rules)
+    return text
+
+
+def _hours(h: float) -> str:
+    if h >= 24 and h % 24 == 0:
+        return f"{int(h // 24)} 天"
+    return f"{h:g} 小时"
