@@ -443,6 +443,7 @@ def build(as_of, strict, config_file, root):
         final = Path(cfg["site_dir"])
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}-build-"))
+        tmp.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read the site
         cfg["site_dir"] = str(tmp)
         plugin = cfg.plugins.get("ducha")
         if plugin is None:

@@ -23,6 +23,9 @@ from .gitrepo import TZ
 from .publish import SiteInputs, gather_inputs
 
 log = get_plugin_logger(__name__)
+ASSETS = Path(__file__).parent / "templates" / "assets"
+CSS = ["assets/ducha/ducha.css"]
+JS = ["assets/vendor/tablesort.min.js", "assets/vendor/tablesort.number.min.js", "assets/ducha/ducha.js"]
 
 
 class DuchaConfig(Config):
@@ -49,6 +52,16 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.as_of_override: dt.date | None = None
         self.progress = None  # optional object with start(total) and step(), set by `ducha build`
 
+    def on_config(self, config):
+        """Link the plugin's own CSS and JS (served from the package, so no ledger carries copies)."""
+        for uri in CSS:
+            if uri not in config.extra_css:
+                config.extra_css.append(uri)
+        for uri in JS:
+            if uri not in [str(s) for s in config.extra_javascript]:
+                config.extra_javascript.append(uri)
+        return config
+
     def _root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
 
@@ -68,6 +81,10 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             raise PluginError(f"{exc}\n{detail}".strip()) from None
         except DuchaError as exc:
             raise PluginError(str(exc)) from None
+        for asset in sorted(p for p in ASSETS.rglob("*") if p.is_file()):
+            uri = asset.relative_to(ASSETS.parent).as_posix()
+            if uri not in files.src_uris:  # a ledger may override an asset in its docs_dir
+                files.append(File.generated(config, uri, abs_src_path=str(asset)))
         self.html, self.search_html = {}, {}
         for page in pages:
             meta = {"title": _safe_title(page.title), **page.meta}

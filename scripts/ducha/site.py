@@ -167,6 +167,11 @@ class SiteBuilder:
         limit = SECRECY_ORDER[self.rules.max_secrecy]
         self.items = [i for i in ledger.sorted_items() if SECRECY_ORDER.get(i["secrecy"], 99) <= limit]
         self.views = {i.id: ItemView(i, ledger, self.cal, as_of) for i in self.items}
+        if self.stats is None:
+            from . import stats as stats_mod
+
+            published = Ledger(ledger.root, ledger.rules, as_of, items={i.id: i for i in self.items}, commit=commit)
+            self.stats = stats_mod.compute(published, as_of)
         loaders = [jinja2.FileSystemLoader([str(p) for p in template_dirs or [] if Path(p).is_dir()])]
         loaders.append(jinja2.FileSystemLoader(str(TEMPLATE_DIR)))
         self.env = jinja2.Environment(
@@ -235,9 +240,124 @@ class SiteBuilder:
         self.pages = []
         self.item_pages()
         self.list_pages("items/index", "全部事项", [v.id for v in self.views.values()], basis="台账中全部可发布的事项，按编号排列。")
+        self.stats_pages()
         self.audit_page()
         self.reference_pages()
         return self.pages
+
+    # -- statistics ------------------------------------------------------------
+    LINKED = ("total", "closed", "due", "closed_on_time", "closed_late", "overdue_open", "overdue_unexplained",
+              "due_soon", "light_red", "light_yellow", "light_green", "open")  # fmt: skip
+
+    def figure_src(self, grouping: str, key: str, figure: str) -> str:
+        """The list page behind one number: ``lists/<grouping>/<key>/<figure>.md`` (totals: ``lists/all/...``)."""
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
+        return f"lists/{grouping}/{safe}/{figure}.md" if grouping else f"lists/all/{figure}.md"
+
+    def stats_pages(self):
+        from . import stats as stats_mod
+
+        st = self.stats
+        headers = stats_mod.headers(st.due_within_days)
+        self._figure_pages: dict[str, str] = {}
+
+        def figure_page(grouping: str, group, figure: str) -> str:
+            src = self.figure_src(grouping, group.key, figure)
+            if src not in self._figure_pages:
+                label = f"{group.name} · {headers[figure]}" if grouping else headers[figure]
+                basis = f"{headers[figure]}：见统计口径。截至 {self.as_of.isoformat()}。"
+                self._figure_pages[src] = self.list_pages(src[:-3], label, list(group[figure].ids), basis=basis)
+            return self._figure_pages[src]
+
+        self.figure_link = figure_page
+        totals = st.totals
+        for figure in self.LINKED:
+            figure_page("", totals, figure)
+        tables = {}
+        for grouping in stats_mod.GROUPINGS:
+            for group in st.groups[grouping]:
+                for figure in self.LINKED:
+                    if group[figure].count:
+                        figure_page(grouping, group, figure)
+            tables[grouping] = st.groups[grouping]
+        by_status = defaultdict(list)
+        for f in st.items:
+            by_status[f.status].append(f.id)
+        status_srcs = {s: self.list_pages(f"lists/status/{s}", f"状态：{schema.STATUSES[s]}", ids) for s, ids in by_status.items()}
+        pending = self.pending_for_leaders()
+        self.add(
+            "index.md",
+            "首页",
+            "dashboard.html",
+            meta={"hide": ["navigation", "toc"], "search": {"exclude": True}},
+            st=st,
+            headers=headers,
+            fig=lambda figure: self._figure_pages[self.figure_src("", "", figure)],
+            overdue=[self.views[i] for i in sorted(totals["overdue_open"].ids, key=lambda i: -self.views[i].overdue_days)][:15],
+            due_soon=sorted((self.views[i] for i in totals["due_soon"].ids), key=lambda v: v.deadline.date)[:15],
+            pending=pending,
+            charts=self.charts(),
+            bulletins=sorted(self.bulletins, key=lambda b: b.get("date", ""), reverse=True)[:5],
+            status_srcs=status_srcs,
+            by_status={s: len(v) for s, v in by_status.items()},
+        )
+        for grouping, title in stats_mod.GROUPINGS.items():
+            self.add(
+                f"status/{grouping}.md",
+                f"按{title}统计",
+                "groups.html",
+                meta={"search": {"exclude": True}},
+                grouping=grouping,
+                grouping_name=title,
+                groups=tables[grouping],
+                totals=totals,
+                headers=headers,
+                figures=self.LINKED[:8],
+                rates=stats_mod.RATES,
+                figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
+            )
+        self.pages.append(SitePage("reference/stats.md", "统计口径", "", {}, markdown=stats_mod.basis_markdown(self.rules, st.due_within_days, scoring=self._has_scoring())))
+
+    def _has_scoring(self) -> bool:
+        try:
+            from . import scoring  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def pending_for_leaders(self) -> list[tuple[str, str, ItemView, str]]:
+        """What waits on a leader: drafts to approve, extension requests to decide, papers not yet returned."""
+        out = []
+        for v in self.views.values():
+            d = v.item.data
+            if v.status == "draft":
+                out.append((v.leader_name, "拟办意见待审批", v, v.assigned.isoformat()))
+            for e in d.get("extensions") or []:
+                if not e.get("approved") and not e.get("rejected") and v.status not in ("closed", "cancelled"):
+                    out.append((v.leader_name, "延期申请待批", v, e["requested"].isoformat()))
+            for c in d.get("circulation") or []:
+                if not c.get("returned"):
+                    out.append((self.rules.leader_name(c["leader"]), "送阅件未退回", v, c["sent"].strftime("%Y-%m-%d %H:%M")))
+        return sorted(out, key=lambda r: r[3])
+
+    def charts(self) -> dict[str, Markup]:
+        st = self.stats
+        units = sorted(st.groups["unit"], key=lambda g: (-g.count("overdue_open"), -g.count("open"), g.key))[:12]
+        months = sorted(st.groups["month"], key=lambda g: g.key)
+        cats = sorted(st.groups["category"], key=lambda g: -g.count("total"))
+        def rows(groups, main, part, figure, grouping):
+            out = []
+            for g in groups:
+                src = self._figure_pages.get(self.figure_src(grouping, g.key, figure))
+                out.append((g.name, g.count(main), g.count(part), self.links.rel("index.md", src) if src else None))
+            return out
+
+        return {
+            "unit": bar_chart(rows(units, "open", "overdue_open", "open", "unit"), "未办结", "其中超期"),
+            "month": bar_chart(rows(months, "total", "closed", "total", "month"), "交办", "已办结"),
+            "category": bar_chart(rows(cats, "total", "closed", "total", "category"), "事项", "已办结"),
+        }
+
 
     def reference_pages(self):
         from . import codes
@@ -295,3 +415,38 @@ class SiteBuilder:
             codes=codes,
             history_available=self.history is not None,
         )
+
+
+def bar_chart(rows: list[tuple[str, int, int, str | None]], main_label: str, part_label: str) -> Markup:
+    """A horizontal bar chart as inline SVG, drawn at build time (no chart library, no CDN).
+
+    Each row is (label, value, part of the value, link); the whole row links to the items behind it.
+    """
+    from markupsafe import escape
+
+    if not rows:
+        return Markup("<p>暂无数据。</p>")
+    bar_h, gap, label_w, width = 18, 6, 150, 560
+    top = 22
+    peak = max(r[1] for r in rows) or 1
+    scale = (width - label_w - 60) / peak
+    height = top + len(rows) * (bar_h + gap)
+    parts = [
+        f'<svg class="ducha-chart" role="img" viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+        f'<rect x="{label_w}" y="4" width="12" height="10" fill="#ef9a9a"/><text x="{label_w + 16}" y="13">{escape(main_label)}</text>',
+        f'<rect x="{label_w + 90}" y="4" width="12" height="10" fill="#c62828"/><text x="{label_w + 106}" y="13">{escape(part_label)}</text>',
+    ]
+    for n, (label, value, part, href) in enumerate(rows):
+        y = top + n * (bar_h + gap)
+        short = label if len(label) <= 11 else label[:10] + "…"
+        row = [
+            f'<title>{escape(label)}：{escape(main_label)} {value}，{escape(part_label)} {part}</title>',
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(short)}</text>',
+            f'<rect x="{label_w}" y="{y}" width="{max(value * scale, 1 if value else 0):.1f}" height="{bar_h}" fill="#ef9a9a"/>',
+            f'<rect x="{label_w}" y="{y}" width="{part * scale:.1f}" height="{bar_h}" fill="#c62828"/>',
+            f'<text x="{label_w + value * scale + 4:.1f}" y="{y + 13}">{value}（{part}）</text>',
+        ]
+        body = "".join(row)
+        parts.append(f'<a href="{escape(href)}">{body}</a>' if href else f"<g>{body}</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
