@@ -32,7 +32,7 @@ class DuchaConfig(Config):
     root = opt.Type(str, default=".")  # ledger root, relative to mkdocs.yml
     as_of = opt.Optional(opt.Type(str))  # YYYY-MM-DD; default: today (Asia/Shanghai), work tree
     history = opt.Type(bool, default=True)  # read git history for timelines and the audit page
-    per_page = opt.Type(int, default=100)
+    per_page = opt.Type(int, default=200)
     templates = opt.Optional(opt.Type(str))  # folder of template overrides, relative to mkdocs.yml
 
 

@@ -22,7 +22,7 @@ class SiteInputs:
     stats: object | None = None
     bulletins: list = field(default_factory=list)
 
-    def builder(self, template_dirs=None, per_page: int = 100, use_directory_urls: bool = True) -> SiteBuilder:
+    def builder(self, template_dirs=None, per_page: int = 200, use_directory_urls: bool = True) -> SiteBuilder:
         return SiteBuilder(
             self.ledger,
             self.as_of,

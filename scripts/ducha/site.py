@@ -150,7 +150,7 @@ class SiteBuilder:
         stats=None,
         bulletins=None,
         template_dirs: list[Path] | None = None,
-        per_page: int = 100,
+        per_page: int = 200,
         use_directory_urls: bool = True,
     ):
         self.ledger = ledger
@@ -225,7 +225,7 @@ class SiteBuilder:
                 src,
                 title if n == 1 else f"{title}（第 {n} 页）",
                 "list.html",
-                meta={"search": {"exclude": True}},
+                meta={"search": {"exclude": True}, "hide": ["navigation", "toc"]},
                 views=chunk,
                 total=len(views),
                 intro=intro,
@@ -246,8 +246,10 @@ class SiteBuilder:
         return self.pages
 
     # -- statistics ------------------------------------------------------------
-    LINKED = ("total", "closed", "due", "closed_on_time", "closed_late", "overdue_open", "overdue_unexplained",
-              "due_soon", "light_red", "light_yellow", "light_green", "open")  # fmt: skip
+    # figures shown (and linked) in the grouped tables; the dashboard's totals add the open count and lights
+    GROUP_FIGURES = ("total", "closed", "due", "closed_on_time", "closed_late", "overdue_open", "overdue_unexplained", "due_soon")
+    TOTAL_FIGURES = GROUP_FIGURES + ("open", "light_yellow", "light_green")
+    SAME_AS = {"light_red": "overdue_open"}  # a red light is by definition an open item past its deadline
 
     def figure_src(self, grouping: str, key: str, figure: str) -> str:
         """The list page behind one number: ``lists/<grouping>/<key>/<figure>.md`` (totals: ``lists/all/...``)."""
@@ -262,6 +264,7 @@ class SiteBuilder:
         self._figure_pages: dict[str, str] = {}
 
         def figure_page(grouping: str, group, figure: str) -> str:
+            figure = self.SAME_AS.get(figure, figure)
             src = self.figure_src(grouping, group.key, figure)
             if src not in self._figure_pages:
                 label = f"{group.name} · {headers[figure]}" if grouping else headers[figure]
@@ -271,12 +274,12 @@ class SiteBuilder:
 
         self.figure_link = figure_page
         totals = st.totals
-        for figure in self.LINKED:
+        for figure in self.TOTAL_FIGURES:
             figure_page("", totals, figure)
         tables = {}
         for grouping in stats_mod.GROUPINGS:
             for group in st.groups[grouping]:
-                for figure in self.LINKED:
+                for figure in self.GROUP_FIGURES:
                     if group[figure].count:
                         figure_page(grouping, group, figure)
             tables[grouping] = st.groups[grouping]
@@ -292,7 +295,7 @@ class SiteBuilder:
             meta={"hide": ["navigation", "toc"], "search": {"exclude": True}},
             st=st,
             headers=headers,
-            fig=lambda figure: self._figure_pages[self.figure_src("", "", figure)],
+            fig=lambda figure: self._figure_pages[self.figure_src("", "", self.SAME_AS.get(figure, figure))],
             overdue=[self.views[i] for i in sorted(totals["overdue_open"].ids, key=lambda i: -self.views[i].overdue_days)][:15],
             due_soon=sorted((self.views[i] for i in totals["due_soon"].ids), key=lambda v: v.deadline.date)[:15],
             pending=pending,
@@ -312,7 +315,7 @@ class SiteBuilder:
                 groups=tables[grouping],
                 totals=totals,
                 headers=headers,
-                figures=self.LINKED[:8],
+                figures=self.GROUP_FIGURES,
                 rates=stats_mod.RATES,
                 figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
             )
@@ -378,7 +381,7 @@ class SiteBuilder:
                 view.src,
                 f"{view.number} {view.title}",
                 "item.html",
-                meta={"search": {"boost": 2}},
+                meta={"search": {"boost": 2}, "hide": ["navigation", "toc"]},
                 search_template="item_search.html",
                 edit_path=view.item.path,
                 v=view,

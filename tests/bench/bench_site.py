@@ -1,0 +1,142 @@
+"""Site build benchmark: ``ducha build`` of a generated ledger WITH history, against its anchor.
+
+The anchor, measured in the same run: a bare ``mkdocs build`` of one plain Markdown page per
+item carrying the same text (title, fields, summary, approval, progress, reviews, result), with
+the same theme and search settings (Material, ``language: zh``, ``font: false``, search ``lang: zh``
+with jieba), pages kept out of the navigation as ducha keeps items out of it.
+
+    python tests/bench/bench_site.py --items 6000 --commits 12000
+    python tests/bench/bench_site.py --items 30000 --commits 60000 --no-anchor
+
+Targets (issue "The intranet site"): 6,000 items ≤ 0.5 × the anchor and ≤ 1 GB peak RSS;
+30,000 items ≤ 4 min with a search index ≤ 30 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+from synth_git import SynthHistory  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ANCHOR_MKDOCS = """\
+site_name: anchor
+docs_dir: docs
+site_dir: site
+theme:
+  name: material
+  language: zh
+  font: false
+  features: [navigation.tabs, navigation.top, search.highlight]
+plugins:
+  - search:
+      lang: zh
+markdown_extensions: [tables, attr_list, md_in_html, admonition]
+not_in_nav: |
+  /items/
+nav:
+  - index.md
+"""
+
+
+def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KB) of a command, via GNU time."""
+    out = Path(tempfile.mkstemp(suffix=".time")[1])
+    proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", str(out), *cmd], cwd=cwd, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-4000:])
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    wall, rss = out.read_text().split()[-2:]
+    out.unlink()
+    return float(wall), int(rss)
+
+
+def make_ledger(path: Path, items: int, commits: int) -> dt.date:
+    synth = SynthHistory(n_items=items, n_commits=commits)
+    synth.write(path)
+    subprocess.run(["git", "reset", "-q", "--hard"], cwd=path, check=True)
+    shutil.copy(PROJECT / "mkdocs.yml", path / "mkdocs.yml")
+    shutil.copytree(PROJECT / "site_src", path / "site_src")
+    last = subprocess.run(["git", "log", "-1", "--format=%cI"], cwd=path, check=True, capture_output=True, text=True)
+    return dt.datetime.fromisoformat(last.stdout.strip()).astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+
+
+def _text(value) -> str:
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "\n\n".join(_text(v) for v in value)
+    return str(value)
+
+
+def make_anchor(ledger: Path, dest: Path) -> int:
+    """One plain Markdown page per item with the same text."""
+    docs = dest / "docs" / "items"
+    docs.mkdir(parents=True)
+    (dest / "mkdocs.yml").write_text(ANCHOR_MKDOCS, encoding="utf-8")
+    (dest / "docs" / "index.md").write_text("# 首页\n", encoding="utf-8")
+    n = 0
+    for path in sorted((ledger / "items").glob("*/*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        lines = [f"# {data['title']}", ""]
+        for key, value in data.items():
+            if key in ("title",):
+                continue
+            lines += [f"## {key}", "", _text(value), ""]
+        (docs / f"{path.stem}.md").write_text("\n".join(lines), encoding="utf-8")
+        n += 1
+    return n
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--items", type=int, default=6000)
+    ap.add_argument("--commits", type=int, default=12000)
+    ap.add_argument("--no-anchor", action="store_true", help="skip the plain-Markdown anchor build")
+    ap.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
+    args = ap.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="ducha-bench-site-"))
+    work.mkdir(parents=True, exist_ok=True)
+    ledger, anchor = work / "ledger", work / "anchor"
+    for p in (ledger, anchor):
+        if p.exists():
+            shutil.rmtree(p)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    print(f"generating {args.items} items / {args.commits} commits ...", flush=True)
+    as_of = make_ledger(ledger, args.items, args.commits)
+    ducha = str(BIN / "ducha")
+    cold, cold_rss = timed([ducha, "build", "--as-of", as_of.isoformat()], ledger, env)
+    warm, warm_rss = timed([ducha, "build", "--as-of", as_of.isoformat()], ledger, env)
+    index = ledger / "site" / "search" / "search_index.json"
+    pages = sum(1 for _ in (ledger / "site").rglob("index.html"))
+    print(f"ducha build, {args.items} items, history cache cold: {cold:7.1f} s  peak RSS {cold_rss / 1024:6.0f} MB")
+    print(f"ducha build, {args.items} items, history cache warm: {warm:7.1f} s  peak RSS {warm_rss / 1024:6.0f} MB")
+    print(f"pages: {pages}   search index: {index.stat().st_size / 1e6:.1f} MB")
+    if not args.no_anchor:
+        n = make_anchor(ledger, anchor)
+        base, base_rss = timed([str(BIN / "mkdocs"), "build", "-q"], anchor, env)
+        base_index = anchor / "site" / "search" / "search_index.json"
+        print(f"anchor: bare mkdocs build of {n} plain pages, same text/theme/search: {base:7.1f} s  "
+              f"peak RSS {base_rss / 1024:6.0f} MB  search index {base_index.stat().st_size / 1e6:.1f} MB")  # fmt: skip
+        print(f"ratio ducha/anchor: cold {cold / base:.2f}  warm {warm / base:.2f}   (target ≤ 0.5)")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
