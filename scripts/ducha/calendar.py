@@ -17,8 +17,14 @@ import chinese_calendar
 _ONE = dt.timedelta(days=1)
 
 
+# the package's own ``is_workday`` recomputes its year range on every call (~40 µs); the same rule
+# over frozen sets costs well under a microsecond
+_PACKAGE_HOLIDAYS = frozenset(chinese_calendar.holidays)
+_PACKAGE_WORKDAYS = frozenset(chinese_calendar.workdays)
+
+
 def _known_range() -> tuple[int, int]:
-    years = sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
+    years = sorted({d.year for d in _PACKAGE_HOLIDAYS} | {d.year for d in _PACKAGE_WORKDAYS})
     return years[0], years[-1]
 
 
@@ -27,15 +33,27 @@ PACKAGE_YEARS = _known_range()
 
 @dataclass
 class WorkCalendar:
-    """``overrides``: ``{year: {"holidays": set[date], "workdays": set[date]}}``."""
+    """``overrides``: ``{year: {"holidays": set[date], "workdays": set[date]}}``.
+
+    Answers are cached per instance (the overrides must not change once it is in use); a cached
+    answer's unknown year was recorded in ``unknown_years`` when it was first worked out.
+    """
 
     overrides: dict[int, dict[str, set]] = field(default_factory=dict)
     unknown_years: set[int] = field(default_factory=set)
+    _days: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _added: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def knows(self, year: int) -> bool:
         return year in self.overrides or PACKAGE_YEARS[0] <= year <= PACKAGE_YEARS[1]
 
     def is_workday(self, day: dt.date) -> bool:
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: dt.date) -> bool:
         over = self.overrides.get(day.year)
         if over is not None:
             if day in over["workdays"]:
@@ -44,7 +62,7 @@ class WorkCalendar:
                 return False
             return day.weekday() < 5
         if PACKAGE_YEARS[0] <= day.year <= PACKAGE_YEARS[1]:
-            return chinese_calendar.is_workday(day)
+            return day in _PACKAGE_WORKDAYS or (day.weekday() < 5 and day not in _PACKAGE_HOLIDAYS)
         self.unknown_years.add(day.year)
         return day.weekday() < 5
 
@@ -56,12 +74,17 @@ class WorkCalendar:
 
     def add_working_days(self, start: dt.date, days: int) -> dt.date:
         """The ``days``-th working day after ``start`` (the start day itself not counted)."""
+        key = (start, days)
+        found = self._added.get(key)
+        if found is not None:
+            return found
         day = start
         left = days
         while left > 0:
             day += _ONE
             if self.is_workday(day):
                 left -= 1
+        self._added[key] = day
         return day
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
