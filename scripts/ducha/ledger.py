@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 from collections import defaultdict
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,12 +19,48 @@ ITEMS_DIR = "items"
 PARALLEL_THRESHOLD = 3000
 
 
+class ItemTable(MutableMapping):
+    """Items by id, like a dict.  Items checked in another process arrive as one pickle each and are
+    unpickled when first used: ``ducha check`` never pays for turning 30,000 of them back into objects."""
+
+    def __init__(self, items: dict | None = None):
+        self._items: dict = dict(items or {})
+
+    def __getitem__(self, key: str) -> Item:
+        value = self._items[key]
+        if type(value) is bytes:
+            value = self._items[key] = pickle.loads(value)
+        return value
+
+    def __setitem__(self, key: str, value: Item) -> None:
+        self._items[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key) -> bool:
+        return key in self._items
+
+    def __repr__(self) -> str:
+        return f"ItemTable({len(self)} items)"
+
+    def add(self, item_id: str, item: Item | bytes) -> None:
+        """Keep the first item of an id (a pickled ``Item`` is fine)."""
+        self._items.setdefault(item_id, item)
+
+
 @dataclass
 class Ledger:
     root: str
     rules: Rules
     as_of: dt.date
-    items: dict[str, Item] = field(default_factory=dict)
+    items: ItemTable = field(default_factory=ItemTable)
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     commit: str | None = None
@@ -45,44 +83,74 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def item_files(root: Path) -> list[Path]:
-    items_dir = root / ITEMS_DIR
+    return [Path(root) / rel for rel in _item_rel_paths(Path(root))]
+
+
+def _item_rel_paths(root: Path) -> list[str]:
+    """Item files as posix paths relative to ``root``, in ``item_files`` order (plain strings: 30,000
+    ``Path`` objects cost more than checking some of the files)."""
+    items_dir = str(root / ITEMS_DIR)
     out = []
     for dirpath, dirnames, filenames in os.walk(items_dir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel = ITEMS_DIR + dirpath[len(items_dir) :].replace(os.sep, "/")
         for name in filenames:
-            if name.endswith(".yml") and not (dirpath == str(items_dir) and name == RULES_FILE):
-                out.append(Path(dirpath) / name)
-    out.sort()
+            if name.endswith(".yml") and not (dirpath == items_dir and name == RULES_FILE):
+                out.append(f"{rel}/{name}")
+    out.sort(key=lambda p: p.split("/"))  # as Path sorts: part by part
     return out
 
 
-def _rel(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
+def _stem(rel: str) -> str:
+    return os.path.splitext(rel[rel.rfind("/") + 1 :])[0]
+
+
+def _checked(rules: Rules, as_of: dt.date, entries):
+    checker = Checker(rules, as_of)
+    for shown, stem, source in entries:
+        if isinstance(source, bytes):
+            raw = source
+        else:
+            with open(source, "rb") as fh:
+                raw = fh.read()
+        yield checker.load(raw, shown, stem)
 
 
 def _check_chunk(args) -> list[tuple[Item | None, list[Finding]]]:
-    rules, as_of, entries = args
-    checker = Checker(rules, as_of)
-    out = []
-    for shown, stem, source in entries:
-        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-        out.append(checker.load(raw, shown, stem))
-    return out
+    return list(_checked(*args))
 
 
-def check_entries(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
-    """Load and check ``(display path, stem, bytes or file name)`` entries, in parallel when there are many."""
+def _check_packed(args) -> list[tuple[str | None, bytes | None, list[Finding]]]:
+    """``_check_chunk`` in a worker process: each item pickled on its own, so that the parent receives
+    bytes (cheap to move) and unpickles only the items something asks for."""
+    dump = pickle.dumps
+    return [
+        (item.id, dump(item, pickle.HIGHEST_PROTOCOL), findings) if item is not None else (None, None, findings)
+        for item, findings in _checked(*args)  # pickled one by one: the worker's heap stays small
+    ]
+
+
+def _check_all(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
+    """``[(item id or None, Item or its pickle or None, findings)]`` in ``entries`` order."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(entries) < PARALLEL_THRESHOLD:
-        return _check_chunk((rules, as_of, entries))
+        return [(item.id if item else None, item, findings) for item, findings in _check_chunk((rules, as_of, entries))]
     import multiprocessing as mp
 
     size = -(-len(entries) // (jobs * 4))
     chunks = [(rules, as_of, entries[i : i + size]) for i in range(0, len(entries), size)]
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
     with ctx.Pool(jobs) as pool:
-        results = pool.map(_check_chunk, chunks)
+        results = pool.map(_check_packed, chunks, chunksize=1)
     return [r for chunk in results for r in chunk]
+
+
+def check_entries(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
+    """Load and check ``(display path, stem, bytes or file name)`` entries, in parallel when there are many."""
+    return [
+        (pickle.loads(item) if type(item) is bytes else item, findings)
+        for _, item, findings in _check_all(rules, as_of, entries, jobs)
+    ]
 
 
 def duplicate_findings(items_by_path: list[tuple[str, str | None]]) -> list[Finding]:
@@ -110,26 +178,28 @@ def load_ledger(
     """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared)."""
     root = Path(root).resolve()
     rules = rules or load_rules(root / ITEMS_DIR, root)
-    files = item_files(root)
-    selected = files
+    rels = _item_rel_paths(root)
+    selected = rels
     if only is not None:
+        files = [root / rel for rel in rels]
         wanted = {Path(p).resolve() for p in only}
-        selected = [f for f in files if f.resolve() in wanted]
+        selected = [rel for rel, f in zip(rels, files) if f.resolve() in wanted]
         missing = wanted - {f.resolve() for f in files} - {(root / ITEMS_DIR / RULES_FILE).resolve()}
         if missing:
             raise LedgerError("不是台账中的事项文件：" + "、".join(sorted(str(m) for m in missing)))
-    entries = [(_rel(f, root), f.stem, str(f)) for f in selected]
-    results = check_entries(rules, as_of, entries, jobs)
+    base = str(root)
+    entries = [(rel, _stem(rel), os.path.join(base, rel)) for rel in selected]
+    results = _check_all(rules, as_of, entries, jobs)
     ledger = Ledger(str(root), rules, as_of, files=len(selected) + 1)
     claimed: list[tuple[str, str | None]] = []
-    for (shown, _, _), (item, findings) in zip(entries, results):
+    for (shown, stem, _), (item_id, item, findings) in zip(entries, results):
         ledger.findings.extend(findings)
         if item is not None:
-            ledger.items.setdefault(item.id, item)
-        claimed.append((shown, item.id if item else Path(shown).stem))
+            ledger.items.add(item_id, item)
+        claimed.append((shown, item_id or stem))
     if only is not None:
         chosen = {e[0] for e in entries}
-        claimed += [(_rel(f, root), f.stem) for f in files if _rel(f, root) not in chosen]
+        claimed += [(rel, _stem(rel)) for rel in rels if rel not in chosen]
         ledger.findings += [f for f in duplicate_findings(claimed) if f.path in chosen]
     else:
         ledger.findings += duplicate_findings(claimed)
@@ -144,14 +214,14 @@ def load_ledger_from_blobs(
     if rules is None:
         raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
     entries = [(p, Path(p).stem, raw) for p, raw in sorted(files.items())]
-    results = check_entries(rules, as_of, entries, jobs)
+    results = _check_all(rules, as_of, entries, jobs)
     ledger = Ledger("", rules, as_of, files=len(entries) + 1, commit=commit)
     claimed = []
-    for (shown, _, _), (item, item_findings) in zip(entries, results):
+    for (shown, stem, _), (item_id, item, item_findings) in zip(entries, results):
         ledger.findings.extend(item_findings)
         if item is not None:
-            ledger.items.setdefault(item.id, item)
-        claimed.append((shown, item.id if item else Path(shown).stem))
+            ledger.items.add(item_id, item)
+        claimed.append((shown, item_id or stem))
     ledger.findings += duplicate_findings(claimed)
     return ledger
 

@@ -1,0 +1,73 @@
+"""Large ledgers are checked in several processes: the result must be the same as in one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from ducha.ledger import PARALLEL_THRESHOLD, ItemTable, load_ledger, load_ledger_from_blobs
+from ducha.model import Item
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
+
+import synth  # noqa: E402
+
+AS_OF = synth.DEFAULT_AS_OF
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Path:
+    root = synth.write_ledger(tmp_path_factory.mktemp("big"), synth.generate_items(PARALLEL_THRESHOLD + 5, seed=2))
+    folder = root / "items" / "2026"
+    # one broken file, a file named after another id, an id claimed twice (once in the wrong folder)
+    (folder / "DC-2026-0003.yml").write_text("id: [unclosed\n", encoding="utf-8")
+    shutil.copy(folder / "DC-2026-0011.yml", folder / "DC-2026-9999.yml")
+    (root / "items" / "2025").mkdir()
+    shutil.copy(folder / "DC-2026-0010.yml", root / "items" / "2025" / "DC-2026-0010.yml")
+    return root
+
+
+def _summary(ledger):
+    return (
+        sorted(ledger.findings, key=lambda f: f.sort_key()),
+        list(ledger.items),
+        [ledger.items[k] for k in ledger.items],
+        ledger.files,
+    )
+
+
+def test_two_processes_give_what_one_gives(big):
+    one = load_ledger(big, AS_OF, jobs=1)
+    two = load_ledger(big, AS_OF, jobs=2)
+    assert _summary(two) == _summary(one)
+    codes = {f.code for f in one.findings}
+    assert {"D106", "D207", "D208", "D209"} <= codes
+    assert len(one.items) == PARALLEL_THRESHOLD + 5 - 1  # the broken file has no item, 0010 counts once
+    assert one.items["DC-2026-0010"].path == "items/2025/DC-2026-0010.yml"  # the first file in path order wins
+    item = two.items["DC-2026-0010"]
+    assert isinstance(item, Item) and item.text.startswith("# yaml-language-server")
+    assert isinstance(item["assigned"], dt.date)
+    assert two.items.get("DC-1999-0001") is None and "DC-2026-0010" in two.items
+
+
+def test_from_blobs_in_two_processes(big):
+    files = {p.relative_to(big).as_posix(): p.read_bytes() for p in (big / "items").rglob("DC-*.yml")}
+    rules = (big / "items" / "ledger.yml").read_bytes()
+    one = load_ledger_from_blobs(rules, files, AS_OF, jobs=1)
+    two = load_ledger_from_blobs(rules, files, AS_OF, jobs=2)
+    assert _summary(two) == _summary(one)
+
+
+def test_item_table_behaves_like_a_dict():
+    table = ItemTable()
+    item = Item("DC-2026-0001", "items/2026/DC-2026-0001.yml", {"id": "DC-2026-0001"}, "")
+    table.add(item.id, item)
+    table.add(item.id, Item("DC-2026-0001", "other.yml", {}, ""))  # the first one stays
+    assert table["DC-2026-0001"] is item and len(table) == 1 and list(table) == ["DC-2026-0001"]
+    assert dict(table) == {"DC-2026-0001": item}
+    del table["DC-2026-0001"]
+    assert "DC-2026-0001" not in table
