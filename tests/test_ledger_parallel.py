@@ -71,3 +71,23 @@ def test_item_table_behaves_like_a_dict():
     assert dict(table) == {"DC-2026-0001": item}
     del table["DC-2026-0001"]
     assert "DC-2026-0001" not in table
+
+
+def test_items_rebuilt_in_the_parent_equal_the_checked_ones():
+    """Worker processes send back bytes; the parent's rebuild must give exactly Checker.load's item."""
+    from ducha.ledger import _item_from
+    from ducha.rules import load_rules
+    from ducha.validate import Checker
+
+    repo = Path(__file__).resolve().parents[1]
+    rules = load_rules(repo / "items")
+    checker = Checker(rules, dt.date(2030, 1, 1))
+    files = sorted((repo / "items").rglob("DC-*.yml")) + sorted((repo / "tests" / "corpus" / "good").rglob("*.yml"))
+    checked = 0
+    for path in files:
+        shown = f"items/{path.parent.name}/{path.name}"
+        item, _ = checker.load(path.read_bytes(), shown, path.stem)
+        if item is not None:
+            assert _item_from(path.read_bytes(), shown) == item
+            checked += 1
+    assert checked >= 80

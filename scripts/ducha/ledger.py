@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import pickle
 from collections import defaultdict
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Finding, LedgerError
-from .model import Item
+from . import yamlio
+from .model import Item, typed_dates
 from .rules import RULES_FILE, Rules, load_rules, parse_rules
 from .validate import Checker
 
@@ -20,16 +20,17 @@ PARALLEL_THRESHOLD = 3000
 
 
 class ItemTable(MutableMapping):
-    """Items by id, like a dict.  Items checked in another process arrive as one pickle each and are
-    unpickled when first used: ``ducha check`` never pays for turning 30,000 of them back into objects."""
+    """Items by id, like a dict.  An item checked in another process comes back as its file's bytes and
+    is rebuilt when first read (``_item_from``): sending 30,000 parsed items between processes would
+    cost more than checking a third of them, and ``ducha check`` never reads them at all."""
 
     def __init__(self, items: dict | None = None):
         self._items: dict = dict(items or {})
 
     def __getitem__(self, key: str) -> Item:
         value = self._items[key]
-        if type(value) is bytes:
-            value = self._items[key] = pickle.loads(value)
+        if type(value) is tuple:
+            value = self._items[key] = _item_from(*value)
         return value
 
     def __setitem__(self, key: str, value: Item) -> None:
@@ -50,9 +51,17 @@ class ItemTable(MutableMapping):
     def __repr__(self) -> str:
         return f"ItemTable({len(self)} items)"
 
-    def add(self, item_id: str, item: Item | bytes) -> None:
-        """Keep the first item of an id (a pickled ``Item`` is fine)."""
+    def add(self, item_id: str, item: Item | tuple[bytes, str]) -> None:
+        """Keep the first item of an id: an ``Item``, or ``(bytes, display path)`` of a file that passed."""
         self._items.setdefault(item_id, item)
+
+
+def _item_from(raw: bytes, path: str) -> Item:
+    """The ``Item`` that ``Checker.load`` made of ``raw`` when it passed: the same parse and date typing
+    (the checks themselves neither change nor add anything; tests/test_ledger_parallel.py compares)."""
+    parsed = yamlio.read(raw, path)
+    typed_dates(parsed.data)
+    return Item(parsed.data["id"], path, parsed.data, parsed.text)
 
 
 @dataclass
@@ -106,6 +115,7 @@ def _stem(rel: str) -> str:
 
 
 def _checked(rules: Rules, as_of: dt.date, entries):
+    """``(bytes, (Item or None, findings))`` per entry."""
     checker = Checker(rules, as_of)
     for shown, stem, source in entries:
         if isinstance(source, bytes):
@@ -113,25 +123,24 @@ def _checked(rules: Rules, as_of: dt.date, entries):
         else:
             with open(source, "rb") as fh:
                 raw = fh.read()
-        yield checker.load(raw, shown, stem)
+        yield raw, checker.load(raw, shown, stem)
 
 
 def _check_chunk(args) -> list[tuple[Item | None, list[Finding]]]:
-    return list(_checked(*args))
+    return [result for _, result in _checked(*args)]
 
 
-def _check_packed(args) -> list[tuple[str | None, bytes | None, list[Finding]]]:
-    """``_check_chunk`` in a worker process: each item pickled on its own, so that the parent receives
-    bytes (cheap to move) and unpickles only the items something asks for."""
-    dump = pickle.dumps
+def _check_in_worker(args) -> list[tuple[str | None, bytes | None, list[Finding]]]:
+    """In a worker process: per entry the item's id, the bytes it was read from (for a file; the parent
+    has the bytes it sent) and the findings.  The item itself stays here (see ``ItemTable``)."""
     return [
-        (item.id, dump(item, pickle.HIGHEST_PROTOCOL), findings) if item is not None else (None, None, findings)
-        for item, findings in _checked(*args)  # pickled one by one: the worker's heap stays small
+        (item.id, None if isinstance(source, bytes) else raw, findings) if item is not None else (None, None, findings)
+        for (raw, (item, findings)), (_, _, source) in zip(_checked(*args), args[2])
     ]
 
 
 def _check_all(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
-    """``[(item id or None, Item or its pickle or None, findings)]`` in ``entries`` order."""
+    """``[(item id or None, Item or (bytes, display path) or None, findings)]`` in ``entries`` order."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(entries) < PARALLEL_THRESHOLD:
         return [(item.id if item else None, item, findings) for item, findings in _check_chunk((rules, as_of, entries))]
@@ -141,14 +150,18 @@ def _check_all(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes
     chunks = [(rules, as_of, entries[i : i + size]) for i in range(0, len(entries), size)]
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
     with ctx.Pool(jobs) as pool:
-        results = pool.map(_check_packed, chunks, chunksize=1)
-    return [r for chunk in results for r in chunk]
+        results = pool.map(_check_in_worker, chunks, chunksize=1)
+    out = []
+    for (shown, _, source), (item_id, raw, findings) in zip(entries, (r for chunk in results for r in chunk)):
+        packed = (source if raw is None else raw, shown) if item_id is not None else None
+        out.append((item_id, packed, findings))
+    return out
 
 
 def check_entries(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
     """Load and check ``(display path, stem, bytes or file name)`` entries, in parallel when there are many."""
     return [
-        (pickle.loads(item) if type(item) is bytes else item, findings)
+        (_item_from(*item) if type(item) is tuple else item, findings)
         for _, item, findings in _check_all(rules, as_of, entries, jobs)
     ]
 
