@@ -8,13 +8,16 @@ then mapped to stable codes.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import fastjsonschema
-import jsonschema
 
 from . import yamlio
 from .findings import Finding
 from .schema import DATE, DATETIME
+
+if TYPE_CHECKING:
+    import jsonschema
 
 FIELD_LABELS = {
     "id": "编号", "title": "事项名称", "category": "类别", "source": "来源", "leader": "交办领导",
@@ -165,6 +168,8 @@ def schema_findings(data, schema: dict, path: str, text: str | None, code_map=No
     """All structural errors of ``data`` (already JSON-able) as findings; [] when valid."""
     if fast_is_valid(data, schema):
         return []
+    import jsonschema  # only for files that fail: importing it costs more than checking 300 valid items
+
     validator = jsonschema.Draft202012Validator(schema)
     findings = []
     for error in validator.iter_errors(data):
