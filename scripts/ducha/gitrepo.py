@@ -74,10 +74,8 @@ class BlobReader:
                         f"git 对象 {sha} 缺失，历史不完整（可能是部分克隆或仓库损坏）。"
                         "请运行 git fetch --refetch 或重新完整克隆后再试。"
                     )
-                size = int(parts[2])
-                data = stdout.read(size)
-                stdout.read(1)  # trailing newline
-                out[sha] = data
+                data = stdout.read(int(parts[2]) + 1)  # with the trailing newline
+                out[sha] = data[:-1]
         return out
 
     def close(self):

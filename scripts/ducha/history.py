@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import bisect
 import os
 import pickle
+import re
 import subprocess
 import tempfile
 import threading
@@ -39,6 +41,7 @@ from .yamlio import _ALIAS_LIMITS
 
 CACHE_FORMAT = 4
 LOG_FIELDS = ("progress", "reminders", "extensions", "reviews", "circulation")
+_LOG_SET = frozenset(LOG_FIELDS)
 RULES_PATH = "items/ledger.yml"
 _FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f%G?%x1f%B"
 _FORMAT_NOSIG = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f-%x1f%B"
@@ -110,25 +113,33 @@ class History:
 
 
 def diff_fields(old: dict | None, new: dict | None) -> list[Change]:
-    """Field-level changes from ``old`` to ``new``; log lists as appended/removed entries."""
+    """Field-level changes from ``old`` to ``new`` (new's key order, then removed keys); log lists
+    as appended/removed entries."""
     old = old or {}
     new = new or {}
     out: list[Change] = []
-    keys = list(new) + [k for k in old if k not in new]
-    for key in keys:
-        o, n = old.get(key), new.get(key)
-        if o == n:
-            continue
-        if key in LOG_FIELDS and isinstance(o, list | type(None)) and isinstance(n, list | type(None)):
-            o, n = o or [], n or []
-            common = 0
-            while common < min(len(o), len(n)) and o[common] == n[common]:
-                common += 1
-            out += [(f"{key}[{i}]", entry, None) for i, entry in enumerate(o[common:], common)]
-            out += [(f"{key}[{i}]", None, entry) for i, entry in enumerate(n[common:], common)]
-        else:
-            out.append((key, o, n))
+    get = old.get
+    for key, n in new.items():
+        o = get(key)
+        if o != n:
+            _change(out, key, o, n)
+    if len(old) > len(new) or any(key not in new for key in old):
+        for key, o in old.items():
+            if key not in new and o is not None:
+                _change(out, key, o, None)
     return out
+
+
+def _change(out: list, key, o, n) -> None:
+    if key in _LOG_SET and (o is None or type(o) is list) and (n is None or type(n) is list):
+        o, n = o or [], n or []
+        common = 0
+        while common < min(len(o), len(n)) and o[common] == n[common]:
+            common += 1
+        out += [(f"{key}[{i}]", entry, None) for i, entry in enumerate(o[common:], common)]
+        out += [(f"{key}[{i}]", None, entry) for i, entry in enumerate(n[common:], common)]
+    else:
+        out.append((key, o, n))
 
 
 def _parse(raw: bytes):
@@ -139,12 +150,157 @@ def _parse(raw: bytes):
     return data if isinstance(data, dict) else None
 
 
+# Most commits change one or two top-level keys of an item.  Each version is compared with the previous
+# one as bytes (common prefix and suffix); only the top-level sections (a column-0 key and the indented
+# lines after it) that the changed bytes touch are parsed and diffed, the other keys keep the previous
+# version's values.  Whenever the split cannot vouch for the result (aliases, a top level that is not a
+# plain block mapping, a change in the comments before the first key, duplicate keys, a region that
+# does not parse to exactly its keys) the version is parsed whole: the result is always that of parsing
+# the whole file.
+_SECTIONS = True
+# a line at column 0 that is not a comment, with the key's name when it starts a top-level key
+_COLUMN0 = re.compile(rb"\n(?:([A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?=[ \t\r\n]|\Z)|[^ \t\r\n#])")
+_INDENTED = re.compile(rb"^[ \t]+[^ \t\r\n#]", re.M)
+_KEYS: dict[bytes, str] = {}
+
+# The index of a version: (raw bytes, top-level keys in order, start offset of each key's section).
+Index = tuple
+
+
+def _sections(text: bytes, base: int = 0) -> tuple[list[str], list[int]] | None:
+    """Keys and start offsets (+ ``base``) of the top-level sections of ``text``, which starts at a line
+    start; None if a column-0 line is not a key, or indented content precedes the first key."""
+    found = list(_COLUMN0.finditer(b"\n" + text))
+    if not found or (found[0].start() and _INDENTED.search(text, 0, found[0].start())):
+        return None
+    keys, starts, cache = [], [], _KEYS
+    for m in found:
+        name = m.group(1)
+        if name is None:
+            return None
+        key = cache.get(name)
+        if key is None:
+            key = cache[name] = name.decode()
+        keys.append(key)
+        starts.append(base + m.start())
+    return keys, starts
+
+
+def _index(raw: bytes, data: dict) -> Index | None:
+    if not _SECTIONS or b"*" in raw:
+        return None
+    found = _sections(raw)
+    return (raw, *found) if found is not None and found[0] == list(data) else None
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # a[:lo] == b[:lo] and a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    la, lb = len(a), len(b)
+    if a[la - limit :] == b[lb - limit :]:
+        return limit
+    lo, hi = 0, limit
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[la - mid :] == b[lb - mid :]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _parse_changed(raw: bytes, prev: dict, index: Index) -> tuple[dict, Index, list] | None:
+    """Parse only the sections of ``raw`` that differ from the indexed previous version; None: parse whole."""
+    old, keys, starts = index
+    if b"*" in raw:
+        return None
+    lo, ln = len(old), len(raw)
+    p = _common_prefix(old, raw)
+    if p == lo == ln:
+        return prev, index, []
+    s = _common_suffix(old, raw, min(lo, ln) - p)
+    i0 = bisect.bisect_right(starts, p - 1) - 1  # the section holding the byte before the change
+    if i0 < 0 or p == 0:
+        return None
+    i1 = bisect.bisect_right(starts, lo - s) - 1  # ... and the one holding the byte after it
+    start = starts[i0]
+    old_end = starts[i1 + 1] if i1 + 1 < len(starts) else lo
+    new_end = old_end + ln - lo
+    region = raw[start:new_end]
+    found = _sections(region, start)
+    if found is None or found[1][0] != start:
+        return None
+    region_keys, region_starts = found
+    # within the region, sections whose text is unchanged keep their values too
+    old_text = {keys[j]: old[starts[j] : starts[j + 1] if j + 1 < len(starts) else lo] for j in range(i0, i1 + 1)}
+    bounds = region_starts + [new_end]
+    texts = [raw[a:b] for a, b in zip(bounds, bounds[1:])]
+    changed = [(k, t) for k, t in zip(region_keys, texts) if old_text.get(k) != t]
+    parsed: object = {}
+    if changed:
+        text = b"".join(t for _, t in changed)
+        try:
+            parsed = yaml_rs.loads(
+                (text if text.endswith(b"\n") else text + b"\n").decode("utf-8"),
+                parse_datetime=True, alias_limits=_ALIAS_LIMITS,
+            )  # fmt: skip
+        except Exception:
+            return None
+        if not isinstance(parsed, dict) or list(parsed) != [k for k, _ in changed]:
+            return None
+    part = {k: parsed[k] if k in parsed else prev[k] for k in region_keys}
+    before, after = keys[:i0], keys[i1 + 1 :]
+    new_keys = before + region_keys + after
+    if len(set(new_keys)) != len(new_keys):
+        return None
+    data = {k: prev[k] for k in before}
+    data.update(part)
+    for k in after:
+        data[k] = prev[k]
+    changes: list[Change] = []
+    for k, n in parsed.items():
+        o = prev.get(k)
+        if o != n:
+            _change(changes, k, o, n)
+    for k in keys[i0 : i1 + 1]:
+        if k not in part and prev.get(k) is not None:
+            _change(changes, k, prev[k], None)
+    shift = ln - lo
+    return data, (raw, new_keys, starts[:i0] + region_starts + [x + shift for x in starts[i1 + 1 :]]), changes
+
+
+def _parse_version(raw: bytes, prev: dict | None, index: Index | None) -> tuple[dict | None, Index | None, list]:
+    """(data, index, changes against ``prev``) of one version of an item."""
+    if prev is not None and index is not None:
+        done = _parse_changed(raw, prev, index)
+        if done is not None:
+            return done
+    data = _parse(raw)
+    if data is None:
+        return None, None, []
+    return data, _index(raw, data), diff_fields(prev, data)
+
+
 def _is_item(path: str) -> bool:
     return path.startswith(ITEMS_PREFIX) and path.endswith(".yml") and path != RULES_PATH
 
 
 def _stem(path: str) -> str:
-    return PurePosixPath(path).stem
+    """The file stem (an item's id) of a repository path: ``items/2026/DC-2026-0001.yml`` → ``DC-2026-0001``."""
+    name = path.rpartition("/")[2]
+    return name[:-4] if name.endswith(".yml") and len(name) > 4 else PurePosixPath(name).stem
 
 
 class _Stream:
@@ -285,6 +441,7 @@ class HistoryBuilder:
         # id -> parsed data of the version the next one is diffed against (the last readable one,
         # None after a deletion); filled lazily from the cache's versions on an incremental run
         self.data: dict[str, dict | None] = {}
+        self.segs: dict[str, Index | None] = {}  # id -> index of that version (see _parse_changed)
 
     def run(self, range_spec: str, expect_parent: str | None = None) -> None:
         """Apply the first-parent commits of ``range_spec``.  ``expect_parent``: the first of them must
@@ -342,10 +499,10 @@ class HistoryBuilder:
                         missing[item_id] = base
         wanted.update(missing.values())
         blobs = reader.read_many(sorted(wanted)) if wanted else {}
-        parsed = {sha: _parse(raw) for sha, raw in blobs.items()}
+        data_of, segs_of = self.data, self.segs
         for item_id, base in missing.items():
-            self.data[item_id] = parsed[base]
-        data_of = self.data
+            data_of[item_id] = _parse(blobs[base])
+            segs_of[item_id] = _index(blobs[base], data_of[item_id]) if data_of[item_id] is not None else None
         for commit, events, rules in steps:
             idx = len(h.commits)
             h.commits.append(commit)
@@ -358,16 +515,15 @@ class HistoryBuilder:
                 prev = data_of.get(item_id)
                 if action == "D":
                     versions.append((idx, old, None, "D", tuple(diff_fields(prev, None)), True))
-                    data_of[item_id] = None
+                    data_of[item_id] = segs_of[item_id] = None
                     if h.current.get(item_id, (old,))[0] == old:
                         h.current.pop(item_id, None)
                     continue
-                data = parsed[blob]
+                data, segs, changes = _parse_version(blobs[blob], prev, segs_of.get(item_id))
                 if data is None:
                     changes = [("(file)", None, "无法解析的版本")]
                 else:
-                    changes = diff_fields(prev, data)
-                    data_of[item_id] = data
+                    data_of[item_id], segs_of[item_id] = data, segs
                 if action == "R":
                     changes.insert(0, ("(path)", old, new))
                 versions.append((idx, new, blob, action, tuple(changes), data is not None))
