@@ -92,8 +92,8 @@ def progress_overdue(item: Item, rules: Rules, as_of: dt.date) -> int:
     """Days by which the required progress report is late (0 when not late)."""
     if item.status not in WORKING_STATUSES or item.assigned > as_of:
         return 0
-    last = item.last_progress_date() or item.assigned
-    last = min(last, as_of)
+    reported = [p["date"] for p in item.log("progress") if p["date"] <= as_of]  # a later report does not count yet
+    last = max(reported, default=item.assigned)
     interval = rules.progress_interval(item.get("category"))
     late = (as_of - last).days - interval
     return late if late > 0 else 0

@@ -188,7 +188,6 @@ class Checker:
             add("D515", "category", "市长信箱来信应登记来信人信息（citizen），网站发布时自动隐藏。")
 
     def _extensions(self, item: Item, add):
-        previous = None
         cal = self.cal
         for i, e in enumerate(item.log("extensions")):
             base = f"extensions[{i}]"
@@ -205,13 +204,11 @@ class Checker:
             if "approved" in e and not e.get("new_deadline"):
                 add("D513", base, "已批准的延期缺少新期限（new_deadline）。")
             if "approved" in e and e.get("new_deadline"):
-                if previous is None:
-                    partial = Item(item.id, item.path, {**item.data, "extensions": item.log("extensions")[:i]})
-                    dl = effective_deadline(partial, self.rules, cal)
-                    previous = dl.date if dl else None
-                if previous and e["new_deadline"] <= previous:
-                    add("D512", f"{base}.new_deadline", f"新期限 {e['new_deadline']} 不晚于原有效期限 {previous}。")
-                previous = e["new_deadline"]
+                # judged against the effective deadline before this extension (rest days rolled over, as everywhere)
+                partial = Item(item.id, item.path, {**item.data, "extensions": item.log("extensions")[:i]})
+                dl = effective_deadline(partial, self.rules, cal)
+                if dl and e["new_deadline"] <= dl.date:
+                    add("D512", f"{base}.new_deadline", f"新期限 {e['new_deadline']} 不晚于原有效期限 {dl.date}。")
 
     def _as_of(self, item: Item, add):
         from .deadlines import progress_overdue
@@ -224,7 +221,10 @@ class Checker:
             return
         if deadline.unknown_years and item.is_open_on(as_of):
             years = "、".join(str(y) for y in deadline.unknown_years)
-            add("D604", "deadline" if item.get("deadline") else "assigned",
+            approved = [i for i, e in enumerate(item.log("extensions")) if e.get("approved") and e.get("new_deadline")]
+            where = f"extensions[{approved[-1]}].new_deadline" if deadline.source == "extension" and approved else (
+                "deadline" if item.get("deadline") else "assigned")
+            add("D604", where,
                 f"期限计算涉及 {years} 年，该年的节假日与调休安排尚未收录，暂按周末休息计算，期限可能不准确；"
                 f"请在 items/ledger.yml 的 holiday_overrides 中补充 {years} 年的安排。")
         if item.late_without_explanation(deadline.date, as_of):
