@@ -169,9 +169,9 @@ def check(paths, as_of, fmt, base, worktree, rev, root):
     sys.exit(1 if ledger.errors else 0)
 
 
-def _item_row(item, ledger):
+def _item_row(item, ledger, cal=None):
     rules = ledger.rules
-    cal = rules.calendar()
+    cal = cal or rules.calendar()
     dl = effective_deadline(item, rules, cal)
     return {
         "id": item.id,
@@ -201,6 +201,7 @@ def list_(status, unit, category, lights, overdue, as_of, fmt, worktree, rev, ro
     """列出事项，可按状态、单位、类别、灯色筛选。"""
     ledger = _load(root, as_of, worktree=worktree, rev=rev)
     rows = []
+    cal = ledger.rules.calendar()  # one calendar, so working days are cached across rows
     for item in ledger.sorted_items():
         if status and item.status not in status:
             continue
@@ -208,7 +209,7 @@ def list_(status, unit, category, lights, overdue, as_of, fmt, worktree, rev, ro
             continue
         if category and item["category"] not in category:
             continue
-        row = _item_row(item, ledger)
+        row = _item_row(item, ledger, cal)
         if lights and row["light"] not in lights:
             continue
         if overdue and row["light"] != "red":
