@@ -9,9 +9,10 @@ turns ledger errors into ``PluginError``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
-import yaml
+import jinja2
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
@@ -24,6 +25,7 @@ from .publish import SiteInputs, gather_inputs
 
 log = get_plugin_logger(__name__)
 ASSETS = Path(__file__).parent / "templates" / "assets"
+THEME = Path(__file__).parent / "templates" / "theme"
 CSS = ["assets/ducha/ducha.css"]
 JS = ["assets/vendor/tablesort.min.js", "assets/vendor/tablesort.number.min.js", "assets/ducha/ducha.js"]
 
@@ -85,10 +87,14 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             uri = asset.relative_to(ASSETS.parent).as_posix()
             if uri not in files.src_uris:  # a ledger may override an asset in its docs_dir
                 files.append(File.generated(config, uri, abs_src_path=str(asset)))
-        self.html, self.search_html = {}, {}
+        self.html, self.search_html, self.meta = {}, {}, {}
         for page in pages:
             meta = {"title": _safe_title(page.title), **page.meta}
-            stub = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + (page.markdown or "")
+            if page.markdown is None:
+                stub = ""  # no front matter to parse: the meta is set in on_page_markdown, the HTML injected later
+                self.meta[page.src_uri] = meta
+            else:
+                stub = "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n" + page.markdown  # JSON is YAML
             if page.src_uri in files.src_uris:
                 files.remove(files.src_uris[page.src_uri])
             f = File.generated(config, page.src_uri, content=stub)
@@ -101,6 +107,17 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         if self.progress is not None:
             self.progress.start(len(files.documentation_pages()))
         return files
+
+    def on_env(self, env, *, config, files):
+        """Let pages use the plugin's own theme templates (``ducha/page.html``); the theme's override them."""
+        env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(str(THEME))])
+        return env
+
+    def on_page_markdown(self, markdown: str, *, page, config, files) -> str:
+        meta = self.meta.get(page.file.src_uri)
+        if meta is not None:
+            page.meta = dict(meta)
+        return markdown
 
     def on_page_content(self, html: str, *, page, config, files) -> str | None:
         return self.html.get(page.file.src_uri, html)

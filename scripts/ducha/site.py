@@ -187,14 +187,34 @@ class SiteBuilder:
         names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in ledger.sorted_items()} - {""})
         self.env.filters["mask"] = lambda text: mask_text(str(text), names) if text is not None else ""
         self.pages: list[SitePage] = []
+        self._rows: dict[str, str] = {}
+        base = page_url("items/index.md", use_directory_urls)
+        self._item_tail = {i: page_url(item_src(i), use_directory_urls)[len(base):] for i in self.views}
 
     # -- helpers -------------------------------------------------------------
+    _HREF = "\x00href\x00"
+
+    def rows(self, src: str, views) -> list[Markup]:
+        """Item table rows for the page ``src``: each item's row is rendered once and only relinked."""
+        prefix = self.links.rel(src, "items/index.md")
+        cache = self._rows
+        macro = None
+        out = []
+        for v in views:
+            row = cache.get(v.id)
+            if row is None:
+                macro = macro or self.env.get_template("_macros.html").module.item_row
+                row = cache[v.id] = str(macro(v, self._HREF))
+            out.append(Markup(row.replace(self._HREF, prefix + self._item_tail[v.id])))
+        return out
+
     def render(self, template: str, src: str, **context) -> str:
         def link(target: str, anchor: str = "") -> str:
             return self.links.rel(src, target, anchor)
 
         return self.env.get_template(template).render(
             link=link,
+            rows=lambda views: self.rows(src, views),
             item_src=item_src,
             rules=self.rules,
             as_of=self.as_of,
@@ -225,7 +245,7 @@ class SiteBuilder:
                 src,
                 title if n == 1 else f"{title}（第 {n} 页）",
                 "list.html",
-                meta={"search": {"exclude": True}, "hide": ["navigation", "toc"]},
+                meta={"search": {"exclude": True}, "hide": ["navigation", "toc"], "template": "ducha/page.html"},
                 views=chunk,
                 total=len(views),
                 intro=intro,
@@ -381,7 +401,7 @@ class SiteBuilder:
                 view.src,
                 f"{view.number} {view.title}",
                 "item.html",
-                meta={"search": {"boost": 2}, "hide": ["navigation", "toc"]},
+                meta={"search": {"boost": 2}, "hide": ["navigation", "toc"], "template": "ducha/page.html"},
                 search_template="item_search.html",
                 edit_path=view.item.path,
                 v=view,
