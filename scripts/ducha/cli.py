@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -50,6 +51,23 @@ ROOT = click.option(
 )
 
 
+@contextlib.contextmanager
+def library_errors(fmt: str = "text"):
+    """Turn the library's errors into ``Error:`` lines and exit code 1 (findings first, as JSON when asked)."""
+    try:
+        yield
+    except LedgerError as exc:
+        if exc.findings and fmt == "json":
+            click.echo(json.dumps([f.as_dict() for f in exc.findings], ensure_ascii=False, indent=2))
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        if exc.findings:
+            click.echo(format_text(exc.findings), err=True)
+        raise click.ClickException(str(exc)) from None
+    except DuchaError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _root(root: Path | None) -> Path:
     try:
         return Path(root).resolve() if root else find_root()
@@ -75,7 +93,7 @@ def _load(root, as_of, only=None, worktree=False, rev=None, fmt="text"):
     from .ledger import load_ledger_at
 
     root = _root(root)
-    try:
+    with library_errors(fmt):
         if only or worktree or (as_of is None and rev is None):
             ledger = load_ledger(root, as_of or today(), only=only)
             try:
@@ -97,16 +115,6 @@ def _load(root, as_of, only=None, worktree=False, rev=None, fmt="text"):
         if changed:
             _notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）；要包含它们请加 --worktree。")
         return ledger
-    except LedgerError as exc:
-        if exc.findings and fmt == "json":
-            click.echo(json.dumps([f.as_dict() for f in exc.findings], ensure_ascii=False, indent=2))
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-        if exc.findings:
-            click.echo(format_text(exc.findings), err=True)
-        raise click.ClickException(str(exc)) from None
-    except DuchaError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _resolve(repo, rev):
@@ -142,14 +150,8 @@ def check(paths, as_of, fmt, base, worktree, rev, root):
     if base:
         from .prcheck import check_base
 
-        try:
+        with library_errors(fmt):
             ledger = check_base(_root(root), base, as_of or today())
-        except LedgerError as exc:
-            if exc.findings:
-                click.echo(format_text(exc.findings), err=True)
-            raise click.ClickException(str(exc)) from None
-        except DuchaError as exc:
-            raise click.ClickException(str(exc)) from None
     else:
         ledger = _load(root, as_of, only=list(paths) if paths else None, worktree=worktree, rev=rev, fmt=fmt)
         if not paths and ledger.commit is None:
@@ -302,10 +304,8 @@ def show(item_id, as_of, fmt, worktree, rev, root):
 def _history(root, rev="HEAD", signatures=False):
     from .history import load_history
 
-    try:
+    with library_errors():
         return load_history(_root(root), rev=rev, signatures=signatures)
-    except DuchaError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def _value(v) -> str:
@@ -364,15 +364,9 @@ def audit(since, until, rev, fmt, root):
     from .audit import run_audit
 
     root = _root(root)
-    try:
+    with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
         findings = run_audit(root, rules, since, until, rev)
-    except LedgerError as exc:
-        if exc.findings:
-            click.echo(format_text(exc.findings), err=True)
-        raise click.ClickException(str(exc)) from None
-    except DuchaError as exc:
-        raise click.ClickException(str(exc)) from None
     rows = [f.as_dict() for f in findings]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -511,12 +505,8 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
     from .validate import Checker
 
     root = _root(root)
-    try:
+    with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
-    except LedgerError as exc:
-        if exc.findings:
-            click.echo(format_text(exc.findings), err=True)
-        raise click.ClickException(str(exc)) from None
 
     def ask(value, prompt, choices):
         if value:
@@ -629,15 +619,9 @@ def codeowners(output, check_only, root):
     from .codeowners import FILE_NAME, codeowners_text
 
     root = _root(root)
-    try:
+    with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
         text = codeowners_text(rules)
-    except LedgerError as exc:
-        if exc.findings:
-            click.echo(format_text(exc.findings), err=True)
-        raise click.ClickException(str(exc)) from None
-    except DuchaError as exc:
-        raise click.ClickException(str(exc)) from None
     to_screen = output is not None and str(output) == "-"
     target = root / FILE_NAME if output is None else Path(output)
     if check_only:
