@@ -98,8 +98,11 @@ def _sample(item_id: str) -> dict:
 
 
 def _plant_xss(root: Path) -> None:
+    """Open and long overdue, so the item is also listed on the dashboard."""
     data = _sample(SAMPLE_ID)
-    data.update(id=XSS_ID, title=XSS_TITLE)
+    for done in ("result", "reviews", "closed"):
+        data.pop(done)
+    data.update(id=XSS_ID, title=XSS_TITLE, status="in_progress")
     data["progress"][0]["text"] = XSS_PROGRESS
     _write_item(root, data)
 
@@ -282,6 +285,55 @@ def test_items_list_links_to_item_pages(browser, built_site):
     _no_errors(browser)
 
 
+def _dashboard_numbers(built_site: Path) -> list[tuple[str, int]]:
+    """(list page URL, number) for every number on the dashboard that links to a list of items."""
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    article = html[html.index("<article") : html.index("</article>")]
+    return [(href, int(n)) for href, n in re.findall(r'<a href="(lists/[^"#]+)">(\d+)</a>', article)]
+
+
+def _list_total(built_site: Path, href: str) -> tuple[int, int]:
+    """A list page's stated total ("共 N 项") and the rows of all its pages."""
+    first = built_site / href / "index.html"
+    html = first.read_text(encoding="utf-8")
+    total = int(re.search(r"共 <strong>(\d+)</strong> 项", html).group(1))
+    rows = 0
+    for page in [first] + [built_site / f"{href.rstrip('/')}-{n}" / "index.html" for n in range(2, 1000)]:
+        if not page.is_file():
+            break
+        text = page.read_text(encoding="utf-8")
+        if "<tbody>" in text:
+            rows += text.split("<tbody>", 1)[1].split("</tbody>", 1)[0].count("<tr")
+    return total, rows
+
+
+def test_every_dashboard_number_is_the_length_of_its_list(built_site):
+    numbers = _dashboard_numbers(built_site)
+    assert len(numbers) >= 8, numbers
+    for href, n in numbers:
+        assert _list_total(built_site, href) == (n, n), href
+
+
+def test_dashboard_number_links_to_its_list_and_on_to_an_item(browser, built_site):
+    page = browser.goto("/")
+    href, n = next((h, n) for h, n in _dashboard_numbers(built_site) if h.endswith("overdue_open/"))
+    assert 0 < n <= 200, "the sample has overdue items, all on the list's first page"
+    page.locator(f'article a[href="{href}"]').first.click()
+    page.wait_for_url(f"**/{href}")
+    rows = page.locator("table.ducha-table tbody tr")
+    assert rows.count() == n
+    assert f"共 {n} 项" in page.locator("article").inner_text()
+    first = rows.first.locator("td a").nth(1)
+    title = first.inner_text()
+    target = first.get_attribute("href")
+    first.click()
+    page.wait_for_url(re.compile(r".*/items/DC-\d{4}-\d{4}/$"))
+    assert page.url.rstrip("/").endswith(target.rstrip("/").rsplit("/", 1)[-1])
+    assert page.locator("h1").first.inner_text() == title
+    assert "超期" in page.locator("article").inner_text()
+    _no_errors(browser)
+
+
 def test_searching_a_chinese_word_of_a_title_finds_the_item(browser):
     browser.goto("/")
     link = browser.search(SEARCH_WORD, f"items/{SAMPLE_ID}/")
@@ -292,7 +344,8 @@ def test_searching_a_chinese_word_of_a_title_finds_the_item(browser):
 
 
 def test_no_request_leaves_localhost(browser):
-    for path in ("/", "items/", f"items/{SAMPLE_ID}/", f"items/{MAILBOX_ID}/", "audit/", "reference/codes/", "404.html"):
+    pages = ["/", "items/", "lists/all/overdue_open/", "status/unit/", f"items/{SAMPLE_ID}/", f"items/{MAILBOX_ID}/"]
+    for path in pages + ["audit/", "reference/codes/", "404.html"]:
         browser.page.goto(urljoin(browser.base, path))
         browser.page.wait_for_load_state("networkidle")
     browser.search(SEARCH_WORD, f"items/{SAMPLE_ID}/")
@@ -308,8 +361,10 @@ def test_markup_in_item_text_is_shown_not_run(browser):
     assert XSS_PROGRESS in page.locator(".ducha-timeline").inner_text()
     assert page.locator("img[src=x]").count() == 0
     assert page.evaluate("[window.__pwned, window.__pwned2, window.__pwned3]") == [None, None, None]
-    page = browser.goto("items/")
-    assert XSS_SCRIPT in page.locator("table.ducha-table", has_text="渣土车").inner_text()
+    for path in ("/", "items/", "lists/all/overdue_open/"):
+        page = browser.goto(path)
+        assert XSS_SCRIPT in page.locator("table.ducha-table", has_text=XSS_WORD).first.inner_text(), path
+        assert page.evaluate("[window.__pwned, window.__pwned2, window.__pwned3]") == [None, None, None]
     # the search index holds the title too: its results must show it as text
     results = browser.search(XSS_WORD, f"items/{XSS_ID}/")
     assert "<script>" in results.first.inner_text()
