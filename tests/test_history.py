@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from gitutil import OUTSIDER, WU, ZHOU, item_path, make_repo
 from gitutil import make_item as _make_item
 
-from ducha import history
 from ducha.cli import main
 from ducha.gitrepo import HistoryUnavailable
 from ducha.history import History, item_events, load_history
@@ -260,6 +259,16 @@ def test_second_load_comes_from_the_cache(tmp_path):
     assert "MARKER" not in fresh.items and snapshot(fresh) == snapshot(first)
 
 
+def test_cached_items_stay_pickled_until_read(tmp_path):
+    repo = _ledger_with_history(tmp_path)
+    built = load_history(repo.path)
+    warm = load_history(repo.path)
+    assert {type(v) for v in warm.items._data.values()} == {bytes}
+    assert warm.items["DC-2026-0001"] == built.items["DC-2026-0001"]
+    assert type(warm.items._data["DC-2026-0001"]) is list and type(warm.items._data["DC-2026-0002"]) is bytes
+    assert dict(warm.items) == dict(built.items) and len(warm.items) == 2 and "DC-2026-0002" in warm.items
+
+
 def test_new_commits_extend_the_cache_incrementally(tmp_path):
     repo = _ledger_with_history(tmp_path)
     load_history(repo.path)
@@ -429,65 +438,6 @@ def test_check_as_of_ignores_uncommitted_work_and_says_so(tmp_path):
     assert "检查了 3 个文件" in worktree.stdout
     before = run("check", "--as-of", "2026-02-26", "--root", repo.path)
     assert before.exit_code == 1 and "还没有任何提交" in before.output
-
-
-# -- parsing only the changed sections -----------------------------------------------
-
-HEAD_LINE = "# yaml-language-server: $schema=../item.schema.json\n"
-BASE = HEAD_LINE + "id: X\nstatus: assigned\nsummary: |\n  第一行\n  第二行\nprogress:\n  - date: 2026-11-18\n    text: 开始\ntitle: 标题\n"
-VERSIONS = [
-    BASE,
-    BASE.replace("status: assigned", "status: in_progress").replace("开始\n", "开始\n  - date: 2026-11-20\n    text: 再报\n"),
-    BASE.replace("status: assigned", "status: in_progress").replace("title: 标题\n", "title: 标题\n# 备注\n"),
-    BASE.replace("  第二行\n", "  第二行\n\n  第三行\n"),
-    BASE.replace("title: 标题\n", ""),  # a key removed
-    BASE + "title: 重复\n",  # a duplicate key: unreadable
-    BASE.replace("id: X\n", "id: &a X\nalias: *a\n"),  # aliases: parsed whole
-    BASE.replace("status: assigned\n", "status: assigned\nco_units: [fgw,\n  czj]\n"),
-    BASE.replace("\n", "\r\n"),
-    BASE.rstrip("\n"),
-    BASE.replace(HEAD_LINE, "# 另一行注释\n"),
-    BASE.replace("status: assigned\n", "status:closed\n"),  # not a key line at column 0: parsed whole
-    BASE.replace("status: assigned\n", "yes: 1\n2: b\n"),
-    BASE.replace("progress:\n", "progress:\n# 注释\n"),
-    "- a\n- b\n",
-    BASE.replace("title: 标题\n", "title: >\n  折叠\n  文本\nextra: {a: 1,\n  b: 2}\n"),
-    BASE.replace("status: assigned\n", "status: assigned\n  bad indent\n"),
-    BASE,
-]
-
-
-def _chain(versions, sections: bool, monkeypatch):
-    monkeypatch.setattr(history, "_SECTIONS", sections)
-    prev = index = None
-    out = []
-    for text in versions:
-        data, new_index, changes = history._parse_version(text.encode(), prev, index)
-        out.append((data, changes))
-        if data is not None:
-            prev, index = data, new_index
-    return out
-
-
-@pytest.mark.parametrize("order", ["forward", "backward", "pairs"])
-def test_parsing_changed_sections_equals_parsing_whole_files(monkeypatch, order):
-    versions = {"forward": VERSIONS, "backward": VERSIONS[::-1],
-                "pairs": [v for a in VERSIONS for v in (VERSIONS[0], a)]}[order]  # fmt: skip
-    assert _chain(versions, True, monkeypatch) == _chain(versions, False, monkeypatch)
-
-
-def test_only_the_changed_sections_are_parsed(monkeypatch):
-    parsed = []
-    real = history.yaml_rs.loads
-    monkeypatch.setattr(history.yaml_rs, "loads", lambda text, **kw: parsed.append(text) or real(text, **kw))
-    first = VERSIONS[0].encode()
-    data, index, _ = history._parse_version(first, None, None)
-    assert index is not None and index[1] == ["id", "status", "summary", "progress", "title"]
-    second = first.replace(b"status: assigned", b"status: in_progress").replace("开始\n".encode(), "开始\n  - date: 2026-11-20\n    text: 再报\n".encode())
-    _, _, changes = history._parse_version(second, data, index)
-    # one parse of just the two changed sections (not id, summary, title)
-    assert parsed[1:] == ["status: in_progress\nprogress:\n  - date: 2026-11-18\n    text: 开始\n  - date: 2026-11-20\n    text: 再报\n"]
-    assert [f for f, _, _ in changes] == ["status", "progress[1]"]
 
 
 # -- a synthetic ledger with history -------------------------------------------------
