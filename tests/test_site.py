@@ -147,3 +147,27 @@ def test_plain_mkdocs_build_uses_the_plugin(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert (root / "site" / "items" / "DC-2026-0085" / "index.html").is_file()
+
+
+def test_theme_shell_cache_gives_the_same_pages_as_full_rendering(sample_site, tmp_path):
+    """Generated pages are wrapped in a theme shell rendered once per shape: byte for byte what the theme renders."""
+    root = copy_ledger(tmp_path)
+    git_commit(root)
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("      per_page: 200", "      per_page: 200\n      shell_cache: false"), encoding="utf-8")
+    assert "shell_cache: false" in config.read_text(encoding="utf-8")
+    assert build(root).exit_code == 0
+    fast, full = sample_site / "site", root / "site"
+    pages = sorted(p.relative_to(full) for p in full.rglob("*.html"))
+    assert len(pages) > 200
+    differ = [str(p) for p in pages if (fast / p).read_bytes() != (full / p).read_bytes()]
+    assert differ == []
+    # and the fast build did take the shortcut
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    config.write_text(config.read_text(encoding="utf-8").replace("shell_cache: false", "shell_cache: true"), encoding="utf-8")
+    cfg = load_config(config_file=str(config), site_dir=str(tmp_path / "fast-site"))
+    mkdocs_build(cfg)
+    shells = cfg.plugins["ducha"]._shells
+    assert shells and all(shells.values())

@@ -36,6 +36,7 @@ class DuchaConfig(Config):
     history = opt.Type(bool, default=True)  # read git history for timelines and the audit page
     per_page = opt.Type(int, default=200)
     templates = opt.Optional(opt.Type(str))  # folder of template overrides, relative to mkdocs.yml
+    shell_cache = opt.Type(bool, default=True)  # render the theme around generated pages once per shape
 
 
 def _safe_title(text: str) -> str:
@@ -53,6 +54,9 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.inputs: SiteInputs | None = None
         self.as_of_override: dt.date | None = None
         self.progress = None  # optional object with start(total) and step(), set by `ducha build`
+        self.env = None
+        self._shells: dict[tuple, tuple | None] = {}
+        self._fast: dict[str, tuple] = {}
 
     def on_config(self, config):
         """Link the plugin's own CSS and JS (served from the package, so no ledger carries copies)."""
@@ -111,6 +115,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
     def on_env(self, env, *, config, files):
         """Let pages use the plugin's own theme templates (``ducha/page.html``); the theme's override them."""
         env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(str(THEME))])
+        self.env = env
+        self._shells = {}
         return env
 
     def on_page_markdown(self, markdown: str, *, page, config, files) -> str:
@@ -136,13 +142,50 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         held = self._held.pop(page.file.src_uri, None)
         if held is not None:
             page.content = held
+        if page.meta.get("template") == "ducha/fast.html" and self.config.shell_cache:
+            shell = self._shell(context, page)
+            if shell is not None:
+                context["ducha_fast"] = True
+                self._fast[page.file.src_uri] = (shell, page.meta["title"], page.edit_url or "", page.canonical_url or "")
         return context
+
+    _MARKS = ("\x01ducha-title\x01", "\x01ducha-edit\x01", "\x01ducha-canonical\x01", "<!--<h1-->\x01ducha-content\x01")
+
+    def _shell(self, context, page):
+        """The page around the content for pages of this shape, rendered once with markers; None: render in full."""
+        edit, canonical = page.edit_url or "", page.canonical_url or ""
+        if "/blob/" in edit:  # Material derives a second link from GitHub-style edit URLs: render those in full
+            return None
+        key = (page.url.count("/"), bool(edit), bool(canonical), tuple(page.meta.get("hide", ())))
+        if key in self._shells:
+            return self._shells[key]
+        title_mark, edit_mark, canonical_mark, content_mark = self._MARKS
+        saved = (page.content, page.meta, page.edit_url, page.canonical_url)
+        page.content = content_mark
+        page.meta = {**page.meta, "title": title_mark}
+        page.edit_url = edit_mark if edit else None
+        page.canonical_url = canonical_mark if canonical else None
+        try:
+            html = self.env.get_template("ducha/page.html").render(context)
+        finally:
+            page.content, page.meta, page.edit_url, page.canonical_url = saved
+        ok = html.count(content_mark) == 1 and title_mark in html and (edit_mark in html) == bool(edit)
+        shell = html if ok and "\x01" not in html.replace(title_mark, "").replace(edit_mark, "").replace(canonical_mark, "").replace(content_mark, "") else None
+        self._shells[key] = shell
+        return shell
 
     on_page_context = CombinedEvent(_index_summary_only, _restore_content)
 
     def on_post_page(self, output: str, *, page, config) -> str:
         if self.progress is not None:
             self.progress.step()
+        fast = self._fast.pop(page.file.src_uri, None)
+        if fast is not None:
+            shell, title, edit, canonical = fast
+            title_mark, edit_mark, canonical_mark, content_mark = self._MARKS
+            head, tail = shell.split(content_mark)
+            fill = lambda part: part.replace(title_mark, title).replace(edit_mark, edit).replace(canonical_mark, canonical)  # noqa: E731
+            output = fill(head) + output + fill(tail)
         return output
 
     def on_serve(self, server, *, config, builder):
