@@ -50,6 +50,20 @@ def ensure_full_history(repo: git.Repo) -> None:
         )
 
 
+PIPE_SIZE = 1 << 20
+
+
+def widen_pipe(stream) -> None:
+    """Let a git process write up to 1 MB ahead of its reader (Linux; the default pipe holds 64 KB).
+    A Python thread that drains the pipe waits for the GIL; meanwhile git must not stall."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+
+
 class BlobReader:
     """``git cat-file --batch`` as one long-lived process, fed in batches."""
 
@@ -58,10 +72,13 @@ class BlobReader:
     def __init__(self, repo: git.Repo):
         self.repo = repo
         self.proc = repo.git.cat_file(batch=True, as_process=True, istream=subprocess.PIPE)
+        widen_pipe(self.proc.stdout)
+        # a large buffer: each refill is a system call after which a reading thread waits for the GIL
+        self.out = open(self.proc.stdout.fileno(), "rb", buffering=PIPE_SIZE, closefd=False)
 
     def read_many(self, shas: list[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
-        stdin, stdout = self.proc.stdin, self.proc.stdout
+        stdin, stdout = self.proc.stdin, self.out
         for start in range(0, len(shas), self.BATCH):
             chunk = shas[start : start + self.BATCH]
             stdin.write(("\n".join(chunk) + "\n").encode())
@@ -81,6 +98,7 @@ class BlobReader:
     def close(self):
         try:
             self.proc.stdin.close()
+            self.out.close()
             self.proc.wait()
         except Exception:  # pragma: no cover - best effort
             pass

@@ -39,7 +39,7 @@ from typing import NamedTuple
 import git
 import yaml_rs
 
-from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo
+from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo, widen_pipe
 from .yamlio import _ALIAS_LIMITS
 
 CACHE_FORMAT = 5
@@ -211,6 +211,7 @@ class _Stream:
 
     def __init__(self, proc):
         self.proc = proc
+        widen_pipe(proc.stdout)
         self.chunks: list[bytes] = []
         self.cond = threading.Condition()
         self.done = False
