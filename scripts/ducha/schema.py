@@ -240,7 +240,32 @@ def rules_schema() -> dict:
                 [],
             ),
             "site": _obj({"max_secrecy": {"enum": list(SECRECY)}}, []),
-            "scoring": {"type": "object"},
+            "scoring": _obj(
+                {
+                    "base": {"type": "number", "description": "基础分"},
+                    "min": {"type": "number", "description": "最低分"},
+                    "max": {"type": "number", "description": "最高分"},
+                    "period": {"enum": ["all", "year"], "description": "计分范围：all 全部事项 | year 截止日所在年度"},
+                    "co_unit_factor": {"type": "number", "minimum": 0, "maximum": 1, "description": "配合单位计分倍数（0 不计）"},
+                    "points": _obj(
+                        {
+                            k: {"type": "number", "description": v}
+                            for k, v in {
+                                "closed_on_time": "每件按期办结",
+                                "closed_late": "每件超期办结",
+                                "overdue_unexplained": "每件超期未办结且未说明原因",
+                                "overdue_explained": "每件超期未办结（已说明原因）",
+                                "returned": "每次退回重办",
+                                "progress_missing": "每件未按时报告进展",
+                            }.items()
+                        },
+                        [],
+                        "各事件的加减分（正数加分，负数扣分）",
+                    ),
+                },
+                [],
+                "考核计分规则",
+            ),
             "bulletins": {"type": "object"},
         },
         "required": ["office", "units", "leaders", "categories"],
