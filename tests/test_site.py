@@ -171,3 +171,16 @@ def test_theme_shell_cache_gives_the_same_pages_as_full_rendering(sample_site, t
     mkdocs_build(cfg)
     shells = cfg.plugins["ducha"]._shells
     assert shells and all(shells.values())
+
+
+def test_item_pages_rendered_in_a_forked_worker_are_the_same(sample_site, monkeypatch):
+    import datetime as dt
+
+    from ducha.publish import gather_inputs
+    from ducha.site import SiteBuilder
+
+    inputs = gather_inputs(sample_site, dt.date(2026, 11, 26), from_history=False, warn=lambda m: None)
+    serial = {p.src_uri: (p.html, p.search_html) for p in inputs.builder().build()}
+    monkeypatch.setattr(SiteBuilder, "PARALLEL_ITEMS", 10)
+    forked = {p.src_uri: (p.html, p.search_html) for p in inputs.builder().build()}
+    assert len(serial) > 85 and forked == serial

@@ -10,6 +10,8 @@ through Markdown, and every piece of item text is escaped by Jinja2.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,6 +27,11 @@ from .mask import mask_id_number, mask_name, mask_phone, mask_text
 from .model import Item
 
 SECRECY_ORDER = {"public": 0, "internal": 1}
+_FORKED_BUILDER = None  # the SiteBuilder a forked worker renders item pages from
+
+
+def _render_item_pages(ids: list[str]) -> list:
+    return [_FORKED_BUILDER._item_page(i) for i in ids]
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "site"
 
 
@@ -387,28 +394,45 @@ class SiteBuilder:
 
         self.pages.append(SitePage("reference/codes.md", "校验规则", "", {}, markdown=codes.docs_markdown()))
 
+    PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders half of them
+
     def item_pages(self):
-        mentions = defaultdict(list)
+        self._mentions = defaultdict(list)
         for b in self.bulletins:
             for item_id in b.get("items", []):
-                mentions[item_id].append(b)
-        timelines = {}
-        if self.history is not None:
-            for item_id in self.views:
-                timelines[item_id] = self.history.timeline(item_id)
-        for item_id, view in self.views.items():
-            self.add(
-                view.src,
-                f"{view.number} {view.title}",
-                "item.html",
-                meta={"search": {"boost": 2}, "hide": ["navigation", "toc"], "template": "ducha/fast.html"},
-                search_template="item_search.html",
-                edit_path=view.item.path,
-                v=view,
-                d=view.item.data,
-                timeline=timelines.get(item_id),
-                bulletins=mentions.get(item_id, []),
-            )
+                self._mentions[item_id].append(b)
+        ids = list(self.views)
+        if len(ids) < self.PARALLEL_ITEMS or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+            self.pages += [self._item_page(i) for i in ids]
+            return
+        global _FORKED_BUILDER
+        _FORKED_BUILDER = self
+        half = len(ids) // 2
+        try:
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                theirs = pool.apply_async(_render_item_pages, (ids[half:],))
+                mine = [self._item_page(i) for i in ids[:half]]
+                self.pages += mine + theirs.get()
+        finally:
+            _FORKED_BUILDER = None
+
+    def _item_page(self, item_id: str) -> SitePage:
+        view = self.views[item_id]
+        html_ctx = dict(
+            v=view,
+            d=view.item.data,
+            timeline=self.history.timeline(item_id) if self.history is not None else None,
+            bulletins=self._mentions.get(item_id, []),
+        )
+        title = f"{view.number} {view.title}"
+        return SitePage(
+            view.src,
+            title,
+            self.render("item.html", view.src, title=title, **html_ctx),
+            {"search": {"boost": 2}, "hide": ["navigation", "toc"], "template": "ducha/fast.html"},
+            view.item.path,
+            search_html=self.render("item_search.html", view.src, title=title, **html_ctx),
+        )
 
     def audit_page(self):
         recent = []
