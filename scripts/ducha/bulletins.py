@@ -26,6 +26,7 @@ KINDS = {
 }
 KIND_ALIASES = {**{v: k for k, v in KINDS.items()}, **{v[2:]: k for k, v in KINDS.items() if v.startswith("督查")}, "政务督查": "briefing"}
 REQUIRED = ("kind", "year", "number", "date", "title", "issuer", "recipients")
+TEMPLATES_DIR = "templates"  # bulletins/templates/: the ledger's own drafting templates, not bulletins
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.S)
 
 
@@ -42,6 +43,7 @@ class Bulletin:
     meta: dict
     body: str
     text: str = field(repr=False, default="")
+    front_text: str = field(repr=False, default="")  # the YAML between the --- lines (for line numbers)
 
     @property
     def kind(self) -> str:
@@ -80,6 +82,11 @@ class Bulletin:
     def slug(self) -> str:
         return f"{self.year}/{self.kind}-{self.number:02d}"
 
+    @property
+    def recipients(self) -> list[str]:
+        value = self.meta.get("recipients") or []
+        return [value] if isinstance(value, str) else [str(v) for v in value]
+
 
 def parse_bulletin(raw: bytes, path: str) -> tuple[Bulletin | None, list[Finding]]:
     text, findings = yamlio.decode(raw, path)
@@ -114,14 +121,24 @@ def parse_bulletin(raw: bytes, path: str) -> tuple[Bulletin | None, list[Finding
                 meta[key] = to_date(meta[key])
             except (TypeError, ValueError):
                 out.append(Finding(path, at(key), "B101", key, f"{key} 不是有效日期（YYYY-MM-DD）。"))
+    if "figures" in meta and not isinstance(meta["figures"], dict):
+        out.append(Finding(path, at("figures"), "B101", "figures", "figures 应是“名称: 数字”的映射。"))
+    items = meta.get("items")
+    if items is not None and (not isinstance(items, list) or not all(isinstance(i, str) for i in items)):
+        out.append(Finding(path, at("items"), "B101", "items", "items 应是事项编号的列表，如 [DC-2026-0012, DC-2026-0031]。"))
+    if isinstance(meta.get("commit"), (int, float)):  # 1234567 reads as a number: keep the digits
+        meta["commit"] = str(meta["commit"])
     if out:
         return None, out
-    return Bulletin(path, meta, m.group(2), text), []
+    return Bulletin(path, meta, m.group(2), text, m.group(1)), []
 
 
 def bulletin_files(root: Path) -> list[Path]:
+    """``bulletins/**.md`` except the ledger's drafting templates in ``bulletins/templates/``."""
     folder = Path(root) / BULLETINS_DIR
-    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*.md") if p.relative_to(folder).parts[0] != TEMPLATES_DIR)
 
 
 def load_bulletins(root: Path) -> tuple[list[Bulletin], list[Finding]]:
@@ -158,3 +175,13 @@ def numbering_findings(bulletins: list[Bulletin]) -> list[Finding]:
             gaps = "、".join(str(n) for n in missing)
             out.append(Finding(last.path, None, "B103", "number", f"{year}年《{KINDS[kind]}》缺少第 {gaps} 期（期号应从 1 起连续编排）。"))
     return out
+
+
+def next_number(bulletins: list[Bulletin], kind: str, year: int) -> int:
+    """The next 期号 of ``kind`` in ``year``: one past the highest issued (gaps are B103, not refilled)."""
+    return max((b.number for b in bulletins if b.kind == kind and b.year == year), default=0) + 1
+
+
+def bulletin_path(root: Path, kind: str, year: int, number: int) -> Path:
+    """``bulletins/2026/bulletin-03.md``: the file of a bulletin (its ``slug``)."""
+    return Path(root) / BULLETINS_DIR / str(year) / f"{kind}-{number:02d}.md"

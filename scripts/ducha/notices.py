@@ -1,0 +1,118 @@
+"""督查通知单: one unit's items that are overdue, due soon or owe a progress report, ready to send.
+
+Items already reported (已报结) wait for the office's review, not for the unit, and are left out.
+
+A unit is sent what it leads and what it co-handles.  Units merged into another before ``as_of`` have
+no one to send to: their items go to the unit that took them over (``merged_into``), and asking for the
+merged unit's own notice is refused with the successor's code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import stats as stats_mod
+from .drafts import ItemCatalog, ItemInfo, cn_date, template_env, tidy
+from .findings import DuchaError
+from .ledger import Ledger
+
+TEMPLATE = "unit-notice.md.j2"
+
+
+@dataclass
+class UnitNotice:
+    unit: str
+    name: str
+    overdue: list[ItemInfo] = field(default_factory=list)
+    due_soon: list[ItemInfo] = field(default_factory=list)
+    progress_late: list[ItemInfo] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def count(self) -> int:
+        return len(self.overdue) + len(self.due_soon) + len(self.progress_late)
+
+    @property
+    def items(self) -> list[ItemInfo]:
+        return self.overdue + self.due_soon + self.progress_late
+
+
+def successor(rules, code: str, as_of: dt.date) -> str:
+    """The unit that handles ``code``'s items at ``as_of`` (itself unless merged before then)."""
+    seen = set()
+    while code not in seen:
+        seen.add(code)
+        unit = rules.units.get(code)
+        if unit is None or not unit.merged_into or unit.valid_until is None or unit.valid_until >= as_of:
+            return code
+        code = unit.merged_into
+    return code
+
+
+def current_units(rules, as_of: dt.date) -> list[str]:
+    """Units that exist at ``as_of`` (not merged away), in the rules' order."""
+    return [code for code in rules.units if successor(rules, code, as_of) == code]
+
+
+def unit_notices(
+    ledger: Ledger,
+    as_of: dt.date,
+    units: list[str] | None = None,
+    root: Path | None = None,
+    due_within_days: int = 5,
+    date: dt.date | None = None,
+) -> list[UnitNotice]:
+    """Notices for ``units`` (default: every current unit), rendered from ``unit-notice.md.j2``."""
+    rules = ledger.rules
+    for code in units or []:
+        if code not in rules.units:
+            raise DuchaError(f"单位“{code}”未在台账规则中登记；可选：{'、'.join(rules.units)}。")
+        later = successor(rules, code, as_of)
+        if later != code:
+            unit = rules.units[code]
+            raise DuchaError(
+                f"{unit.name}（{code}）已于 {unit.valid_until} 后并入{rules.unit_name(later, as_of)}，"
+                f"其事项列入后者的通知单：请用 --unit {later}。"
+            )
+    wanted = list(units) if units else current_units(rules, as_of)
+    st = stats_mod.compute(ledger, as_of, due_within_days=due_within_days)
+    catalog = ItemCatalog(ledger, st)
+    notices = {code: UnitNotice(code, rules.unit_name(code, as_of)) for code in wanted}
+    for f in st.items:
+        if "open" not in f.flags or f.status == "reported":  # reported: waiting for the office's review, not the unit
+            continue
+        if "overdue_open" in f.flags:
+            section = "overdue"
+        elif "due_soon" in f.flags:
+            section = "due_soon"
+        elif "progress_required" in f.flags and "progress_on_time" not in f.flags:
+            section = "progress_late"
+        else:
+            continue
+        for unit in dict.fromkeys(successor(rules, u, as_of) for u in (f.lead_unit, *f.co_units)):
+            if unit in notices:
+                getattr(notices[unit], section).append(catalog(f.id))
+    for n in notices.values():
+        n.overdue.sort(key=lambda i: (-i.overdue_days, i.id))
+        n.due_soon.sort(key=lambda i: (i.deadline, i.id))
+        n.progress_late.sort(key=lambda i: (i.last_progress or i.assigned, i.id))
+    env = template_env(root or Path(ledger.root or "."))
+    template = env.get_template(TEMPLATE)
+    day = date or as_of
+    for n in notices.values():
+        n.text = tidy(template.render(
+            notice=n,
+            unit=n.unit,
+            unit_name=n.name,
+            as_of=as_of,
+            date=day,
+            office=rules.office_name,
+            due_within_days=due_within_days,
+            progress_every_days=rules.progress_every_days,
+            reply_by=rules.calendar().add_working_days(day, 3),
+            commit=ledger.commit,
+            cn_date=cn_date,
+        ))
+    return list(notices.values())
