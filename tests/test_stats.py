@@ -1,0 +1,391 @@
+"""Statistics and scoring pinned on a small ledger whose every number is worked out here by hand.
+
+The ledger is a real git repository (tests/gitutil.py): each commit is dated on the day it records,
+so the ledger "as of" a day is the one committed by then.  November/December 2026 have no public
+holidays, so working days are Monday–Friday (16, 23, 30 Nov and 7, 14 Dec are Mondays).
+
+Items (all assigned Mon 2026-11-16):
+
+  0001 A  fgw lead, czj co; deadline 11-25; closed 11-23 (on time)
+  0002 B  fgw; deadline 11-20; extension requested 11-19, approved 11-24 → 12-11
+  0003 C  zjj lead, fgw+czj co; leader_instruction, vmayor_li, urgent; deadline 11-20;
+          progress 11-18, never explained → overdue without explanation from 11-21
+  0004 D  zjj; deadline 11-25; reported 11-20, returned 11-23, re-reported 11-25, closed 11-26 (1 day late)
+  0005 E  draft (never counted)
+  0006 F  czj; cancelled 11-18 (counted only before that)
+  0007 G  hpq; mayor_mailbox; deadline 12-07; reply 11-19; closed 11-20
+  0008 H  hpq, vmayor_wang; deadline 12-15; papers: urgent sent 11-17 09:00 back 11-18 15:00 (30 h > 24 h,
+          late), normal sent 11-19 09:00 back 11-20 09:00 (24 h ≤ 72 h, on time)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from gitutil import make_item, make_repo
+
+from ducha import export, schema
+from ducha.cli import main
+from ducha.findings import LedgerError
+from ducha.ledger import load_ledger, load_ledger_at
+from ducha.rules import parse_rules
+from ducha.scoring import ScoringRules, score_units
+from ducha.stats import COUNTS, RATES, basis_markdown, compute
+
+D = dt.date
+
+
+def nov(day: int) -> dt.date:
+    return D(2026, 11, day)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def _prog(day, unit):
+    return [{"date": day, "by": unit, "text": "已召开专题会议研究。"}]
+
+
+A = dict(deadline=nov(25), co_units=["czj"])
+B = dict(deadline=nov(20), co_units=None)
+C = dict(lead_unit="zjj", co_units=["fgw", "czj"], deadline=nov(20), category="leader_instruction",
+         leader="vmayor_li", urgency="urgent")  # fmt: skip
+DD = dict(lead_unit="zjj", co_units=None, deadline=nov(25))
+G = dict(category="mayor_mailbox", lead_unit="hpq", co_units=None, deadline=D(2026, 12, 7), citizen={"name": "刘建平"})
+H = dict(lead_unit="hpq", co_units=None, leader="vmayor_wang", deadline=D(2026, 12, 15))
+EXT = {"requested": nov(19), "reason": "需协调省级部门。"}
+REPLY = {"date": nov(19), "method": "phone", "text": "已电话答复。"}
+PAPER1 = {"leader": "vmayor_wang", "sent": "2026-11-17 09:00", "kind": "urgent"}
+PAPER2 = {"leader": "vmayor_wang", "sent": "2026-11-19 09:00", "kind": "normal"}
+
+
+@pytest.fixture(scope="module")
+def ledger_repo(tmp_path_factory):
+    os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+    repo = make_repo(tmp_path_factory.mktemp("stats"))
+    shas = {}
+
+    def day(d, *items):
+        for data in items:
+            repo.write_item(data)
+        shas[d] = repo.commit(f"{d} 台账更新", d.isoformat())
+
+    day(nov(16),
+        make_item("DC-2026-0001", "assigned", **A), make_item("DC-2026-0002", "assigned", **B),
+        make_item("DC-2026-0003", "assigned", **C), make_item("DC-2026-0004", "assigned", **DD),
+        make_item("DC-2026-0005", "draft"), make_item("DC-2026-0006", "assigned", lead_unit="czj", co_units=None),
+        make_item("DC-2026-0007", "assigned", **G), make_item("DC-2026-0008", "assigned", **H))  # fmt: skip
+    day(nov(17), make_item("DC-2026-0008", "assigned", **H, circulation=[PAPER1]))
+    day(nov(18),
+        make_item("DC-2026-0003", "in_progress", **C, progress=_prog(nov(18), "zjj")),
+        make_item("DC-2026-0006", "cancelled", lead_unit="czj", co_units=None),
+        make_item("DC-2026-0008", "assigned", **H, circulation=[{**PAPER1, "returned": "2026-11-18 15:00"}]))  # fmt: skip
+    day(nov(19),
+        make_item("DC-2026-0002", "assigned", **B, extensions=[EXT]),
+        make_item("DC-2026-0007", "assigned", **G, reply=REPLY),
+        make_item("DC-2026-0008", "assigned", **H, circulation=[{**PAPER1, "returned": "2026-11-18 15:00"}, PAPER2]))  # fmt: skip
+    day(nov(20),
+        make_item("DC-2026-0004", "reported", **DD),
+        make_item("DC-2026-0007", "closed", **G, reply=REPLY, progress=None, result={"reported": nov(20), "text": "已解决。"},
+                  reviews=[{"date": nov(20), "result": "passed"}], closed=nov(20)),
+        make_item("DC-2026-0008", "assigned", **H, circulation=[{**PAPER1, "returned": "2026-11-18 15:00"},
+                                                                 {**PAPER2, "returned": "2026-11-20 09:00"}]))  # fmt: skip
+    day(nov(23), make_item("DC-2026-0001", "closed", **A), make_item("DC-2026-0004", "returned", **DD))
+    approved = {**EXT, "approved_by": "mayor_zhang", "approved": nov(24), "new_deadline": D(2026, 12, 11)}
+    day(nov(24), make_item("DC-2026-0002", "assigned", **B, extensions=[approved]))
+    returned = {"date": nov(23), "result": "returned", "opinion": "请补充资金落实情况。"}
+    day(nov(25), make_item("DC-2026-0004", "reported", **DD, reviews=[returned], result={"reported": nov(25), "text": "已补充。"}))
+    day(nov(26), make_item("DC-2026-0004", "closed", **DD, reviews=[returned, {"date": nov(26), "result": "passed"}],
+                           result={"reported": nov(25), "text": "已补充。"}, closed=nov(26)))  # fmt: skip
+    return repo, shas
+
+
+def stats_at(ledger_repo, as_of, **kw):
+    repo, _ = ledger_repo
+    return compute(load_ledger_at(repo.path, as_of), as_of, **kw)
+
+
+def counts(group) -> dict:
+    return {k: v.count for k, v in group.figures.items() if v.count}
+
+
+def ids(group, key) -> list[str]:
+    return [i[-1] for i in group[key].ids]  # "DC-2026-0003" -> "3"
+
+
+# -- as of 2026-11-23 (Mon): after the return of D, before B's extension was approved ------------------
+
+
+def test_totals_on_the_23rd(ledger_repo):
+    st = stats_at(ledger_repo, nov(23))
+    assert st.commit == ledger_repo[1][nov(23)]
+    t = st.totals
+    # population: A B C D G H (E is a draft, F was cancelled on the 18th)
+    assert ids(t, "total") == list("123478")
+    assert st.excluded["draft"].ids == ("DC-2026-0005",)
+    assert st.excluded["cancelled"].ids == ("DC-2026-0006",)
+    assert counts(t) == {
+        "total": 6,
+        "closed": 2,  # A (11-23), G (11-20)
+        "open": 4,
+        "due": 4,  # A G closed + B C past 11-20
+        "closed_on_time": 2,
+        "overdue_open": 2,  # B (extension only requested) and C
+        "overdue_unexplained": 1,  # C: B's pending request is its explanation
+        "due_soon": 1,  # D: 11-25 is 2 working days away
+        "returned": 1,  # D returned on the 23rd
+        "light_red": 2,
+        "light_yellow": 1,  # D, within 3 working days
+        "light_green": 1,  # H
+        "progress_required": 4,  # B C D H (D is back with the unit)
+        "progress_on_time": 4,  # all reported, or assigned, within 15 days
+        "reading_total": 2,  # H's two papers
+        "reading_on_time": 1,  # 24 h for the normal one; the urgent one took 30 h
+        "mailbox_total": 1,
+        "mailbox_closed": 1,
+        "mailbox_replied": 1,
+    }
+    assert ids(t, "overdue_open") == ["2", "3"]
+    assert ids(t, "overdue_unexplained") == ["3"]
+    assert ids(t, "due_soon") == ["4"]
+    assert t["reading_total"].ids == ("DC-2026-0008",)
+    r = t.rate("rate_closed")
+    assert (r.numerator, r.denominator, r.value) == (2, 6, 2 / 6)
+    r = t.rate("rate_on_time")
+    assert (r.numerator, r.denominator, r.value) == (2, 4, 0.5)
+    assert t.rate("rate_on_time").text() == "50.0%（2/4）"
+    assert t.rate("rate_reading").text() == "50.0%（1/2）"
+    assert t.rate("rate_mailbox_replied").value == 1.0
+    # A: 16 → 23 is 7 days, G: 16 → 20 is 4 days
+    assert (t.days_to_close.days, t.days_to_close.count, t.days_to_close.value) == (11, 2, 5.5)
+    assert st.unknown_years == ()
+
+
+def test_groups_on_the_23rd(ledger_repo):
+    st = stats_at(ledger_repo, nov(23))
+    assert [g.key for g in st.groups["unit"]] == ["fgw", "zjj", "hpq"]  # the rules' order
+    fgw, zjj, hpq = st.groups["unit"]
+    assert fgw.name == "市发展和改革委员会"
+    assert counts(fgw) == {"total": 2, "closed": 1, "open": 1, "due": 2, "closed_on_time": 1, "overdue_open": 1,
+                           "light_red": 1, "progress_required": 1, "progress_on_time": 1}  # fmt: skip
+    assert counts(zjj)["overdue_unexplained"] == 1 and counts(zjj)["returned"] == 1 and counts(zjj)["total"] == 2
+    assert zjj.rate("rate_on_time").denominator == 1 and zjj.rate("rate_on_time").value == 0.0  # C due, not closed
+    assert counts(hpq)["mailbox_total"] == 1 and counts(hpq)["reading_total"] == 2
+    # co-units counted separately: czj helps on A and C, fgw on C
+    co = {g.key: g for g in st.groups["co_unit"]}
+    assert set(co) == {"fgw", "czj"}
+    assert ids(co["czj"], "total") == ["1", "3"] and ids(co["fgw"], "total") == ["3"]
+    assert ids(co["czj"], "closed_on_time") == ["1"]
+    cats = {g.key: g.count("total") for g in st.groups["category"]}
+    assert cats == {"meeting_decision": 4, "leader_instruction": 1, "mayor_mailbox": 1}
+    leaders = {g.key: g for g in st.groups["leader"]}
+    assert {k: g.count("total") for k, g in leaders.items()} == {"mayor_zhang": 4, "vmayor_li": 1, "vmayor_wang": 1}
+    assert leaders["vmayor_wang"].rate("rate_reading").text() == "50.0%（1/2）"
+    assert [(g.key, g.name, g.count("total")) for g in st.groups["month"]] == [("2026-11", "2026年11月", 6)]
+    assert {g.key: g.count("total") for g in st.groups["urgency"]} == {"normal": 5, "urgent": 1}
+
+
+# -- before and after: the extension, the return, the closure, the cancellation ----------------------
+
+
+def test_before_the_cancellation(ledger_repo):
+    st = stats_at(ledger_repo, nov(17))
+    assert st.totals.count("total") == 7  # F still open
+    assert st.excluded["cancelled"].count == 0
+    assert ids(st.totals, "closed") == []
+    # at 11-17 H's urgent paper is out but within 24 h of 09:00 → not yet counted
+    assert st.totals.count("reading_total") == 0
+
+
+def test_before_the_deadlines_due_soon(ledger_repo):
+    st = stats_at(ledger_repo, nov(19))
+    t = st.totals
+    # A D (11-25: 4 working days), B C (11-20: 1) are due within 5 working days; G H are not
+    assert ids(t, "due_soon") == ["1", "2", "3", "4"]
+    assert t.count("overdue_open") == 0 and t.count("due") == 0
+    assert t.rate("rate_on_time").text() == "—（0/0）" and t.rate("rate_on_time").value is None
+    # urgent paper back after 30 h: late; the normal one went out at 09:00 that day, still within its 72 h
+    assert (t.count("reading_total"), t.count("reading_on_time")) == (1, 0)
+    assert t.count("mailbox_replied") == 1 and t.count("mailbox_closed") == 0
+    narrow = stats_at(ledger_repo, nov(19), due_within_days=1)
+    assert ids(narrow.totals, "due_soon") == ["2", "3"]  # 11-20 is 1 working day away, 11-25 is 4
+
+
+def test_after_the_extension(ledger_repo):
+    before, after = stats_at(ledger_repo, nov(23)), stats_at(ledger_repo, nov(24))
+    b_before = next(f for f in before.items if f.id == "DC-2026-0002")
+    b_after = next(f for f in after.items if f.id == "DC-2026-0002")
+    assert (b_before.deadline, b_before.deadline_source, b_before.light, b_before.overdue_days) == (nov(20), "deadline", "red", 3)
+    assert (b_after.deadline, b_after.deadline_source, b_after.light, b_after.overdue_days) == (D(2026, 12, 11), "extension", "green", 0)
+    assert ids(after.totals, "overdue_open") == ["3"]
+    assert after.totals.count("due") == 3  # A G closed, C overdue
+
+
+def test_return_and_late_closure(ledger_repo):
+    at = {d: stats_at(ledger_repo, nov(d)) for d in (22, 23, 25, 26)}
+    d_status = {d: next(f.status for f in st.items if f.id == "DC-2026-0004") for d, st in at.items()}
+    assert d_status == {22: "reported", 23: "returned", 25: "reported", 26: "closed"}
+    assert at[22].totals.count("returned") == 0 and at[23].totals.count("returned") == 1
+    assert ids(at[22].totals, "progress_required") == ["1", "2", "3", "8"]  # D awaits review: the unit owes nothing
+    t = at[26].totals
+    assert ids(t, "closed_late") == ["4"] and ids(t, "closed_on_time") == ["1", "7"]
+    assert counts(t)["due"] == 4  # A D G closed, C overdue
+    assert t.rate("rate_on_time").text() == "50.0%（2/4）"
+    assert t.rate("rate_closed").text() == "50.0%（3/6）"
+    assert next(f.overdue_days for f in at[26].items if f.id == "DC-2026-0004") == 1
+    # days to close: A 7, G 4, D 10
+    assert (t.days_to_close.days, t.days_to_close.value) == (21, 7.0)
+
+
+def test_progress_and_lights_two_weeks_on(ledger_repo):
+    t = stats_at(ledger_repo, D(2026, 12, 4)).totals
+    # B (12-11: 5 working days) is due soon; B and H have reported nothing for 18 days, C for 16 (> 15)
+    assert ids(t, "due_soon") == ["2"]
+    assert ids(t, "progress_required") == ["2", "3", "8"]
+    assert t.rate("rate_progress").text() == "0.0%（0/3）"
+    assert ids(t, "light_red") == ["3"] and ids(t, "light_yellow") == ["2", "8"] and t.count("light_green") == 0
+
+
+@pytest.mark.parametrize("day", [17, 19, 23, 24, 26])
+def test_work_tree_as_of_a_past_day_agrees_with_history(ledger_repo, day):
+    """The work tree holds the final files; records dated after the day are left out, so the numbers
+    match the ledger as committed on that day."""
+    repo, _ = ledger_repo
+    worktree = compute(load_ledger(repo.path, nov(day)), nov(day))
+    history = stats_at(ledger_repo, nov(day))
+    assert worktree.commit is None
+    assert {k: v.ids for k, v in worktree.totals.figures.items()} == {k: v.ids for k, v in history.totals.figures.items()}
+    assert {k: v.count for k, v in worktree.totals.figures.items()} == {k: v.count for k, v in history.totals.figures.items()}
+
+
+# -- scoring --------------------------------------------------------------------------------------
+
+
+def test_scores_itemised_and_ranked(ledger_repo):
+    st = stats_at(ledger_repo, nov(26))
+    scores = score_units(st)
+    # sample rules: base 100; +1 on time; −5 late; −10 overdue unexplained; −10 per return; co-units not scored
+    assert [(u.rank, u.unit, u.score) for u in scores] == [(1, "fgw", 101), (1, "hpq", 101), (3, "zjj", 75)]
+    zjj = scores[2]
+    assert [(ln.item, ln.event, ln.points) for ln in zjj.lines] == [
+        ("DC-2026-0003", "overdue_unexplained", -10),
+        ("DC-2026-0004", "closed_late", -5),
+        ("DC-2026-0004", "returned", -10),
+    ]
+    assert zjj.deducted == -25 and zjj.items == 2
+    assert "超期 1 天" in zjj.lines[1].note
+
+
+def test_scoring_rules_bounds_and_co_units(ledger_repo):
+    st = stats_at(ledger_repo, nov(26))
+    text = (ledger_repo[0].path / "items" / "ledger.yml").read_text(encoding="utf-8")
+    spec = "scoring:\n  base: 10\n  min: 0\n  max: 10.5\n  co_unit_factor: 0.5\n  points: {closed_on_time: 1, returned: -20}\n"
+    head = text.split("scoring:")[0]
+    rules, findings = parse_rules((head + spec).encode(), "items/ledger.yml")
+    assert findings == []
+    scores = {u.unit: u for u in score_units(st, rules)}
+    # points not given keep their defaults (closed late −5, overdue unexplained −10)
+    assert (scores["hpq"].raw, scores["hpq"].score) == (11, 10.5)  # G +1, capped at max
+    assert (scores["fgw"].raw, scores["fgw"].score) == (6, 6)  # A +1, and C −10 × 0.5 as a co-unit
+    assert (scores["zjj"].raw, scores["zjj"].score) == (-25, 0)  # C −10, D late −5, D returned −20; floored at 0
+    # czj: co-unit on A (+1 × 0.5) and C (−10 × 0.5)
+    assert [(ln.item, ln.role, ln.points) for ln in scores["czj"].lines] == [("DC-2026-0001", "co", 0.5), ("DC-2026-0003", "co", -5)]
+    bad, findings = parse_rules((head + "scoring:\n  bonus: 3\n").encode(), "items/ledger.yml")
+    assert bad is None and findings[0].code == "R102"
+    clash, _ = parse_rules((head + "scoring:\n  min: 50\n  max: 40\n").encode(), "items/ledger.yml")
+    with pytest.raises(LedgerError):
+        ScoringRules.from_rules(clash)
+
+
+# -- the 统计口径 and the CLI ------------------------------------------------------------------------
+
+
+def test_basis_states_every_figure(ledger_repo):
+    st = stats_at(ledger_repo, nov(23))
+    text = basis_markdown(st.rules, 5)
+    for word in ("应办结数", "按期办结率", "拟办", "已撤销", "延期", "5个工作日内到期数", "市长信箱回复率", "考核计分", "-10 分/次"):
+        assert word in text
+
+
+def run(ledger_repo, *args):
+    repo, _ = ledger_repo
+    result = CliRunner().invoke(main, ["stats", "--root", str(repo.path), *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_cli_json(ledger_repo):
+    out = json.loads(run(ledger_repo, "--as-of", "2026-11-23", "--format", "json").stdout)
+    assert list(out) == ["as_of", "commit", "group_by", "due_within_days", "excluded", "unknown_years", "totals", "by"]
+    assert out["as_of"] == "2026-11-23" and out["commit"] == ledger_repo[1][nov(23)] and out["group_by"] == "unit"
+    assert out["excluded"] == {"draft": 1, "not_assigned": 0, "cancelled": 1}
+    t = out["totals"]
+    assert list(t) == [*COUNTS, *RATES, "days_to_close"]
+    assert (t["total"], t["closed"], t["due"], t["closed_on_time"], t["overdue_open"], t["closed_late"]) == (6, 2, 4, 2, 2, 0)
+    assert t["rate_closed"] == {"numerator": 2, "denominator": 6, "value": 0.3333}
+    assert t["rate_on_time"] == {"numerator": 2, "denominator": 4, "value": 0.5}
+    assert t["days_to_close"] == {"days": 11, "count": 2, "value": 5.5}
+    assert list(out["by"]) == ["fgw", "zjj", "hpq"] and out["by"]["fgw"]["name"] == "市发展和改革委员会"
+    assert "ids" not in t
+    with_ids = json.loads(run(ledger_repo, "--as-of", "2026-11-23", "--format", "json", "--ids", "--by", "co_unit").stdout)
+    assert with_ids["totals"]["ids"]["overdue_unexplained"] == ["DC-2026-0003"]
+    assert with_ids["by"]["czj"]["ids"]["total"] == ["DC-2026-0001", "DC-2026-0003"]
+    assert with_ids["excluded"]["draft"] == ["DC-2026-0005"]
+
+
+def test_cli_csv_table_scores(ledger_repo, tmp_path):
+    text = run(ledger_repo, "--as-of", "2026-11-23", "--format", "csv", "--by", "category").stdout
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0][:6] == ["类别代码", "类别", "事项数", "办结数", "办结率", "未办结数"]
+    assert table[0][-1] == "平均办结天数"
+    assert [r[0] for r in table[1:]] == ["meeting_decision", "leader_instruction", "mayor_mailbox", "合计"]
+    assert table[-1][2:5] == ["6", "2", "0.3333"]
+    out = tmp_path / "s.csv"
+    run(ledger_repo, "--as-of", "2026-11-23", "--format", "csv", "--output", str(out))
+    assert out.read_bytes().startswith("\ufeff牵头单位代码".encode())  # BOM for Excel
+    shown = run(ledger_repo, "--as-of", "2026-11-23").stdout
+    assert "合计" in shown and "50.0%（2/4）" in shown and f"提交 {ledger_repo[1][nov(23)][:10]}" in shown
+    scores = json.loads(run(ledger_repo, "--as-of", "2026-11-26", "--scores", "--format", "json").stdout)
+    assert [(u["rank"], u["unit"], u["score"]) for u in scores["units"]] == [(1, "fgw", 101), (1, "hpq", 101), (3, "zjj", 75)]
+    assert "DC-2026-0004 超期办结" in run(ledger_repo, "--as-of", "2026-11-26", "--scores").stdout
+    assert run(ledger_repo, "--basis").stdout.startswith("# 统计口径")
+
+
+def test_cli_xlsx(ledger_repo, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "s.xlsx"
+    run(ledger_repo, "--as-of", "2026-11-23", "--format", "xlsx", "--output", str(out))
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["按牵头单位", "按配合单位", "按类别", "按交办领导", "按交办月份", "按紧急程度", "事项明细", "考核", "统计口径"]
+    ws = wb["按牵头单位"]
+    assert ws["A1"].value.startswith("截至 2026-11-23，版本 " + ledger_repo[1][nov(23)])
+    head = [c.value for c in ws[2]]
+    assert head[:5] == ["牵头单位代码", "牵头单位", "事项数", "办结数", "办结率"]
+    last = [c.value for c in ws[ws.max_row]]
+    assert last[:5] == ["合计", "合计", 6, 2, 0.3333]
+    items = wb["事项明细"]
+    assert [c.value for c in items[2]][:3] == ["编号", "事项名称", "状态"]
+    assert items.max_row == 2 + 6
+    assert items["C3"].value == schema.STATUSES["closed"]
+
+
+def test_cli_xlsx_needs_output(ledger_repo):
+    repo, _ = ledger_repo
+    result = CliRunner().invoke(main, ["stats", "--root", str(repo.path), "--format", "xlsx"])
+    assert result.exit_code == 2 and "--output" in result.output
+
+
+def test_group_dict_matches_export_rows(ledger_repo):
+    st = stats_at(ledger_repo, nov(23))
+    cols = [k for k, _ in export.columns(st, "unit")]
+    row = dict(zip(cols, export.rows(st, "unit")[0]))
+    assert row["key"] == "fgw" and row["total"] == 2 and row["rate_on_time"] == 0.5
