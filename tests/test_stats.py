@@ -389,3 +389,45 @@ def test_group_dict_matches_export_rows(ledger_repo):
     cols = [k for k, _ in export.columns(st, "unit")]
     row = dict(zip(cols, export.rows(st, "unit")[0]))
     assert row["key"] == "fgw" and row["total"] == 2 and row["rate_on_time"] == 0.5
+
+
+# -- the parsed-item cache behind load_ledger_at(..., checks=False) -------------------------------
+
+
+def test_item_cache_gives_what_the_checked_load_gives(ledger_repo):
+    from ducha.itemcache import cache_path, read_cache
+
+    repo, shas = ledger_repo
+    cache = cache_path(repo.path / ".git")
+    cache.unlink(missing_ok=True)
+    for day in (nov(17), nov(23), nov(26)):
+        checked = load_ledger_at(repo.path, day)
+        cold = load_ledger_at(repo.path, day, checks=False)
+        warm = load_ledger_at(repo.path, day, checks=False)
+        assert cold.commit == warm.commit == checked.commit == shas[day]
+        assert cold.findings == [] and sorted(cold.items) == sorted(warm.items) == sorted(checked.items)
+        for item_id in checked.items:
+            assert warm.items[item_id].data == checked.items[item_id].data
+            assert warm.items[item_id].path == checked.items[item_id].path
+        assert {k: v.ids for k, v in compute(warm, day).totals.figures.items()} == {
+            k: v.ids for k, v in compute(checked, day).totals.figures.items()
+        }
+    assert cache.exists() and len(read_cache(cache)) >= 8
+    cache.write_bytes(b"not a pickle")  # a damaged cache is rebuilt, never fatal
+    assert sorted(load_ledger_at(repo.path, nov(23), checks=False).items) == sorted(load_ledger_at(repo.path, nov(23)).items)
+    assert len(read_cache(cache)) >= 8
+
+
+def test_item_cache_remembers_files_that_are_not_items(tmp_path):
+    from ducha.itemcache import cache_path, read_cache
+
+    repo = make_repo(tmp_path)
+    repo.write_item(make_item("DC-2026-0001", "assigned"))
+    repo.write("items/2026/DC-2026-0002.yml", "id: [DC-2026-0002\n")  # not YAML
+    repo.write_item(make_item("DC-2026-0003", "assigned"), rel="items/2026/DC-2026-0004.yml")  # id ≠ file name
+    repo.commit("登记", "2026-11-16")
+    for _ in range(2):
+        ledger = load_ledger_at(repo.path, nov(16), checks=False)
+        assert list(ledger.items) == ["DC-2026-0001"]
+    cached = read_cache(cache_path(repo.path / ".git"))
+    assert sorted(v is None for v in cached.values()) == [False, True, True]

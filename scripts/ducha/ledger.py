@@ -239,8 +239,13 @@ def load_ledger_from_blobs(
     return ledger
 
 
-def load_ledger_at(root: Path, as_of: dt.date, rev: str = "HEAD", commit: str | None = None, jobs: int | None = None) -> Ledger:
-    """The ledger as it stood at the end of ``as_of`` on ``rev`` (or at ``commit``), read from git."""
+def load_ledger_at(
+    root: Path, as_of: dt.date, rev: str = "HEAD", commit: str | None = None, jobs: int | None = None, checks: bool = True
+) -> Ledger:
+    """The ledger as it stood at the end of ``as_of`` on ``rev`` (or at ``commit``), read from git.
+
+    ``checks=False``: items only, no findings, through the parsed-item cache (``itemcache``) — for statistics.
+    """
     from .gitrepo import BlobReader, HistoryUnavailable, commit_at, ensure_full_history, item_blobs_at, open_repo
 
     repo = open_repo(Path(root))
@@ -251,6 +256,10 @@ def load_ledger_at(root: Path, as_of: dt.date, rev: str = "HEAD", commit: str | 
     rules_blob, blobs = item_blobs_at(repo, sha)
     if rules_blob is None:
         raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {ITEMS_DIR}/{RULES_FILE}。")
+    if not checks:
+        from .itemcache import load_items
+
+        return load_items(repo, sha, rules_blob, blobs, as_of, jobs=jobs)
     with BlobReader(repo) as reader:
         contents = reader.read_many([rules_blob, *blobs.values()])
     files = {path: contents[blob] for path, blob in blobs.items()}

@@ -11,6 +11,7 @@ deadline, light and the figures it counts in); the groupings only add facts up.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
 
 from . import schema
@@ -272,13 +273,18 @@ def as_seen(item: Item, day: dt.date) -> Item:
 # -- facts ---------------------------------------------------------------------------------
 
 
-def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.date) -> ItemFacts | str:
-    """The facts of ``item`` as of ``as_of``, or why it is not counted (a key of ``EXCLUDED``)."""
+def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.date, trim: bool = True) -> ItemFacts | str:
+    """The facts of ``item`` as of ``as_of``, or why it is not counted (a key of ``EXCLUDED``).
+
+    ``trim``: first drop what the item records after ``as_of`` (``as_seen``); a ledger committed by then
+    is taken as it stood, so ``compute`` trims only a work-tree ledger.
+    """
     if item.status == "draft":
         return "draft"
     if item.assigned > as_of:
         return "not_assigned"
-    item = as_seen(item, as_of)
+    if trim:
+        item = as_seen(item, as_of)
     if item.status == "cancelled":
         return "cancelled"
     dl = effective_deadline(item, rules, cal)
@@ -368,24 +374,23 @@ def _reading(item: Item, rules: Rules, as_of: dt.date) -> tuple[tuple[str, bool]
 
 
 class _Acc:
+    """Adds items up; an item figure's count is the length of its id list, an event figure's is counted."""
+
     __slots__ = ("ids", "counts", "days")
 
     def __init__(self):
         self.ids: dict[str, list[str]] = {k: [] for k in COUNTS}
-        self.counts: dict[str, int] = dict.fromkeys(COUNTS, 0)
+        self.counts: dict[str, int] = dict.fromkeys(EVENT_FIGURES, 0)
         self.days = 0
 
-    def add(self, f: ItemFacts, leader: str | None = None):
-        """Add an item; ``leader``: count only its circulation entries read by this leader."""
-        ids, counts = self.ids, self.counts
-        for flag in f.flags:
-            if flag in EVENT_FIGURES:
-                continue
-            ids[flag].append(f.id)
-            counts[flag] += 1
+    def add(self, f: ItemFacts, plain: tuple[str, ...], leader: str | None = None):
+        """Add an item whose item figures are ``plain``; ``leader``: count only the papers this leader read."""
+        ids, fid = self.ids, f.id
+        for flag in plain:
+            ids[flag].append(fid)
         if f.returned:
             ids["returned"].append(f.id)
-            counts["returned"] += len(f.returned)
+            self.counts["returned"] += len(f.returned)
         if f.closed:
             self.days += (f.closed - f.assigned).days
         if f.reading:
@@ -402,8 +407,9 @@ class _Acc:
                 self.counts["reading_on_time"] += on_time
 
     def group(self, key: str, name: str) -> Group:
-        figures = {k: Figure(self.counts[k], tuple(sorted(self.ids[k]))) for k in COUNTS}
-        return Group(key, name, figures, Average(self.days, self.counts["closed"]))
+        counts = self.counts
+        figures = {k: Figure(counts[k] if k in counts else len(v), tuple(sorted(v))) for k, v in self.ids.items()}
+        return Group(key, name, figures, Average(self.days, figures["closed"].count))
 
 
 def group_name(rules: Rules, grouping: str, key: str, as_of: dt.date) -> str:
@@ -434,29 +440,46 @@ def _order(rules: Rules, grouping: str, keys) -> list[str]:
 
 def compute(ledger, as_of: dt.date, due_within_days: int = 5) -> Stats:
     """Statistics of ``ledger`` (a ``ducha.ledger.Ledger``) as of the end of ``as_of``."""
+    enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of small objects and no cycles: the cyclic GC would only cost time
+    try:
+        return _compute(ledger, as_of, due_within_days)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
     rules = ledger.rules
     cal = rules.calendar()
     soon_before = cal.add_working_days(as_of, due_within_days + 1)
+    trim = getattr(ledger, "commit", None) is None
     facts: list[ItemFacts] = []
     excluded: dict[str, list[str]] = {k: [] for k in EXCLUDED}
     for item in ledger.sorted_items():
-        f = item_facts(item, rules, cal, as_of, soon_before)
+        f = item_facts(item, rules, cal, as_of, soon_before, trim)
         if isinstance(f, str):
             excluded[f].append(item.id)
         else:
             facts.append(f)
     total = _Acc()
     accs: dict[str, dict[str, _Acc]] = {g: {} for g in GROUPINGS}
+    by_unit, by_co, by_cat, by_leader, by_month, by_urgency = (accs[g] for g in GROUPINGS)
+    events = set(EVENT_FIGURES)
     for f in facts:
-        total.add(f)
-        for grouping, table in accs.items():
-            if grouping == "leader":
-                (table.get(f.leader) or table.setdefault(f.leader, _Acc())).add(f, leader=f.leader)
-                for who in {w for w, _ in f.reading if w != f.leader}:  # papers this leader read on others' items
-                    (table.get(who) or table.setdefault(who, _Acc())).add_reading(f, who)
-                continue
-            for key in f.keys(grouping):
-                (table.get(key) or table.setdefault(key, _Acc())).add(f)
+        plain = tuple(f.flags - events)
+        total.add(f, plain)
+        for table, key in ((by_unit, f.lead_unit), (by_cat, f.category), (by_month, f.month), (by_urgency, f.urgency)):
+            acc = table.get(key)
+            if acc is None:
+                acc = table[key] = _Acc()
+            acc.add(f, plain)
+        for key in f.co_units:
+            (by_co.get(key) or by_co.setdefault(key, _Acc())).add(f, plain)
+        (by_leader.get(f.leader) or by_leader.setdefault(f.leader, _Acc())).add(f, plain, leader=f.leader)
+        if f.reading:
+            for who in {w for w, _ in f.reading if w != f.leader}:  # papers this leader read on others' items
+                (by_leader.get(who) or by_leader.setdefault(who, _Acc())).add_reading(f, who)
     groups = {
         grouping: [table[k].group(k, group_name(rules, grouping, k, as_of)) for k in _order(rules, grouping, table)]
         for grouping, table in accs.items()

@@ -1,0 +1,129 @@
+"""Parsed items keyed by git blob id: the ledger at any commit without reading or parsing a file twice.
+
+Whether a file is an item, and what it parses to, depends only on its bytes and its path (``Checker.load``'s
+form checks: encoding, YAML, the schema, real dates, id = file stem, year folder, classification), never on
+the rules or on the date.  So ``(blob id, path) → parsed data`` (or "not an item") holds for good, and the
+ledger at a commit is ``git ls-tree`` (milliseconds) plus a lookup; only blobs never seen before are read
+and parsed.  What *does* depend on the rules and the date — the findings — is not kept: this is the
+loader for statistics (``load_ledger_at(..., checks=False)``), not for ``ducha check``.
+
+The cache is one pickle under ``.git/ducha/``.  It records a stamp of the source of the modules that
+decide parsing (yamlio, schema, model, validate, validate_schema): a change to any of them and the cache
+is rebuilt rather than trusted.  It is pruned to the items of the last load when it grows past twice
+that, so it stays about the size of one ledger.  An unreadable cache is rebuilt, never fatal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from .findings import LedgerError
+from .model import Item
+
+CACHE_NAME = "items.pickle"
+_STAMP_MODULES = ("yamlio", "schema", "model", "validate", "validate_schema", "itemcache")
+_stamp: str | None = None
+
+
+def stamp() -> str:
+    """A hash of the source of the modules that decide what a file parses to."""
+    global _stamp
+    if _stamp is None:
+        h = hashlib.sha256()
+        here = Path(__file__).parent
+        for name in _STAMP_MODULES:
+            h.update((here / f"{name}.py").read_bytes())
+        _stamp = h.hexdigest()[:16]
+    return _stamp
+
+
+def cache_path(git_dir: str | Path) -> Path:
+    return Path(git_dir) / "ducha" / CACHE_NAME
+
+
+def read_cache(path: Path) -> dict:
+    enabled = gc.isenabled()
+    gc.disable()  # unpickling ~30,000 dicts: the cyclic GC would otherwise run dozens of times for nothing
+    try:
+        with open(path, "rb") as fh:
+            data = pickle.load(fh)
+    except FileNotFoundError:
+        return {}
+    except Exception:  # a foreign or damaged cache is rebuilt
+        return {}
+    finally:
+        if enabled:
+            gc.enable()
+    if not isinstance(data, dict) or data.get("stamp") != stamp() or not isinstance(data.get("items"), dict):
+        return {}
+    return data["items"]
+
+
+def write_cache(path: Path, items: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump({"stamp": stamp(), "items": items}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_items(repo, commit: str, rules_blob: str, blobs: dict[str, str], as_of: dt.date, jobs: int | None = None,
+               use_cache: bool = True):  # fmt: skip
+    """The ``Ledger`` of ``commit`` (items only, no findings) from its tree: ``blobs`` maps item paths to blob ids.
+
+    Items that are not loadable (a check error in their form) are left out, as ``load_ledger_at`` leaves them
+    out; duplicate ids keep the first path, as there.
+    """
+    enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of new objects over a heap of cached ones: no cycles, only GC passes
+    try:
+        return _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache):
+    from .gitrepo import BlobReader
+    from .ledger import ITEMS_DIR, RULES_FILE, Ledger, check_entries
+    from .rules import parse_rules
+
+    path = cache_path(repo.git_dir)
+    cache = read_cache(path) if use_cache else {}
+    keys = {p: f"{blob}:{p}" for p, blob in blobs.items()}
+    missing = sorted(p for p, key in keys.items() if key not in cache)
+    with BlobReader(repo) as reader:
+        contents = reader.read_many([rules_blob, *(blobs[p] for p in missing)])
+    rules, findings = parse_rules(contents[rules_blob], f"{ITEMS_DIR}/{RULES_FILE}")
+    if rules is None:
+        raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
+    if missing:
+        entries = [(p, os.path.splitext(p.rsplit("/", 1)[-1])[0], contents[blobs[p]]) for p in missing]
+        for p, (item, _) in zip(missing, check_entries(rules, as_of, entries, jobs)):
+            cache[keys[p]] = item.data if item is not None else None
+    ledger = Ledger("", rules, as_of, files=len(blobs) + 1, commit=commit)
+    for p in sorted(blobs):
+        data = cache[keys[p]]
+        if data is not None:
+            ledger.items.add(data["id"], Item(data["id"], p, data))
+    if use_cache:
+        used = set(keys.values())
+        if len(cache) > 2 * len(used) + 1000:
+            cache = {k: v for k, v in cache.items() if k in used}
+            missing = True
+        if missing:
+            try:
+                write_cache(path, cache)
+            except OSError:  # a read-only repository still answers, just without the cache
+                pass
+    return ledger
