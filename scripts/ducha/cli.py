@@ -878,6 +878,26 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
 # -- ducha stats ---------------------------------------------------------------------------------
 
 
+def _stats_ledger(root, as_of, worktree, rev):
+    """As ``_load``, but a committed ledger is read through the parsed-item cache without the checks
+    (statistics need the items, not the findings): ~1 s instead of ~10 s for 30,000 items."""
+    from .gitrepo import HistoryUnavailable, open_repo, worktree_changes
+    from .ledger import load_ledger_at
+
+    if worktree or (as_of is None and rev is None):
+        return _load(root, as_of, worktree=worktree, rev=rev)
+    try:
+        repo = open_repo(_root(root))
+    except HistoryUnavailable:
+        return _load(root, as_of, worktree=worktree, rev=rev)  # says so, and falls back (or refuses --rev)
+    with library_errors():
+        changed = worktree_changes(repo)
+        ledger = load_ledger_at(_root(root), as_of or today(), commit=_resolve(repo, rev), checks=False)
+    if changed:
+        _notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）；要包含它们请加 --worktree。")
+    return ledger
+
+
 @main.command()
 @AS_OF
 @click.option("--by", "by", type=click.Choice(["unit", "co_unit", "category", "leader", "month", "urgency"]), default="unit", show_default=True,
@@ -905,7 +925,7 @@ def stats(as_of, by, fmt, output, ids, due_within, scores, basis, worktree, rev,
 
     if fmt == "xlsx" and output is None:
         raise click.BadParameter("xlsx 格式须用 --output 指定文件。", param_hint="--output")
-    ledger = _load(root, as_of, worktree=worktree, rev=rev)
+    ledger = _stats_ledger(root, as_of, worktree, rev)
     with library_errors():
         st = stats_mod.compute(ledger, ledger.as_of, due_within_days=due_within)
         ranking = score_units(st) if scores or fmt == "xlsx" else None
