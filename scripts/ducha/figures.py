@@ -286,24 +286,7 @@ class FigureSource:
 
     # -- labels ---------------------------------------------------------------------------------
     def label(self, path: str) -> str:
-        """``figures.units.zjj.overdue_open`` → ``市住房和城乡建设局 · 超期未办结数``."""
-        parts = path.removeprefix("figures.").split(".")
-        headers = stats_mod.headers(self.spec.due_within_days)
-        as_of = self.spec.as_of
-
-        def fig(key):
-            return headers.get(key) or stats_mod.RATES.get(key, (key,))[0]
-
-        if parts[0] == "totals" and len(parts) == 2:
-            return fig(parts[1])
-        if parts[0] in GROUPS and len(parts) == 3:
-            return f"{stats_mod.group_name(self.rules, GROUPS[parts[0]], parts[1], as_of)} · {fig(parts[2])}"
-        if parts[0] == "period" and len(parts) == 2:
-            return PERIOD_FIGURES.get(parts[1], parts[1])
-        if parts[0] == "named" and len(parts) >= 2:
-            text = NAMED.get(parts[1], parts[1])
-            return f"{text} · {self.rules.unit_name(parts[2], as_of)}" if len(parts) == 3 else text
-        return path
+        return figure_label(path, self.rules, self.spec.as_of, self.spec.due_within_days)
 
     # -- drafting -------------------------------------------------------------------------------
     def record(self, paths: list[str]) -> dict:
@@ -323,6 +306,36 @@ class FigureSource:
                 here = here.setdefault(key, {})
             here[parts[-1]] = value
         return out
+
+
+def figure_label(path: str, rules, as_of: dt.date, due_within_days: int = 5) -> str:
+    """``figures.units.zjj.overdue_open`` → ``市住房和城乡建设局 · 超期未办结数``."""
+    parts = path.removeprefix("figures.").split(".")
+    headers = stats_mod.headers(due_within_days)
+
+    def fig(key):
+        return headers.get(key) or stats_mod.RATES.get(key, (key,))[0]
+
+    if parts[0] == "totals" and len(parts) == 2:
+        return fig(parts[1])
+    if parts[0] in GROUPS and len(parts) == 3:
+        return f"{stats_mod.group_name(rules, GROUPS[parts[0]], parts[1], as_of)} · {fig(parts[2])}"
+    if parts[0] == "period" and len(parts) == 2:
+        return PERIOD_FIGURES.get(parts[1], parts[1])
+    if parts[0] == "named" and len(parts) >= 2:
+        text = NAMED.get(parts[1], parts[1])
+        return f"{text} · {rules.unit_name(parts[2], as_of)}" if len(parts) == 3 else text
+    return path
+
+
+def leaves(recorded, prefix: str = "") -> list[tuple[str, object]]:
+    """``(path, value)`` of every figure recorded in a ``figures`` mapping, in its order."""
+    out = []
+    if isinstance(recorded, dict):
+        for key, value in recorded.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out += leaves(value, path) if isinstance(value, dict) else [(path, value)]
+    return out
 
 
 # -- comparing ------------------------------------------------------------------------------------
@@ -362,6 +375,8 @@ def compare(recorded: dict, source: FigureSource) -> tuple[list[Mismatch], dict[
             mismatches.append(Mismatch(shown, value, _MISSING, "不是可以核对的数字"))
             return
         if node == "branch":
+            if value is None and path.startswith("named."):  # every unit's list deleted: the units are missing
+                value = {}
             if not isinstance(value, dict):
                 mismatches.append(Mismatch(shown, value, _MISSING, "应是按名称分列的一组数字"))
                 return
@@ -401,8 +416,9 @@ def show(value) -> str:
 class Verification:
     """The outcome of recomputing one bulletin's figures.
 
-    ``status``: ``ok`` | ``mismatch`` | ``no_figures`` (nothing recorded to check) |
-    ``unavailable`` (the commit cannot be read here: not in this repository, or no git history).
+    ``status``: ``ok`` | ``mismatch`` (a figure differs, or the record cannot be read) | ``no_figures``
+    (nothing recorded to check) | ``unavailable`` (the commit cannot be read here: no git history, not in
+    this repository, or not on this branch; ``bulletin verify`` fails, the site only says so).
     """
 
     path: str
@@ -485,11 +501,9 @@ class Verifier:
             finding = Finding(path, line("figures"), "B104", "figures", f"记录了数字，但没有写明 {what}，无法重新计算核对。")
             return Verification(path, "mismatch", [finding], message=f"缺少 {what}")
         sha, why = self.resolve(meta["commit"])
-        if sha is None:
-            if self.repo() is None:
-                return Verification(path, "unavailable", message=why)
+        if sha is None:  # no history here, or the commit is not on this branch: nothing to recompute from
             finding = Finding(path, line("commit"), "B104", "commit", f"{why}，无法按它核对通报中的数字。")
-            return Verification(path, "mismatch", [finding], message=why)
+            return Verification(path, "unavailable", [finding], message=why)
         try:
             spec = Spec.from_meta(meta)
         except FigureError as exc:

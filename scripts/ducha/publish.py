@@ -64,6 +64,7 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
             [],
         )
     inputs = SiteInputs(ledger, as_of, commit)
+    inputs.bulletins = site_bulletins(root, warn, verify=repo is not None)
     if history and repo is not None:
         from .audit import audit
         from .history import load_history
@@ -75,3 +76,34 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
         except HistoryUnavailable as exc:
             warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
     return inputs
+
+
+def site_bulletins(root: Path, warn=print, verify: bool = True) -> list[dict]:
+    """The ledger's bulletins for ``SiteBuilder``: src, title, date, items, the ``Bulletin`` and its check.
+
+    A bulletin that cannot be read, or whose numbers no longer match its commit, is a warning (so a strict
+    build fails); one whose commit is not in this repository is published with a note.
+    """
+    from .bulletins import load_bulletins
+    from .figures import Verifier
+
+    bulletins, findings = load_bulletins(root)
+    if findings:
+        warn(f"通报有 {len(findings)} 个问题（ducha check 会列出）：\n{format_text(findings)}")
+    verifier = Verifier(root) if verify else None
+    out = []
+    for b in sorted(bulletins, key=lambda b: (b.date, b.kind, b.number), reverse=True):
+        check = verifier.verify(b) if verifier is not None else None
+        if check is not None and check.status == "mismatch":
+            warn(f"{b.path} 中的数字与其提交重新计算的结果不一致（ducha bulletin verify {b.path}）：\n{format_text(check.findings)}")
+        out.append(
+            {
+                "src": f"bulletins/{b.slug}.md",
+                "title": f"{b.display_number} {b.title}",
+                "date": b.date.isoformat(),
+                "items": b.items,
+                "bulletin": b,
+                "check": check,
+            }
+        )
+    return out

@@ -270,6 +270,7 @@ class SiteBuilder:
         self.stats_pages()
         self.audit_page()
         self.reference_pages()
+        self.bulletin_pages()
         return self.pages
 
     # -- statistics ------------------------------------------------------------
@@ -394,6 +395,99 @@ class SiteBuilder:
 
         self.pages.append(SitePage("reference/codes.md", "校验规则", "", {}, markdown=codes.docs_markdown()))
 
+    # -- bulletins -------------------------------------------------------------
+    # ``self.bulletins``: dicts with src, title, date, items (what the dashboard and item pages read), and,
+    # from ``publish.site_bulletins``, ``bulletin`` (a ``bulletins.Bulletin``) and ``check`` (its
+    # ``figures.Verification``, or None when it was not verified)
+    BULLETIN_CHECK = {
+        "ok": "已按该提交重新计算核对，{n} 个数字全部一致。",
+        "mismatch": "按该提交重新计算，以下数字与通报记录不一致（见“文中数字”）。",
+        "unavailable": "本次生成网站时无法核对：{why}。",
+        "no_figures": "本期没有记录需要核对的数字。",
+    }
+
+    def bulletin_pages(self):
+        """The archive ``bulletins/index.md`` (by kind and year) and one page per bulletin, rendered by
+        MkDocs from the bulletin's Markdown, with its data source and every recorded figure linked to its items."""
+        from .bulletins import KINDS
+
+        entries = [e for e in self.bulletins if e.get("bulletin") is not None]
+        for entry in entries:
+            b = entry["bulletin"]
+            self.pages.append(
+                SitePage(entry["src"], entry["title"], "", {}, edit_path=b.path, markdown=self.bulletin_markdown(entry))
+            )
+        lines = [
+            "# 督查通报",
+            "",
+            "督查室编发的《督查通报》《督查专报》《督查通知》《政务督查》。每期的数字都注明截止日和所依据的台账提交，"
+            "可以用 `ducha bulletin verify` 按该提交重新计算核对；点开一期，文末“文中数字”列出每个数字所涉的事项。",
+            "",
+        ]
+        if not entries:
+            lines.append("暂无通报。")
+        state = {"ok": "一致", "mismatch": "**不一致**", "unavailable": "未核对", "no_figures": "—"}
+        for kind, name in KINDS.items():
+            mine = [e for e in entries if e["bulletin"].kind == kind]
+            if not mine:
+                continue
+            lines += [f"## {name}", ""]
+            for year in sorted({e["bulletin"].year for e in mine}, reverse=True):
+                lines += [f"### {year}年", "", "| 期号 | 标题 | 印发日期 | 数据截至 | 核对 |", "|---|---|---|---|---|"]
+                for e in sorted((e for e in mine if e["bulletin"].year == year), key=lambda e: -e["bulletin"].number):
+                    b, check = e["bulletin"], e.get("check")
+                    href = posixpath.relpath(e["src"], "bulletins")
+                    as_of = b.meta.get("as_of")
+                    lines.append(
+                        f"| [第{b.number}期]({href}) | {_md_text(b.title)} | {b.date.isoformat()} | "
+                        f"{as_of.isoformat() if as_of else '—'} | {state[check.status] if check else '未核对'} |"
+                    )
+                lines.append("")
+        self.pages.append(SitePage("bulletins/index.md", "督查通报", "", {"search": {"exclude": True}}, markdown="\n".join(lines)))
+
+    def bulletin_markdown(self, entry: dict) -> str:
+        from .figures import figure_label, leaves
+
+        b, check = entry["bulletin"], entry.get("check")
+        names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in self.ledger.sorted_items()} - {""})
+        body = _md_text(mask_text(b.body, names), table=False).strip("\n")
+        meta = b.meta
+        as_of, commit = meta.get("as_of"), meta.get("commit")
+        params = meta.get("params") or {}
+        due_within = params.get("due_within_days", 5) if isinstance(params, dict) else 5
+        lines = [body, "", "---", "", "## 文中数字 {#figures}", ""]
+        source = f"本期数字截至 {as_of.isoformat()}，依据台账提交 `{str(commit)[:10]}`。" if as_of and commit else "本期没有写明数字所依据的提交和截止日。"
+        if check is not None:
+            message = self.BULLETIN_CHECK[check.status].format(n=len(check.checked), why=_md_text(check.message))
+            kind = {"ok": "success", "mismatch": "danger", "unavailable": "warning", "no_figures": "note"}[check.status]
+            lines += [f'!!! {kind} "数据来源与核对"', f"    {source}{message}", ""]
+            for f in check.findings if check.status == "mismatch" else []:
+                lines.append(f"    - `{f.field}`：{_md_text(f.message)}")
+            lines.append("")
+        else:
+            lines += [source, ""]
+        recorded = leaves(meta.get("figures") or {})
+        if not recorded:
+            return "\n".join(lines) + "\n"
+        lines += ["| 数字 | 通报记录 | 所涉事项 |", "|---|---|---|"]
+        bad = {f.field for f in check.findings} if check is not None else set()
+        lists: dict[tuple[str, ...], str] = {}  # one list page per distinct set of items (a rate and its count share)
+        for path, value in recorded:
+            label = figure_label(path, self.rules, as_of or self.as_of, due_within)
+            shown = _figure_text(value, self.rules, as_of or self.as_of)
+            if f"figures.{path}" in bad:
+                shown += " ⚠"
+            link = "—"
+            leaf = check.checked.get(path) if check is not None else None
+            if leaf is not None and leaf.ids:
+                base = "lists/bulletins/" + b.slug + "/" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in path)
+                title = f"{b.display_number} · {label}"
+                basis = f"通报记录：{_figure_text(value, self.rules, as_of)}；按提交 {check.commit[:10]} 截至 {as_of.isoformat()} 重新计算所涉的事项（事项显示为当前状态）。"
+                src = lists.get(leaf.ids) or lists.setdefault(leaf.ids, self.list_pages(base, title, list(leaf.ids), basis=basis))
+                link = f"[{len(leaf.ids)} 项]({posixpath.relpath(src, posixpath.dirname(entry['src']))})"
+            lines.append(f"| {_md_text(label)} | {_md_text(shown)} | {link} |")
+        return "\n".join(lines) + "\n"
+
     PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders half of them
 
     def item_pages(self):
@@ -462,6 +556,26 @@ class SiteBuilder:
             codes=codes,
             history_available=self.history is not None,
         )
+
+
+def _md_text(text, table: bool = True) -> str:
+    """Staff-written text for a generated Markdown page: markup shown, not run (``<`` escaped); in a
+    table cell also on one line with ``|`` escaped."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;")
+    return " ".join(text.split()).replace("|", "\\|") if table else text
+
+
+def _figure_text(value, rules, as_of) -> str:
+    """A recorded figure as a reader wants it: 48.1%（38/79）, 3 项, unit names."""
+    if isinstance(value, list):
+        if len(value) == 2 and all(type(x) is int for x in value):
+            from .stats import Rate
+
+            return Rate(*value).text()
+        if all(isinstance(x, str) and x in rules.units for x in value):
+            return "、".join(rules.unit_name(x, as_of) for x in value) or "（无）"
+        return "、".join(map(str, value)) or "（无）"
+    return str(value)
 
 
 def bar_chart(rows: list[tuple[str, int, int, str | None]], main_label: str, part_label: str) -> Markup:
