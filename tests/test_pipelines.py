@@ -39,12 +39,6 @@ PIPELINES = {
 }
 INSTALL = re.compile(r"^python -m pip install --quiet (\S+)$")
 
-# TODO(bulletin verify): `ducha bulletin verify --all` is added by another issue.  Until it lands, the
-# pipeline test skips it; remove this exception when `ducha bulletin verify` exists, so that every
-# command the templates name must run.
-NOT_YET = {("bulletin", "verify")}
-
-
 # -- reading the templates -------------------------------------------------------------------------
 
 
@@ -116,7 +110,7 @@ def jobs_of(forge: str, ledger: Path) -> dict[str, Job]:
 
 
 def ducha_command(line: str) -> tuple[str, ...] | None:
-    """The subcommand path of a `ducha ...` line (``("not yet", ...)`` for NOT_YET); fails on an unknown command."""
+    """The subcommand path of a `ducha ...` line; fails on an unknown command."""
     words = shlex.split(line)
     if not words or words[0] != "ducha":
         return None
@@ -125,8 +119,6 @@ def ducha_command(line: str) -> tuple[str, ...] | None:
         if not isinstance(group, click.Group) or word.startswith("-"):
             break
         if word not in group.commands:
-            if tuple(words[1:3]) in NOT_YET:
-                return ("not yet", *words[1:3])
             pytest.fail(f"the pipeline runs `{line}`, but ducha has no command `{' '.join([*path, word])}`")
         path.append(word)
         group = group.commands[word]
@@ -138,11 +130,11 @@ def test_unknown_commands_fail_the_pipeline_test():
     assert ducha_command("git fetch origin main") is None
     with pytest.raises(pytest.fail.Exception, match="ducha has no command `buidl`"):
         ducha_command("ducha buidl --strict")
-    with pytest.raises(pytest.fail.Exception, match="ducha has no command `bulletin`"):
+    with pytest.raises(pytest.fail.Exception, match="ducha has no command `bulletin list`"):
         ducha_command("ducha bulletin list")
 
 
-def test_templates_name_only_known_commands_or_the_one_coming():
+def test_templates_name_only_known_commands():
     seen = set()
     for forge in PIPELINES:
         text = scaffold.pipeline_files([forge])[PIPELINES[forge]]
@@ -151,7 +143,7 @@ def test_templates_name_only_known_commands_or_the_one_coming():
     # each template: check --base on pull requests; audit, bulletin verify, build on main
     known = {("check",), ("audit",), ("build",)}
     assert known <= seen
-    assert seen - known <= {("not yet", "bulletin", "verify"), ("bulletin", "verify")}
+    assert seen - known == {("bulletin", "verify")}
 
 
 # -- running them ----------------------------------------------------------------------------------
@@ -239,9 +231,8 @@ def run_job(forge: str, kind: str, origin: Path, workdir: Path, branch: str) -> 
         if install:  # the runner installs ducha; here it is this checkout's, already on PATH
             assert install.group(1) == scaffold.default_pip_args()
             continue
-        subcommands = [ducha_command(line) for line in step.command.splitlines()]
-        if any(s and s[0] == "not yet" for s in subcommands):
-            continue  # TODO(bulletin verify): run it once the command exists (see NOT_YET)
+        for line in step.command.splitlines():
+            ducha_command(line)  # fails on a command ducha does not have
         env = {**base, **{k: resolve(v, context) for k, v in step.env.items()}, **variables}
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step.command],
@@ -316,6 +307,7 @@ def test_main_branch_commands_audit_and_publish_the_site(forge, origin, tmp_path
     assert "ducha audit" in names and "ducha build --strict" in names
     assert names.index("ducha audit") < names.index("ducha build --strict")
     assert next(r for r in ran if r.command == "ducha audit").output.strip() == "共 0 条审计发现。"
+    assert next(r for r in ran if r.command == "ducha bulletin verify --all").output.strip() == "bulletins/ 下没有通报，无需核对。"
     assert job.artifacts, "the main job publishes the site"
     for artifact in job.artifacts:
         index = clone / artifact / "index.html"
