@@ -783,7 +783,7 @@ def notice(units, all_, as_of, output, due_within, worktree, rev, root):
         raise click.UsageError("请用 --unit 指定单位，或用 --all 为所有单位生成（二者选一）。")
     ledger = _load(root, as_of, worktree=worktree, rev=rev)
     with library_errors():
-        notices = unit_notices(ledger, ledger.as_of, list(units) or None, root=_root(root), due_within_days=due_within, date=today())
+        notices = unit_notices(ledger, ledger.as_of, list(units) or None, root=_root(root), due_within_days=due_within)
     if units:
         text = "\n\n---\n\n".join(n.text for n in notices)
         if output:
