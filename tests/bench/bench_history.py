@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':<44} {len(h.commits):,} commits, {len(h.items):,} items, {sum(len(v) for v in h.items.values()):,} versions")
     print(f"{'':<44} 1-minute load average before the runs: {min(LOADS):.2f}-{max(LOADS):.2f} "
           f"(other work on this machine; the engine needs both cores, the anchor one)")  # fmt: skip
+    if args.keep is None:
+        shutil.rmtree(base, ignore_errors=True)
     return 0
 
 
