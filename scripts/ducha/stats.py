@@ -279,18 +279,23 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
     ``trim``: first drop what the item records after ``as_of`` (``as_seen``); a ledger committed by then
     is taken as it stood, so ``compute`` trims only a work-tree ledger.
     """
-    if item.status == "draft":
+    data = item.data
+    if data["status"] == "draft":
         return "draft"
-    if item.assigned > as_of:
+    if data["assigned"] > as_of:
         return "not_assigned"
     if trim:
         item = as_seen(item, as_of)
-    if item.status == "cancelled":
+        data = item.data
+    status = data["status"]
+    if status == "cancelled":
         return "cancelled"
     dl = effective_deadline(item, rules, cal)
     deadline = dl.date if dl else None
     lt = light(item, rules, cal, as_of, dl)
-    closed = item.closed if item.closed_on_or_before(as_of) else None
+    closed = data.get("closed") if status == "closed" else None
+    if closed is not None and closed > as_of:
+        closed = None
     flags = ["total"]
     overdue_days = 0
     if closed:
@@ -312,36 +317,38 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
                     flags.append("overdue_unexplained")
             elif deadline < soon_before:
                 flags.append("due_soon")
-        if item.status in WORKING_STATUSES:
+        if status in WORKING_STATUSES:
             flags.append("progress_required")
             if not progress_overdue(item, rules, as_of):
                 flags.append("progress_on_time")
     if deadline is None:
         flags.append("no_deadline")
-    category = rules.categories.get(item["category"])
+    category = rules.categories.get(data["category"])
     if category is not None and category.mailbox:
         flags.append("mailbox_total")
         if closed:
             flags.append("mailbox_closed")
-        if item.get("reply") and item["reply"]["date"] <= as_of:
+        if data.get("reply") and data["reply"]["date"] <= as_of:
             flags.append("mailbox_replied")
-    returned = tuple(r["date"] for r in item.log("reviews") if r["result"] == "returned" and r["date"] <= as_of)
-    if returned:
-        flags.append("returned")
-    reading = _reading(item, rules, as_of)
+    returned = ()
+    if data.get("reviews"):
+        returned = tuple(r["date"] for r in data["reviews"] if r["result"] == "returned" and r["date"] <= as_of)
+        if returned:
+            flags.append("returned")
+    reading = _reading(item, rules, as_of) if data.get("circulation") else ()
     if reading:
         flags.append("reading_total")
     return ItemFacts(
         id=item.id,
         path=item.path,
-        title=item["title"],
-        status=item.status,
-        category=item["category"],
-        leader=item["leader"],
-        lead_unit=item["lead_unit"],
-        co_units=tuple(item.get("co_units") or ()),
-        urgency=item["urgency"],
-        assigned=item.assigned,
+        title=data["title"],
+        status=status,
+        category=data["category"],
+        leader=data["leader"],
+        lead_unit=data["lead_unit"],
+        co_units=tuple(data.get("co_units") or ()),
+        urgency=data["urgency"],
+        assigned=data["assigned"],
         deadline=deadline,
         deadline_source=dl.source if dl else None,
         closed=closed,
@@ -388,11 +395,15 @@ class _Acc:
         ids, fid = self.ids, f.id
         for flag in plain:
             ids[flag].append(fid)
-        if f.returned:
-            ids["returned"].append(f.id)
-            self.counts["returned"] += len(f.returned)
         if f.closed:
             self.days += (f.closed - f.assigned).days
+        self.add_events(f, leader)
+
+    def add_events(self, f: ItemFacts, leader: str | None):
+        """The event figures (returns, papers) of an item."""
+        if f.returned:
+            self.ids["returned"].append(f.id)
+            self.counts["returned"] += len(f.returned)
         if f.reading:
             self.add_reading(f, leader)
 
@@ -466,17 +477,34 @@ def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
     accs: dict[str, dict[str, _Acc]] = {g: {} for g in GROUPINGS}
     by_unit, by_co, by_cat, by_leader, by_month, by_urgency = (accs[g] for g in GROUPINGS)
     events = set(EVENT_FIGURES)
+
+    def acc(table: dict, key: str) -> _Acc:
+        a = table.get(key)
+        if a is None:
+            a = table[key] = _Acc()
+        return a
+
     for f in facts:
         plain = tuple(f.flags - events)
-        total.add(f, plain)
-        for table, key in ((by_unit, f.lead_unit), (by_cat, f.category), (by_month, f.month), (by_urgency, f.urgency)):
-            acc = table.get(key)
-            if acc is None:
-                acc = table[key] = _Acc()
-            acc.add(f, plain)
-        for key in f.co_units:
-            (by_co.get(key) or by_co.setdefault(key, _Acc())).add(f, plain)
-        (by_leader.get(f.leader) or by_leader.setdefault(f.leader, _Acc())).add(f, plain, leader=f.leader)
+        fid = f.id
+        accs_of = [total, acc(by_unit, f.lead_unit), acc(by_cat, f.category), acc(by_month, f.month),
+                   acc(by_urgency, f.urgency), *(acc(by_co, k) for k in f.co_units)]  # fmt: skip
+        for a in accs_of:
+            ids = a.ids
+            for flag in plain:
+                ids[flag].append(fid)
+        leader_acc = acc(by_leader, f.leader)
+        for flag in plain:
+            leader_acc.ids[flag].append(fid)
+        if f.closed:
+            days = (f.closed - f.assigned).days
+            for a in accs_of:
+                a.days += days
+            leader_acc.days += days
+        if f.returned or f.reading:
+            for a in accs_of:
+                a.add_events(f, None)
+            leader_acc.add_events(f, f.leader)
         if f.reading:
             for who in {w for w, _ in f.reading if w != f.leader}:  # papers this leader read on others' items
                 (by_leader.get(who) or by_leader.setdefault(who, _Acc())).add_reading(f, who)
