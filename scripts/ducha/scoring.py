@@ -144,6 +144,8 @@ def score_units(stats: Stats, rules: Rules | None = None) -> list[UnitScore]:
                 u.items += 1
     out = []
     for u in units.values():
+        if not u.items and not u.lines:  # only items outside the period
+            continue
         u.raw = _num(u.base + sum(line.points for line in u.lines))
         score = u.raw
         if sr.min is not None:
