@@ -431,3 +431,15 @@ def test_item_cache_remembers_files_that_are_not_items(tmp_path):
         assert list(ledger.items) == ["DC-2026-0001"]
     cached = read_cache(cache_path(repo.path / ".git"))
     assert sorted(v is None for v in cached.values()) == [False, True, True]
+
+
+def test_scores_in_the_next_year_count_only_that_years_events(ledger_repo):
+    """period: year — in January 2027 the 2026 closures and returns no longer score; the states at the day do:
+    B (its extension decided, no explanation since), C and H are overdue without explanation (−10 each)
+    and none has reported progress for more than 15 days (−1 each)."""
+    st = stats_at(ledger_repo, D(2027, 1, 5))
+    assert st.unknown_years == (2027,)  # no 2027 holiday data: said, not guessed
+    assert ids(st.totals, "overdue_unexplained") == ["2", "3", "8"]
+    scores = score_units(st)
+    assert [(u.rank, u.unit, u.score, u.items) for u in scores] == [(1, "fgw", 89, 1), (1, "zjj", 89, 1), (1, "hpq", 89, 1)]
+    assert [(ln.item, ln.event) for ln in scores[0].lines] == [("DC-2026-0002", "overdue_unexplained"), ("DC-2026-0002", "progress_missing")]
