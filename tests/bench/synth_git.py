@@ -219,7 +219,8 @@ class SynthHistory:
         if finish > deadline and rng.random() < 0.5:
             ask = deadline - dt.timedelta(days=rng.randint(1, 4))
             if ask > t:
-                extended = finish + dt.timedelta(days=rng.randint(5, 20))
+                # past the deadline even after it rolls over a holiday (春节 can move it by up to 9 days)
+                extended = max(finish, deadline + dt.timedelta(days=10)) + dt.timedelta(days=rng.randint(5, 20))
                 add(ask, "ext_request", extended)
                 add(min(ask + dt.timedelta(days=rng.randint(1, 3)), deadline), "ext_approve")
         reminded = False
