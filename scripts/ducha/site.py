@@ -332,6 +332,7 @@ class SiteBuilder:
             status_srcs=status_srcs,
             by_status={s: len(v) for s, v in by_status.items()},
         )
+        scores = self.scores_page()
         for grouping, title in stats_mod.GROUPINGS.items():
             self.add(
                 f"status/{grouping}.md",
@@ -346,8 +347,25 @@ class SiteBuilder:
                 figures=self.GROUP_FIGURES,
                 rates=stats_mod.RATES,
                 figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
+                scores=scores if grouping == "unit" else {},
             )
         self.pages.append(SitePage("reference/stats.md", "统计口径", "", {}, markdown=stats_mod.basis_markdown(self.rules, st.due_within_days, scoring=self._has_scoring())))
+
+    def scores_page(self) -> dict:
+        """考核: each unit's score, rank and every point added or deducted, linked to its item."""
+        from . import scoring
+
+        ranked = scoring.score_units(self.stats, self.rules)
+        self.add(
+            "status/scores.md",
+            "单位考核",
+            "scores.html",
+            meta={"search": {"exclude": True}},
+            ranked=ranked,
+            events=scoring.EVENTS,
+            views=self.views,
+        )
+        return {u.unit: u for u in ranked}
 
     def _has_scoring(self) -> bool:
         try:
