@@ -279,8 +279,9 @@ class SynthHistory:
             method, note = rng.choice(REMINDERS)
             d.setdefault("reminders", []).append({"date": when, "method": method, "note": note})
         elif kind == "ext_request":
+            new = max(args[1], d["deadline"] + dt.timedelta(days=15)) if d.get("deadline") else args[1]  # after a planted move too
             d.setdefault("extensions", []).append(
-                {"requested": when, "reason": f"工作量大，申请延期至{args[1].isoformat()}。", "_new": args[1]}
+                {"requested": when, "reason": f"工作量大，申请延期至{new.isoformat()}。", "_new": new}
             )
         elif kind == "ext_approve":
             entry = d["extensions"][-1]
