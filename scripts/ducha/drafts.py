@@ -10,8 +10,6 @@ bulletins take; the ledger may override any template with its own file of the sa
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -402,16 +400,8 @@ def default_title(kind: str, spec: Spec, scope_names: dict) -> str:
 def write_new(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically; never overwrite (a concurrent draft took the number)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".new-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            raise DuchaError(f"{path} 已存在（期号被占用），未覆盖；请重新运行以取下一个期号。") from None
-    finally:
-        os.unlink(tmp)
+    from .newitem import write_exclusive
+
+    if not write_exclusive(path, text):
+        raise DuchaError(f"{path} 已存在（期号被占用），未覆盖；请重新运行以取下一个期号。")
     return path

@@ -31,8 +31,7 @@ def dump_item(data: dict) -> str:
 def write_new_item(items_dir: Path, data: dict, year: int | None = None) -> tuple[str, Path]:
     """Allocate the next id for ``year`` and write the file; never overwrites an existing file.
 
-    Concurrent runs are safe: the file is written to a temporary name and hard-linked into
-    place, which fails if another process took the same number first; then the next number is tried.
+    Concurrent runs are safe: when another process took the number first, the next one is tried.
     """
     assigned = data["assigned"]
     year = year or (assigned.year if isinstance(assigned, dt.date) else int(str(assigned)[:4]))
@@ -41,19 +40,28 @@ def write_new_item(items_dir: Path, data: dict, year: int | None = None) -> tupl
     for _ in range(1000):
         seq = next_sequence(year_dir, year)
         item_id = f"DC-{year}-{seq:04d}"
-        content = dump_item({**data, "id": item_id})
         final = year_dir / f"{item_id}.yml"
-        fd, tmp = tempfile.mkstemp(dir=year_dir, prefix=".new-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                os.link(tmp, final)
-            except FileExistsError:
-                continue
-        finally:
-            os.unlink(tmp)
-        return item_id, final
+        if write_exclusive(final, dump_item({**data, "id": item_id})):
+            return item_id, final
     raise DuchaError(f"无法在 {year_dir} 中分配新编号。")
+
+
+def write_exclusive(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` atomically unless ``path`` exists (then False, nothing written).
+
+    The text goes to a temporary file, is synced, and is hard-linked into place: the link fails if
+    another process took the name first, so concurrent writers never overwrite each other.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".new-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        os.unlink(tmp)
