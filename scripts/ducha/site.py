@@ -349,7 +349,7 @@ class SiteBuilder:
                 figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
                 scores=scores if grouping == "unit" else {},
             )
-        self.pages.append(SitePage("reference/stats.md", "统计口径", "", {}, markdown=stats_mod.basis_markdown(self.rules, st.due_within_days, scoring=self._has_scoring())))
+        self.pages.append(SitePage("reference/stats.md", "统计口径", "", {}, markdown=stats_mod.basis_markdown(self.rules, st.due_within_days, scoring=True)))
 
     def scores_page(self) -> dict:
         """考核: each unit's score, rank and every point added or deducted, linked to its item."""
@@ -366,13 +366,6 @@ class SiteBuilder:
             views=self.views,
         )
         return {u.unit: u for u in ranked}
-
-    def _has_scoring(self) -> bool:
-        try:
-            from . import scoring  # noqa: F401
-        except ImportError:
-            return False
-        return True
 
     def pending_for_leaders(self) -> list[tuple[str, str, ItemView, str]]:
         """What waits on a leader: drafts to approve, extension requests to decide, papers not yet returned."""
@@ -547,12 +540,7 @@ class SiteBuilder:
         )
 
     def audit_page(self):
-        recent = []
-        if self.history is not None:
-            for idx in range(len(self.history.commits) - 1, -1, -1):
-                if len(recent) >= 100:
-                    break
-                recent.append(self.history.commits[idx])
+        recent = self.history.commits[-100:][::-1] if self.history is not None else []  # newest first
         changed = defaultdict(list)
         if self.history is not None:
             wanted = {c.sha for c in recent}
