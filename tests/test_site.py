@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -179,8 +180,37 @@ def test_item_pages_rendered_in_a_forked_worker_are_the_same(sample_site, monkey
     from ducha.publish import gather_inputs
     from ducha.site import SiteBuilder
 
+    from ducha.plugin import MaterialSearchIndexer
+
     inputs = gather_inputs(sample_site, dt.date(2026, 11, 26), from_history=False, warn=lambda m: None)
-    serial = {p.src_uri: (p.html, p.search_html) for p in inputs.builder().build()}
+    indexer = MaterialSearchIndexer(search_plugin=None)
+    serial = {p.src_uri: (p.html, p.search_html, p.search_entries) for p in inputs.builder(search_indexer=indexer).build()}
     monkeypatch.setattr(SiteBuilder, "PARALLEL_ITEMS", 10)
-    forked = {p.src_uri: (p.html, p.search_html) for p in inputs.builder().build()}
+    forked = {p.src_uri: (p.html, p.search_html, p.search_entries) for p in inputs.builder(search_indexer=indexer).build()}
     assert len(serial) > 85 and forked == serial
+    assert sum(1 for _, _, entries in serial.values() if entries) >= 85
+
+
+def test_search_entries_made_with_the_item_pages_equal_materials_own(sample_site, tmp_path):
+    """Item summaries indexed while item pages render give the very index Material's search plugin makes."""
+    root = copy_ledger(tmp_path)
+    git_commit(root)
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("      per_page: 200", "      per_page: 200\n      presegment_search: false"), encoding="utf-8")
+    assert build(root).exit_code == 0
+    ours = (sample_site / "site" / "search" / "search_index.json").read_text(encoding="utf-8")
+    material = (root / "site" / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert any("\u200b" in doc["text"] for doc in json.loads(material)["docs"])  # segmented by jieba
+    assert ours == material
+    full = root / "site"
+    differ = [str(p) for p in full.rglob("*.html") if (sample_site / "site" / p.relative_to(full)).read_bytes() != p.read_bytes()]
+    assert differ == []
+    # and the default build did make them itself
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    config.write_text(config.read_text(encoding="utf-8").replace("presegment_search: false", "presegment_search: true"), encoding="utf-8")
+    cfg = load_config(config_file=str(config), site_dir=str(tmp_path / "fast-site"))
+    mkdocs_build(cfg)
+    indexer = cfg.plugins["ducha"]._indexer
+    assert indexer is not None and len(indexer._cuts) > 85

@@ -22,7 +22,7 @@ class SiteInputs:
     stats: object | None = None
     bulletins: list = field(default_factory=list)
 
-    def builder(self, template_dirs=None, per_page: int = 200, use_directory_urls: bool = True) -> SiteBuilder:
+    def builder(self, template_dirs=None, per_page: int = 200, use_directory_urls: bool = True, search_indexer=None) -> SiteBuilder:
         return SiteBuilder(
             self.ledger,
             self.as_of,
@@ -34,6 +34,7 @@ class SiteInputs:
             template_dirs=template_dirs,
             per_page=per_page,
             use_directory_urls=use_directory_urls,
+            search_indexer=search_indexer,
         )
 
 

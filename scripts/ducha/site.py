@@ -44,6 +44,7 @@ class SitePage:
     edit_path: str | None = None  # repository path of the real source (an item's YAML)
     markdown: str | None = None  # pages written as Markdown (rendered by MkDocs) instead of ready HTML
     search_html: str | None = None  # indexed for full-text search instead of ``html`` (item pages: the summary)
+    search_entries: list | None = None  # ``search_html`` already made into index entries by ``search_indexer``
 
 
 def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
@@ -159,8 +160,12 @@ class SiteBuilder:
         template_dirs: list[Path] | None = None,
         per_page: int = 200,
         use_directory_urls: bool = True,
+        search_indexer=None,
     ):
+        """``search_indexer(search_html, meta) -> entries``: the site generator's own indexing of a page's
+        search summary, run here while item pages are rendered (in parallel from ``PARALLEL_ITEMS`` on)."""
         self.ledger = ledger
+        self.search_indexer = search_indexer
         self.rules = ledger.rules
         self.as_of = as_of
         self.commit = commit
@@ -530,13 +535,16 @@ class SiteBuilder:
             bulletins=self._mentions.get(item_id, []),
         )
         title = f"{view.number} {view.title}"
+        meta = {"search": {"boost": 2}, "hide": ["navigation", "toc"], "template": "ducha/fast.html"}
+        search_html = self.render("item_search.html", view.src, title=title, **html_ctx)
         return SitePage(
             view.src,
             title,
             self.render("item.html", view.src, title=title, **html_ctx),
-            {"search": {"boost": 2}, "hide": ["navigation", "toc"], "template": "ducha/fast.html"},
+            meta,
             view.item.path,
-            search_html=self.render("item_search.html", view.src, title=title, **html_ctx),
+            search_html=search_html,
+            search_entries=self.search_indexer(search_html, {"title": title, **meta}) if self.search_indexer else None,
         )
 
     def audit_page(self):
