@@ -17,7 +17,7 @@ from gitutil import make_item as _make_item
 
 from ducha.cli import main
 from ducha.gitrepo import HistoryUnavailable
-from ducha.history import History, item_events, load_history
+from ducha.history import CacheWarmer, History, item_events, load_history
 from ducha.ledger import load_ledger_at
 
 D = dt.date
@@ -257,6 +257,38 @@ def test_second_load_comes_from_the_cache(tmp_path):
     assert cache_file(repo).stat().st_mtime_ns == mtime  # nothing to write
     fresh = load_history(repo.path, use_cache=False)
     assert "MARKER" not in fresh.items and snapshot(fresh) == snapshot(first)
+
+
+def test_a_background_warmer_leaves_a_current_cache_and_is_not_started_again(tmp_path):
+    repo = _ledger_with_history(tmp_path)
+    warmer = CacheWarmer.start(repo.path)
+    assert warmer is not None
+    warmer.wait()
+    assert warmer.process.exitcode == 0
+    mtime = cache_file(repo).stat().st_mtime_ns
+    warmed = load_history(repo.path)
+    assert cache_file(repo).stat().st_mtime_ns == mtime  # the caller found it current: nothing rebuilt
+    assert snapshot(warmed) == snapshot(load_history(repo.path, use_cache=False))
+    assert CacheWarmer.start(repo.path) is None  # the cache's head is HEAD already
+    _more_commits(repo, 20, n=1)
+    again = CacheWarmer.start(repo.path)
+    assert again is not None
+    again.wait()
+    assert load_history(repo.path).head == repo.head()
+
+
+def test_a_stopped_warmer_leaves_no_partial_cache_and_a_failing_one_stays_quiet(tmp_path, capfd):
+    repo = _ledger_with_history(tmp_path)
+    warmer = CacheWarmer.start(repo.path)
+    warmer.stop()
+    assert list((repo.path / ".git").rglob("*.tmp")) == []
+    assert snapshot(load_history(repo.path)) == snapshot(load_history(repo.path, use_cache=False))
+    clone = tmp_path / "shallow"
+    repo.git("clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
+    capfd.readouterr()
+    shallow = CacheWarmer.start(clone)
+    shallow.wait()
+    assert shallow.process.exitcode == 1 and capfd.readouterr().err == ""  # the caller reports, not the warmer
 
 
 def test_cached_items_stay_pickled_until_read(tmp_path):

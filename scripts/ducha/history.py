@@ -538,6 +538,60 @@ def _save(path: Path, history: History):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    path.with_suffix(".head").write_text(history.head or "", encoding="ascii")  # a hint for CacheWarmer only
+
+
+class CacheWarmer:
+    """Builds or extends the history cache in a forked process while the caller does other work.
+
+    ``ducha build`` starts one before it loads the ledger: the git log pass (a git process and this
+    package's parsing) then runs beside the ledger check and the statistics pages instead of before them.
+    The caller's own ``load_history`` afterwards finds the cache current. The warmer is only a head start:
+    whatever happens in it (a shallow clone, a killed process) the caller's ``load_history`` decides and
+    reports. ``start`` returns None where there is nothing to gain: no fork, one core, or a cache whose
+    head is already ``rev``'s.
+    """
+
+    def __init__(self, process):
+        self.process = process
+
+    @classmethod
+    def start(cls, root: Path, rev: str = "HEAD") -> CacheWarmer | None:
+        import multiprocessing
+
+        if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+            return None
+        try:
+            repo = open_repo(Path(root))
+            head, ref = _resolve(repo, rev)
+            hint = _cache_path(repo, ref).with_suffix(".head")
+            if hint.is_file() and hint.read_text(encoding="ascii") == head:
+                return None
+        except (HistoryUnavailable, OSError, ValueError):
+            return None
+        process = multiprocessing.get_context("fork").Process(target=_warm, args=(str(root), rev), daemon=True)
+        process.start()
+        return cls(process)
+
+    def wait(self) -> None:
+        self.process.join()
+
+    def stop(self) -> None:
+        """Stop early (the caller gave up): the cache is written atomically, so nothing half-written stays."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+
+
+def _warm(root: str, rev: str) -> None:
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # unwind, so _save removes its temporary file
+    try:
+        load_history(Path(root), rev)
+    except BaseException:  # the caller's own load_history reports what went wrong, in its own words
+        os._exit(1)
 
 
 def _load_cache(path: Path) -> History | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import LedgerError, format_text
-from .gitrepo import HistoryUnavailable, open_repo, worktree_changes
+from .gitrepo import HistoryUnavailable, commit_at, open_repo, worktree_changes
+from .history import CacheWarmer
 from .ledger import Ledger, load_ledger, load_ledger_at
 from .site import SiteBuilder
 
@@ -21,6 +23,14 @@ class SiteInputs:
     audit_findings: list = field(default_factory=list)
     stats: object | None = None
     bulletins: list = field(default_factory=list)
+    pending_history: Callable[[], None] | None = None  # fills history and audit_findings; see gather_inputs
+
+    def resolve_history(self) -> tuple[object | None, list]:
+        """The history and audit findings, waiting for them if they are still being read."""
+        if self.pending_history is not None:
+            pending, self.pending_history = self.pending_history, None
+            pending()
+        return self.history, self.audit_findings
 
     def builder(self, template_dirs=None, per_page: int = 200, use_directory_urls: bool = True, search_indexer=None) -> SiteBuilder:
         return SiteBuilder(
@@ -29,6 +39,7 @@ class SiteInputs:
             commit=self.commit,
             history=self.history,
             audit_findings=self.audit_findings,
+            history_loader=self.resolve_history if self.pending_history is not None else None,
             stats=self.stats,
             bulletins=self.bulletins,
             template_dirs=template_dirs,
@@ -42,6 +53,9 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
     """``from_history``: restore the ledger as committed at the end of ``as_of``; else read the work tree.
 
     A ledger with check errors raises ``LedgerError`` carrying the same findings ``ducha check`` prints.
+    The git history (for timelines and the audit page) is read in a background process started first
+    and joined only when ``SiteInputs.resolve_history`` is called (``SiteBuilder`` does so once the pages
+    that do not need it are made); a history that cannot be read is then a warning, not an error.
     """
     root = Path(root)
     repo = None
@@ -51,31 +65,48 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
         if from_history:
             raise
         warn(f"没有 git 历史，网站不含修改记录和审计：{exc}")
-    if from_history:
-        ledger = load_ledger_at(root, as_of)
-        commit = ledger.commit
-    else:
-        ledger = load_ledger(root, as_of)
-        commit = None
-        if repo is not None:
-            commit = None if worktree_changes(repo) else repo.head.commit.hexsha
-    if ledger.errors:
-        raise LedgerError(
-            f"台账有 {len(ledger.errors)} 个错误，网站未生成。请先运行 ducha check 并改正：\n{format_text(ledger.errors)}",
-            [],
-        )
+    warmer, rev, sha = None, "HEAD", None
+    if repo is not None and repo.head.is_valid():
+        head = repo.head.commit.hexsha
+        sha = commit_at(repo, as_of) if from_history else None
+        rev = "HEAD" if sha in (None, head) else sha
+        if history and (sha is not None or not from_history):
+            warmer = CacheWarmer.start(root, rev)
+    try:
+        if from_history:
+            ledger = load_ledger_at(root, as_of, commit=sha)
+            commit = ledger.commit
+        else:
+            ledger = load_ledger(root, as_of)
+            commit = None
+            if repo is not None:
+                commit = None if worktree_changes(repo) else repo.head.commit.hexsha
+        if ledger.errors:
+            raise LedgerError(
+                f"台账有 {len(ledger.errors)} 个错误，网站未生成。请先运行 ducha check 并改正：\n{format_text(ledger.errors)}",
+                [],
+            )
+    except BaseException:
+        if warmer is not None:
+            warmer.stop()
+        raise
     inputs = SiteInputs(ledger, as_of, commit)
     inputs.bulletins = site_bulletins(root, warn, verify=repo is not None)
     if history and repo is not None:
-        from .audit import audit
-        from .history import load_history
 
-        try:
-            head = repo.head.commit.hexsha
-            inputs.history = load_history(root, rev="HEAD" if commit in (None, head) else commit)
-            inputs.audit_findings = audit(inputs.history, ledger.rules)
-        except HistoryUnavailable as exc:
-            warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
+        def read_history():
+            from .audit import audit
+            from .history import load_history
+
+            if warmer is not None:
+                warmer.wait()
+            try:
+                inputs.history = load_history(root, rev=rev)
+                inputs.audit_findings = audit(inputs.history, ledger.rules)
+            except HistoryUnavailable as exc:
+                warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
+
+        inputs.pending_history = read_history
     return inputs
 
 

@@ -155,6 +155,7 @@ class SiteBuilder:
         commit: str | None = None,
         history=None,
         audit_findings=None,
+        history_loader=None,
         stats=None,
         bulletins=None,
         template_dirs: list[Path] | None = None,
@@ -162,8 +163,10 @@ class SiteBuilder:
         use_directory_urls: bool = True,
         search_indexer=None,
     ):
-        """``search_indexer(search_html, meta) -> entries``: the site generator's own indexing of a page's
-        search summary, run here while item pages are rendered (in parallel from ``PARALLEL_ITEMS`` on)."""
+        """``history_loader() -> (history, audit_findings)``: when the history is still being read, called once
+        the pages that do not need it are made. ``search_indexer(search_html, meta) -> entries``: the site
+        generator's own indexing of a page's search summary, run here while item pages are rendered (in
+        parallel from ``PARALLEL_ITEMS`` on)."""
         self.ledger = ledger
         self.search_indexer = search_indexer
         self.rules = ledger.rules
@@ -171,6 +174,7 @@ class SiteBuilder:
         self.commit = commit
         self.history = history
         self.audit_findings = audit_findings or []
+        self.history_loader = history_loader
         self.stats = stats
         self.bulletins = bulletins or []
         self.per_page = per_page
@@ -269,13 +273,24 @@ class SiteBuilder:
 
     # -- pages ---------------------------------------------------------------
     def build(self) -> list[SitePage]:
+        # pages that do not need the history first, while it may still be being read
         self.pages = []
-        self.item_pages()
         self.list_pages("items/index", "全部事项", [v.id for v in self.views.values()], basis="台账中全部可发布的事项，按编号排列。")
         self.stats_pages()
-        self.audit_page()
+        lists = self.pages
+        self.pages = []
         self.reference_pages()
         self.bulletin_pages()
+        rest = self.pages
+        if self.history_loader is not None:
+            self.history, self.audit_findings = self.history_loader()
+            self.audit_findings = self.audit_findings or []
+        self.pages = []
+        self.item_pages()
+        items = self.pages
+        self.pages = []
+        self.audit_page()
+        self.pages = items + lists + self.pages + rest
         return self.pages
 
     # -- statistics ------------------------------------------------------------
