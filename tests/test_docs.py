@@ -55,3 +55,12 @@ def test_every_code_in_the_guide_exists():
     for name, text in guide_texts().items():
         for code in re.findall(r"\b([DRTAB]\d{3})\b", text):
             assert code in codes.CODES, f"{name} names {code}, which is not a code"
+
+
+def test_readme_lists_every_site_plugin_option_and_no_other():
+    from ducha.plugin import DuchaConfig
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### The site plugin", 1)[1].split("\n\n")[2]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", table, re.M))
+    assert documented == {key for key, _ in DuchaConfig._schema}
