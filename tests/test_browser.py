@@ -65,7 +65,9 @@ PHONE_MASKED = "139****5678"
 ID_NUMBER = "110101199003071234"
 ID_MASKED = "1101**********1234"
 CITIZEN = "欧阳秀兰"
-RAW_FORMS = [PHONE, "139-1234-5678", "139 1234 5678", ID_NUMBER, "110101 19900307 1234", CITIZEN]
+FULL_WIDTH_PHONE = "１３９１２３４５６７８"  # typed with a Chinese input method
+OLD_ID_NUMBER = "110101900307123"  # first-generation, 15 digits
+RAW_FORMS = [PHONE, "139-1234-5678", "139 1234 5678", ID_NUMBER, "110101 19900307 1234", FULL_WIDTH_PHONE, OLD_ID_NUMBER, CITIZEN]
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "周敏",
@@ -115,6 +117,7 @@ def _plant_mailbox(root: Path) -> None:
     data["summary"] = (
         f"来信人（身份证号{ID_NUMBER}，电话{PHONE}）反映：红星新村下水道堵塞反溢。"
         "来信人留有备用号码 139-1234-5678，并请答复到 +86 139 1234 5678；其子身份证号 110101 19900307 1234。"
+        f"另留手机{FULL_WIDTH_PHONE}，其父旧身份证号{OLD_ID_NUMBER}。"
     )
     data["progress"][0]["text"] += f"已电话（{PHONE}）联系来信人确认清掏时间。"
     data["reply"]["text"] = f"街道工作人员拨打来信人电话 {PHONE} 告知处理结果。"
@@ -390,6 +393,7 @@ def test_personal_data_is_masked_on_every_page(browser, built_site):
     assert f"电话 {PHONE_MASKED}" in body and f"证件号 {ID_MASKED}" in body
     assert f"身份证号{ID_MASKED}，电话{PHONE_MASKED}" in body
     assert "备用号码 139-****-5678" in body and "+86 139 **** 5678" in body and "其子身份证号 1101** ******** 1234" in body
+    assert "另留手机１３９****５６７８，其父旧身份证号1101********123。" in body
     assert "欧***" in body and f"来信人欧***，电话 {PHONE_MASKED}" in body  # the commit message in the history table
     page = browser.goto("audit/")
     assert f"来信人欧***，电话 {PHONE_MASKED}" in page.locator("#recent ~ table").inner_text()
