@@ -207,6 +207,7 @@ RULES_CASES = {
         "  2027:",
         "holiday_overrides.2027",
     ),
+    "R105": ("  min: 0\n  max: 120", "  min: 130\n  max: 120", "  min: 130", "scoring.min"),
 }
 
 
@@ -222,6 +223,14 @@ def test_rules_file_errors(tmp_path, code):
     _assert_clean_exit(result, 1)
     assert f"items/ledger.yml\n  第 {line} 行  {code} 错误 {field}：" in result.stderr
     assert "Error: 台账规则文件 items/ledger.yml 有错误，无法继续检查事项。" in result.stderr
+
+
+def test_scoring_base_outside_its_bounds(tmp_path):
+    rules = LEDGER_RULES.read_text(encoding="utf-8").replace("  base: 100\n  min: 0\n  max: 120", "  base: 150\n  min: 0\n  max: 120")
+    line = rules[: rules.index("  base: 150")].count("\n") + 1
+    result = _run("check", "--root", _make_ledger(tmp_path, rules), "--worktree", "--as-of", AS_OF)
+    _assert_clean_exit(result, 1)
+    assert f"第 {line} 行  R105 错误 scoring.base：考核基础分 base（150）不在最低分 min（0）与最高分 max（120）之间。" in result.stderr
 
 
 def test_missing_rules_file(tmp_path):

@@ -32,10 +32,9 @@ from gitutil import make_item, make_repo
 
 from ducha import export, schema
 from ducha.cli import main
-from ducha.findings import LedgerError
 from ducha.ledger import load_ledger, load_ledger_at
 from ducha.rules import parse_rules
-from ducha.scoring import ScoringRules, score_units
+from ducha.scoring import score_units
 from ducha.stats import COUNTS, RATES, basis_markdown, compute
 
 D = dt.date
@@ -301,9 +300,8 @@ def test_scoring_rules_bounds_and_co_units(ledger_repo):
     assert [(ln.item, ln.role, ln.points) for ln in scores["czj"].lines] == [("DC-2026-0001", "co", 0.5), ("DC-2026-0003", "co", -5)]
     bad, findings = parse_rules((head + "scoring:\n  bonus: 3\n").encode(), "items/ledger.yml")
     assert bad is None and findings[0].code == "R102"
-    clash, _ = parse_rules((head + "scoring:\n  min: 50\n  max: 40\n").encode(), "items/ledger.yml")
-    with pytest.raises(LedgerError):
-        ScoringRules.from_rules(clash)
+    clash, findings = parse_rules((head + "scoring:\n  min: 50\n  max: 40\n").encode(), "items/ledger.yml")
+    assert clash is None and [(f.code, f.field) for f in findings] == [("R105", "scoring.min")]
 
 
 # -- the 统计口径 and the CLI ------------------------------------------------------------------------

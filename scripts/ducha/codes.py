@@ -121,6 +121,7 @@ _CODES = [
     Code("R102", ERROR, "台账规则字段错误", "按提示修改 items/ledger.yml。"),
     Code("R103", ERROR, "单位撤并信息错误", "merged_into 必须是已登记的单位，且须同时写 valid_until。"),
     Code("R104", ERROR, "节假日补充数据错误", "holiday_overrides 的年份、日期须一致，且不能与已收录的年份重复冲突。"),
+    Code("R105", ERROR, "考核计分上下限错误", "scoring 的最低分 min 不能高于最高分 max，基础分 base 须在两者之间。"),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

@@ -164,6 +164,7 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
                         f"{year} 年的节假日补充数据有误：{what} 不属于该年份或同时列为放假和上班。")
             )
         overrides[year] = {"holidays": holidays, "workdays": workdays}
+    findings += _scoring_findings(path, data.get("scoring") or {}, line)
     if findings:
         return None, findings
     office = data["office"]
@@ -193,6 +194,19 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
         raw=data,
     )
     return rules, []
+
+
+def _scoring_findings(path, scoring: dict, line) -> list[Finding]:
+    """Bounds the schema cannot relate: min ≤ max, and the base score between them (defaults as scoring.py)."""
+    low, high, base = scoring.get("min", 0), scoring.get("max"), scoring.get("base", 100)
+    if low is not None and high is not None and low > high:
+        field, message = "scoring.min", f"考核最低分 min（{low}）高于最高分 max（{high}）。"
+    elif (low is not None and base < low) or (high is not None and base > high):
+        bound = lambda v: "不限" if v is None else v  # noqa: E731
+        field, message = "scoring.base", f"考核基础分 base（{base}）不在最低分 min（{bound(low)}）与最高分 max（{bound(high)}）之间。"
+    else:
+        return []
+    return [Finding(path, line(field if field.split(".")[1] in scoring else "scoring"), "R105", field, message)]
 
 
 def _rules_code(kind: str) -> str:
