@@ -96,7 +96,7 @@ def main(argv=None):
         r = run(path, day)
         warm.append((time.perf_counter() - t, r))
         t = time.perf_counter()
-        out = subprocess.run(["ducha", "stats", "--root", str(path), "--as-of", day, "--format", "json"],
+        out = subprocess.run([str(Path(sys.executable).parent / "ducha"), "stats", "--root", str(path), "--as-of", day, "--format", "json"],
                              capture_output=True, text=True, check=True).stdout  # fmt: skip
         cli.append(time.perf_counter() - t)
         assert json.loads(out)["totals"]["total"] == r[4]
