@@ -637,6 +637,35 @@ def codeowners(output, check_only, root):
         click.echo(f"已写入 {target}")
 
 
+@main.command()
+@click.option("--base", required=True, help="合并请求的目标分支，如 origin/main。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@ROOT
+def reviewers(base, fmt, root):
+    """列出本次修改（相对 --base 的共同祖先，含未提交的修改）需要哪些人审核。
+
+    CODEOWNERS 只能按路径指定审核人；本命令按事项的类别和牵头单位（修改前后都算）找出
+    categories / units 的 reviewers，没有指定审核人的事项和规则文件、通报、网站、流水线等
+    由 office.reviewers（督查室负责人）审核。只输出，不改动任何文件。
+    """
+    from .codeowners import reviewers_for_change
+
+    root = _root(root)
+    with library_errors(fmt):
+        merge_base, reviews = reviewers_for_change(root, base)
+    if fmt == "json":
+        out = {"base": base, "merge_base": merge_base, "reviewers": [r.__dict__ for r in reviews]}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    if not reviews:
+        click.echo(f"相对 {base}（共同祖先 {merge_base[:10]}）没有需要审核的事项或文件。")
+        return
+    click.echo(f"相对 {base}（共同祖先 {merge_base[:10]}）的修改需要以下审核人：")
+    for r in reviews:
+        what = "、".join(r.items + r.files)
+        click.echo(f"  {r.owner}  {'；'.join(r.roles)}：{what}")
+
+
 # -- ducha bulletin: draft and verify bulletins ----------------------------------------------
 
 

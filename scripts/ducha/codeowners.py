@@ -137,3 +137,99 @@ def codeowners_text(rules: Rules) -> str:
         if r.regex != r.glob:
             lines.append(f"{r.regex:<{width}}{owners}")
     return "\n".join(lines) + "\n"
+
+
+# -- who must review one pull request (what CODEOWNERS cannot say) -------------------------
+
+
+@dataclass
+class Review:
+    owner: str
+    roles: list[str]  # 督查室负责人 / 类别 X（code）/ 单位 Y（code）
+    items: list[str]  # item ids
+    files: list[str]  # other files (the rules file, bulletins, pipelines ...)
+
+
+def _owned_by_heads(path: str, rules_list: list[Rule]) -> bool:
+    for r in rules_list[1:]:  # the first rule is the items folder
+        glob = r.glob
+        if (glob.startswith("/") and glob.endswith("/") and path.startswith(glob[1:])) or path == glob:
+            return True
+    return False
+
+
+def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
+    """(merge base, reviews) for the change from the merge base with ``base`` to the work tree.
+
+    Each touched item needs its category's and its lead unit's reviewers, before and after the change (an
+    item moved to another category or unit needs both sides); an item with none of them, and every other
+    file CODEOWNERS gives the office, needs the office's reviewers (``office.reviewers``).
+    """
+    from pathlib import Path, PurePosixPath
+
+    import git
+
+    from . import yamlio
+    from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo
+    from .ledger import ITEMS_DIR
+    from .rules import load_rules
+
+    root = Path(root).resolve()
+    repo = open_repo(root)
+    ensure_full_history(repo)
+    try:
+        merge_base = repo.git.merge_base(base, "HEAD").strip()
+    except git.GitCommandError:
+        raise DuchaError(
+            f"找不到“{base}”与当前提交的共同祖先。请先取回目标分支的完整历史：git fetch origin {base.split('/')[-1]}"
+        ) from None
+    rules = load_rules(root / ITEMS_DIR, root)
+    rules_list, _ = rules_for(rules)
+    office = _owners((rules.raw.get("office") or {}).get("reviewers"), "office.reviewers")
+    heads = rules_list[1].owners
+    changed = repo.git.diff("--name-only", "-z", "--no-renames", merge_base, "--").split("\0")
+    changed += repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")  # new, not yet added
+    changed = sorted({p for p in changed if p})
+    _, base_items = item_blobs_at(repo, merge_base)
+    base_by_id = {PurePosixPath(p).stem: blob for p, blob in base_items.items()}
+
+    def is_item(path: str) -> bool:
+        parts = PurePosixPath(path).parts
+        return len(parts) == 3 and parts[0] == ITEMS_DIR and parts[2].endswith(".yml")
+
+    touched = {PurePosixPath(p).stem: p for p in changed if is_item(p)}
+    with BlobReader(repo) as reader:
+        old_blobs = reader.read_many(sorted({base_by_id[i] for i in touched if i in base_by_id}))
+    reviews: dict[str, Review] = {}
+
+    def need(owners, role: str, item: str | None = None, file: str | None = None):
+        for owner in owners:
+            r = reviews.setdefault(owner, Review(owner, [], [], []))
+            if role not in r.roles:
+                r.roles.append(role)
+            if item and item not in r.items:
+                r.items.append(item)
+            if file and file not in r.files:
+                r.files.append(file)
+
+    for item_id, path in sorted(touched.items()):
+        versions = [yamlio.read(old_blobs[base_by_id[item_id]], path).data] if item_id in base_by_id else []
+        if (root / path).is_file():
+            versions.append(yamlio.read((root / path).read_bytes(), path).data)
+        found = False
+        for data in versions:
+            if not isinstance(data, dict):
+                continue
+            category = rules.categories.get(str(data.get("category")))
+            unit = rules.units.get(str(data.get("lead_unit")))
+            for thing, label in ((category, "类别"), (unit, "单位")):
+                owners = _owners(thing.reviewers, f"{'categories' if label == '类别' else 'units'}.{thing.code}.reviewers") if thing else ()
+                if owners:
+                    need(owners, f"{label} {thing.name}（{thing.code}）", item=item_id)
+                    found = True
+        if not found:
+            need(office or heads, "督查室负责人", item=item_id)
+    for path in changed:
+        if not is_item(path) and _owned_by_heads(path, rules_list):
+            need(heads, "督查室负责人", file=path)
+    return merge_base, sorted(reviews.values(), key=lambda r: r.owner)
