@@ -167,22 +167,16 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     """
     from pathlib import Path, PurePosixPath
 
-    import git
-
     from . import yamlio
     from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo
+    from .gitrepo import merge_base as find_merge_base
     from .ledger import ITEMS_DIR
     from .rules import load_rules
 
     root = Path(root).resolve()
     repo = open_repo(root)
     ensure_full_history(repo)
-    try:
-        merge_base = repo.git.merge_base(base, "HEAD").strip()
-    except git.GitCommandError:
-        raise DuchaError(
-            f"找不到“{base}”与当前提交的共同祖先。请先取回目标分支的完整历史：git fetch origin {base.split('/')[-1]}"
-        ) from None
+    merge_base = find_merge_base(repo, base)
     rules = load_rules(root / ITEMS_DIR, root)
     rules_list, _ = rules_for(rules)
     office = _owners((rules.raw.get("office") or {}).get("reviewers"), "office.reviewers")

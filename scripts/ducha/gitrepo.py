@@ -110,6 +110,16 @@ class BlobReader:
         self.close()
 
 
+def merge_base(repo: git.Repo, base: str) -> str:
+    """The merge base of ``base`` (a pull request's target branch) and HEAD, or a Chinese error with the fix."""
+    try:
+        return repo.git.merge_base(base, "HEAD").strip()
+    except git.GitCommandError:
+        raise DuchaError(
+            f"找不到“{base}”与当前提交的共同祖先。请先取回目标分支的完整历史：git fetch origin {base.split('/')[-1]}"
+        ) from None
+
+
 def commit_at(repo: git.Repo, as_of: dt.date, rev: str = "HEAD") -> str | None:
     """The last first-parent commit of ``rev`` committed at or before the end of ``as_of`` (Asia/Shanghai)."""
     end = dt.datetime.combine(as_of, dt.time(23, 59, 59), TZ)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path, PurePosixPath
 
-import git
 
 from . import yamlio
-from .findings import DuchaError, Finding
+from .findings import Finding
 from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo, worktree_changes
+from .gitrepo import merge_base as find_merge_base
 from .history import _FORMAT_NOSIG, _is_item, _parse_record
 from .ledger import Ledger, load_ledger
 from .workflow import compare
@@ -31,12 +31,7 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
     root = Path(root).resolve()
     repo = open_repo(root)
     ensure_full_history(repo)
-    try:
-        merge_base = repo.git.merge_base(base, "HEAD").strip()
-    except git.GitCommandError:
-        raise DuchaError(
-            f"找不到“{base}”与当前提交的共同祖先。请先取回目标分支的完整历史：git fetch origin {base.split('/')[-1]}"
-        ) from None
+    merge_base = find_merge_base(repo, base)
     _, base_items = item_blobs_at(repo, merge_base)
     base_by_id = {_stem(p): p for p in base_items}
     target_ids = {_stem(p): p for p in item_blobs_at(repo, base)[1]}
