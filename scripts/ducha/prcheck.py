@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path, PurePosixPath
 
-
 from . import yamlio
 from .findings import Finding
 from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo, worktree_changes
