@@ -191,6 +191,28 @@ def _key_of(node):
     return tuple((_key_of(k), _key_of(v)) for k, v in node.value)
 
 
+def _path(prefix: str, key) -> str:
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def _containers(root):
+    """Every mapping and sequence node under ``root`` with its field path, each once (an alias is the anchored
+    node again: a billion-laughs document is walked in linear time), parents before their children."""
+    stack = [(root, "")]
+    visited: set[int] = set()
+    while stack:
+        node, prefix = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            yield node, prefix
+            stack += [(v, _path(prefix, _key_of(k))) for k, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            yield node, prefix
+            stack += [(v, f"{prefix}[{i}]") for i, v in enumerate(node.value)]
+
+
 def _find_duplicate(text: str, name: str) -> tuple[int | None, str]:
     """Locate a duplicate key with PyYAML's composer (which keeps both)."""
     try:
@@ -198,25 +220,14 @@ def _find_duplicate(text: str, name: str) -> tuple[int | None, str]:
     except yaml.YAMLError:
         return None, ""
     found: list[tuple[int, bool, str]] = []
-    stack = [(root, "")]
-    visited: set[int] = set()  # an alias is the anchored node again: visit it once (billion laughs)
-    while stack:
-        node, prefix = stack.pop()
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
+    for node, prefix in _containers(root):
         if isinstance(node, yaml.MappingNode):
             seen = set()
-            for k, v in node.value:
+            for k, _ in node.value:
                 key = _key_of(k)
-                here = f"{prefix}.{key}" if prefix else str(key)
                 if key in seen:
-                    found.append((k.start_mark.line + 1, key != name, here))
+                    found.append((k.start_mark.line + 1, key != name, _path(prefix, key)))
                 seen.add(key)
-                stack.append((v, here))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                stack.append((v, f"{prefix}[{i}]"))
     if not found:
         return None, ""
     line, _, field = min(found, key=lambda f: (f[1], f[0]))
@@ -235,23 +246,13 @@ def locate(text: str) -> dict[str, int]:
             if m and m.group(1) not in lines:
                 lines[m.group(1)] = no
         return lines
-    stack = [(root, "")]
-    visited: set[int] = set()
-    while stack:
-        node, prefix = stack.pop()
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
+    for node, prefix in _containers(root):
         if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                here = f"{prefix}.{k.value}" if prefix else str(k.value)
-                lines.setdefault(here, k.start_mark.line + 1)
-                stack.append((v, here))
-        elif isinstance(node, yaml.SequenceNode):
+            for k, _ in node.value:
+                lines.setdefault(_path(prefix, _key_of(k)), k.start_mark.line + 1)
+        else:
             for i, v in enumerate(node.value):
-                here = f"{prefix}[{i}]"
-                lines.setdefault(here, v.start_mark.line + 1)
-                stack.append((v, here))
+                lines.setdefault(f"{prefix}[{i}]", v.start_mark.line + 1)
     return lines
 
 
