@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .findings import LedgerError, format_text
 from .gitrepo import HistoryUnavailable, commit_at, open_repo, worktree_changes
-from .history import CacheWarmer
+from .history import CacheWarmer, load_history
 from .ledger import Ledger, load_ledger, load_ledger_at
 from .site import SiteBuilder
 
@@ -96,7 +96,6 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
 
         def read_history():
             from .audit import audit
-            from .history import load_history
 
             if warmer is not None:
                 warmer.wait()

@@ -284,7 +284,6 @@ class SiteBuilder:
         rest = self.pages
         if self.history_loader is not None:
             self.history, self.audit_findings = self.history_loader()
-            self.audit_findings = self.audit_findings or []
         self.pages = []
         self.item_pages()
         items = self.pages
