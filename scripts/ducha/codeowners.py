@@ -64,11 +64,17 @@ def _owners(values, where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def rules_for(rules: Rules) -> tuple[list[Rule], list[str]]:
-    """The ownership rules and the explanatory comment lines (category and unit reviewers)."""
+def _reviewers(rules: Rules) -> tuple[tuple[str, ...], dict[str, tuple], dict[str, tuple]]:
+    """(office reviewers, category code → reviewers, unit code → reviewers), normalised."""
     office = _owners((rules.raw.get("office") or {}).get("reviewers"), "office.reviewers")
     by_category = {c.code: _owners(c.reviewers, f"categories.{c.code}.reviewers") for c in rules.categories.values()}
     by_unit = {u.code: _owners(u.reviewers, f"units.{u.code}.reviewers") for u in rules.units.values()}
+    return office, by_category, by_unit
+
+
+def rules_for(rules: Rules) -> tuple[list[Rule], list[str]]:
+    """The ownership rules and the explanatory comment lines (category and unit reviewers)."""
+    office, by_category, by_unit = _reviewers(rules)
     staff: list[str] = []
     for group in (*by_category.values(), *by_unit.values()):
         staff += [o for o in group if o not in staff and o not in office]
@@ -179,8 +185,8 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     merge_base = find_merge_base(repo, base)
     rules = load_rules(root / ITEMS_DIR, root)
     rules_list, _ = rules_for(rules)
-    office = _owners((rules.raw.get("office") or {}).get("reviewers"), "office.reviewers")
-    heads = rules_list[1].owners
+    _, by_category, by_unit = _reviewers(rules)
+    heads = rules_list[1].owners  # the rules file's owners: office.reviewers, or every reviewer without them
     changed = repo.git.diff("--name-only", "-z", "--no-renames", merge_base, "--").split("\0")
     changed += repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")  # new, not yet added
     changed = sorted({p for p in changed if p})
@@ -214,15 +220,13 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
         for data in versions:
             if not isinstance(data, dict):
                 continue
-            category = rules.categories.get(str(data.get("category")))
-            unit = rules.units.get(str(data.get("lead_unit")))
-            for thing, label in ((category, "类别"), (unit, "单位")):
-                owners = _owners(thing.reviewers, f"{'categories' if label == '类别' else 'units'}.{thing.code}.reviewers") if thing else ()
-                if owners:
-                    need(owners, f"{label} {thing.name}（{thing.code}）", item=item_id)
+            for label, things, owners in (("类别", rules.categories, by_category), ("单位", rules.units, by_unit)):
+                code = str(data.get("category" if label == "类别" else "lead_unit"))
+                if owners.get(code):
+                    need(owners[code], f"{label} {things[code].name}（{code}）", item=item_id)
                     found = True
         if not found:
-            need(office or heads, "督查室负责人", item=item_id)
+            need(heads, "督查室负责人", item=item_id)
     for path in changed:
         if not is_item(path) and _owned_by_heads(path, rules_list):
             need(heads, "督查室负责人", file=path)
