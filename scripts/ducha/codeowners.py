@@ -171,11 +171,12 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     item moved to another category or unit needs both sides); an item with none of them, and every other
     file CODEOWNERS gives the office, needs the office's reviewers (``office.reviewers``).
     """
-    from pathlib import Path, PurePosixPath
+    from pathlib import Path
 
     from . import yamlio
     from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo
     from .gitrepo import merge_base as find_merge_base
+    from .history import _is_item, _stem
     from .ledger import ITEMS_DIR
     from .rules import load_rules
 
@@ -191,13 +192,9 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     changed += repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")  # new, not yet added
     changed = sorted({p for p in changed if p})
     _, base_items = item_blobs_at(repo, merge_base)
-    base_by_id = {PurePosixPath(p).stem: blob for p, blob in base_items.items()}
+    base_by_id = {_stem(p): blob for p, blob in base_items.items()}
 
-    def is_item(path: str) -> bool:
-        parts = PurePosixPath(path).parts
-        return len(parts) == 3 and parts[0] == ITEMS_DIR and parts[2].endswith(".yml")
-
-    touched = {PurePosixPath(p).stem: p for p in changed if is_item(p)}
+    touched = {_stem(p): p for p in changed if _is_item(p)}
     with BlobReader(repo) as reader:
         old_blobs = reader.read_many(sorted({base_by_id[i] for i in touched if i in base_by_id}))
     reviews: dict[str, Review] = {}
@@ -228,6 +225,6 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
         if not found:
             need(heads, "督查室负责人", item=item_id)
     for path in changed:
-        if not is_item(path) and _owned_by_heads(path, rules_list):
+        if not _is_item(path) and _owned_by_heads(path, rules_list):
             need(heads, "督查室负责人", file=path)
     return merge_base, sorted(reviews.values(), key=lambda r: r.owner)

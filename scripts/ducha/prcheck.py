@@ -8,21 +8,17 @@ tree) must obey the workflow rules in ``workflow.compare``.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from . import yamlio
 from .findings import Finding
 from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo, worktree_changes
 from .gitrepo import merge_base as find_merge_base
-from .history import _FORMAT_NOSIG, _is_item, _parse_record
+from .history import _FORMAT_NOSIG, _is_item, _parse_record, _stem
 from .ledger import Ledger, load_ledger
 from .workflow import compare
 
 WORKTREE = "worktree"
-
-
-def _stem(path: str) -> str:
-    return PurePosixPath(path).stem
 
 
 def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
