@@ -16,13 +16,11 @@ that, so it stays about the size of one ledger.  An unreadable cache is rebuilt,
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import os
-import pickle
-import tempfile
 from pathlib import Path
 
+from . import cachefile
 from .findings import LedgerError
 from .model import Item
 
@@ -48,33 +46,14 @@ def cache_path(git_dir: str | Path) -> Path:
 
 
 def read_cache(path: Path) -> dict:
-    enabled = gc.isenabled()
-    gc.disable()  # unpickling ~30,000 dicts: the cyclic GC would otherwise run dozens of times for nothing
-    try:
-        with open(path, "rb") as fh:
-            data = pickle.load(fh)
-    except FileNotFoundError:
-        return {}
-    except Exception:  # a foreign or damaged cache is rebuilt
-        return {}
-    finally:
-        if enabled:
-            gc.enable()
+    data = cachefile.read(path)
     if not isinstance(data, dict) or data.get("stamp") != stamp() or not isinstance(data.get("items"), dict):
         return {}
     return data["items"]
 
 
 def write_cache(path: Path, items: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump({"stamp": stamp(), "items": items}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    cachefile.write(path, {"stamp": stamp(), "items": items})
 
 
 _SHORT = 40
@@ -102,13 +81,8 @@ def load_items(repo, commit: str, rules_blob: str, blobs: dict[str, str], as_of:
     Items that are not loadable (a check error in their form) are left out, as ``load_ledger_at`` leaves them
     out; duplicate ids keep the first path, as there.
     """
-    enabled = gc.isenabled()
-    gc.disable()  # tens of thousands of new objects over a heap of cached ones: no cycles, only GC passes
-    try:
+    with cachefile.gc_paused():  # tens of thousands of new objects over a heap of cached ones, no cycles
         return _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache):

@@ -11,10 +11,9 @@ deadline, light and the figures it counts in); the groupings only add facts up.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from dataclasses import dataclass, field
 
-from . import schema
+from . import cachefile, schema
 from .deadlines import effective_deadline, light, progress_overdue
 from .model import WORKING_STATUSES, Item
 from .rules import Rules
@@ -451,13 +450,8 @@ def _order(rules: Rules, grouping: str, keys) -> list[str]:
 
 def compute(ledger, as_of: dt.date, due_within_days: int = 5) -> Stats:
     """Statistics of ``ledger`` (a ``ducha.ledger.Ledger``) as of the end of ``as_of``."""
-    enabled = gc.isenabled()
-    gc.disable()  # hundreds of thousands of small objects and no cycles: the cyclic GC would only cost time
-    try:
+    with cachefile.gc_paused():  # hundreds of thousands of small objects and no cycles
         return _compute(ledger, as_of, due_within_days)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
