@@ -81,6 +81,7 @@ WORKTREE = click.option(
     help="按工作区中的文件（含未提交的修改）计算，而不是按 --as-of 当天的提交还原历史。",
 )
 REV = click.option("--rev", default=None, help="按指定提交（或分支、标签）还原台账，而不是工作区。")
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
 
 
 def _notice(message: str) -> None:
@@ -137,7 +138,7 @@ def main():
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@FORMAT
 @click.option("--base", default=None, help="合并请求检查：与目标分支（如 origin/main）比较，校验改动过的事项及其状态变更。")
 @WORKTREE
 @REV
@@ -195,7 +196,7 @@ def _item_row(item, ledger, cal=None):
 @click.option("--light", "lights", type=click.Choice(list(LIGHTS)), multiple=True, help="按灯色筛选（可多次）。")
 @click.option("--overdue", is_flag=True, help="只列超期未办结事项。")
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@FORMAT
 @WORKTREE
 @REV
 @ROOT
@@ -232,7 +233,7 @@ def list_(status, unit, category, lights, overdue, as_of, fmt, worktree, rev, ro
 @main.command()
 @click.argument("item_id")
 @AS_OF
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@FORMAT
 @WORKTREE
 @REV
 @ROOT
@@ -322,7 +323,7 @@ def _value(v) -> str:
 @main.command()
 @click.argument("item_id")
 @click.option("--rev", default="HEAD", show_default=True, help="沿哪个分支的第一父提交链读取历史。")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@FORMAT
 @ROOT
 def history(item_id, rev, fmt, root):
     """一个事项的修改时间线（从早到晚）：谁、何时、在哪个提交改了哪些字段。
@@ -639,7 +640,7 @@ def codeowners(output, check_only, root):
 
 @main.command()
 @click.option("--base", required=True, help="合并请求的目标分支，如 origin/main。")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@FORMAT
 @ROOT
 def reviewers(base, fmt, root):
     """列出本次修改（相对 --base 的共同祖先，含未提交的修改）需要哪些人审核。
@@ -734,7 +735,7 @@ def bulletin_new(kind, as_of, period, categories, units, issued, title, rev, due
 @bulletin.command("verify")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--all", "all_", is_flag=True, help="核对 bulletins/ 下的全部通报。")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+@FORMAT
 @ROOT
 def bulletin_verify(files, all_, fmt, root):
     """按通报记录的提交和截止日重新计算它记录的每一个数字，与通报核对。
