@@ -176,8 +176,8 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     from . import yamlio
     from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo
     from .gitrepo import merge_base as find_merge_base
-    from .history import _is_item, _stem
-    from .ledger import ITEMS_DIR
+    from .history import _is_item
+    from .ledger import ITEMS_DIR, _stem
     from .rules import load_rules
 
     root = Path(root).resolve()

@@ -30,7 +30,7 @@ import threading
 from collections import deque
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import NamedTuple
 
 import git
@@ -38,6 +38,7 @@ import yaml_rs
 
 from . import cachefile
 from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo, widen_pipe
+from .ledger import _stem
 from .yamlio import _ALIAS_LIMITS
 
 CACHE_FORMAT = 5
@@ -196,12 +197,6 @@ def _parse(raw: bytes):
 
 def _is_item(path: str) -> bool:
     return path.startswith(ITEMS_PREFIX) and path.endswith(".yml") and path != RULES_PATH
-
-
-def _stem(path: str) -> str:
-    """The file stem (an item's id) of a repository path: ``items/2026/DC-2026-0001.yml`` → ``DC-2026-0001``."""
-    name = path.rpartition("/")[2]
-    return name[:-4] if name.endswith(".yml") and len(name) > 4 else PurePosixPath(name).stem
 
 
 class _Stream:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from pathlib import Path
 
 from . import cachefile
@@ -87,7 +86,7 @@ def load_items(repo, commit: str, rules_blob: str, blobs: dict[str, str], as_of:
 
 def _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache):
     from .gitrepo import BlobReader
-    from .ledger import ITEMS_DIR, RULES_FILE, Ledger, check_entries
+    from .ledger import ITEMS_DIR, RULES_FILE, Ledger, _stem, check_entries
     from .rules import parse_rules
 
     path = cache_path(repo.git_dir)
@@ -100,7 +99,7 @@ def _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache):
     if rules is None:
         raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
     if missing:
-        entries = [(p, os.path.splitext(p.rsplit("/", 1)[-1])[0], contents[blobs[p]]) for p in missing]
+        entries = [(p, _stem(p), contents[blobs[p]]) for p in missing]
         memo: dict = {}
         for p, (item, _) in zip(missing, check_entries(rules, as_of, entries, jobs)):
             cache[keys[p]] = _shared(item.data, memo) if item is not None else None

@@ -111,7 +111,9 @@ def _item_rel_paths(root: Path) -> list[str]:
 
 
 def _stem(rel: str) -> str:
-    return os.path.splitext(rel[rel.rfind("/") + 1 :])[0]
+    """The file stem (an item's id) of a path: ``items/2026/DC-2026-0001.yml`` → ``DC-2026-0001``."""
+    name = rel[rel.rfind("/") + 1 :]
+    return name[:-4] if name.endswith(".yml") and len(name) > 4 else os.path.splitext(name)[0]
 
 
 def _checked(rules: Rules, as_of: dt.date, entries):
@@ -226,7 +228,7 @@ def load_ledger_from_blobs(
     rules, findings = parse_rules(rules_raw, f"{ITEMS_DIR}/{RULES_FILE}")
     if rules is None:
         raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
-    entries = [(p, Path(p).stem, raw) for p, raw in sorted(files.items())]
+    entries = [(p, _stem(p), raw) for p, raw in sorted(files.items())]
     results = _check_all(rules, as_of, entries, jobs)
     ledger = Ledger("", rules, as_of, files=len(entries) + 1, commit=commit)
     claimed = []

@@ -14,8 +14,8 @@ from . import yamlio
 from .findings import Finding
 from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo, worktree_changes
 from .gitrepo import merge_base as find_merge_base
-from .history import _FORMAT_NOSIG, _is_item, _parse_record, _stem
-from .ledger import Ledger, load_ledger
+from .history import _FORMAT_NOSIG, _is_item, _parse_record
+from .ledger import Ledger, _stem, load_ledger
 from .workflow import compare
 
 WORKTREE = "worktree"
