@@ -206,12 +206,7 @@ def load_ledger(
     entries = [(rel, _stem(rel), os.path.join(base, rel)) for rel in selected]
     results = _check_all(rules, as_of, entries, jobs)
     ledger = Ledger(str(root), rules, as_of, files=len(selected) + 1)
-    claimed: list[tuple[str, str | None]] = []
-    for (shown, stem, _), (item_id, item, findings) in zip(entries, results):
-        ledger.findings.extend(findings)
-        if item is not None:
-            ledger.items.add(item_id, item)
-        claimed.append((shown, item_id or stem))
+    claimed = _collect(ledger, entries, results)
     if only is not None:
         chosen = {e[0] for e in entries}
         claimed += [(rel, _stem(rel)) for rel in rels if rel not in chosen]
@@ -219,6 +214,17 @@ def load_ledger(
     else:
         ledger.findings += duplicate_findings(claimed)
     return ledger
+
+
+def _collect(ledger: Ledger, entries, results) -> list[tuple[str, str]]:
+    """Add each checked file's findings and item to ``ledger``; returns (path, id it claims) for duplicate checks."""
+    claimed = []
+    for (shown, stem, _), (item_id, item, findings) in zip(entries, results):
+        ledger.findings.extend(findings)
+        if item is not None:
+            ledger.items.add(item_id, item)
+        claimed.append((shown, item_id or stem))
+    return claimed
 
 
 def load_ledger_from_blobs(
@@ -231,12 +237,7 @@ def load_ledger_from_blobs(
     entries = [(p, _stem(p), raw) for p, raw in sorted(files.items())]
     results = _check_all(rules, as_of, entries, jobs)
     ledger = Ledger("", rules, as_of, files=len(entries) + 1, commit=commit)
-    claimed = []
-    for (shown, stem, _), (item_id, item, item_findings) in zip(entries, results):
-        ledger.findings.extend(item_findings)
-        if item is not None:
-            ledger.items.add(item_id, item)
-        claimed.append((shown, item_id or stem))
+    claimed = _collect(ledger, entries, results)
     ledger.findings += duplicate_findings(claimed)
     return ledger
 
