@@ -88,6 +88,19 @@ class Bulletin:
         return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def path_findings(path: str) -> list[Finding]:
+    """B107 for a bulletin path other than ``bulletins/<year>/<name>.md`` with plain names (its path is
+    published as the page's edit link, so nothing in it may read as markup)."""
+    parts = path.split("/")[1:]
+    if len(parts) == 2 and all(_PLAIN_NAME.fullmatch(p) for p in parts):
+        return []
+    return [Finding(path, None, "B107", "", "通报文件应放在 bulletins/<年份>/ 目录下（如 bulletins/2026/bulletin-03.md），"
+                    "文件夹名和文件名只能用字母、数字和 - _ .。此文件未读取。")]
+
+
 def parse_bulletin(raw: bytes, path: str) -> tuple[Bulletin | None, list[Finding]]:
     text, findings = yamlio.decode(raw, path)
     if text is None:
@@ -145,7 +158,12 @@ def load_bulletins(root: Path) -> tuple[list[Bulletin], list[Finding]]:
     root = Path(root)
     bulletins, findings = [], []
     for path in bulletin_files(root):
-        b, f = parse_bulletin(path.read_bytes(), path.relative_to(root).as_posix())
+        shown = path.relative_to(root).as_posix()
+        bad_path = path_findings(shown)
+        if bad_path:
+            findings += bad_path
+            continue
+        b, f = parse_bulletin(path.read_bytes(), shown)
         findings += f
         if b is not None:
             bulletins.append(b)

@@ -56,6 +56,7 @@ _CODES = [
     Code("D209", WARNING, "事项文件不在对应年份目录", "把文件移到 items/<编号中的年份>/ 目录下。"),
     Code("D210", WARNING, "缺少编辑器校验注释", "在文件第一行加上 `# yaml-language-server: $schema=../item.schema.json`。"),
     Code("D211", ERROR, "字段内容为空", "填写内容，或删除该字段。"),
+    Code("D212", ERROR, "事项文件的位置或文件名不合规定", "事项文件只能是 items/<年份>/<编号>.yml，文件夹和文件名只用字母、数字、“-”“_”“.”；把文件移到对应年份目录并改名。"),
     # -- references
     Code("D301", ERROR, "未知单位代码", "单位代码须在 items/ledger.yml 的 units 中登记。"),
     Code("D302", ERROR, "未知领导代码", "领导代码须在 items/ledger.yml 的 leaders 中登记。"),
@@ -97,6 +98,7 @@ _CODES = [
     Code("B102", ERROR, "通报期号重复", "同一类别同一年度的期号不能重复；改用下一个期号。"),
     Code("B103", ERROR, "通报期号不连续", "同一类别同一年度的期号应从 1 起连续编排；补上缺少的一期或改正期号。"),
     Code("B104", ERROR, "通报中的数字与台账不符", "通报记录的数字须能从其提交（commit）和截止日（as_of）重新算出；不要手工改数字，改了台账请重新起草。"),
+    Code("B107", ERROR, "通报文件的位置或文件名不合规定", "通报只能是 bulletins/<年份>/<类别>-<期号>.md（`ducha bulletin new` 按此生成），文件夹和文件名只用字母、数字、“-”“_”“.”。"),
     # -- pull-request checks against the base (ducha check --base)
     Code("T101", ERROR, "状态变更不符合办理流程", "状态只能按 拟办→已交办→办理中→已报结→已办结（或退回重办→办理中/已报结，未办结时可撤销）逐步变更，每一步单独提交。"),
     Code("T102", ERROR, "未经批准延期却改了办理期限", "改期限只能通过延期：在 extensions 末尾追加经领导批准的延期（approved_by、approved、new_deadline），不要直接改 deadline。"),

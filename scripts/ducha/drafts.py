@@ -23,6 +23,7 @@ from .deadlines import effective_deadline
 from .figures import GROUPS, NAMED, Period, Spec, compute
 from .findings import DuchaError, LedgerError, format_text
 from .ledger import Ledger
+from .markup import md_cell, md_finalize
 from .mask import mask_text
 from .model import WORKING_STATUSES
 
@@ -105,11 +106,6 @@ def tidy(text: str) -> str:
     text = re.sub(r"(?m)(?<=[^\n])\n(#{1,6} )", r"\n\n\1", text)
     text = re.sub(r"(?m)^(#{1,6} .*)\n(?=[^\n])", r"\1\n\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
-
-
-def md_cell(text) -> str:
-    """Text safe inside a Markdown table cell or list line: one line, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 @dataclass
@@ -219,7 +215,8 @@ def template_env(root: Path) -> jinja2.Environment:
     dirs = [Path(root) / BULLETINS_DIR / TEMPLATES_DIR, PACKAGE_TEMPLATES]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs if d.is_dir()]),
-        autoescape=False,  # Markdown, not HTML: the site escapes markup when it publishes a bulletin
+        autoescape=False,  # Markdown, not HTML: every {{ value }} is escaped for Markdown by md_finalize
+        finalize=md_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

@@ -23,6 +23,7 @@ from mkdocs.structure.toc import get_toc
 
 from .findings import DuchaError, LedgerError, format_text
 from .gitrepo import TZ
+from .markup import sanitize_html, url_path
 from .publish import SiteInputs, gather_inputs
 
 log = get_plugin_logger(__name__)
@@ -205,7 +206,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             if page.src_uri in files.src_uris:
                 files.remove(files.src_uris[page.src_uri])
             f = File.generated(config, page.src_uri, content=stub)
-            f.edit_uri = f"../{page.edit_path}" if page.edit_path else None
+            f.edit_uri = f"../{url_path(page.edit_path)}" if page.edit_path else None
             files.append(f)
             if page.markdown is None and meta.get("template") == "ducha/fast.html" and page.src_uri not in in_nav:
                 ReadyPage(f, config, page.html, meta)  # becomes f.page
@@ -223,8 +224,14 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         return files
 
     def on_env(self, env, *, config, files):
-        """Let pages use the plugin's own theme templates (``ducha/page.html``); the theme's override them."""
-        env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(str(THEME))])
+        """The plugin's own theme templates (``ducha/page.html``, and Material's inline-script partials as
+        files) come after the ledger's ``custom_dir`` and before the theme's, so a ledger can still
+        override them."""
+        loader = env.loader
+        if isinstance(loader, jinja2.FileSystemLoader):
+            loader.searchpath.insert(1 if config.theme.custom_dir else 0, str(THEME))
+        else:
+            env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(THEME)), loader])
         self.env = env
         self._shells = {}
         return env
@@ -236,7 +243,12 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         return markdown
 
     def on_page_content(self, html: str, *, page, config, files) -> str | None:
-        return self.html.get(page.file.src_uri, html)
+        """Ready HTML for the library's pages (escaped where it was made); every page MkDocs made from
+        Markdown (bulletins, the staff guide, reference pages) through the allow-list sanitiser."""
+        ready = self.html.get(page.file.src_uri)
+        if ready is not None:
+            return ready
+        return html if isinstance(page, ReadyPage) else sanitize_html(html)
 
     @event_priority(100)
     def _index_summary_only(self, context, *, page, config, nav):

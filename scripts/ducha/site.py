@@ -23,6 +23,7 @@ from markupsafe import Markup
 from . import schema
 from .deadlines import LIGHTS, effective_deadline, light
 from .ledger import Ledger
+from .markup import md_cell, md_no_html
 from .mask import mask_id_number, mask_name, mask_phone, mask_text
 from .model import Item
 
@@ -469,7 +470,7 @@ class SiteBuilder:
                     href = posixpath.relpath(e["src"], "bulletins")
                     as_of = b.meta.get("as_of")
                     lines.append(
-                        f"| [第{b.number}期]({href}) | {_md_text(b.title)} | {b.date.isoformat()} | "
+                        f"| [第{b.number}期]({href}) | {md_cell(b.title)} | {b.date.isoformat()} | "
                         f"{as_of.isoformat() if as_of else '—'} | {state[check.status] if check else '未核对'} |"
                     )
                 lines.append("")
@@ -480,19 +481,19 @@ class SiteBuilder:
 
         b, check = entry["bulletin"], entry.get("check")
         names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in self.ledger.sorted_items()} - {""})
-        body = _md_text(mask_text(b.body, names), table=False).strip("\n")
+        body = md_no_html(mask_text(b.body, names)).strip("\n")
         meta = b.meta
         as_of, commit = meta.get("as_of"), meta.get("commit")
         params = meta.get("params") or {}
         due_within = params.get("due_within_days", 5) if isinstance(params, dict) else 5
         lines = [body, "", "---", "", "## 文中数字 {#figures}", ""]
-        source = f"本期数字截至 {as_of.isoformat()}，依据台账提交 `{str(commit)[:10]}`。" if as_of and commit else "本期没有写明数字所依据的提交和截止日。"
+        source = f"本期数字截至 {as_of.isoformat()}，依据台账提交 {_commit_md(commit)}。" if as_of and commit else "本期没有写明数字所依据的提交和截止日。"
         if check is not None:
-            message = self.BULLETIN_CHECK[check.status].format(n=len(check.checked), why=_md_text(check.message))
+            message = self.BULLETIN_CHECK[check.status].format(n=len(check.checked), why=md_cell(check.message))
             kind = {"ok": "success", "mismatch": "danger", "unavailable": "warning", "no_figures": "note"}[check.status]
             lines += [f'!!! {kind} "数据来源与核对"', f"    {source}{message}", ""]
             for f in check.findings if check.status == "mismatch" else []:
-                lines.append(f"    - `{f.field}`：{_md_text(f.message)}")
+                lines.append(f"    - {md_cell(f.field)}：{md_cell(f.message)}")
             lines.append("")
         else:
             lines += [source, ""]
@@ -515,7 +516,7 @@ class SiteBuilder:
                 basis = f"通报记录：{_figure_text(value, self.rules, as_of)}；按提交 {check.commit[:10]} 截至 {as_of.isoformat()} 重新计算所涉的事项（事项显示为当前状态）。"
                 src = lists.get(leaf.ids) or lists.setdefault(leaf.ids, self.list_pages(base, title, list(leaf.ids), basis=basis))
                 link = f"[{len(leaf.ids)} 项]({posixpath.relpath(src, posixpath.dirname(entry['src']))})"
-            lines.append(f"| {_md_text(label)} | {_md_text(shown)} | {link} |")
+            lines.append(f"| {md_cell(label)} | {md_cell(shown)} | {link} |")
         return "\n".join(lines) + "\n"
 
     PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders half of them
@@ -586,11 +587,10 @@ class SiteBuilder:
         )
 
 
-def _md_text(text, table: bool = True) -> str:
-    """Staff-written text for a generated Markdown page: markup shown, not run (``<`` escaped); in a
-    table cell also on one line with ``|`` escaped."""
-    text = str(text).replace("&", "&amp;").replace("<", "&lt;")
-    return " ".join(text.split()).replace("|", "\\|") if table else text
+def _commit_md(commit) -> str:
+    """A commit named in a bulletin's front matter, for Markdown: a hash in code type, anything else as text."""
+    text = str(commit)[:10]
+    return f"`{text}`" if text.isalnum() and text.isascii() else md_cell(text)
 
 
 def _figure_text(value, rules, as_of) -> str:
