@@ -25,7 +25,7 @@ from markupsafe import Markup
 # the start of a line, both handled below.
 _INLINE = re.compile(r"([\\`*_\[\]{}|])")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")  # a bare & stays literal in Markdown; &name; would not
-_LINE_START = re.compile(r"(?m)^([ \t]*)([#>+\-]|\d+(?=\.(?:\s|$)))")  # headings, quotes, lists
+_LINE_START = re.compile(r"(?m)^([ \t]*)([#>+\-!]|\d+(?=\.(?:\s|$)))")  # headings, quotes, lists, admonitions
 
 
 class MdSafe(str):
@@ -61,8 +61,9 @@ def md_finalize(value):
 
 
 def md_no_html(text: str) -> str:
-    """Staff-written Markdown with any HTML in it shown as text (``<`` and entities escaped)."""
-    return _ENTITY.sub("&amp;", str(text)).replace("<", "&lt;")
+    """Staff-written Markdown with any HTML in it shown as text (``<`` escaped; an entity such as ``&lt;``
+    stays one, so text ``md_text`` escaped reads the same; what entities decode to is sanitised later)."""
+    return str(text).replace("<", "&lt;")
 
 
 # -- HTML from Markdown --------------------------------------------------------------------------
