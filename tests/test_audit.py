@@ -320,3 +320,34 @@ def test_every_a_code_is_on_the_codes_page():
     page = codes.docs_markdown()
     for n in range(101, 111):
         assert f'<span id="A{n}">A{n}</span>' in page
+
+
+# -- one audit for the CLI and the site -----------------------------------------------------------
+
+
+@needs_ssh_keygen
+def test_site_audit_page_lists_what_ducha_audit_lists(tmp_path, signing_key):
+    """Merged pull requests (one that goes 已报结 → 已办结 in two commits) and signing rules: the site's
+    审计 page and ``ducha audit`` come from one composition, so they list the same findings."""
+    import html
+    import re
+
+    from gitutil import PROJECT
+
+    repo, unsigned = signed_history(tmp_path, signing_key, unsigned_merge=True)
+    repo.pull_request(
+        "report-and-close",
+        [("2026-11-20", make_item(ITEM, "reported")), ("2026-11-23", make_item(ITEM, "closed"))],
+    )
+    shutil.copy(PROJECT / "mkdocs.yml", repo.path / "mkdocs.yml")
+    shutil.copytree(PROJECT / "site_src", repo.path / "site_src")
+    repo.commit("网站配置", "2026-11-24")
+    cli = found(audit(repo))
+    assert ("A107", "", unsigned) in cli and not [f for f in cli if f[0] == "A109"], cli
+    result = CliRunner().invoke(main, ["build", "--root", str(repo.path), "--as-of", "2026-11-30"])
+    assert result.exit_code == 0, result.output
+    page = (repo.path / "site" / "audit" / "index.html").read_text(encoding="utf-8")
+    table = page.split('id="findings"', 1)[1].split('id="recent"', 1)[0]
+    rows = re.findall(r'<tr><td><a href="[^"]*">(A\d{3})</a>.*?</td>\s*<td>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>\s*<td><code>([0-9a-f]{10})</code>', table, re.S)
+    site = sorted((code, html.unescape(item), commit) for code, item, commit in rows)
+    assert site == sorted((code, item, commit[:10]) for code, item, commit in cli)

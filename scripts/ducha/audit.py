@@ -233,8 +233,21 @@ def _git_statuses_along(root: Path) -> StatusesAlong:
     return statuses
 
 
-def run_audit(root: Path, rules: Rules, since=None, until=None, rev: str = "HEAD") -> list[AuditFinding]:
+@dataclass
+class AuditResult:
+    history: History
+    findings: list[AuditFinding]
+
+
+def audit_repository(root: Path, rules: Rules, since=None, until=None, rev: str = "HEAD") -> AuditResult:
+    """The audit of a repository, as ``ducha audit`` prints it and the site's 审计 page shows it: the history
+    read with signatures when the rules name an allowed-signers file, and merges judged by the statuses
+    along the branch they brought in. The one composition both adapters call."""
     signers = str((Path(root) / rules.allowed_signers).resolve()) if rules.allowed_signers else None
     with _signers(signers):
         history = load_history(root, rev=rev, signatures=bool(signers))
-    return audit(history, rules, since, until, statuses_along=_git_statuses_along(root))
+    return AuditResult(history, audit(history, rules, since, until, statuses_along=_git_statuses_along(root)))
+
+
+def run_audit(root: Path, rules: Rules, since=None, until=None, rev: str = "HEAD") -> list[AuditFinding]:
+    return audit_repository(root, rules, since, until, rev).findings

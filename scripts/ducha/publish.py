@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .findings import LedgerError, format_text
 from .gitrepo import HistoryUnavailable, commit_at, open_repo, worktree_changes
-from .history import CacheWarmer, load_history
+from .history import CacheWarmer
 from .ledger import Ledger, load_ledger, load_ledger_at
 from .site import SiteBuilder
 
@@ -95,13 +95,13 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
     if history and repo is not None:
 
         def read_history():
-            from .audit import audit
+            from .audit import audit_repository
 
             if warmer is not None:
                 warmer.wait()
             try:
-                inputs.history = load_history(root, rev=rev)
-                inputs.audit_findings = audit(inputs.history, ledger.rules)
+                result = audit_repository(root, ledger.rules, rev=rev)
+                inputs.history, inputs.audit_findings = result.history, result.findings
             except HistoryUnavailable as exc:
                 warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
 
