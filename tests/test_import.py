@@ -140,7 +140,7 @@ def test_row_level_errors_name_row_and_column_and_nothing_is_written(ledger, tmp
 def test_missing_columns_and_options_are_said_plainly(ledger, tmp_path):
     path = sheet(tmp_path / "no-leader.xlsx", [[1, "推进数字政府建设", "市数据资源局"]], header=("序号", "重点任务", "责任单位"))
     result = run("import", path, "--category", "work_report_target", "--source", "报告", "--root", ledger)
-    assert result.exit_code == 1 and "表中没有“责任领导”列，请用 --leader 指定交办领导。" in result.output
+    assert result.exit_code == 1 and "表中没有“责任领导”列，须统一指定交办领导。请用 --leader 指定。" in result.output
     ok = run("import", path, "--category", "work_report_target", "--source", "报告", "--leader", "dir_sun",
              "--assigned", "2026-11-27", "--dry-run", "--root", ledger)  # fmt: skip
     assert ok.exit_code == 0, ok.output

@@ -13,7 +13,7 @@ import click
 
 from . import schema as schema_mod
 from .deadlines import LIGHTS, effective_deadline, light
-from .findings import DuchaError, LedgerError, format_text, summary
+from .findings import DuchaError, Hint, LedgerError, format_text, summary
 from .ledger import ITEMS_DIR, find_root, load_ledger
 from .rules import load_rules
 
@@ -51,6 +51,29 @@ ROOT = click.option(
 )
 
 
+def hint_text(hint: Hint | None) -> str:
+    """The library's ``Hint`` in this command's own options: "请加 --worktree。", "请用 --unit sjj。"."""
+    if hint is None:
+        return ""
+    ctx = click.get_current_context(silent=True)
+    params = {p.name: p for p in (ctx.command.params if ctx is not None else [])}
+    option = params.get(hint.parameter)
+    if hint.parameter == "root":
+        return "请在台账目录中运行，或用 --root 指定。"
+    if option is None:
+        if hint.parameter == "worktree" and "as_of" in params:  # ducha build: no --worktree, the work tree is the default
+            return "要按工作区文件生成，请去掉 --as-of。"
+        return ""
+    flag = option.opts[0]
+    if getattr(option, "is_flag", False):
+        return f"要按工作区文件计算，请加 {flag}。" if hint.parameter == "worktree" else f"请加 {flag}。"
+    return f"请用 {flag} {hint.value}。" if hint.value else f"请用 {flag} 指定。"
+
+
+def _message(exc: DuchaError) -> str:
+    return f"{exc}{hint_text(exc.hint)}"
+
+
 @contextlib.contextmanager
 def library_errors(fmt: str = "text"):
     """Turn the library's errors into ``Error:`` lines and exit code 1 (findings first, as JSON when asked)."""
@@ -59,20 +82,20 @@ def library_errors(fmt: str = "text"):
     except LedgerError as exc:
         if exc.findings and fmt == "json":
             click.echo(json.dumps([f.as_dict() for f in exc.findings], ensure_ascii=False, indent=2))
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_message(exc)}", err=True)
             sys.exit(1)
         if exc.findings:
             click.echo(format_text(exc.findings), err=True)
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_message(exc)) from None
     except DuchaError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_message(exc)) from None
 
 
 def _root(root: Path | None) -> Path:
     try:
         return Path(root).resolve() if root else find_root()
     except LedgerError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_message(exc)) from None
 
 
 WORKTREE = click.option(
@@ -583,7 +606,7 @@ def init(directory, office, issuer, code, forges):
             forges=forges or DEFAULT_FORGES,
         )
     except DuchaError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_message(exc)) from None
     shown = str(directory)
     pipelines = [f for f in files if f.startswith((".gitlab-ci", ".gitea/", ".forgejo/", ".github/"))]
     click.echo(f"已在 {shown} 创建新台账（{len(files)} 个文件）。")
@@ -881,7 +904,7 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
     if plan.errors:
         click.echo(f"{head}（识别的列：{cols}）。", err=True)
         for e in plan.errors:
-            click.echo(f"  {e.text()}", err=True)
+            click.echo(f"  {e.text()}{hint_text(e.hint)}", err=True)
         rows = len({e.row for e in plan.errors})
         raise click.ClickException(f"{rows} 行有错误（共 {len(plan.errors)} 处），未登记任何事项；请改正后重新导入。")
     status = "已交办" if approved_by else "拟办"

@@ -68,7 +68,7 @@ _CODES = [
     Code("D401", ERROR, "办理期限早于交办日期", "检查 deadline 与 assigned 是否写反。"),
     Code("D402", ERROR, "办结日期早于交办日期或审核日期", "办结（closed）不能早于交办日期和最后一次审核日期。"),
     Code("D403", ERROR, "延期批准日期早于申请日期", "检查 extensions 中 approved 与 requested。"),
-    Code("D404", ERROR, "日期晚于统计截止日", "记录的日期不能晚于今天（或 --as-of 指定的日期）。"),
+    Code("D404", ERROR, "日期晚于统计截止日", "记录的日期不能晚于今天（或指定的统计截止日）。"),
     Code("D405", ERROR, "记录未按时间顺序排列", "progress、reminders、extensions、reviews 只能在末尾追加，日期须递增。"),
     Code("D406", ERROR, "审核或报结日期早于应有的日期", "报结不能早于交办，审核不能早于报结。"),
     Code("D407", ERROR, "批阅退回时间早于送阅时间", "检查 circulation 中 sent 与 returned。"),

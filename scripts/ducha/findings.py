@@ -7,8 +7,23 @@ from dataclasses import asdict, dataclass, field
 from . import codes
 
 
+@dataclass(frozen=True)
+class Hint:
+    """What would fix an error, in the library's own terms: give the failed call's ``parameter`` (with
+    ``value`` when one is known). The library names no command-line option; each adapter words the hint
+    for its own options (``ducha.cli.hint_text``, the plugin's ``_hint_text``)."""
+
+    parameter: str  # worktree | root | units | category | source | leader | assigned
+    value: str | None = None
+
+
 class DuchaError(Exception):
-    """Base of every error the library raises; the CLI prints ``Error: <message>``."""
+    """Base of every error the library raises; the CLI prints ``Error: <message>`` and its wording of
+    ``hint``, when there is one."""
+
+    def __init__(self, message: str = "", hint: Hint | None = None):
+        super().__init__(message)
+        self.hint = hint
 
 
 class LedgerError(DuchaError):
@@ -17,8 +32,8 @@ class LedgerError(DuchaError):
     ``findings`` holds the detailed findings when there are any.
     """
 
-    def __init__(self, message: str, findings: list["Finding"] | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, findings: list["Finding"] | None = None, hint: Hint | None = None):
+        super().__init__(message, hint)
         self.findings = findings or []
 
 

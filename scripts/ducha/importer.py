@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schema
-from .findings import DuchaError
+from .findings import DuchaError, Hint
 from .rules import Rules
 
 # column key -> header names a sheet may use (matched after removing spaces and bracketed notes)
@@ -59,6 +59,7 @@ class RowError:
     column: str | None  # column key; None: the whole row
     letter: str | None
     message: str
+    hint: Hint | None = None  # what the whole import could be given instead (the adapter words it)
 
     def text(self) -> str:
         where = f"第 {self.row} 行"
@@ -314,16 +315,16 @@ def plan_import(
 
     title, header_row, cols, rows = read_sheet(Path(path), sheet)
     plan = ImportPlan(str(path), title, header_row, {k: v[1] for k, v in cols.items()})
-    for opt, value, known in (("--category", category, rules.categories), ("--leader", leader, rules.leaders),
-                              ("--approved-by", approved_by, rules.leaders)):  # fmt: skip
+    for param, what, value, known in (("category", "类别", category, rules.categories), ("leader", "交办领导", leader, rules.leaders),
+                                      ("approved_by", "审批领导", approved_by, rules.leaders)):  # fmt: skip
         if value is not None and value not in known:
-            raise ImportError_(f"{opt}“{value}”未在台账规则中登记；可选：{'、'.join(known)}。")
+            raise ImportError_(f"{what}“{value}”未在台账规则中登记；可选：{'、'.join(known)}。", hint=Hint(param))
     if "category" not in cols and category is None:
-        raise ImportError_("表中没有“类别”列，请用 --category 指定这些事项的类别（如 work_report_target）。")
+        raise ImportError_("表中没有“类别”列，须统一指定这些事项的类别（如 work_report_target）。", hint=Hint("category"))
     if "source" not in cols and not source:
-        raise ImportError_("表中没有“来源”列，请用 --source 写明来源（如“《2026年市政府工作报告》目标任务分解”）。")
+        raise ImportError_("表中没有“来源”列，须统一写明来源（如“《2026年市政府工作报告》目标任务分解”）。", hint=Hint("source"))
     if "leader" not in cols and leader is None:
-        raise ImportError_("表中没有“责任领导”列，请用 --leader 指定交办领导。")
+        raise ImportError_("表中没有“责任领导”列，须统一指定交办领导。", hint=Hint("leader"))
     checker = Checker(rules, max(assigned, today or assigned))
     existing = {(i.get("title"), i.get("source")) for i in ledger_items.values()}
     seen: dict[tuple, int] = {}
@@ -341,8 +342,8 @@ def plan_import(
             continue
         errors: list[RowError] = []
 
-        def err(col, message):
-            errors.append(RowError(n, col, plan.columns.get(col) if col else None, message))
+        def err(col, message, hint=None):
+            errors.append(RowError(n, col, plan.columns.get(col) if col else None, message, hint))
 
         notes: list[str] = []
         data: dict = {}
@@ -373,7 +374,7 @@ def plan_import(
             elif len(names) > 1:
                 notes.append(f"责任领导写了 {len(names)} 位，以第一位 {rules.leader_name(lead_leader)} 为交办领导")
         if not lead_leader and "leader" in cols and not text.get("leader") and leader is None:
-            err("leader", "责任领导为空（或用 --leader 指定）")
+            err("leader", "责任领导为空（也可为整张表统一指定交办领导）", hint=Hint("leader"))
         data["leader"] = lead_leader
         # dates
         day = assigned
@@ -458,7 +459,7 @@ def plan_import(
                     err(col, f"{f.message}（{f.code}）")
             if not errors:
                 if day.year != year:
-                    err("assigned", f"交办日期 {day} 不在 {year} 年；同一次导入的事项须在同一年度交办（用 --assigned 指定）")
+                    err("assigned", f"交办日期 {day} 不在 {year} 年；同一次导入的事项须在同一年度交办（可统一指定交办日期）", hint=Hint("assigned"))
                 else:
                     plan.items.append(PlannedItem(n, text.get("seq", ""), record, notes, item_id))
         plan.errors += errors

@@ -9,7 +9,7 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Finding, LedgerError
+from .findings import Finding, Hint, LedgerError
 from . import yamlio
 from .model import Item, typed_dates
 from .rules import RULES_FILE, Rules, load_rules, parse_rules
@@ -88,7 +88,7 @@ def find_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / ITEMS_DIR / RULES_FILE).is_file():
             return folder
-    raise LedgerError(f"在 {here} 及其上级目录中找不到台账（items/{RULES_FILE}）；请在台账目录中运行，或用 --root 指定。")
+    raise LedgerError(f"在 {here} 及其上级目录中找不到台账（items/{RULES_FILE}）。", hint=Hint("root"))
 
 
 def item_files(root: Path) -> list[Path]:
@@ -255,7 +255,7 @@ def load_ledger_at(
     ensure_full_history(repo)
     sha = commit or commit_at(repo, as_of, rev)
     if sha is None:
-        raise HistoryUnavailable(f"{as_of.isoformat()} 当天结束前（北京时间）{rev} 上还没有任何提交，无法还原当时的台账；要按工作区文件计算请加 --worktree。")
+        raise HistoryUnavailable(f"{as_of.isoformat()} 当天结束前（北京时间）{rev} 上还没有任何提交，无法还原当时的台账。", hint=Hint("worktree"))
     rules_blob, blobs = item_blobs_at(repo, sha)
     if rules_blob is None:
         raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {ITEMS_DIR}/{RULES_FILE}。")

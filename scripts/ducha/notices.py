@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import stats as stats_mod
 from .drafts import ItemCatalog, ItemInfo, cn_date, template_env, tidy
-from .findings import DuchaError
+from .findings import DuchaError, Hint
 from .ledger import Ledger
 
 TEMPLATE = "unit-notice.md.j2"
@@ -74,7 +74,8 @@ def unit_notices(
             unit = rules.units[code]
             raise DuchaError(
                 f"{unit.name}（{code}）已于 {unit.valid_until} 后并入{rules.unit_name(later, as_of)}，"
-                f"其事项列入后者的通知单：请用 --unit {later}。"
+                f"其事项列入后者的通知单。",
+                hint=Hint("units", later),
             )
     wanted = list(units) if units else current_units(rules, as_of)
     st = stats_mod.compute(ledger, as_of, due_within_days=due_within_days)

@@ -21,7 +21,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from .findings import DuchaError, LedgerError, format_text
+from .findings import DuchaError, Hint, LedgerError, format_text
 from .gitrepo import TZ
 from .markup import sanitize_html, url_path
 from .publish import SiteInputs, gather_inputs
@@ -189,9 +189,9 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             ).build()
         except LedgerError as exc:
             detail = format_text(exc.findings) if exc.findings else ""
-            raise PluginError(f"{exc}\n{detail}".strip()) from None
+            raise PluginError(f"{exc}{self._hint_text(exc.hint)}\n{detail}".strip()) from None
         except DuchaError as exc:
-            raise PluginError(str(exc)) from None
+            raise PluginError(f"{exc}{self._hint_text(exc.hint)}") from None
         for asset in sorted(p for p in ASSETS.rglob("*") if p.is_file()):
             uri = asset.relative_to(ASSETS.parent).as_posix()
             if uri not in files.src_uris:  # a ledger may override an asset in its docs_dir
@@ -222,6 +222,18 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         if self.progress is not None:
             self.progress.start(len(files.documentation_pages()))
         return files
+
+    def _hint_text(self, hint: Hint | None) -> str:
+        """The library's ``Hint`` in this plugin's own options (``mkdocs.yml``)."""
+        if hint is None:
+            return ""
+        if hint.parameter == "root":
+            return "请检查 mkdocs.yml 中 ducha 插件的 root 选项。"
+        if hint.parameter == "worktree":
+            if self.as_of_override is not None:
+                return "要按工作区文件生成网站，请不要指定截止日。"
+            return "要按工作区文件生成网站，请去掉 mkdocs.yml 中 ducha 插件的 as_of 选项。"
+        return ""
 
     def on_env(self, env, *, config, files):
         """The plugin's own theme templates (``ducha/page.html``, and Material's inline-script partials as
