@@ -145,6 +145,11 @@ def hostile_site(tmp_path_factory) -> Path:
     text = drafted.read_text(encoding="utf-8")
     assert HOSTILE_WORD in text, "the planted item is not in the drafted bulletin"
     drafted.write_text(text + HOSTILE_BODY.format(payloads=_payloads("body")), encoding="utf-8")
+    # the same commit records progress on the item, so its history (修改记录) shows the commit's metadata
+    item = root / "items" / "2026" / f"{HOSTILE_ID}.yml"
+    data = yaml.safe_load(item.read_text(encoding="utf-8"))
+    data["progress"].append({"date": "2026-11-26", "by": UNIT, "text": "已完成第二轮排查。"})
+    _write_item(root, data)
     _git(root, "add", "-A")
     # commit metadata: git drops < and > from names, so the payloads use quotes and Markdown instead
     env = dict(
@@ -241,6 +246,8 @@ def _bulletin_path(site: Path) -> str:
 
 def test_item_page_is_inert(browser):
     _assert_inert(browser, f"items/{HOSTILE_ID}/", expect=HOSTILE_WORD)
+    history = browser.page.locator("article").inner_text()
+    assert "起草通报" in history and 'onmouseover="window.__x_author=1' in history, "the hostile commit is not in the item's history"
 
 
 def test_drafted_bulletin_with_hostile_item_names_and_body_is_inert(browser, hostile_site):
