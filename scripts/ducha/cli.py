@@ -111,45 +111,17 @@ def _notice(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _load(root, as_of, only=None, worktree=False, rev=None, fmt="text"):
-    """Pick the source: the work tree (default), or the committed ledger at ``--as-of``/``--rev``."""
-    from .gitrepo import HistoryUnavailable, open_repo, worktree_changes
-    from .ledger import load_ledger_at
+def _load(root, as_of, only=None, worktree=False, rev=None, fmt="text", checks=True):
+    """The ledger of ``--as-of``/``--rev``/``--worktree`` (``ledger.open_ledger``), its notices on stderr."""
+    from .ledger import open_ledger
 
     root = _root(root)
+    committed = not worktree and (as_of is not None or rev is not None)
     with library_errors(fmt):
-        if only or worktree or (as_of is None and rev is None):
-            ledger = load_ledger(root, as_of or today(), only=only)
-            try:
-                changed = worktree_changes(open_repo(root))
-            except HistoryUnavailable:
-                changed = []
-            if changed and not only:
-                _notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，以下结果包含这些修改（尚未进入台账历史）。")
-            return ledger
-        try:
-            repo = open_repo(root)
-        except HistoryUnavailable:
-            if rev is not None:
-                raise
-            _notice(f"注意：{root} 不是 git 仓库，按工作区文件计算截至 {as_of} 的状态。")
-            return load_ledger(root, as_of)
-        changed = worktree_changes(repo)
-        ledger = load_ledger_at(root, as_of or today(), rev="HEAD", commit=_resolve(repo, rev))
-        if changed:
-            _notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）；要包含它们请加 --worktree。")
-        return ledger
-
-
-def _resolve(repo, rev):
-    if rev is None:
-        return None
-    import git
-
-    try:
-        return repo.git.rev_parse("--verify", f"{rev}^{{commit}}").strip()
-    except git.GitCommandError:
-        raise click.BadParameter(f"找不到提交“{rev}”。", param_hint="--rev") from None
+        opened = open_ledger(root, as_of or today(), committed=committed, rev=rev, only=only, checks=checks)
+    for notice in opened.notices:
+        _notice(f"{notice.text}{hint_text(notice.hint)}")
+    return opened.ledger
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -934,21 +906,7 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
 def _stats_ledger(root, as_of, worktree, rev):
     """As ``_load``, but a committed ledger is read through the parsed-item cache without the checks
     (statistics need the items, not the findings): ~1 s instead of ~10 s for 30,000 items."""
-    from .gitrepo import HistoryUnavailable, open_repo, worktree_changes
-    from .ledger import load_ledger_at
-
-    if worktree or (as_of is None and rev is None):
-        return _load(root, as_of, worktree=worktree, rev=rev)
-    try:
-        repo = open_repo(_root(root))
-    except HistoryUnavailable:
-        return _load(root, as_of, worktree=worktree, rev=rev)  # says so, and falls back (or refuses --rev)
-    with library_errors():
-        changed = worktree_changes(repo)
-        ledger = load_ledger_at(_root(root), as_of or today(), commit=_resolve(repo, rev), checks=False)
-    if changed:
-        _notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）；要包含它们请加 --worktree。")
-    return ledger
+    return _load(root, as_of, worktree=worktree, rev=rev, checks=False)
 
 
 @main.command()

@@ -269,16 +269,11 @@ class Draft:
 
 def ledger_at(root: Path, as_of: dt.date, commit: str | None = None) -> Ledger:
     """The committed ledger a draft is computed from; refuses a ledger with check errors."""
-    from .gitrepo import open_repo
+    from .gitrepo import open_repo, resolve_commit
     from .ledger import load_ledger_at
 
     if commit is not None:
-        import git
-
-        try:
-            commit = open_repo(Path(root)).git.rev_parse("--verify", f"{commit}^{{commit}}").strip()
-        except git.GitCommandError:
-            raise DuchaError(f"找不到提交“{commit}”。") from None
+        commit = resolve_commit(open_repo(Path(root)), commit)
     ledger = load_ledger_at(root, as_of, commit=commit)
     if ledger.errors:
         raise LedgerError(

@@ -161,3 +161,14 @@ def worktree_changes(repo: git.Repo) -> list[str]:
                     paths.add(out[i])
                 i += 1
     return sorted(p for p in paths if p.startswith(ITEMS_PREFIX))
+
+
+def resolve_commit(repo: git.Repo, rev: str) -> str:
+    """The commit ``rev`` (a sha, branch or tag) names, or a Chinese error saying there is none."""
+    try:
+        sha = repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}").strip()
+    except git.GitCommandError:
+        sha = ""
+    if not sha:
+        raise HistoryUnavailable(f"找不到提交“{rev}”。")
+    return sha

@@ -267,3 +267,67 @@ def load_ledger_at(
         contents = reader.read_many([rules_blob, *blobs.values()])
     files = {path: contents[blob] for path, blob in blobs.items()}
     return load_ledger_from_blobs(contents[rules_blob], files, as_of, commit=sha, jobs=jobs)
+
+
+# -- where a ledger comes from: one decision for every command and the site ---------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the caller should tell its user about where the numbers come from (not an error)."""
+
+    text: str
+    hint: Hint | None = None
+
+
+@dataclass
+class OpenedLedger:
+    ledger: Ledger
+    notices: list[Notice]
+    uncommitted: list[str] = field(default_factory=list)  # item files with changes not committed
+
+
+def open_ledger(
+    root: Path,
+    as_of: dt.date,
+    *,
+    committed: bool,
+    rev: str | None = None,
+    only: list[Path] | None = None,
+    checks: bool = True,
+) -> OpenedLedger:
+    """The ledger a command or the site works on, and what to say about it.
+
+    ``committed``: restore the ledger as committed at the end of ``as_of`` (Beijing time) on the first-parent
+    line of HEAD, or at ``rev``; else read the work tree as of ``as_of`` (uncommitted changes included, and
+    said so). Outside a git repository a committed ledger falls back to the work tree with a notice, unless a
+    ``rev`` was asked for. ``checks=False`` (statistics): a committed ledger's items come through the
+    parsed-item cache without findings. ``only``: check just these work-tree files.
+    """
+    from .gitrepo import HistoryUnavailable, open_repo, resolve_commit, worktree_changes
+
+    root = Path(root)
+    if only is not None or not committed:
+        ledger = load_ledger(root, as_of, only=only)
+        try:
+            changed = worktree_changes(open_repo(root))
+        except HistoryUnavailable:
+            changed = []
+        notices = []
+        if changed and only is None:
+            notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，以下结果包含这些修改（尚未进入台账历史）。"))
+        return OpenedLedger(ledger, notices, changed)
+    try:
+        repo = open_repo(root)
+    except HistoryUnavailable:
+        if rev is not None:
+            raise
+        notice = Notice(f"注意：{root.resolve()} 不是 git 仓库，按工作区文件计算截至 {as_of} 的状态。")
+        return OpenedLedger(load_ledger(root, as_of), [notice])
+    changed = worktree_changes(repo)
+    commit = resolve_commit(repo, rev) if rev is not None else None
+    ledger = load_ledger_at(root, as_of, commit=commit, checks=checks)
+    notices = []
+    if changed:
+        notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）。", Hint("worktree")))
+    return OpenedLedger(ledger, notices, changed)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import LedgerError, format_text
-from .gitrepo import HistoryUnavailable, commit_at, open_repo, worktree_changes
+from .gitrepo import HistoryUnavailable, commit_at, open_repo
 from .history import CacheWarmer
-from .ledger import Ledger, load_ledger, load_ledger_at
+from .ledger import Ledger, open_ledger
 from .site import SiteBuilder
 
 
@@ -73,14 +73,12 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
         if history and (sha is not None or not from_history):
             warmer = CacheWarmer.start(root, rev)
     try:
+        opened = open_ledger(root, as_of, committed=from_history, rev=sha)  # its notices are for a terminal
+        ledger = opened.ledger
         if from_history:
-            ledger = load_ledger_at(root, as_of, commit=sha)
             commit = ledger.commit
         else:
-            ledger = load_ledger(root, as_of)
-            commit = None
-            if repo is not None:
-                commit = None if worktree_changes(repo) else repo.head.commit.hexsha
+            commit = repo.head.commit.hexsha if repo is not None and repo.head.is_valid() and not opened.uncommitted else None
         if ledger.errors:
             raise LedgerError(
                 f"台账有 {len(ledger.errors)} 个错误，网站未生成。请先运行 ducha check 并改正：\n{format_text(ledger.errors)}",
