@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -143,3 +144,20 @@ def test_every_command_and_option_is_documented_in_readme():
             for opt in getattr(param, "opts", []):
                 if opt.startswith("--") and opt not in ("--help", "--root"):
                     assert opt in readme, f"README does not document {opt} of `ducha {name}`"
+
+
+def test_show_and_the_item_page_list_the_same_record(tmp_path):
+    """One record of events (record.events) for ``ducha show`` and the item page: the approval and the
+    citizen reply are in both."""
+    from ducha.ledger import load_ledger
+    from ducha.record import events
+
+    root = Path(__file__).resolve().parents[1]
+    ledger = load_ledger(root, dt.date(2026, 11, 30), only=[root / "items" / "2026" / "DC-2026-0055.yml"])
+    item = ledger.items["DC-2026-0055"]
+    kinds = [e.kind for e in events(item, ledger.rules)]
+    assert {"拟办意见", "答复来信人", "报结", "退回重办"} <= set(kinds)
+    shown = CliRunner().invoke(main, ["show", "DC-2026-0055", "--root", str(root), "--worktree", "--as-of", "2026-11-30"])
+    assert shown.exit_code == 0, shown.output
+    listed = [line.split()[1] for line in shown.output.split("办理过程：\n", 1)[1].splitlines() if line.startswith("  20")]
+    assert listed == kinds

@@ -272,27 +272,15 @@ def show(item_id, as_of, fmt, worktree, rev, root):
     ]
     if dl:
         lines.append(f"有效期限：{dl.date}（{dl.explanation}）")
-    if d.get("approval"):
-        a = d["approval"]
-        lines.append(f"拟办意见：{a['opinion']}（{rules.leader_name(a['by'])} {a['date']} 审批）")
-    for p in item.log("progress"):
-        lines.append(f"  进展 {p['date']} {rules.unit_name(p['by'])}：{p['text'].strip()}")
-        if p.get("delay_reason"):
-            lines.append(f"    说明原因：{p['delay_reason'].strip()}")
-    for r in item.log("reminders"):
-        lines.append(f"  催办 {r['date']} {schema_mod.REMINDER_METHODS[r['method']]}：{(r.get('note') or '').strip()}")
-    for e in item.log("extensions"):
-        state = f"{e['approved']} 批准至 {e['new_deadline']}" if e.get("approved") else (f"{e['rejected']} 不予批准" if e.get("rejected") else "待批")
-        lines.append(f"  延期 {e['requested']} 申请（{state}）：{e['reason'].strip()}")
-    if d.get("result"):
-        lines.append(f"  报结 {d['result']['reported']}：{d['result']['text'].strip()}")
-    for r in item.log("reviews"):
-        lines.append(f"  审核 {r['date']} {schema_mod.REVIEW_RESULTS[r['result']]}：{(r.get('opinion') or '').strip()}")
-    if item.closed:
-        lines.append(f"办结日期：{item.closed}")
-    if d.get("cancellation"):
-        c = d["cancellation"]
-        lines.append(f"撤销：{c['date']} {rules.leader_name(c['by'])}：{c['reason'].strip()}")
+    from .record import events
+
+    lines.append("办理过程：")
+    for e in events(item, rules):
+        who = f" {e.who}" if e.who else ""
+        text = f"：{e.text.strip()}" if e.text else ""
+        lines.append(f"  {e.date} {e.kind}{who}{text}")
+        if e.reason:
+            lines.append(f"    说明原因：{e.reason.strip()}")
     lines.append(f"文件：{item.path}")
     click.echo("\n".join(lines))
 

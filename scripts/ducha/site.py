@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import schema
+from . import record, schema
 from .deadlines import LIGHTS, effective_deadline, light
 from .ledger import Ledger
 from .markup import md_cell, md_no_html
@@ -117,32 +117,9 @@ class ItemView:
             else None
         )
 
-    def events(self, rules) -> list[tuple]:
-        """The item's life as (date, kind, who, text, delay reason), oldest first."""
-        d = self.item.data
-        out = [(self.assigned, "交办", self.lead_unit_name, "", None)]
-        for p in d.get("progress") or []:
-            out.append((p["date"], "进展", rules.unit_name(p["by"]), p["text"], p.get("delay_reason")))
-        for r in d.get("reminders") or []:
-            out.append((r["date"], "催办", schema.REMINDER_METHODS[r["method"]], r.get("note", ""), None))
-        for e in d.get("extensions") or []:
-            out.append((e["requested"], "申请延期", "", e["reason"], None))
-            if e.get("approved"):
-                out.append((e["approved"], "批准延期", rules.leader_name(e.get("approved_by", "")), f"延期至 {e['new_deadline']}", None))
-            elif e.get("rejected"):
-                out.append((e["rejected"], "不予延期", rules.leader_name(e.get("approved_by", "")), "", None))
-        if d.get("result"):
-            out.append((d["result"]["reported"], "报结", self.lead_unit_name, d["result"]["text"], None))
-        for r in d.get("reviews") or []:
-            out.append((r["date"], schema.REVIEW_RESULTS[r["result"]], r.get("by", ""), r.get("opinion", ""), None))
-        if d.get("reply"):
-            out.append((d["reply"]["date"], "答复来信人", schema.REPLY_METHODS[d["reply"]["method"]], d["reply"].get("text", ""), None))
-        if d.get("closed"):
-            out.append((d["closed"], "办结", "", "", None))
-        if d.get("cancellation"):
-            c = d["cancellation"]
-            out.append((c["date"], "撤销", rules.leader_name(c["by"]), c["reason"], None))
-        return sorted(out, key=lambda e: e[0])
+    def events(self, rules) -> list:
+        """The item's record, oldest first (``record.events``: the same list ``ducha show`` prints)."""
+        return record.events(self.item, rules)
 
     def mask(self, text):
         return mask_text(str(text), self._private) if text is not None else ""
