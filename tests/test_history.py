@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from gitutil import OUTSIDER, WU, ZHOU, item_path, make_repo
 from gitutil import make_item as _make_item
 
+from ducha import cachefile
 from ducha.cli import main
 from ducha.gitrepo import HistoryUnavailable
 from ducha.history import CacheWarmer, History, item_events, load_history
@@ -52,9 +53,9 @@ def cache_file(repo) -> Path:
 def mark_cache(repo) -> int:
     """Plant a marker item in the cached History; a rebuild would drop it.  Returns the file's mtime."""
     path = cache_file(repo)
-    h = pickle.loads(path.read_bytes())
+    h = cachefile.read(path)
     h.items["MARKER"] = []
-    path.write_bytes(pickle.dumps(h))
+    cachefile.write(path, h)
     return path.stat().st_mtime_ns
 
 
@@ -111,7 +112,7 @@ def test_deleted_item_readded_and_unreadable_version(tmp_path):
     h = load_history(repo.path)
     versions = changes(h, "DC-2026-0001")
     assert [a for a, _ in versions] == ["A", "M", "M", "D", "A"]
-    assert versions[1][1] == [("(file)", None, "无法解析的版本")]
+    assert versions[1][1] == [("(file)", None, "无法读取的版本：D106 YAML 语法错误。")]
     assert [v[5] for v in h.items["DC-2026-0001"]] == [True, False, True, True, True]
     # the version after the unreadable one is diffed against the last readable one
     assert [f for f, _, _ in versions[2][1]] == ["status", "progress[0]"]

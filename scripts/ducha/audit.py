@@ -162,6 +162,8 @@ def audit(
                 add("A104", item_id, commit, f"删除了事项文件 {path}。")
                 continue
             if not ok:
+                why = next((new for fld, _, new in changes if fld == "(file)"), "无法读取的版本")
+                add("A113", item_id, commit, f"{path} 的这一版本未审计（{why}）")
                 continue
             for fld, recorded in _dates_recorded(changes):
                 gap = (recorded - day).days
@@ -177,6 +179,10 @@ def audit(
                             continue
                     if code:
                         add(code, item_id, commit, v.message)
+    for code, idx, item_id, message in history.problems:
+        commit = history.commits[idx]
+        if in_range(commit.when.astimezone(TZ).date()):
+            add(code, item_id, commit, message)
     for old_head, seen_at in history.rewrites:
         commit = next((c for c in history.commits if c.sha == seen_at), None)
         out.append(
@@ -184,6 +190,30 @@ def audit(
                          f"上次读取历史时的最新提交 {old_head[:10]} 已不在主分支历史中（强制推送或变基）。")
         )  # fmt: skip
     out.sort(key=lambda f: (f.date, f.commit, f.code, f.item))
+    return capped(out)
+
+
+PER_GROUP = 20  # findings listed per (commit, item, code); the rest are counted in one summary finding
+
+
+def capped(findings: list[AuditFinding], limit: int = PER_GROUP) -> list[AuditFinding]:
+    """At most ``limit`` findings of one code for one item in one commit, then one that says how many
+    more there are: one commit that backdates 3,000 records is one thing to look into, not 3,000 lines."""
+    seen: dict[tuple[str, str, str], int] = {}
+    for f in findings:
+        key = (f.commit, f.item, f.code)
+        seen[key] = seen.get(key, 0) + 1
+    if all(n <= limit for n in seen.values()):
+        return findings
+    out = []
+    kept: dict[tuple[str, str, str], int] = {}
+    for f in findings:
+        key = (f.commit, f.item, f.code)
+        n = kept[key] = kept.get(key, 0) + 1
+        if n <= limit:
+            out.append(f)
+        if n == limit and seen[key] > limit:
+            out.append(AuditFinding(f.code, f.item, f.commit, f.author, f.date, f"另有 {seen[key] - limit} 条同类发现未列出。"))
     return out
 
 

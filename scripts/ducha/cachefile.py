@@ -1,9 +1,15 @@
-"""Pickled caches under ``.git/ducha/`` (history, parsed items) and the GC pause their bulk work wants."""
+"""Pickled caches under ``.git/ducha/`` (history, parsed items) and the GC pause their bulk work wants.
+
+A cache file is a header (a magic line and the BLAKE2b digest of the payload) followed by the pickle.
+The digest is checked before anything is unpickled, so a damaged file (flipped bytes, a truncated copy)
+is never half-trusted: the whole payload is covered, the parts a cache unpickles later included (the
+history's per-item lists), and any damage or error means "no cache", rebuilt by the caller."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import os
 import pickle
 import tempfile
@@ -24,24 +30,63 @@ def gc_paused():
             gc.enable()
 
 
+MAGIC = b"ducha-cache 1\n"
+_DIGEST = 32
+_HEADER = len(MAGIC) + _DIGEST
+
+
+class _Hashing:
+    """A file object that hashes what is written through it (pickle streams into it)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.hash = hashlib.blake2b(digest_size=_DIGEST)
+
+    def write(self, data) -> int:
+        self.hash.update(data)
+        return self.fh.write(data)
+
+
 def write(path: Path, obj) -> None:
-    """Pickle ``obj`` to ``path`` atomically: a temporary file beside it, then a rename (never half-written)."""
+    """Pickle ``obj`` to ``path`` atomically (a temporary file beside it, then a rename: never half-written),
+    behind a header with the payload's digest."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(MAGIC + bytes(_DIGEST))
+            out = _Hashing(fh)
+            pickle.dump(obj, out, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.seek(len(MAGIC))
+            fh.write(out.hash.digest())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def read(path: Path):
-    """The pickled object, or None when the file is missing, foreign or damaged: a cache is rebuilt, never fatal."""
+def load(path: Path) -> tuple[object | None, bool]:
+    """(the pickled object, False), or (None, damaged): None when the file is missing, foreign or damaged,
+    ``damaged`` True when a file was there but could not be trusted (the caller may say it rebuilt it)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return None, False
+    except OSError:
+        return None, True
+    view = memoryview(data)
+    if not data.startswith(MAGIC):
+        return None, not data.startswith(b"\x80")  # a plain pickle is a cache from before the header
+    if hashlib.blake2b(view[_HEADER:], digest_size=_DIGEST).digest() != view[len(MAGIC) : _HEADER]:
+        return None, True
     with gc_paused():
         try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception:
-            return None
+            return pickle.loads(view[_HEADER:]), False
+        except Exception:  # a payload that hashes right but does not load (a class renamed since)
+            return None, True
+
+
+def read(path: Path):
+    """The pickled object, or None when the file is missing, foreign or damaged: a cache is rebuilt, never fatal."""
+    return load(path)[0]

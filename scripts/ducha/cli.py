@@ -289,7 +289,10 @@ def _history(root, rev="HEAD", signatures=False):
     from .history import load_history
 
     with library_errors():
-        return load_history(_root(root), rev=rev, signatures=signatures)
+        h = load_history(_root(root), rev=rev, signatures=signatures)
+    for notice in h.notices:
+        _notice(notice.text)
+    return h
 
 
 def _value(v) -> str:
@@ -345,12 +348,15 @@ def audit(since, until, rev, fmt, root):
 
     发现问题时仍以 0 退出（审计发现供核实，不是校验错误）；无法读取历史时以 1 退出。
     """
-    from .audit import run_audit
+    from .audit import audit_repository
 
     root = _root(root)
     with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
-        findings = run_audit(root, rules, since, until, rev)
+        result = audit_repository(root, rules, since, until, rev)
+    for notice in result.history.notices:
+        _notice(notice.text)
+    findings = result.findings
     rows = [f.as_dict() for f in findings]
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))

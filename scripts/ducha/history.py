@@ -25,6 +25,7 @@ import hashlib
 import os
 import pickle
 import queue
+import re
 import subprocess
 import threading
 from collections import deque
@@ -36,12 +37,12 @@ from typing import NamedTuple
 import git
 import yaml_rs
 
-from . import cachefile
+from . import cachefile, yamlio
 from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo, widen_pipe
-from .ledger import _stem
+from .ledger import Notice, _stem
 from .yamlio import _ALIAS_LIMITS
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 LOG_FIELDS = ("progress", "reminders", "extensions", "reviews", "circulation")
 _LOG_SET = frozenset(LOG_FIELDS)
 RULES_PATH = "items/ledger.yml"
@@ -65,7 +66,7 @@ class Commit(NamedTuple):
 
     @property
     def when(self) -> dt.datetime:
-        return dt.datetime.fromisoformat(self.date)
+        return git_date(self.date)[0]
 
     @property
     def subject(self) -> str:
@@ -76,6 +77,52 @@ class Commit(NamedTuple):
 # and a change a tuple (field, old, new): ``progress[3]`` names an appended/removed log entry.
 Version = tuple
 Change = tuple
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_ISO = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)([+-])(\d\d):?(\d\d)")
+
+
+def git_date(text: str) -> tuple[dt.datetime, bool]:
+    """(the instant, whether ``text`` is a valid ISO 8601 date) of a date git printed with ``%cI``.
+
+    git prints a commit's stored offset as it is, ``+99:99`` too (a hand-made commit object): the local
+    time it shows is then the instant shifted by that offset, so the instant is recovered by shifting back.
+    What is not a date at all is the epoch; the caller reports it."""
+    try:
+        return dt.datetime.fromisoformat(text), True
+    except ValueError:
+        pass
+    m = _ISO.fullmatch(text.strip())
+    if m is None:
+        return _EPOCH, False
+    local, sign, hours, minutes = m.groups()
+    offset = dt.timedelta(hours=int(hours), minutes=int(minutes)) * (1 if sign == "+" else -1)
+    try:
+        return (dt.datetime.fromisoformat(local) - offset).replace(tzinfo=dt.timezone.utc), False
+    except (ValueError, OverflowError):
+        return _EPOCH, False
+
+
+def foreign(path: str) -> bool:
+    """Whether a path from git is not UTF-8 (decoded with ``surrogateescape``: it holds lone surrogates)."""
+    if path.isascii():
+        return False
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def shown_path(path: str) -> str:
+    """A path that is not UTF-8, as text a terminal and a web page can show: undecodable bytes as ``\\xNN``,
+    and, when the bytes read as GBK (a name from Windows), that reading too."""
+    raw = path.encode("utf-8", "surrogateescape")
+    text = raw.decode("utf-8", "backslashreplace")
+    try:
+        return f"{text}（按 GBK 读作“{raw.decode('gb18030')}”）"
+    except UnicodeDecodeError:
+        return text
 
 
 class ItemVersions(MutableMapping):
@@ -126,6 +173,11 @@ class History:
     current: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (path, blob) of the live file
     rules_versions: list[tuple[int, str | None]] = field(default_factory=list)
     rewrites: list[tuple[str, str]] = field(default_factory=list)  # (old head, head when the rewrite was seen)
+    # what the history could not read, by commit: (code, commit index, item id or "", message)
+    problems: list[tuple[str, int, str, str]] = field(default_factory=list)
+    ignored_paths: list[str] = field(default_factory=list)  # non-UTF-8 paths outside items/ (shown), not read
+    # of this load only (set by load_history, not kept in the cache): what the caller should be told
+    notices: list[Notice] = field(default_factory=list)
     signers: str | None = None  # allowed-signers identity the cached %G? letters were computed with
     ref: str | None = None  # full ref name the history follows (refs/heads/main), None for a bare commit
     format: int = CACHE_FORMAT
@@ -187,12 +239,23 @@ def _change(out: list, key, o, n) -> None:
         out.append((key, o, n))
 
 
-def _parse(raw: bytes):
+def _read_version(raw: bytes) -> tuple[dict | None, str]:
+    """(data, "") of one version of an item, or (None, why it was not read): the checker's limits on
+    reading a file (size, encoding, NUL, tabs) hold for every old version too, so a 6 MB version is not parsed."""
+    text, findings = yamlio.decode(raw, "")
+    if text is None:
+        return None, f"{findings[0].code} {findings[0].message}"
     try:
-        data = yaml_rs.loads(raw.decode("utf-8"), parse_datetime=True, alias_limits=_ALIAS_LIMITS)
+        data = yaml_rs.loads(text, parse_datetime=True, alias_limits=_ALIAS_LIMITS)
     except Exception:  # any unreadable version is recorded as such, never fatal
-        return None
-    return data if isinstance(data, dict) else None
+        return None, "D106 YAML 语法错误。"
+    if not isinstance(data, dict):
+        return None, "D109 文件内容不是一个事项（字段: 值 的映射）。"
+    return data, ""
+
+
+def _parse(raw: bytes):
+    return _read_version(raw)[0]
 
 
 def _is_item(path: str) -> bool:
@@ -248,8 +311,16 @@ class _Stream:
                 return
 
 
+def _path(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # a name from elsewhere (GBK from Windows): kept as bytes, see ``foreign``
+        return raw.decode("utf-8", "surrogateescape")
+
+
 def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, str]]]:
-    """One ``\\x1e`` record: the commit and its raw entries ``(status letter, old path, new path, new blob)``."""
+    """One ``\\x1e`` record: the commit and its raw entries ``(status letter, old path, new path, new blob)``.
+    Paths that are not UTF-8 hold lone surrogates (``foreign``)."""
     head, _, rest = record.partition(b"\0")
     sha, parents, author, email, cdate, adate, sig, message = head.decode("utf-8", "replace").split("\x1f", 7)
     commit = Commit(sha, len(parents.split()), author, email, cdate, adate, sig, message)
@@ -265,11 +336,11 @@ def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, str]
         status = meta[4]
         new_blob = meta[3]
         if status[0] in "RC":
-            old_path, new_path = tokens[i + 1].decode(), tokens[i + 2].decode()
+            old_path, new_path = _path(tokens[i + 1]), _path(tokens[i + 2])
             entries.append((status[0], old_path, new_path, new_blob))
             i += 3
         else:
-            path = tokens[i + 1].decode()
+            path = _path(tokens[i + 1])
             entries.append((status[0], path, path, new_blob))
             i += 2
     return commit, entries
@@ -392,8 +463,11 @@ class HistoryBuilder:
         missing: dict[str, str] = {}  # id -> base blob still to load
         seen = self.seen
         for commit, entries in group:
+            odd = [e for e in entries if foreign(e[1]) or foreign(e[2])]
+            if odd:
+                entries = [e for e in entries if not (foreign(e[1]) or foreign(e[2]))] + _readable_sides(odd)
             events, rules = item_events(entries)
-            steps.append((commit, events, rules))
+            steps.append((commit, events, rules, odd))
             for action, old, new, blob in events:
                 if blob:
                     wanted.add(blob)
@@ -412,10 +486,14 @@ class HistoryBuilder:
         data_of = self.data
         for item_id, base in missing.items():
             data_of[item_id] = _parse(blobs[base])
-        for commit, events, rules in steps:
+        for commit, events, rules, odd in steps:
             idx = len(h.commits)
             h.commits.append(commit)
             h.head = commit.sha
+            if odd:
+                self._odd_paths(idx, odd)
+            if not (git_date(commit.date)[1] and git_date(commit.author_date)[1]):
+                h.problems.append(("A112", idx, "", _date_problem(commit)))
             if rules is not None:
                 h.rules_versions.append((idx, rules[0]))
             for action, old, new, blob in events:
@@ -428,9 +506,9 @@ class HistoryBuilder:
                     if h.current.get(item_id, (old,))[0] == old:
                         h.current.pop(item_id, None)
                     continue
-                data = _parse(blobs[blob])
+                data, why = _read_version(blobs[blob])
                 if data is None:
-                    changes = [("(file)", None, "无法解析的版本")]
+                    changes = [("(file)", None, f"无法读取的版本：{why}")]
                 else:
                     changes = diff_fields(prev, data)
                     data_of[item_id] = data
@@ -438,6 +516,37 @@ class HistoryBuilder:
                     changes.insert(0, ("(path)", old, new))
                 versions.append((idx, new, blob, action, tuple(changes), data is not None))
                 h.current[item_id] = (new, blob)
+
+
+    def _odd_paths(self, idx: int, odd) -> None:
+        """Paths that are not UTF-8: under items/ a finding for the commit that wrote one (never an item:
+        its name cannot be an id), elsewhere ignored and counted."""
+        for status, old, new, _ in odd:
+            path = old if status == "D" else new
+            if not foreign(path):
+                continue
+            if path.startswith(ITEMS_PREFIX):
+                if status != "D":
+                    self.h.problems.append(("A111", idx, "", f"文件名 {shown_path(path)} 不是 UTF-8 编码，未作为事项读取。"))
+            else:
+                self.h.ignored_paths.append(shown_path(path))
+
+
+def _readable_sides(odd) -> list[tuple[str, str, str, str]]:
+    """A rename or copy with one side not UTF-8 is, for the readable side, a deletion or an addition."""
+    out = []
+    for status, old, new, blob in odd:
+        if status in "RC" and not foreign(new):
+            out.append(("A", new, new, blob))
+        elif status == "R" and not foreign(old):
+            out.append(("D", old, old, "0" * 40))
+    return out
+
+
+def _date_problem(commit: Commit) -> str:
+    bad = [f"{label}“{text}”" for label, text in (("提交时间", commit.date), ("作者时间", commit.author_date)) if not git_date(text)[1]]
+    when = git_date(commit.date)[0].astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return f"提交 {commit.sha[:10]} 的{'、'.join(bad)}无法识别（时区偏移或日期无效），按 UTC {when} 计。"
 
 
 class _Prefetcher:
@@ -579,9 +688,10 @@ def _warm(root: str, rev: str) -> None:
         os._exit(1)
 
 
-def _load_cache(path: Path) -> History | None:
-    h = cachefile.read(path)
-    return h if isinstance(h, History) and h.format == CACHE_FORMAT else None
+def _load_cache(path: Path) -> tuple[History | None, bool]:
+    """(the cached history or None, whether the file was damaged)."""
+    h, damaged = cachefile.load(path)
+    return (h if isinstance(h, History) and h.format == CACHE_FORMAT else None), damaged
 
 
 def _resolve(repo: git.Repo, rev: str) -> tuple[str, str | None]:
@@ -607,25 +717,38 @@ def _is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
     return True
 
 
-def _build(repo: git.Repo, h: History | None, head: str, rev: str, ref: str | None, signatures: bool) -> History:
-    """Extend ``h`` (the cached history) up to ``head``, or build afresh, recording a rewrite if there was one."""
-    rewrites: list[tuple[str, str]] = []
-    if h is not None:
-        if h.head and _is_ancestor(repo, h.head, head):
-            try:
-                HistoryBuilder(repo, h, signatures).run(f"{h.head}..{head}", expect_parent=h.head)
-                h.head = head
-                return h
-            except _NotFastForward:
-                # the old head was merged from the side: nothing was dropped, but the first-parent
-                # chain is a different one, so rebuild (not a rewrite)
-                rewrites = h.rewrites
-        else:
-            rewrites = h.rewrites + ([(h.head, head)] if ref and h.head else [])
+def _build(repo: git.Repo, h: History | None, head: str, rev: str, ref: str | None, signatures: bool,
+           rewrites: list[tuple[str, str]]) -> History:  # fmt: skip
+    """Extend ``h`` (the cached history) up to ``head``, or build afresh, with ``rewrites`` as known so far."""
+    if h is not None and h.head and _is_ancestor(repo, h.head, head):
+        try:
+            HistoryBuilder(repo, h, signatures).run(f"{h.head}..{head}", expect_parent=h.head)
+            h.head = head
+            h.rewrites = rewrites
+            return h
+        except _NotFastForward:
+            # the old head was merged from the side: nothing was dropped, but the first-parent
+            # chain is a different one, so rebuild (not a rewrite)
+            pass
     fresh = History(rev=rev, rewrites=rewrites, ref=ref, signers=h.signers if h is not None else None)
     HistoryBuilder(repo, fresh, signatures).run(head)
     fresh.head = head
     return fresh
+
+
+# -- the record of what was read: rewrites survive a rebuilt cache -----------------------------------
+
+
+def _record_path(cache: Path) -> Path:
+    return cache.with_suffix(".record")
+
+
+def _read_record(path: Path, ref: str) -> tuple[dict | None, bool]:
+    """(the branch's record, damaged): the head first read here, the head last read, the rewrites seen."""
+    record, damaged = cachefile.load(path)
+    if not (isinstance(record, dict) and record.get("ref") == ref and {"first", "head", "rewrites"} <= record.keys()):
+        return None, damaged or record is not None
+    return record, False
 
 
 def load_history(root: Path, rev: str = "HEAD", signatures: bool = False, use_cache: bool = True) -> History:
@@ -643,22 +766,50 @@ def _load_history(root: Path, rev: str, signatures: bool, use_cache: bool) -> Hi
     ensure_full_history(repo)
     head, ref = _resolve(repo, rev)
     cache = _cache_path(repo, ref)
-    h = _load_cache(cache) if use_cache else None
+    notices: list[Notice] = []
+    h, damaged = _load_cache(cache) if use_cache else (None, False)
     if h is not None and h.ref != ref:
         h = None
+    # whether the branch was rewritten is judged against a small record of its own, so that a cache
+    # discarded (damaged, of an older format, deleted) does not forget the last head or the rewrites seen
+    record, record_damaged = _read_record(_record_path(cache), ref) if ref else (None, False)
+    if damaged or record_damaged:
+        notices.append(Notice("注意：.git/ducha/ 中的历史缓存已损坏，已丢弃并重新读取 git 历史。"))
+    rewrites = list(record["rewrites"]) if record else []
+    rewrites += [r for r in (h.rewrites if h is not None else ()) if r not in rewrites]
+    last = record["head"] if record else h.head if h is not None else None
+    if ref and last and last != head and not _is_ancestor(repo, last, head):
+        rewrites.append((last, head))
     dirty = False
     identity = _signers_identity(repo) if signatures else None
     if signatures and h is not None and h.signers != identity:  # letters from another signers file are stale
         h.commits = [c._replace(signature=NOT_ASKED) for c in h.commits]
         dirty = True
     if h is None or h.head != head:
-        h = _build(repo, h, head, rev, ref, signatures)
+        h = _build(repo, h, head, rev, ref, signatures, rewrites)
+        dirty = True
+    elif h.rewrites != rewrites:
+        h.rewrites = rewrites
         dirty = True
     if signatures:
         if not h.signatures_known or h.signers != identity:
             _fill_signatures(repo, h)
             dirty = True
         h.signers = identity
+    h.notices = []
     if use_cache and dirty:
         _save(cache, h)
+    if ref:
+        first = record["first"] if record else last or head  # last: a cache from before the record
+        if use_cache and (record is None or record["head"] != head or record["rewrites"] != rewrites):
+            cachefile.write(_record_path(cache), {"ref": ref, "first": first, "head": head, "rewrites": rewrites})
+        if first == head and not rewrites:
+            notices.append(Notice(
+                "注意：未能核查历史改写：缺少上次读取这条分支历史的记录（新克隆，或 .git/ducha/ 被删除），"
+                "本次读取的最新提交将作为今后核查的起点。"
+            ))  # fmt: skip
+    if h.ignored_paths:
+        paths = sorted(set(h.ignored_paths))
+        notices.append(Notice(f"注意：历史中有 {len(paths)} 个不在 items/ 下的文件名不是 UTF-8 编码，已忽略（如 {paths[0]}）。"))
+    h.notices = notices
     return h

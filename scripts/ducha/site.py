@@ -549,8 +549,12 @@ class SiteBuilder:
                     sha = self.history.commits[v[0]].sha
                     if sha in wanted and item_id in self.views:
                         changed[sha].append(item_id)
+        from collections import Counter
+
         from . import codes
 
+        findings = self.audit_findings
+        shown = findings[-AUDIT_ROWS:][::-1]  # newest first; the page stays small whatever the history holds
         self.add(
             "audit/index.md",
             "审计",
@@ -558,10 +562,16 @@ class SiteBuilder:
             meta={"search": {"exclude": True}},
             recent=recent,
             changed=changed,
-            findings=self.audit_findings,
+            findings=shown,
+            total=len(findings),
+            by_code=sorted(Counter(f.code for f in findings).items()) if len(findings) > len(shown) else [],
+            notices=[n.text for n in self.history.notices] if self.history is not None else [],
             codes=codes,
             history_available=self.history is not None,
         )
+
+
+AUDIT_ROWS = 500  # audit findings listed on the 审计 page (the newest); all of them are counted by code
 
 
 def _commit_md(commit) -> str:
