@@ -184,6 +184,26 @@ class LedgerRepo:
         self.git(*cmd, date=date, author=author)
         return self.head()
 
+    def write_raw(self, rel: bytes, content: bytes = b"x") -> None:
+        """A file whose name is raw bytes (a GBK name unzipped from Windows), for ``commit`` to stage."""
+        target = os.fsencode(self.path) + b"/" + rel
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as fh:
+            fh.write(content)
+
+    def commit_object(self, message: str, timestamp: int, offset: str, author: tuple[str, str] = ZHOU) -> str:
+        """Commit the index as a hand-made commit object with any time-zone ``offset`` (``+9999``, which
+        ``git commit`` refuses), on top of HEAD; the branch moves to it.  Returns the sha."""
+        self.git("add", "-A")
+        tree = self.git("write-tree").strip()
+        who = f"{author[0]} <{author[1]}> {timestamp} {offset}"
+        body = f"tree {tree}\nparent {self.head()}\nauthor {who}\ncommitter {who}\n\n{message}\n"
+        proc = subprocess.run(["git", "hash-object", "-w", "-t", "commit", "--literally", "--stdin"], cwd=self.path,
+                              env=self.env(), input=body.encode(), capture_output=True, check=True)  # fmt: skip
+        sha = proc.stdout.decode().strip()
+        self.git("update-ref", "HEAD", sha)
+        return sha
+
     def checkout(self, branch: str, new: bool = False, start: str | None = None) -> None:
         self.git("checkout", "-q", *(["-b", branch] if new else [branch]), *([start] if start else []))
 

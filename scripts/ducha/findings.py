@@ -47,6 +47,9 @@ class Finding:
     severity: str = field(default="")
 
     def __post_init__(self):
+        if not (self.path.isascii() and self.message.isascii()):  # a name from git or the disk that is not UTF-8
+            object.__setattr__(self, "path", shown_path(self.path))
+            object.__setattr__(self, "message", printable(self.message))
         if not self.severity:
             object.__setattr__(self, "severity", codes.get(self.code).severity)
 
@@ -59,6 +62,35 @@ class Finding:
 
     def sort_key(self):
         return (self.path, self.line or 0, self.code, self.field)
+
+
+def foreign(text: str) -> bool:
+    """Whether text decoded with ``surrogateescape`` (a path from git or the disk) came from bytes that are
+    not UTF-8: it then holds lone surrogates, which no terminal, file or page can take."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes that are not UTF-8 shown as ``\\xNN``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if foreign(text) else text
+
+
+def shown_path(path: str) -> str:
+    """A path that is not UTF-8, as text to show: its odd bytes as ``\\xNN`` and, when the bytes read as
+    GBK (a name from Windows), that reading too."""
+    if not foreign(path):
+        return path
+    raw = path.encode("utf-8", "surrogateescape")
+    try:
+        return f"{printable(path)}（按 GBK 读作“{raw.decode('gb18030')}”）"
+    except UnicodeDecodeError:
+        return printable(path)
 
 
 def format_text(findings: list[Finding]) -> str:

@@ -39,6 +39,7 @@ import yaml_rs
 
 from . import cachefile, yamlio
 from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo, widen_pipe
+from .findings import foreign, shown_path
 from .ledger import Notice, _stem
 from .yamlio import _ALIAS_LIMITS
 
@@ -101,28 +102,6 @@ def git_date(text: str) -> tuple[dt.datetime, bool]:
         return (dt.datetime.fromisoformat(local) - offset).replace(tzinfo=dt.timezone.utc), False
     except (ValueError, OverflowError):
         return _EPOCH, False
-
-
-def foreign(path: str) -> bool:
-    """Whether a path from git is not UTF-8 (decoded with ``surrogateescape``: it holds lone surrogates)."""
-    if path.isascii():
-        return False
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def shown_path(path: str) -> str:
-    """A path that is not UTF-8, as text a terminal and a web page can show: undecodable bytes as ``\\xNN``,
-    and, when the bytes read as GBK (a name from Windows), that reading too."""
-    raw = path.encode("utf-8", "surrogateescape")
-    text = raw.decode("utf-8", "backslashreplace")
-    try:
-        return f"{text}（按 GBK 读作“{raw.decode('gb18030')}”）"
-    except UnicodeDecodeError:
-        return text
 
 
 class ItemVersions(MutableMapping):
