@@ -203,6 +203,10 @@ def test_a_damaged_item_cache_is_rebuilt(tmp_path):
         cache.write_bytes(flipped(good, spot))
         again = load_ledger_at(repo.path, D(2026, 11, 30), checks=False)
         assert {i: it.data for i, it in again.items.items()} == {i: it.data for i, it in first.items.items()}, spot
+        assert [n.text for n in again.notices] == ["注意：.git/ducha/ 中的事项缓存已损坏，已丢弃并重新读取事项文件。"]
+    cache.write_bytes(flipped(good, len(good) // 2))
+    stats = run("stats", "--as-of", "2026-11-30", "--root", repo.path)
+    assert stats.exit_code == 0 and "事项缓存已损坏" in stats.stderr
     assert cachefile.read(cache) is not None
 
 

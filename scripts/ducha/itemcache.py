@@ -45,10 +45,15 @@ def cache_path(git_dir: str | Path) -> Path:
 
 
 def read_cache(path: Path) -> dict:
-    data = cachefile.read(path)
+    return load_cache(path)[0]
+
+
+def load_cache(path: Path) -> tuple[dict, bool]:
+    """(the cached items, whether the file was damaged): a cache of other modules' source is just empty."""
+    data, damaged = cachefile.load(path)
     if not isinstance(data, dict) or data.get("stamp") != stamp() or not isinstance(data.get("items"), dict):
-        return {}
-    return data["items"]
+        return {}, damaged
+    return data["items"], False
 
 
 def write_cache(path: Path, items: dict) -> None:
@@ -86,11 +91,11 @@ def load_items(repo, commit: str, rules_blob: str, blobs: dict[str, str], as_of:
 
 def _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache):
     from .gitrepo import BlobReader
-    from .ledger import ITEMS_DIR, RULES_FILE, Ledger, _stem, check_entries
+    from .ledger import ITEMS_DIR, RULES_FILE, Ledger, Notice, _stem, check_entries
     from .rules import parse_rules
 
     path = cache_path(repo.git_dir)
-    cache = read_cache(path) if use_cache else {}
+    cache, damaged = load_cache(path) if use_cache else ({}, False)
     keys = {p: f"{blob}:{p}" for p, blob in blobs.items()}
     missing = sorted(p for p, key in keys.items() if key not in cache)
     with BlobReader(repo) as reader:
@@ -104,6 +109,8 @@ def _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache):
         for p, (item, _) in zip(missing, check_entries(rules, as_of, entries, jobs)):
             cache[keys[p]] = _shared(item.data, memo) if item is not None else None
     ledger = Ledger("", rules, as_of, files=len(blobs) + 1, commit=commit)
+    if damaged:
+        ledger.notices.append(Notice("注意：.git/ducha/ 中的事项缓存已损坏，已丢弃并重新读取事项文件。"))
     for p in sorted(blobs):
         data = cache[keys[p]]
         if data is not None:

@@ -73,6 +73,7 @@ class Ledger:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     commit: str | None = None
+    notices: list[Notice] = field(default_factory=list)  # what the loader had to do (a damaged cache rebuilt)
 
     @property
     def errors(self) -> list[Finding]:
@@ -327,7 +328,7 @@ def open_ledger(
     changed = worktree_changes(repo)
     commit = resolve_commit(repo, rev) if rev is not None else None
     ledger = load_ledger_at(root, as_of, commit=commit, checks=checks)
-    notices = []
+    notices = list(ledger.notices)
     if changed:
         notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）。", Hint("worktree")))
     return OpenedLedger(ledger, notices, changed)
