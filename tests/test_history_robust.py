@@ -132,6 +132,7 @@ def test_build_answers_on_odd_commits_and_lists_them_on_the_audit_page(tmp_path)
     assert result.exit_code == 0, result.output
     page = (repo.path / "site" / "audit" / "index.html").read_text(encoding="utf-8")
     assert "A111" in page and "A112" in page and "按 GBK 读作" in page
+    assert "未能核查历史改写" in page  # the first read of this branch: nothing to compare with
 
 
 # -- 6: damaged caches -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import git
 from . import codes
 from .gitrepo import TZ, BlobReader, open_repo
 from .history import LOG_FIELDS, History, _parse, load_history
+from .ledger import Notice
 from .model import to_date
 from .rules import Rules
 from .schema import STATUSES
@@ -267,6 +268,23 @@ def _git_statuses_along(root: Path) -> StatusesAlong:
 class AuditResult:
     history: History
     findings: list[AuditFinding]
+
+    @property
+    def notices(self) -> list[Notice]:
+        return audit_notices(self.history)
+
+
+def audit_notices(history: History) -> list[Notice]:
+    """What an audit of ``history`` should say besides its findings: what reading the history had to do
+    (a damaged cache rebuilt, names ignored) and, with no earlier read of the branch, that rewrites (A108)
+    could not be checked."""
+    out = list(history.notices)
+    if history.rewrites_unchecked:
+        out.append(Notice(
+            "注意：未能核查历史改写：缺少上次读取这条分支历史的记录（新克隆，或 .git/ducha/ 被删除），"
+            "本次读取的最新提交将作为今后核查的起点。"
+        ))  # fmt: skip
+    return out
 
 
 def audit_repository(root: Path, rules: Rules, since=None, until=None, rev: str = "HEAD") -> AuditResult:

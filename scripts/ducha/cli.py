@@ -354,7 +354,7 @@ def audit(since, until, rev, fmt, root):
     with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
         result = audit_repository(root, rules, since, until, rev)
-    for notice in result.history.notices:
+    for notice in result.notices:
         _notice(notice.text)
     findings = result.findings
     rows = [f.as_dict() for f in findings]

@@ -155,8 +155,10 @@ class History:
     # what the history could not read, by commit: (code, commit index, item id or "", message)
     problems: list[tuple[str, int, str, str]] = field(default_factory=list)
     ignored_paths: list[str] = field(default_factory=list)  # non-UTF-8 paths outside items/ (shown), not read
-    # of this load only (set by load_history, not kept in the cache): what the caller should be told
+    # of this load only (set by load_history, not kept in the cache): what the caller should be told, and
+    # whether there was no earlier read of the branch to judge a rewrite against
     notices: list[Notice] = field(default_factory=list)
+    rewrites_unchecked: bool = False
     signers: str | None = None  # allowed-signers identity the cached %G? letters were computed with
     ref: str | None = None  # full ref name the history follows (refs/heads/main), None for a bare commit
     format: int = CACHE_FORMAT
@@ -496,7 +498,6 @@ class HistoryBuilder:
                 versions.append((idx, new, blob, action, tuple(changes), data is not None))
                 h.current[item_id] = (new, blob)
 
-
     def _odd_paths(self, idx: int, odd) -> None:
         """Paths that are not UTF-8: under items/ a finding for the commit that wrote one (never an item:
         its name cannot be an id), elsewhere ignored and counted."""
@@ -775,18 +776,14 @@ def _load_history(root: Path, rev: str, signatures: bool, use_cache: bool) -> Hi
             _fill_signatures(repo, h)
             dirty = True
         h.signers = identity
-    h.notices = []
+    h.notices, h.rewrites_unchecked = [], False
     if use_cache and dirty:
         _save(cache, h)
     if ref:
         first = record["first"] if record else last or head  # last: a cache from before the record
         if use_cache and (record is None or record["head"] != head or record["rewrites"] != rewrites):
             cachefile.write(_record_path(cache), {"ref": ref, "first": first, "head": head, "rewrites": rewrites})
-        if first == head and not rewrites:
-            notices.append(Notice(
-                "注意：未能核查历史改写：缺少上次读取这条分支历史的记录（新克隆，或 .git/ducha/ 被删除），"
-                "本次读取的最新提交将作为今后核查的起点。"
-            ))  # fmt: skip
+        h.rewrites_unchecked = first == head and not rewrites
     if h.ignored_paths:
         paths = sorted(set(h.ignored_paths))
         notices.append(Notice(f"注意：历史中有 {len(paths)} 个不在 items/ 下的文件名不是 UTF-8 编码，已忽略（如 {paths[0]}）。"))

@@ -552,6 +552,7 @@ class SiteBuilder:
         from collections import Counter
 
         from . import codes
+        from .audit import audit_notices
 
         findings = self.audit_findings
         shown = findings[-AUDIT_ROWS:][::-1]  # newest first; the page stays small whatever the history holds
@@ -565,7 +566,7 @@ class SiteBuilder:
             findings=shown,
             total=len(findings),
             by_code=sorted(Counter(f.code for f in findings).items()) if len(findings) > len(shown) else [],
-            notices=[n.text for n in self.history.notices] if self.history is not None else [],
+            notices=[n.text for n in audit_notices(self.history)] if self.history is not None else [],
             codes=codes,
             history_available=self.history is not None,
         )
