@@ -96,6 +96,19 @@ def test_non_utf8_file_names_are_findings_inside_items_and_ignored_outside(tmp_p
     assert not [f for f in audit(load_history(repo.path), rules(repo)) if f.commit == fixed and f.code == "A111"]
 
 
+def test_an_item_renamed_to_a_non_utf8_name_is_deleted_in_its_timeline(tmp_path):
+    repo = ledger_with_item(tmp_path)
+    text = (repo.path / item_path("DC-2026-0001")).read_bytes()
+    repo.remove(item_path("DC-2026-0001"))
+    repo.write_raw(GBK_YML, text)
+    moved = repo.commit("改名", "2026-11-17")
+    assert repo.git("show", "--name-status", "--format=", moved).startswith("R100")  # git saw a rename
+    h = load_history(repo.path)
+    assert [v[3] for v in h.items["DC-2026-0001"]] == ["A", "D"]
+    assert "DC-2026-0001" not in h.current
+    assert [(p[0], h.commits[p[1]].sha) for p in h.problems] == [("A111", moved)]
+
+
 def test_malformed_time_zone_offset_is_a_finding_naming_the_commit(tmp_path):
     repo, _, bad_tz = odd_repo(tmp_path, names=False)
     h = load_history(repo.path)

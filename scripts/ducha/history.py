@@ -507,7 +507,7 @@ class HistoryBuilder:
                 continue
             if path.startswith(ITEMS_PREFIX):
                 if status != "D":
-                    self.h.problems.append(("A111", idx, "", f"文件名 {shown_path(path)} 不是 UTF-8 编码，未作为事项读取。"))
+                    self.h.problems.append(("A111", idx, "", f"文件 {shown_path(path)} 未作为事项读取。"))
             else:
                 self.h.ignored_paths.append(shown_path(path))
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import resource
 import shutil
 import statistics
@@ -36,6 +35,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from synth_git import SynthHistory  # noqa: E402
+
+from ducha import cachefile  # noqa: E402
 
 ANCHOR = ["git", "log", "--first-parent", "--diff-merges=first-parent", "-z", "--raw", "-M", "--no-abbrev"]
 PLAIN = ["git", "log", "-z", "--raw"]
@@ -121,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
     (cache,) = cache_files(root)
     t = time.perf_counter()
-    with open(cache, "rb") as fh:
-        h = pickle.load(fh)
+    h = cachefile.read(cache)  # the checksum checked, then unpickled
     unpickle = time.perf_counter() - t
     t = time.perf_counter()
     run([sys.executable, "-c", "import ducha.history"])
