@@ -698,9 +698,12 @@ def _is_ancestor(repo: git.Repo, old: str, new: str) -> bool:
 
 
 def _build(repo: git.Repo, h: History | None, head: str, rev: str, ref: str | None, signatures: bool,
-           rewrites: list[tuple[str, str]]) -> History:  # fmt: skip
-    """Extend ``h`` (the cached history) up to ``head``, or build afresh, with ``rewrites`` as known so far."""
-    if h is not None and h.head and _is_ancestor(repo, h.head, head):
+           rewrites: list[tuple[str, str]], ancestors: dict[str, bool]) -> History:  # fmt: skip
+    """Extend ``h`` (the cached history) up to ``head``, or build afresh, with ``rewrites`` as known so far.
+    ``ancestors``: whether a commit is an ancestor of ``head``, where already asked."""
+    if h is not None and h.head and ancestors.get(h.head, None) in (True, None) and (
+        h.head in ancestors or _is_ancestor(repo, h.head, head)
+    ):
         try:
             HistoryBuilder(repo, h, signatures).run(f"{h.head}..{head}", expect_parent=h.head)
             h.head = head
@@ -758,15 +761,18 @@ def _load_history(root: Path, rev: str, signatures: bool, use_cache: bool) -> Hi
     rewrites = list(record["rewrites"]) if record else []
     rewrites += [r for r in (h.rewrites if h is not None else ()) if r not in rewrites]
     last = record["head"] if record else h.head if h is not None else None
-    if ref and last and last != head and not _is_ancestor(repo, last, head):
-        rewrites.append((last, head))
+    ancestors: dict[str, bool] = {}
+    if ref and last and last != head:
+        ancestors[last] = _is_ancestor(repo, last, head)
+        if not ancestors[last]:
+            rewrites.append((last, head))
     dirty = False
     identity = _signers_identity(repo) if signatures else None
     if signatures and h is not None and h.signers != identity:  # letters from another signers file are stale
         h.commits = [c._replace(signature=NOT_ASKED) for c in h.commits]
         dirty = True
     if h is None or h.head != head:
-        h = _build(repo, h, head, rev, ref, signatures, rewrites)
+        h = _build(repo, h, head, rev, ref, signatures, rewrites, ancestors)
         dirty = True
     elif h.rewrites != rewrites:
         h.rewrites = rewrites
