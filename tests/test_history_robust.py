@@ -261,6 +261,8 @@ def test_a_fresh_clone_says_it_could_not_check_for_rewrites_until_it_has_a_recor
     subprocess.run(["git", "pull", "-q", "--ff-only"], cwd=clone, check=True, capture_output=True)
     later = run("audit", "--root", clone)
     assert later.exit_code == 0 and "未能核查历史改写" not in later.stderr
+    detached = run("audit", "--rev", repo.head(), "--root", clone)  # a commit, not a branch: nothing to compare
+    assert detached.exit_code == 0 and "未能核查历史改写：读取的是单个提交" in detached.stderr
 
 
 # -- 8: oversized history --------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def test_init_then_git_then_strict_build(tmp_path):
     assert tracked == EXPECTED  # .gitignore keeps nothing of ours out; dotfiles are committed
     build = run("build", "--strict", "--root", target)
     assert build.exit_code == 0, build.output
-    assert run("audit", "--root", target).output.strip() == "共 0 条审计发现。"
+    assert run("audit", "--root", target).stdout.strip() == "共 0 条审计发现。"  # notices go to stderr
 
 
 def test_init_refuses_a_non_empty_directory_and_writes_nothing(tmp_path):

@@ -276,14 +276,11 @@ class AuditResult:
 
 def audit_notices(history: History) -> list[Notice]:
     """What an audit of ``history`` should say besides its findings: what reading the history had to do
-    (a damaged cache rebuilt, names ignored) and, with no earlier read of the branch, that rewrites (A108)
-    could not be checked."""
+    (a damaged cache rebuilt, names ignored) and, with no earlier read of the branch to compare with (or
+    no branch at all), that rewrites (A108) could not be checked."""
     out = list(history.notices)
     if history.rewrites_unchecked:
-        out.append(Notice(
-            "注意：未能核查历史改写：缺少上次读取这条分支历史的记录（新克隆，或 .git/ducha/ 被删除），"
-            "本次读取的最新提交将作为今后核查的起点。"
-        ))  # fmt: skip
+        out.append(Notice(f"注意：未能核查历史改写：{history.rewrites_unchecked}"))
     return out
 
 

@@ -158,7 +158,7 @@ class History:
     # of this load only (set by load_history, not kept in the cache): what the caller should be told, and
     # whether there was no earlier read of the branch to judge a rewrite against
     notices: list[Notice] = field(default_factory=list)
-    rewrites_unchecked: bool = False
+    rewrites_unchecked: str = ""  # why, when there is none
     signers: str | None = None  # allowed-signers identity the cached %G? letters were computed with
     ref: str | None = None  # full ref name the history follows (refs/heads/main), None for a bare commit
     format: int = CACHE_FORMAT
@@ -782,14 +782,17 @@ def _load_history(root: Path, rev: str, signatures: bool, use_cache: bool) -> Hi
             _fill_signatures(repo, h)
             dirty = True
         h.signers = identity
-    h.notices, h.rewrites_unchecked = [], False
+    h.notices, h.rewrites_unchecked = [], ""
     if use_cache and dirty:
         _save(cache, h)
     if ref:
         first = record["first"] if record else last or head  # last: a cache from before the record
         if use_cache and (record is None or record["head"] != head or record["rewrites"] != rewrites):
             cachefile.write(_record_path(cache), {"ref": ref, "first": first, "head": head, "rewrites": rewrites})
-        h.rewrites_unchecked = first == head and not rewrites
+        if first == head and not rewrites:
+            h.rewrites_unchecked = "缺少上次读取这条分支历史的记录（新克隆，或 .git/ducha/ 被删除），本次读取的最新提交将作为今后核查的起点。"
+    else:
+        h.rewrites_unchecked = "读取的是单个提交（分离的 HEAD，如流水线检出的提交），不是分支，没有上次读取的记录可比较；按分支名审计才能核查。"
     if h.ignored_paths:
         paths = sorted(set(h.ignored_paths))
         notices.append(Notice(f"注意：历史中有 {len(paths)} 个不在 items/ 下的文件名不是 UTF-8 编码，已忽略（如 {paths[0]}）。"))
