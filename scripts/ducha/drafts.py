@@ -170,8 +170,7 @@ class ItemCatalog:
         rules, as_of = self.rules, self.as_of
         item = as_seen(self.ledger.items[item_id], as_of)
         d = item.data
-        citizen = (d.get("citizen") or {}).get("name")
-        names = (citizen,) if citizen else ()
+        names = item.private_names
 
         def clean(text) -> str:
             return mask_text(" ".join(str(text or "").split()), names)

@@ -81,6 +81,11 @@ class Ledger:
     def sorted_items(self) -> list[Item]:
         return [self.items[k] for k in sorted(self.items)]
 
+    def private_names(self) -> tuple[str, ...]:
+        """Every item's private names (citizens'), for masking text not tied to one item: commit messages,
+        audit findings, bulletins."""
+        return tuple(sorted({n for item in self.items.values() for n in item.private_names}))
+
 
 def find_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` that holds ``items/ledger.yml``."""

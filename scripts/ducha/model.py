@@ -92,6 +92,12 @@ class Item:
         return self.data["status"]
 
     @property
+    def private_names(self) -> tuple[str, ...]:
+        """Names that must never be published with this item (a letter's sender), for ``mask_text``."""
+        name = (self.data.get("citizen") or {}).get("name")
+        return (name,) if name else ()
+
+    @property
     def title(self) -> str:
         return self.data["title"]
 

@@ -87,8 +87,7 @@ class ItemView:
         self.src = item_src(item.id)
         self.number = rules.display_number(item.id)
         citizen = d.get("citizen") or {}
-        private = tuple(n for n in [citizen.get("name")] if n) if citizen else ()
-        self._private = private
+        self._private = item.private_names
         self.title = self.mask(d["title"])
         self.status = item.status
         self.status_label = schema.STATUSES[item.status]
@@ -178,7 +177,7 @@ class SiteBuilder:
         self.env.filters["date"] = lambda d: d.isoformat() if d else ""
         self.env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
-        names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in ledger.sorted_items()} - {""})
+        names = ledger.private_names()
         self.env.filters["mask"] = lambda text: mask_text(str(text), names) if text is not None else ""
         self.pages: list[SitePage] = []
         self._rows: dict[str, str] = {}
@@ -457,7 +456,7 @@ class SiteBuilder:
         from .figures import figure_label, leaves
 
         b, check = entry["bulletin"], entry.get("check")
-        names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in self.ledger.sorted_items()} - {""})
+        names = self.ledger.private_names()
         body = md_no_html(mask_text(b.body, names)).strip("\n")
         meta = b.meta
         as_of, commit = meta.get("as_of"), meta.get("commit")
