@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-OPEN_STATUSES = ("assigned", "in_progress", "reported", "returned")
 WORKING_STATUSES = ("assigned", "in_progress", "returned")  # the unit owes work (not waiting for review)
 
 DATE_FIELDS = ("assigned", "deadline", "closed")

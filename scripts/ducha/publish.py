@@ -21,7 +21,6 @@ class SiteInputs:
     commit: str | None
     history: object | None = None
     audit_findings: list = field(default_factory=list)
-    stats: object | None = None
     bulletins: list = field(default_factory=list)
     pending_history: Callable[[], None] | None = None  # fills history and audit_findings; see gather_inputs
 
@@ -40,7 +39,6 @@ class SiteInputs:
             history=self.history,
             audit_findings=self.audit_findings,
             history_loader=self.resolve_history if self.pending_history is not None else None,
-            stats=self.stats,
             bulletins=self.bulletins,
             template_dirs=template_dirs,
             per_page=per_page,
