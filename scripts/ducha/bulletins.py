@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import yamlio
 from .findings import Finding
+from .markup import plain_name
 from .model import to_date
 
 BULLETINS_DIR = "bulletins"
@@ -88,14 +89,11 @@ class Bulletin:
         return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
 def path_findings(path: str) -> list[Finding]:
     """B107 for a bulletin path other than ``bulletins/<year>/<name>.md`` with plain names (its path is
     published as the page's edit link, so nothing in it may read as markup)."""
     parts = path.split("/")[1:]
-    if len(parts) == 2 and all(_PLAIN_NAME.fullmatch(p) for p in parts):
+    if len(parts) == 2 and all(plain_name(p) for p in parts):
         return []
     return [Finding(path, None, "B107", "", "通报文件应放在 bulletins/<年份>/ 目录下（如 bulletins/2026/bulletin-03.md），"
                     "文件夹名和文件名只能用字母、数字和 - _ .。此文件未读取。")]

@@ -9,6 +9,7 @@ from . import schema, yamlio
 from .calendar import WorkCalendar
 from .deadlines import effective_deadline
 from .findings import Finding
+from .markup import plain_name
 from .model import WORKING_STATUSES, Item, typed_dates
 from .rules import Rules
 from .validate_schema import schema_findings
@@ -17,18 +18,17 @@ SCHEMA_COMMENT = "# yaml-language-server: $schema="
 _CLASSIFIED_MARK = re.compile(r"(秘密|机密|绝密)\s*★")
 _ID = re.compile(schema.ID_PATTERN)
 # items/<year>/<id>.yml (or items/<id>.yml, D209): plain names, nothing a URL, HTML or Markdown would read
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def path_findings(path: str) -> list[Finding]:
     """D212 for an item path other than ``items/<year>/<name>.yml``: a nested folder, or a name with
     anything but letters, digits, ``-``, ``_`` and ``.`` (spaces, quotes, angle brackets, Chinese)."""
     parts = path.split("/")[1:]
-    odd = next((ch for part in parts if not _PLAIN_NAME.fullmatch(part) for ch in part if not (ch.isascii() and (ch.isalnum() or ch in "_.-"))), None)
+    odd = next((ch for part in parts if not plain_name(part) for ch in part if not (ch.isascii() and (ch.isalnum() or ch in "_.-"))), None)
     if odd is not None:
         shown = repr(odd) if odd.isspace() else f"“{odd}”"
         message = f"路径中有 {shown} 等字母、数字和 - _ . 以外的字符；文件夹名和文件名只能用这些字符。此文件未读取。"
-    elif any(not _PLAIN_NAME.fullmatch(part) for part in parts):
+    elif not all(plain_name(part) for part in parts):
         message = "文件夹名和文件名应以字母或数字开头。此文件未读取。"
     elif len(parts) > 2:
         message = "事项文件应直接放在 items/<年份>/ 目录下，不能再分子目录。此文件未读取。"
