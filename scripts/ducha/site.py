@@ -23,7 +23,7 @@ from markupsafe import Markup
 from . import schema
 from .deadlines import LIGHTS, effective_deadline, light
 from .ledger import Ledger
-from .mask import mask_id_number, mask_name, mask_phone, mask_text
+from .mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
 from .model import Item
 
 SECRECY_ORDER = {"public": 0, "internal": 1}
@@ -88,6 +88,7 @@ class ItemView:
         citizen = d.get("citizen") or {}
         private = tuple(n for n in [citizen.get("name")] if n) if citizen else ()
         self._private = private
+        self._keep = rules.public_phones
         self.title = self.mask(d["title"])
         self.status = item.status
         self.status_label = schema.STATUSES[item.status]
@@ -144,7 +145,7 @@ class ItemView:
         return sorted(out, key=lambda e: e[0])
 
     def mask(self, text):
-        return mask_text(str(text), self._private) if text is not None else ""
+        return mask_text(str(text), self._private, self._keep) if text is not None else ""
 
 
 class SiteBuilder:
@@ -201,7 +202,8 @@ class SiteBuilder:
         self.env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
         names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in ledger.sorted_items()} - {""})
-        self.env.filters["mask"] = lambda text: mask_text(str(text), names) if text is not None else ""
+        keep = ledger.rules.public_phones
+        self.env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
         self.pages: list[SitePage] = []
         self._rows: dict[str, str] = {}
         base = page_url("items/index.md", use_directory_urls)
@@ -480,7 +482,9 @@ class SiteBuilder:
 
         b, check = entry["bulletin"], entry.get("check")
         names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in self.ledger.sorted_items()} - {""})
-        body = _md_text(mask_text(b.body, names), table=False).strip("\n")
+        # the office's own numbers stay: the rules file's, and those on the bulletin's contact lines (联系电话)
+        keep = self.ledger.rules.public_phones | contact_numbers(b.body)
+        body = _md_text(mask_text(b.body, names, keep), table=False).strip("\n")
         meta = b.meta
         as_of, commit = meta.get("as_of"), meta.get("commit")
         params = meta.get("params") or {}
