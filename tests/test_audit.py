@@ -320,3 +320,15 @@ def test_every_a_code_is_on_the_codes_page():
     page = codes.docs_markdown()
     for n in range(101, 111):
         assert f'<span id="A{n}">A{n}</span>' in page
+
+
+def test_csv_neutralises_formulas_in_author_names(tmp_path):
+    repo = history(tmp_path)
+    data = make_item(ITEM, "in_progress")
+    data["progress"] = [*data["progress"], {"date": D("2026-11-25"), "by": "fgw", "text": "主体开工。"}]
+    pr(repo, "outsider", "2026-11-25", data, merger=("=HYPERLINK(\"http://x.example\",\"点我\")", "x@example.com"))
+    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["author"] for r in rows if r["code"] == "A106"] == ["'=HYPERLINK(\"http://x.example\",\"点我\")"]
+    assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())

@@ -374,9 +374,11 @@ def audit(since, until, rev, fmt, root):
     elif fmt == "csv":
         import csv
 
+        from .export import safe_cell
+
         writer = csv.DictWriter(sys.stdout, fieldnames=["code", "item", "commit", "author", "date", "message"], lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     else:
         from . import codes
 
