@@ -416,16 +416,18 @@ class _Progress:
 def build(as_of, strict, config_file, root):
     """校验台账并生成内网网站到 site/。
 
-    先在临时目录中生成，成功后再替换 site/；生成失败时原有网站保持不变。
+    先在临时目录中生成，成功后一步替换 site/；生成失败或中途被终止时原有网站保持不变。
+    同一时间只进行一次生成：另一次生成正在进行时等它完成。
     给出 --as-of 时按当天结束时的提交还原台账（网站注明版本），否则按工作区。
     """
     import logging
     import shutil
-    import tempfile
 
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    from . import sitedir
 
     root = _root(root)
     config_file = Path(config_file) if config_file else root / "mkdocs.yml"
@@ -439,26 +441,20 @@ def build(as_of, strict, config_file, root):
     try:
         cfg = load_config(config_file=str(config_file), strict=strict)
         final = Path(cfg["site_dir"])
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}-build-"))
-        tmp.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read the site
-        cfg["site_dir"] = str(tmp)
         plugin = cfg.plugins.get("ducha")
         if plugin is None:
             raise click.ClickException(f"{config_file} 没有启用 ducha 插件（plugins: - ducha）。")
-        plugin.as_of_override = as_of
-        plugin.progress = progress
-        mkdocs_build(cfg)
-        progress.close()
-        old = final.with_name(f".{final.name}-old")
-        if old.exists():
-            shutil.rmtree(old)
-        if final.exists():
-            final.rename(old)
-        tmp.rename(final)
-        tmp = None
-        if old.exists():
-            shutil.rmtree(old)
+        with sitedir.build_lock(final, on_wait=lambda: _notice(f"另一次网站生成正在写入 {final}，等待其完成……")):
+            for leftover in sitedir.clean_leftovers(final):
+                _notice(f"已清理上次中断的生成留下的目录：{leftover}")
+            tmp = sitedir.new_build_dir(final)
+            cfg["site_dir"] = str(tmp)
+            plugin.as_of_override = as_of
+            plugin.progress = progress
+            mkdocs_build(cfg)
+            progress.close()
+            sitedir.swap_in(tmp, final)
+            tmp = None
     except (Abort, ConfigurationError, PluginError) as exc:
         progress.close()
         raise click.ClickException(f"网站生成失败，原有网站未改动。{exc}") from None
