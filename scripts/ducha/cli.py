@@ -500,7 +500,7 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
 
     缺少的必填项会逐项询问；也可全部用选项给出（适合脚本）。
     """
-    from .newitem import write_new_item
+    from .newitem import ids_ever_committed, write_new_item
     from .validate import Checker
 
     root = _root(root)
@@ -537,7 +537,7 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
         "status": "draft",
         "summary": summary_text,
     }
-    item_id, path = write_new_item(root / ITEMS_DIR, data)
+    item_id, path = write_new_item(root / ITEMS_DIR, data, used=ids_ever_committed(root))
     shown = path.relative_to(root).as_posix()
     item, findings = Checker(rules, max(assigned, today())).load(path.read_bytes(), shown, path.stem)
     errors = [f for f in findings if f.is_error]
@@ -856,6 +856,7 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
     逐行校验，有任何一行出错则列出所有错误（第几行、哪一列），不登记任何事项。
     """
     from .importer import COLUMN_NAMES, plan_import, write_import, write_sample
+    from .newitem import ids_ever_committed
 
     if sample:
         with library_errors():
@@ -869,10 +870,11 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
     with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
         ledger = load_ledger(root, today())
+        used = ids_ever_committed(root)
         plan = plan_import(
             file, rules, ledger.items, root / ITEMS_DIR,
             category=category, source=source, leader=leader, assigned=assigned or today(), urgency=urgency,
-            secrecy=secrecy, approved_by=approved_by, sheet=sheet, today=today(),
+            secrecy=secrecy, approved_by=approved_by, sheet=sheet, today=today(), used=used,
         )  # fmt: skip
     head = f"{file}：工作表“{plan.sheet}”，表头在第 {plan.header_row} 行"
     cols = "、".join(f"{COLUMN_NAMES[k]} {v}" for k, v in plan.columns.items())
@@ -885,7 +887,7 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
     status = "已交办" if approved_by else "拟办"
     click.echo(f"{head}（识别的列：{cols}）。")
     click.echo(f"{'将' if dry_run else '已'}登记 {len(plan.items)} 个事项（状态：{status}）：")
-    written = dict() if dry_run else {i: p for i, p in write_import(plan, root / ITEMS_DIR)}
+    written = dict() if dry_run else {i: p for i, p in write_import(plan, root / ITEMS_DIR, used)}
     for p in plan.items:
         d = p.data
         co = "、".join(rules.unit_name(u, d["assigned"]) for u in d.get("co_units") or [])
