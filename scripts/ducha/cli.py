@@ -796,16 +796,17 @@ def bulletin_verify(files, all_, fmt, root):
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="--unit：写入这个文件（默认输出到屏幕）；--all：写入这个目录（默认 notices/<截止日>/）。")  # fmt: skip
 @click.option("--due-within", type=click.IntRange(1, 30), default=5, show_default=True, help="“即将到期”指几个工作日内到期。")
+@click.option("--overwrite", is_flag=True, help="--all：连生成后被人工修改过的通知单也覆盖（修改将丢失）。")
 @WORKTREE
 @REV
 @ROOT
-def notice(units, all_, as_of, output, due_within, worktree, rev, root):
+def notice(units, all_, as_of, output, due_within, overwrite, worktree, rev, root):
     """督查通知单：一个承办单位牵头或配合办理的已超期、即将到期和未按时报告进展的事项，
     写明办理期限和办理要求，Markdown 格式，可直接发送。
 
     已报结、等待督查室审核的事项不列入。已撤并的单位，其事项列入承接单位的通知单。
     """
-    from .notices import unit_notices
+    from .notices import unit_notices, write_notices
 
     if bool(units) == bool(all_):
         raise click.UsageError("请用 --unit 指定单位，或用 --all 为所有单位生成（二者选一）。")
@@ -821,10 +822,14 @@ def notice(units, all_, as_of, output, due_within, worktree, rev, root):
             click.echo(text, nl=False)
         return
     folder = Path(output) if output else Path("notices") / ledger.as_of.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with library_errors():
+            write_notices(folder, notices, overwrite=overwrite)
+    except click.ClickException as exc:
+        exc.message += "请先另存修改过的文件；确认不要这些修改，加 --overwrite 覆盖。"
+        raise
     sent = [n for n in notices if n.count]
     for n in sent:
-        (folder / f"{n.unit}.md").write_text(n.text, encoding="utf-8")
         click.echo(f"{folder / (n.unit + '.md')}  {n.name}：超期 {len(n.overdue)} 件，即将到期 {len(n.due_soon)} 件，应报进展 {len(n.progress_late)} 件")
     quiet = [n.name for n in notices if not n.count]
     click.echo(f"共写出 {len(sent)} 份督查通知单到 {folder}/（截至 {ledger.as_of}）。")
