@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cachefile
 from . import stats as stats_mod
 from .drafts import ItemCatalog, ItemInfo, cn_date, template_env, tidy
 from .findings import DuchaError, Finding, LedgerError
@@ -155,20 +154,9 @@ def write_notices(folder: Path, notices: list[UnitNotice], overwrite: bool = Fal
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, data in wanted.items():
-        _replace(folder / name, data)
+        cachefile.write_bytes(folder / name, data)
         written[name] = _sha(data)
         paths.append(folder / name)
-    _replace(record, (json.dumps(written, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    cachefile.write_bytes(record, (json.dumps(written, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     return paths
 
-
-def _replace(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
