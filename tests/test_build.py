@@ -80,3 +80,33 @@ def test_leftover_folders_are_ignored_by_git(tmp_path):
                             text=True, check=True).stdout  # fmt: skip
     assert ".site" not in status, status
     assert "/.site-build-*/" in (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8")
+
+
+def test_a_site_link_is_replaced_by_the_built_folder(tmp_path):
+    from ducha import sitedir
+
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep.txt").write_text("x", encoding="utf-8")
+    final = tmp_path / "site"
+    final.symlink_to(target)
+    built = sitedir.new_build_dir(final)
+    (built / "index.html").write_text("new", encoding="utf-8")
+    sitedir.swap_in(built, final)
+    assert final.is_dir() and not final.is_symlink() and (final / "index.html").read_text(encoding="utf-8") == "new"
+    assert (target / "keep.txt").is_file(), "what the link pointed at is not deleted"
+    assert _leftovers(tmp_path) == []
+
+
+def test_without_the_exchange_the_swap_falls_back_to_two_renames(tmp_path, monkeypatch):
+    from ducha import sitedir
+
+    monkeypatch.setattr(sitedir, "_exchange", lambda a, b: False)  # as on a system without renameat2
+    final = tmp_path / "site"
+    final.mkdir()
+    (final / "index.html").write_text("old", encoding="utf-8")
+    built = sitedir.new_build_dir(final)
+    (built / "index.html").write_text("new", encoding="utf-8")
+    sitedir.swap_in(built, final)
+    assert (final / "index.html").read_text(encoding="utf-8") == "new"
+    assert _leftovers(tmp_path) == []

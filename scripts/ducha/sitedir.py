@@ -84,7 +84,10 @@ def swap_in(built: Path, final: Path) -> None:
         os.rename(built, final)
         return
     if _exchange(built, final):
-        shutil.rmtree(built, ignore_errors=True)  # ``built`` now holds the old site
+        if built.is_symlink():  # ``site`` was a link: the link itself is the old site
+            built.unlink()
+        else:
+            shutil.rmtree(built, ignore_errors=True)  # ``built`` now holds the old site
         return
     old = Path(tempfile.mkdtemp(dir=final.parent, prefix=_names(final)[1]))
     os.rename(final, old / final.name)
