@@ -24,17 +24,32 @@ def gc_paused():
             gc.enable()
 
 
-def write(path: Path, obj) -> None:
-    """Pickle ``obj`` to ``path`` atomically: a temporary file beside it, then a rename (never half-written)."""
+@contextlib.contextmanager
+def _replacing(path: Path):
+    """A binary file to write that takes ``path``'s place only once it is complete (a temporary file
+    beside it, then a rename): readers see the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            yield fh
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write(path: Path, obj) -> None:
+    """Pickle ``obj`` to ``path`` atomically: a temporary file beside it, then a rename (never half-written)."""
+    with _replacing(path) as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` atomically, readable by all (a file meant for people, not a cache)."""
+    with _replacing(path) as fh:
+        os.fchmod(fh.fileno(), 0o644)
+        fh.write(data)
 
 
 def read(path: Path):

@@ -14,6 +14,7 @@ Numbering:
   D6xx  as-of warnings (overdue, missing progress, reading time, calendar)
   D7xx  security (classification)
   R1xx  the ledger rules file itself
+  N1xx  督查通知单 files (ducha notice)
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ _CODES = [
     Code("R103", ERROR, "单位撤并信息错误", "merged_into 必须是已登记的单位，且须同时写 valid_until。"),
     Code("R104", ERROR, "节假日补充数据错误", "holiday_overrides 的年份、日期须一致，且不能与已收录的年份重复冲突。"),
     Code("R105", ERROR, "考核计分上下限错误", "scoring 的最低分 min 不能高于最高分 max，基础分 base 须在两者之间。"),
+    # -- 督查通知单 written to files
+    Code("N101", ERROR, "通知单生成后被修改过，未覆盖", "另存人工修改过的通知单，或换一个输出目录；确认不要这些修改时再指定覆盖。"),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
@@ -148,6 +151,7 @@ def docs_markdown() -> str:
         ("B1", "督查通报"),
         ("T1", "合并请求检查（与目标分支比较）"),
         ("A1", "审计发现（提交历史）"),
+        ("N1", "督查通知单"),
     ]
     lines = [
         "# 校验规则",

@@ -173,7 +173,7 @@ class ItemCatalog:
         names = item.private_names
 
         def clean(text) -> str:
-            return mask_text(" ".join(str(text or "").split()), names)
+            return " ".join(mask_text(str(text or ""), names, rules.public_phones).split())  # masked before lines are joined
 
         dl = effective_deadline(item, rules, self.cal)
         fact = self.facts.get(item_id)

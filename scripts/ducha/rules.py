@@ -9,6 +9,7 @@ from pathlib import Path
 from . import schema, yamlio
 from .calendar import PACKAGE_YEARS, WorkCalendar
 from .findings import Finding, LedgerError
+from .mask import phone_digits
 from .validate_schema import schema_findings
 
 RULES_FILE = "ledger.yml"
@@ -81,6 +82,7 @@ class Rules:
     max_secrecy: str = "internal"
     scoring: dict = field(default_factory=dict)
     bulletins: dict = field(default_factory=dict)
+    public_phones: frozenset = frozenset()  # the office's and units' published numbers (phone_digits), never masked
     raw: dict = field(default_factory=dict, repr=False)
 
     def calendar(self) -> WorkCalendar:
@@ -191,6 +193,8 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
         max_secrecy=(data.get("site") or {}).get("max_secrecy", "internal"),
         scoring=dict(data.get("scoring") or {}),
         bulletins=dict(data.get("bulletins") or {}),
+        public_phones=frozenset(phone_digits(p) for p in [*office.get("phones", []),
+                                                          *(p for u in data["units"].values() for p in u.get("phones", []))]),
         raw=data,
     )
     return rules, []

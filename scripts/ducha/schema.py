@@ -181,6 +181,7 @@ def rules_schema() -> dict:
             "merged_into": CODE,
             "former_names": {"type": "array", "items": _obj({"name": TEXT, "until": DATE}, ["name", "until"])},
             "reviewers": {"type": "array", "items": TEXT},
+            "phones": {"type": "array", "items": {"type": ["string", "integer"]}, "description": "单位对外公布的办公电话（网站上不脱敏）"},
         },
         ["name", "kind"],
     )
@@ -206,7 +207,8 @@ def rules_schema() -> dict:
         "type": "object",
         "properties": {
             "office": _obj(
-                {"name": TEXT, "issuer": TEXT, "code": TEXT, "timezone": TEXT, "reviewers": {"type": "array", "items": TEXT}},
+                {"name": TEXT, "issuer": TEXT, "code": TEXT, "timezone": TEXT, "reviewers": {"type": "array", "items": TEXT},
+                 "phones": {"type": "array", "items": {"type": ["string", "integer"]}, "description": "督查室对外公布的办公电话（网站上不脱敏）"}},
                 ["name", "issuer", "code"],
             ),
             "units": {"type": "object", "minProperties": 1, "propertyNames": CODE, "additionalProperties": unit},

@@ -24,7 +24,7 @@ from . import record, schema
 from .deadlines import LIGHTS, effective_deadline, light
 from .ledger import Ledger
 from .markup import md_cell, md_no_html
-from .mask import mask_id_number, mask_name, mask_phone, mask_text
+from .mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
 from .model import Item
 
 SECRECY_ORDER = {"public": 0, "internal": 1}
@@ -88,6 +88,7 @@ class ItemView:
         self.number = rules.display_number(item.id)
         citizen = d.get("citizen") or {}
         self._private = item.private_names
+        self._keep = rules.public_phones
         self.title = self.mask(d["title"])
         self.status = item.status
         self.status_label = schema.STATUSES[item.status]
@@ -121,7 +122,7 @@ class ItemView:
         return record.events(self.item, rules)
 
     def mask(self, text):
-        return mask_text(str(text), self._private) if text is not None else ""
+        return mask_text(str(text), self._private, self._keep) if text is not None else ""
 
 
 class SiteBuilder:
@@ -178,7 +179,8 @@ class SiteBuilder:
         self.env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
         names = ledger.private_names()
-        self.env.filters["mask"] = lambda text: mask_text(str(text), names) if text is not None else ""
+        keep = ledger.rules.public_phones
+        self.env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
         self.pages: list[SitePage] = []
         self._rows: dict[str, str] = {}
         base = page_url("items/index.md", use_directory_urls)
@@ -457,7 +459,9 @@ class SiteBuilder:
 
         b, check = entry["bulletin"], entry.get("check")
         names = self.ledger.private_names()
-        body = md_no_html(mask_text(b.body, names)).strip("\n")
+        # the office's own numbers stay: the rules file's, and those on the bulletin's contact lines (联系电话)
+        keep = self.ledger.rules.public_phones | contact_numbers(b.body)
+        body = md_no_html(mask_text(b.body, names, keep)).strip("\n")
         meta = b.meta
         as_of, commit = meta.get("as_of"), meta.get("commit")
         params = meta.get("params") or {}
