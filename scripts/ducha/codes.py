@@ -122,6 +122,7 @@ _CODES = [
     Code("R103", ERROR, "单位撤并信息错误", "merged_into 必须是已登记的单位，且须同时写 valid_until。"),
     Code("R104", ERROR, "节假日补充数据错误", "holiday_overrides 的年份、日期须一致，且不能与已收录的年份重复冲突。"),
     Code("R105", ERROR, "考核计分上下限错误", "scoring 的最低分 min 不能高于最高分 max，基础分 base 须在两者之间。"),
+    Code("R106", ERROR, "规则文件中的日期不存在", "日期须是日历上实际存在的日子（如 2 月没有 30 日、6 月没有 31 日），按 YYYY-MM-DD 改正。"),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}

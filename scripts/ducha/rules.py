@@ -122,20 +122,31 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
     def line(field_path: str):
         return yamlio.line_for(parsed.text, field_path)
 
+    def date_at(value, field_path: str) -> dt.date | None:
+        """The date of a field the schema let through as YYYY-MM-DD; R106 (and ``None``) for one no calendar has."""
+        try:
+            return _date(value)
+        except ValueError:
+            findings.append(Finding(path, line(field_path), "R106", field_path, f"“{value}”不是实际存在的日期。"))
+            return None
+
     units = {}
     for code, u in data["units"].items():
-        former = tuple({"name": f["name"], "until": _date(f["until"])} for f in u.get("former_names", []))
+        former = tuple(
+            {"name": f["name"], "until": date_at(f["until"], f"units.{code}.former_names[{i}].until")}
+            for i, f in enumerate(u.get("former_names", []))
+        )
         units[code] = Unit(
             code=code,
             name=u["name"],
             kind=u["kind"],
-            valid_until=_date(u["valid_until"]) if "valid_until" in u else None,
+            valid_until=date_at(u["valid_until"], f"units.{code}.valid_until") if "valid_until" in u else None,
             merged_into=u.get("merged_into"),
             former_names=former,
             reviewers=tuple(u.get("reviewers", [])),
         )
     for code, unit in units.items():
-        if unit.merged_into and (unit.merged_into not in units or unit.valid_until is None):
+        if unit.merged_into and (unit.merged_into not in units or "valid_until" not in data["units"][code]):
             findings.append(
                 Finding(path, line(f"units.{code}.merged_into"), "R103", f"units.{code}.merged_into",
                         f"单位 {code} 并入的单位“{unit.merged_into}”未登记，或缺少 valid_until。")
@@ -153,8 +164,10 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
     overrides: dict[int, dict[str, set]] = {}
     for year_key, spec in (data.get("holiday_overrides") or {}).items():
         year = int(year_key)
-        holidays = {_date(d) for d in spec["holidays"]}
-        workdays = {_date(d) for d in spec["workdays"]}
+        holidays = {date_at(d, f"holiday_overrides.{year_key}.holidays[{i}]") for i, d in enumerate(spec["holidays"])}
+        workdays = {date_at(d, f"holiday_overrides.{year_key}.workdays[{i}]") for i, d in enumerate(spec["workdays"])}
+        holidays.discard(None)
+        workdays.discard(None)
         bad = sorted(d for d in holidays | workdays if d.year != year)
         clash = sorted(holidays & workdays)
         if bad or clash:
