@@ -42,6 +42,9 @@ _EXPECT = re.compile(rb"^# expect: ([DR]\d{3}) (\d+|-)(?: (\S+))?$", re.M)
 # D codes no item file can produce through ``ducha check`` (the R1xx codes are about
 # the rules file and have their own tests below).
 NOT_FROM_ITEM_FILES = {
+    "D111": "a symbolic link, not a file's content (tests/test_refusals.py)",
+    "D112": "a file that is not read because of its name (tests/test_refusals.py)",
+    "R107": "the rules file as a symbolic link (tests/test_refusals.py)",
 }
 
 

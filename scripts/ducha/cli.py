@@ -742,7 +742,7 @@ def bulletin_verify(files, all_, fmt, root):
 
     有任何一个数字对不上（如被手工改过），指出是哪个数字、记录值和重新计算的值，退出码为 1。
     """
-    from .bulletins import bulletin_files, parse_bulletin
+    from .bulletins import bulletin_files, link_findings, parse_bulletin
     from .figures import Verifier
 
     root = _root(root)
@@ -753,6 +753,9 @@ def bulletin_verify(files, all_, fmt, root):
     results, parse_errors = [], []
     with library_errors(fmt):
         for path in paths:
+            if Path(path).is_symlink():  # never followed (as ``load_bulletins``)
+                parse_errors += link_findings([Path(path).as_posix()])
+                continue
             path = Path(path).resolve()
             try:
                 shown = path.relative_to(root).as_posix()
