@@ -177,3 +177,81 @@ def test_a_classified_bulletin_fails_check_and_the_build(repo, text, line, field
 def _site_files(repo):
     shutil.copy(PROJECT / "mkdocs.yml", repo.path / "mkdocs.yml")
     shutil.copytree(PROJECT / "site_src", repo.path / "site_src", dirs_exist_ok=True)
+
+
+# -- 10 and 11. commit messages with a classified marking; items above max_secrecy ------------------
+
+HIDDEN_TITLE = "内部事项乙不得上公开网站"
+MARKED = "依据机密★1年文件补充进展"
+
+
+@pytest.fixture(scope="module")
+def public_site(tmp_path_factory):
+    """A ledger published with ``max_secrecy: public``: DC-2026-0001 is public, DC-2026-0002 internal.
+    Both are overdue and named in a drafted bulletin; 0002 gets an audit finding (deadline changed without
+    an extension); a commit message carries a classified marking."""
+    repo = make_repo(tmp_path_factory.mktemp("public"))
+    repo.write("items/ledger.yml", repo.read("items/ledger.yml").replace("max_secrecy: internal", "max_secrecy: public"))
+    repo.commit("站点只发布公开事项", "2026-11-02")
+    public = make_item("DC-2026-0001", "in_progress", title="公开事项甲", secrecy="public", deadline=dt.date(2026, 11, 19))
+    hidden = make_item("DC-2026-0002", "assigned", title=HIDDEN_TITLE, lead_unit="zjj", deadline=dt.date(2026, 11, 20))
+    repo.write_item(public)
+    repo.write_item(hidden)
+    repo.commit(f"登记 DC-2026-0001 与 DC-2026-0002（{HIDDEN_TITLE}）", "2026-11-16")
+    repo.write_item({**hidden, "deadline": dt.date(2026, 11, 21)})
+    repo.commit("调整期限", "2026-11-21")
+    public["progress"].append({"date": dt.date(2026, 11, 24), "by": "fgw", "text": "已开工。"})
+    repo.write_item(public)
+    repo.commit(f"{MARKED}\n\n详见江府督办〔2026〕2号。", "2026-11-24")
+    drafted = run("bulletin", "new", "--root", repo.path, "--as-of", AS_OF, "--date", "2026-11-25", "--kind", "通报")
+    clean(drafted, 0)
+    _site_files(repo)
+    repo.commit("通报第1期与网站配置", "2026-11-25")
+    built = run("build", "--root", repo.path, "--as-of", AS_OF)
+    clean(built, 0)
+    return repo
+
+
+def _site_text(repo) -> dict[str, str]:
+    site = repo.path / "site"
+    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*") if p.suffix in (".html", ".json", ".xml")}
+
+
+def test_the_bulletin_names_the_hidden_item_in_the_ledger_repository(public_site):
+    text = (public_site.path / "bulletins/2026/bulletin-01.md").read_text(encoding="utf-8")
+    assert "DC-2026-0002" in text and HIDDEN_TITLE in text and "江府督办〔2026〕2号" in text  # the planted payload
+
+
+def test_an_item_above_max_secrecy_is_named_nowhere_on_the_site(public_site):
+    pages = _site_text(public_site)
+    assert "search/search_index.json" in pages and "audit/index.html" in pages
+    for needle in ("DC-2026-0002", HIDDEN_TITLE, "江府督办〔2026〕2号"):
+        leaks = [name for name, text in pages.items() if needle in text]
+        assert leaks == [], f"{needle} published in {leaks}"
+    assert "DC-2026-0001" in pages["items/DC-2026-0001/index.html"]
+    bulletin = pages["bulletins/2026/bulletin-01/index.html"]
+    assert "公开事项甲" in bulletin and "另有 1 项不在本站公开" in bulletin
+
+
+def test_audit_findings_about_a_hidden_item_are_left_out_of_the_site_not_the_audit(public_site):
+    audited = run("audit", "--root", public_site.path, "--format", "json")
+    clean(audited, 0)
+    codes_by_item = {(f["code"], f["item"]) for f in json.loads(audited.stdout)}
+    assert ("A102", "DC-2026-0002") in codes_by_item  # ducha audit still reports it
+    audit_page = _site_text(public_site)["audit/index.html"]
+    assert "A102" not in audit_page.split('id="recent"')[0]
+    assert "A105" in audit_page  # direct commits are still shown, their subjects without the hidden item
+
+
+def test_a_commit_message_with_a_classified_marking_is_withheld_and_an_audit_finding(public_site):
+    audited = run("audit", "--root", public_site.path, "--format", "json")
+    marked = [f for f in json.loads(audited.stdout) if f["code"] == "A114"]
+    assert len(marked) == 1 and "机密" not in marked[0]["message"] and "★" not in audited.stdout
+    pages = _site_text(public_site)
+    assert [name for name, text in pages.items() if "机密★1年" in text or MARKED in text] == []
+    assert "（提交说明含密级标志，未公开）" in pages["audit/index.html"]
+    assert "（提交说明含密级标志，未公开）" in pages["items/DC-2026-0001/index.html"]
+    assert "A114" in pages["audit/index.html"]
+    history = run("history", "DC-2026-0001", "--root", public_site.path)
+    clean(history, 0)
+    assert "★" not in history.output and "（提交说明含密级标志，未公开）" in history.output
