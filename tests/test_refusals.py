@@ -255,3 +255,14 @@ def test_a_commit_message_with_a_classified_marking_is_withheld_and_an_audit_fin
     history = run("history", "DC-2026-0001", "--root", public_site.path)
     clean(history, 0)
     assert "★" not in history.output and "（提交说明含密级标志，未公开）" in history.output
+
+
+def test_the_pull_request_check_refuses_an_added_link_and_a_misnamed_item(repo, outside):
+    repo.checkout("feature", new=True)
+    (repo.path / "items/2026/DC-2026-0009.yml").symlink_to(outside / "DC-2026-0009.yml")
+    repo.write("items/2026/DC-2026-0002.yaml", repo.read("items/2026/DC-2026-0001.yml").replace("DC-2026-0001", "DC-2026-0002"))
+    repo.commit("登记两个事项", "2026-11-17")
+    result = run("check", "--base", "main", "--root", repo.path, "--as-of", AS_OF, "--format", "json")
+    clean(result, 1)
+    assert SECRET not in result.output
+    assert findings(result) == {"items/2026/DC-2026-0009.yml": ["D111"], "items/2026/DC-2026-0002.yaml": ["D112"]}
