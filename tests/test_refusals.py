@@ -132,6 +132,11 @@ def test_a_misnamed_item_file_is_reported_in_the_work_tree_and_the_git_tree(repo
     committed = run("check", "--root", repo.path, "--as-of", AS_OF, "--format", "json")
     clean(committed, 1)
     assert findings(committed) == {f"items/2026/{name}": ["D112"]}
+    # list and stats (the committed ledger through the item cache, and the work tree) say so too
+    for args in (("list",), ("stats",), ("list", "--worktree"), ("stats", "--worktree")):
+        result = run(*args, "--root", repo.path, "--as-of", AS_OF)
+        clean(result, 0)
+        assert f"注意：items/2026/{name} 未读取（符号链接，或扩展名不是 .yml），不计入以下结果" in result.stderr, args
 
 
 def test_other_files_and_hidden_files_under_items_are_not_misnamed_items(repo):

@@ -110,6 +110,9 @@ def _scan_items(root: Path) -> tuple[list[str], list[Finding]]:
     return out, refused_findings([rel for rel in links if rel != rules_rel], [rel for rel in files if _misnamed(rel)])
 
 
+NOT_READ = ("D111", "D112")  # codes of files under items/ that are not read at all
+
+
 def _misnamed(rel: str) -> bool:
     """``DC-2026-0001.yaml``, ``.YML``, ``.yml.txt``: a YAML file by its name that is not ``*.yml`` (hidden files
     such as editors' swap files aside)."""
@@ -298,12 +301,14 @@ def load_ledger_at(
         raise LedgerError(*rules_link_refusal(rules_rel, f"提交 {sha[:10]} 中的"))
     if rules_blob is None:
         raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {ITEMS_DIR}/{RULES_FILE}。")
+    refused = refused_findings(links, [p for p in others if _misnamed(p)])
     if not checks:
         from .itemcache import load_items
 
-        return load_items(repo, sha, rules_blob, blobs, as_of, jobs=jobs)
+        ledger = load_items(repo, sha, rules_blob, blobs, as_of, jobs=jobs)
+        ledger.findings += refused  # the only findings: what was not read is still said
+        return ledger
     with BlobReader(repo) as reader:
         contents = reader.read_many([rules_blob, *blobs.values()])
     files = {path: contents[blob] for path, blob in blobs.items()}
-    refused = refused_findings(links, [p for p in others if _misnamed(p)])
     return load_ledger_from_blobs(contents[rules_blob], files, as_of, commit=sha, jobs=jobs, refused=refused)

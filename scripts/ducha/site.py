@@ -184,6 +184,7 @@ class SiteBuilder:
         self.links = Links(use_directory_urls)
         self.cal = self.rules.calendar()
         self.limit = limit = SECRECY_ORDER[self.rules.max_secrecy]
+        self.withholding = limit < max(SECRECY_ORDER.values())  # some valid item may be left unpublished
         self.items = [i for i in ledger.sorted_items() if SECRECY_ORDER.get(i["secrecy"], 99) <= limit]
         self.views = {i.id: ItemView(i, ledger, self.cal, as_of) for i in self.items}
         if self.stats is None:
@@ -232,7 +233,7 @@ class SiteBuilder:
 
     def _withheld_refs(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, id) of every mention of a withheld item in ``text``: its id or its display number."""
-        if self.limit >= max(SECRECY_ORDER.values()) or not text:  # every level is published: nothing to hide
+        if not self.withholding or not text:
             return []
         if self._number_ref is None:
             self._number_ref = re.compile(re.escape(self.rules.doc_code) + r"〔(\d{4})〕(\d{1,5})号")
@@ -261,7 +262,7 @@ class SiteBuilder:
     def redact_lines(self, text: str, named=()) -> str:
         """A bulletin's Markdown without the lines that name a withheld item (by id, number, or the title of one of
         ``named``, the items it lists): a table row is left out, any other line says what was left out."""
-        if self.limit >= max(SECRECY_ORDER.values()):
+        if not self.withholding:
             return text
         titles = self._withheld_titles(i for i in named if not self.is_public(i))
         out = []
@@ -570,8 +571,7 @@ class SiteBuilder:
         lists: dict[tuple[str, ...], str] = {}  # one list page per distinct set of items (a rate and its count share)
         for path, value in recorded:
             label = figure_label(path, self.rules, as_of or self.as_of, due_within)
-            recorded_text = self.redact(_figure_text(value, self.rules, as_of or self.as_of))
-            shown = recorded_text
+            shown = recorded_text = self.redact(_figure_text(value, self.rules, as_of or self.as_of))
             if f"figures.{path}" in bad:
                 shown += " ⚠"
             link = "—"
@@ -617,7 +617,7 @@ class SiteBuilder:
         html_ctx = dict(
             v=view,
             d=view.item.data,
-            timeline=[{**t, "message": self.redact(t["message"])} for t in timeline] if timeline is not None else None,
+            timeline=[{**t, "message": self.redact(t["message"])} for t in timeline] if timeline and self.withholding else timeline,
             bulletins=self._mentions.get(item_id, []),
         )
         title = f"{view.number} {view.title}"
