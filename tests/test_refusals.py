@@ -271,3 +271,13 @@ def test_the_pull_request_check_refuses_an_added_link_and_a_misnamed_item(repo, 
     clean(result, 1)
     assert SECRET not in result.output
     assert findings(result) == {"items/2026/DC-2026-0009.yml": ["D111"], "items/2026/DC-2026-0002.yaml": ["D112"]}
+
+
+def test_a_linked_drafting_template_is_not_read(repo, outside):
+    (outside / "bulletin.md.j2").write_text(SECRET + "\n", encoding="utf-8")
+    (repo.path / "bulletins/templates").mkdir(parents=True)
+    (repo.path / "bulletins/templates/bulletin.md.j2").symlink_to(outside / "bulletin.md.j2")
+    result = run("bulletin", "new", "--root", repo.path, "--as-of", AS_OF, "--date", "2026-11-26", "--kind", "通报")
+    clean(result, 1)
+    assert "通报模板 bulletin.md.j2 经过符号链接 bulletins/templates/bulletin.md.j2" in result.output
+    assert not list((repo.path / "bulletins").rglob("bulletin-01.md"))
