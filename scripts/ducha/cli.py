@@ -111,6 +111,16 @@ def _notice(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _unread_notice(ledger) -> None:
+    """Say that files under items/ were not read (links, misnamed files): they are in no list or figure."""
+    from .ledger import NOT_READ
+
+    unread = sorted({f.path for f in ledger.findings if f.code in NOT_READ})
+    if unread:
+        shown = "、".join(unread[:5]) + (f" 等 {len(unread)} 个" if len(unread) > 5 else "")
+        _notice(f"注意：{shown} 未读取（符号链接，或扩展名不是 .yml），不计入以下结果；运行 ducha check 查看原因。")
+
+
 def _load(root, as_of, only=None, worktree=False, rev=None, fmt="text", checks=True):
     """The ledger of ``--as-of``/``--rev``/``--worktree`` (``ledger.open_ledger``), its notices on stderr."""
     from .ledger import open_ledger
@@ -198,6 +208,7 @@ def _item_row(item, ledger, cal=None):
 def list_(status, unit, category, lights, overdue, as_of, fmt, worktree, rev, root):
     """列出事项，可按状态、单位、类别、灯色筛选。"""
     ledger = _load(root, as_of, worktree=worktree, rev=rev)
+    _unread_notice(ledger)
     rows = []
     cal = ledger.rules.calendar()  # one calendar, so working days are cached across rows
     for item in ledger.sorted_items():
@@ -723,7 +734,7 @@ def bulletin_verify(files, all_, fmt, root):
 
     有任何一个数字对不上（如被手工改过），指出是哪个数字、记录值和重新计算的值，退出码为 1。
     """
-    from .bulletins import bulletin_files, parse_bulletin
+    from .bulletins import bulletin_files, link_findings, parse_bulletin
     from .figures import Verifier
 
     root = _root(root)
@@ -734,6 +745,9 @@ def bulletin_verify(files, all_, fmt, root):
     results, parse_errors = [], []
     with library_errors(fmt):
         for path in paths:
+            if Path(path).is_symlink():  # never followed (as ``load_bulletins``)
+                parse_errors += link_findings([Path(path).as_posix()])
+                continue
             path = Path(path).resolve()
             try:
                 shown = path.relative_to(root).as_posix()
@@ -930,6 +944,7 @@ def stats(as_of, by, fmt, output, ids, due_within, scores, basis, worktree, rev,
     if fmt == "xlsx" and output is None:
         raise click.BadParameter("xlsx 格式须用 --output 指定文件。", param_hint="--output")
     ledger = _stats_ledger(root, as_of, worktree, rev)
+    _unread_notice(ledger)
     with library_errors():
         st = stats_mod.compute(ledger, ledger.as_of, due_within_days=due_within)
         ranking = score_units(st) if scores or fmt == "xlsx" else None

@@ -62,14 +62,12 @@ class Checker:
 
         secrecy = data.get("secrecy")
         skip = ()
-        classified = isinstance(secrecy, str) and secrecy not in schema.SECRECY and _is_classified(secrecy)
-        if classified:
+        if classified_secrecy(secrecy):
             skip = ("secrecy",)
             findings.append(Finding(path, at("secrecy"), "D701", "secrecy", f"密级“{secrecy}”属于国家秘密，涉密事项一律不得录入本系统。"))
-        mark = _CLASSIFIED_MARK.search(text) if "★" in text else None
+        mark = classified_mark(text)
         if mark:
-            line = text.count("\n", 0, mark.start()) + 1
-            findings.append(Finding(path, line, "D701", "", f"文中出现密级标志“{mark.group(0)}”，涉密内容一律不得录入本系统。"))
+            findings.append(Finding(path, mark[0], "D701", "", f"文中出现密级标志“{mark[1]}”，涉密内容一律不得录入本系统。"))
         findings += schema_findings(_jsonable(data), self.item_schema, path, text, skip=skip)
         reported = {f.field for f in findings}
         for fld, value in typed_dates(data):
@@ -327,6 +325,20 @@ def _all_dates(item: Item):
         for key in ("sent", "returned"):
             if c.get(key):
                 yield f"circulation[{i}].{key}", c[key].date()
+
+
+def classified_mark(text: str) -> tuple[int, str] | None:
+    """The first classified marking (密级标志: 秘密★、机密★1年、绝密 ★ ...) in ``text`` as (line, marking), else None.
+
+    The one detector for everything staff write: item files (D701), bulletins (B106), commit messages (A114).
+    """
+    mark = _CLASSIFIED_MARK.search(text) if "★" in text else None
+    return (text.count("\n", 0, mark.start()) + 1, mark.group(0)) if mark else None
+
+
+def classified_secrecy(value) -> bool:
+    """Whether a 密级 field's value names a state-secret level (机密, secret ...) rather than 公开/内部."""
+    return isinstance(value, str) and value not in schema.SECRECY and _is_classified(value)
 
 
 def _is_classified(value: str) -> bool:
