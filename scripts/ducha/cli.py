@@ -7,17 +7,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
 from . import schema as schema_mod
+from .schema import TZ
 from .deadlines import LIGHTS, effective_deadline, light
 from .findings import DuchaError, Hint, LedgerError, format_text, summary
 from .ledger import ITEMS_DIR, find_root, load_ledger
 from .rules import load_rules
 
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 def today() -> dt.date:

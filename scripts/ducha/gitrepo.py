@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import git
 
 from .findings import DuchaError
+from .schema import TZ
 
-TZ = ZoneInfo("Asia/Shanghai")
 ITEMS_PREFIX = "items/"
 
 

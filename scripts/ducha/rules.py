@@ -67,7 +67,6 @@ class Rules:
     office_name: str
     issuer: str
     doc_code: str
-    timezone: str
     units: dict[str, Unit]
     leaders: dict[str, dict]
     staff: list[dict]
@@ -191,7 +190,6 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
         office_name=office["name"],
         issuer=office["issuer"],
         doc_code=office["code"],
-        timezone=office.get("timezone", "Asia/Shanghai"),
         units=units,
         leaders=dict(data["leaders"]),
         staff=list(data.get("staff") or []),
