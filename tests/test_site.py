@@ -238,7 +238,9 @@ def test_planted_numbers_are_masked_in_every_output_file(tmp_path):
                      encoding="utf-8")  # fmt: skip
     bulletin = root / "bulletins" / "2026" / "notice-01.md"
     bulletin.write_text(bulletin.read_text(encoding="utf-8").replace(
-        "联系人：市政府督查室督查一科　周敏", "联系人：市政府督查室督查一科　周敏　联系电话：0791-86123456"), encoding="utf-8")  # fmt: skip
+        "联系人：市政府督查室督查一科　周敏", "联系人：市政府督查室督查一科　周敏　联系电话：0791-86123456").replace(
+        "title: 关于抓紧办理即将到期和超期督查事项的通知", "title: 关于来信人13912345601反映问题的通知"), encoding="utf-8")  # fmt: skip
+    # (a bulletin's title too: on its page, the archive and the dashboard)
     _item(root, "DC-2026-0904", title="请拨打督查室电话0791-86000001咨询")
     result = build(root)
     assert result.exit_code == 0, result.output

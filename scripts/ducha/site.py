@@ -185,6 +185,8 @@ class SiteBuilder:
         names = ledger.private_names()
         keep = ledger.rules.public_phones
         self.env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
+        # a bulletin's title is free text too (the archive, the dashboard, the page's own title)
+        self.bulletins = [{**b, "title": mask_text(b["title"], names, keep)} for b in self.bulletins]
         self.pages: list[SitePage] = []
         self._rows: dict[str, str] = {}
         self._number_ref = None
@@ -515,7 +517,7 @@ class SiteBuilder:
                     href = posixpath.relpath(e["src"], "bulletins")
                     as_of = b.meta.get("as_of")
                     lines.append(
-                        f"| [第{b.number}期]({href}) | {md_cell(b.title)} | {b.date.isoformat()} | "
+                        f"| [第{b.number}期]({href}) | {md_cell(self.env.filters['mask'](b.title))} | {b.date.isoformat()} | "
                         f"{as_of.isoformat() if as_of else '—'} | {state[check.status] if check else '未核对'} |"
                     )
                 lines.append("")
