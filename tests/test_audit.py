@@ -351,3 +351,15 @@ def test_site_audit_page_lists_what_ducha_audit_lists(tmp_path, signing_key):
     rows = re.findall(r'<tr><td><a href="[^"]*">(A\d{3})</a>.*?</td>\s*<td>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>\s*<td><code>([0-9a-f]{10})</code>', table, re.S)
     site = sorted((code, html.unescape(item), commit) for code, item, commit in rows)
     assert site == sorted((code, item, commit[:10]) for code, item, commit in cli)
+
+
+def test_csv_neutralises_formulas_in_author_names(tmp_path):
+    repo = history(tmp_path)
+    data = make_item(ITEM, "in_progress")
+    data["progress"] = [*data["progress"], {"date": D("2026-11-25"), "by": "fgw", "text": "主体开工。"}]
+    pr(repo, "outsider", "2026-11-25", data, merger=("=HYPERLINK(\"http://x.example\",\"点我\")", "x@example.com"))
+    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["author"] for r in rows if r["code"] == "A106"] == ["'=HYPERLINK(\"http://x.example\",\"点我\")"]
+    assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())

@@ -42,6 +42,9 @@ _EXPECT = re.compile(rb"^# expect: ([DR]\d{3}) (\d+|-)(?: (\S+))?$", re.M)
 # D codes no item file can produce through ``ducha check`` (the R1xx codes are about
 # the rules file and have their own tests below).
 NOT_FROM_ITEM_FILES = {
+    "D111": "a symbolic link, not a file's content (tests/test_refusals.py)",
+    "D112": "a file that is not read because of its name (tests/test_refusals.py)",
+    "R107": "the rules file as a symbolic link (tests/test_refusals.py)",
 }
 
 
@@ -208,6 +211,7 @@ RULES_CASES = {
         "holiday_overrides.2027",
     ),
     "R105": ("  min: 0\n  max: 120", "  min: 130\n  max: 120", "  min: 130", "scoring.min"),
+    "R106": ("valid_until: 2026-06-30", "valid_until: 2026-06-31", "zwfwj:", "units.zwfwj.valid_until"),
 }
 
 
@@ -231,6 +235,42 @@ def test_scoring_base_outside_its_bounds(tmp_path):
     result = _run("check", "--root", _make_ledger(tmp_path, rules), "--worktree", "--as-of", AS_OF)
     _assert_clean_exit(result, 1)
     assert f"第 {line} 行  R105 错误 scoring.base：考核基础分 base（150）不在最低分 min（0）与最高分 max（120）之间。" in result.stderr
+
+
+def _impossible_dates() -> tuple[str, list[tuple[int, str, str]]]:
+    """The sample rules with a day no calendar has in each kind of date field: the rules text and the
+    (line, field, value) ``ducha`` must report for each."""
+    rules = LEDGER_RULES.read_text(encoding="utf-8")
+    for old, new in (
+        ("until: 2026-03-31}", "until: 2026-04-31}"),
+        ("valid_until: 2026-06-30", "valid_until: 2026-06-31"),
+        ("holiday_overrides: {}", "holiday_overrides:\n  2027:\n    holidays:\n      - 2027-01-01\n      - 2027-02-30\n"
+         "    workdays: [2027-02-07, 2027-13-01]"),
+    ):
+        assert rules.count(old) == 1
+        rules = rules.replace(old, new)
+    line = lambda marker: rules[: rules.index(marker)].count("\n") + 1  # noqa: E731
+    return rules, [
+        (line("市大数据管理中心, until: 2026-04-31"), "units.sjj.former_names[0].until", "2026-04-31"),
+        (line("zwfwj:"), "units.zwfwj.valid_until", "2026-06-31"),
+        (line("      - 2027-02-30"), "holiday_overrides.2027.holidays[1]", "2027-02-30"),
+        (line("    workdays: [2027-02-07, 2027-13-01]"), "holiday_overrides.2027.workdays[1]", "2027-13-01"),
+    ]
+
+
+@pytest.mark.parametrize("command", ["check", "list", "stats", "build"])
+def test_impossible_dates_in_the_rules_are_all_reported_by_every_command(tmp_path, command):
+    rules, expected = _impossible_dates()
+    root = _make_ledger(tmp_path, rules)
+    shutil.copy(LEDGER_RULES.parents[1] / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(LEDGER_RULES.parents[1] / "site_src", root / "site_src")
+    result = _run(command, "--root", root, *(() if command == "build" else ("--worktree", "--as-of", AS_OF)))
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    assert "Traceback" not in result.output and "out of range" not in result.output
+    for line, field, value in expected:
+        assert f"  第 {line} 行  R106 错误 {field}：“{value}”不是实际存在的日期。" in result.stderr
+    assert "R103" not in result.stderr, "a merged unit's impossible valid_until is not also a missing one"
 
 
 def test_missing_rules_file(tmp_path):

@@ -161,3 +161,21 @@ def test_show_and_the_item_page_list_the_same_record(tmp_path):
     assert shown.exit_code == 0, shown.output
     listed = [line.split()[1] for line in shown.output.split("办理过程：\n", 1)[1].splitlines() if line.startswith("  20")]
     assert listed == kinds
+
+
+def test_new_never_reuses_the_id_of_a_deleted_item(tmp_path):
+    from gitutil import make_item, make_repo
+
+    repo = make_repo(tmp_path)
+    for n in (1, 2, 3):
+        repo.write_item(make_item(f"DC-2026-000{n}", "assigned"))
+    repo.commit("登记三个事项", "2026-11-16")
+    (repo.path / "items/2026/DC-2026-0003.yml").unlink()
+    repo.commit("删除误登记的事项", "2026-11-17")
+    repo.checkout("feature", new=True)  # an item registered on a branch not merged yet
+    repo.write_item(make_item("DC-2026-0005", "assigned"))
+    repo.commit("分支上登记", "2026-11-17")
+    repo.checkout("main")
+    assert sorted(p.name for p in (repo.path / "items/2026").iterdir()) == ["DC-2026-0001.yml", "DC-2026-0002.yml"]
+    assert new_item(repo.path, "新事项") == "DC-2026-0006"
+    assert "DC-2026-0006" in (repo.path / "items/2026/DC-2026-0006.yml").read_text(encoding="utf-8")

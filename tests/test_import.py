@@ -194,3 +194,19 @@ def test_deadline_words_that_are_not_deadlines():
     for text in ("长期坚持", "持续推进", "按月报送", "尽快", "13月底"):
         got, why = parse_deadline(text, 2026)
         assert got is None and why, text
+
+
+def test_import_never_reuses_the_id_of_a_deleted_item(tmp_path):
+    from gitutil import make_item, make_repo
+
+    repo = make_repo(tmp_path)
+    repo.write_item(make_item("DC-2026-0004", "assigned"))
+    repo.commit("登记", "2026-11-16")
+    (repo.path / "items/2026/DC-2026-0004.yml").unlink()
+    repo.commit("删除", "2026-11-17")
+    planned = run("import", SAMPLE, *MEETING, "--dry-run", "--root", repo.path)
+    assert planned.exit_code == 0, planned.output
+    assert "DC-2026-0005" in planned.output and "DC-2026-0004" not in planned.output
+    result = run("import", SAMPLE, *MEETING, "--root", repo.path)
+    assert result.exit_code == 0, result.output
+    assert files(repo.path) == [f"DC-2026-{n:04d}.yml" for n in range(5, 11)]

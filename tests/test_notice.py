@@ -80,7 +80,7 @@ def test_all_writes_one_notice_per_unit_that_needs_one(repo, tmp_path):
     out = tmp_path / "notices"
     result = run("notice", "--all", "--as-of", AS_OF, "--output", out, "--root", repo.path)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["czj.md", "fgw.md", "zjj.md"]
+    assert sorted(p.name for p in out.iterdir()) == [".ducha-written.json", "czj.md", "fgw.md", "zjj.md"]
     assert (out / "zjj.md").read_text(encoding="utf-8") == run("notice", "--unit", "zjj", "--as-of", AS_OF, "--root", repo.path).output
     assert f"共写出 3 份督查通知单到 {out}/（截至 2026-11-25）。" in result.output
     assert "没有需要提醒的事项，未生成：市工业和信息化局、" in result.output
@@ -99,3 +99,25 @@ def test_every_unit_of_the_sample_ledger_gets_a_notice(tmp_path):
     result = run("notice", "--all", "--as-of", "2026-11-27", "--worktree", "--output", tmp_path / "all", "--root", PROJECT)
     assert result.exit_code == 0
     assert len(list((tmp_path / "all").glob("*.md"))) == sum(1 for n in notices if n.count)
+
+
+def test_all_never_overwrites_a_notice_staff_edited(repo, tmp_path):
+    out = tmp_path / "notices"
+    args = ("notice", "--all", "--as-of", AS_OF, "--output", out, "--root", repo.path)
+    assert run(*args).exit_code == 0
+    original = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.md")}
+    again = run(*args)  # unchanged files: written again without a word
+    assert again.exit_code == 0, again.output
+    edited = original["zjj.md"].replace("督查通知单", "督查通知单（已核改）", 1)
+    (out / "zjj.md").write_text(edited, encoding="utf-8")
+    (out / "czj.md").write_text("手写的通知", encoding="utf-8")
+    refused = run(*args)
+    assert refused.exit_code == 1
+    assert f"{out / 'zjj.md'}\n  全文  N101 错误" in refused.output and f"{out / 'czj.md'}" in refused.output
+    assert "2 份督查通知单在生成后被修改过，未写出任何通知单" in refused.output and "--overwrite" in refused.output
+    assert "Traceback" not in refused.output
+    assert (out / "zjj.md").read_text(encoding="utf-8") == edited and (out / "czj.md").read_text(encoding="utf-8") == "手写的通知"
+    assert (out / "fgw.md").read_text(encoding="utf-8") == original["fgw.md"]
+    forced = run(*args, "--overwrite")
+    assert forced.exit_code == 0, forced.output
+    assert {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.md")} == original

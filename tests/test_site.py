@@ -214,3 +214,48 @@ def test_search_entries_made_with_the_item_pages_equal_materials_own(sample_site
     mkdocs_build(cfg)
     indexer = cfg.plugins["ducha"]._indexer
     assert indexer is not None and len(indexer._cuts) > 85
+
+
+# every form of a citizen's number that must not reach the site, as written in an item
+PLANTED = {
+    "title": "\"来信人（0571）86012345、(0571)86023456、0571 86034567、0571-8888-1234、"
+             "139\\u00a01234\\u00a05601、139.1234.5602、139\\u20131234\\u20135603、139\\u20141234\\u20145604反映路灯\"",
+}
+SECRETS = ["057186012345", "057186023456", "057186034567", "057188881234", "13912345601", "13912345602",
+           "13912345603", "13912345604", "110101199003071234", "6222021234567890128"]  # fmt: skip
+
+
+def test_planted_numbers_are_masked_in_every_output_file(tmp_path):
+    root = copy_ledger(tmp_path)
+    path = _item(root, "DC-2026-0903")
+    text = re.sub(r"(?m)^title: .*$", lambda _: f"title: {PLANTED['title']}", path.read_text(encoding="utf-8"))
+    # an ID number split over two lines of the | block, and a bank card, in the summary
+    text = text.replace("summary: |\n", "summary: |\n  来信人身份证号110101\n  199003071234，银行卡号6222021234567890128。\n", 1)
+    path.write_text(text, encoding="utf-8")
+    # the office's own numbers: one in the rules file, one on a bulletin's contact line
+    rules = root / "items" / "ledger.yml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("  code: 江府督办", '  phones: ["0791-86000001"]\n  code: 江府督办', 1),
+                     encoding="utf-8")  # fmt: skip
+    bulletin = root / "bulletins" / "2026" / "notice-01.md"
+    bulletin.write_text(bulletin.read_text(encoding="utf-8").replace(
+        "联系人：市政府督查室督查一科　周敏", "联系人：市政府督查室督查一科　周敏　联系电话：0791-86123456").replace(
+        "title: 关于抓紧办理即将到期和超期督查事项的通知", "title: 关于来信人13912345601反映问题的通知"), encoding="utf-8")  # fmt: skip
+    # (a bulletin's title too: on its page, the archive and the dashboard)
+    _item(root, "DC-2026-0904", title="请拨打督查室电话0791-86000001咨询")
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    leaks = {s: re.compile(r"\D{0,12}?".join(s)) for s in SECRETS}
+    reached = []
+    for page in (root / "site").rglob("*"):
+        if page.suffix not in (".html", ".json", ".xml", ".txt", ".md"):
+            continue
+        content = page.read_text(encoding="utf-8")
+        if page.suffix == ".json":  # \u00a0 and friends may be escaped
+            content = json.dumps(json.loads(content), ensure_ascii=False)
+        assert not [s for s, p in leaks.items() if p.search(content)], page
+        if "路灯" in content and "(0571)****3456" in content:
+            reached.append(page.relative_to(root / "site").as_posix())
+    assert "search/search_index.json" in reached and "items/DC-2026-0903/index.html" in reached, reached
+    published = (root / "site" / "bulletins" / "2026" / "notice-01" / "index.html")
+    assert "0791-86123456" in published.read_text(encoding="utf-8")
+    assert "0791-86000001" in (root / "site" / "items" / "DC-2026-0904" / "index.html").read_text(encoding="utf-8")

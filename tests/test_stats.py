@@ -28,7 +28,7 @@ import os
 
 import pytest
 from click.testing import CliRunner
-from gitutil import make_item, make_repo
+from gitutil import PROJECT, make_item, make_repo
 
 from ducha import export, schema
 from ducha.cli import main
@@ -441,3 +441,40 @@ def test_scores_in_the_next_year_count_only_that_years_events(ledger_repo):
     scores = score_units(st)
     assert [(u.rank, u.unit, u.score, u.items) for u in scores] == [(1, "fgw", 89, 1), (1, "zjj", 89, 1), (1, "hpq", 89, 1)]
     assert [(ln.item, ln.event) for ln in scores[0].lines] == [("DC-2026-0002", "overdue_unexplained"), ("DC-2026-0002", "progress_missing")]
+
+
+@pytest.mark.parametrize(
+    "value, cell",
+    [
+        ("=HYPERLINK(\"http://x.example\",\"点我\")", "'=HYPERLINK(\"http://x.example\",\"点我\")"),
+        ("+1+2", "'+1+2"), ("-1+2", "'-1+2"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
+        ("＝1+2", "'＝1+2"), ("＋1", "'＋1"), ("－1", "'－1"), ("＠SUM(A1)", "'＠SUM(A1)"),
+        ("市发展和改革委员会", "市发展和改革委员会"), ("a=1", "a=1"), ("'=1", "'=1"), ("", ""),
+        (-5, -5), (0.25, 0.25), (None, None), (D(2026, 11, 16), D(2026, 11, 16)),
+    ],
+)  # fmt: skip
+def test_safe_cell(value, cell):
+    assert export.safe_cell(value) == cell
+
+
+def test_xlsx_and_csv_write_formula_like_text_as_text(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    rules = (PROJECT / "items" / "ledger.yml").read_text(encoding="utf-8")
+    repo = make_repo(tmp_path)
+    (repo.path / "items" / "ledger.yml").write_text(rules.replace("{name: 市发展和改革委员会,", "{name: \"@市发展和改革委员会\","), encoding="utf-8")
+    repo.write_item(make_item("DC-2026-0001", "assigned", title="=HYPERLINK(\"http://x.example\",\"点我\")"))
+    repo.write_item(make_item("DC-2026-0002", "assigned", title="－1+2 事项"))
+    repo.commit("登记", "2026-11-16")
+    out = tmp_path / "s.xlsx"
+    result = CliRunner().invoke(main, ["stats", "--root", str(repo.path), "--as-of", "2026-11-23", "--format", "xlsx",
+                                       "--output", str(out), "--scores"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    titles = {c.value: c.data_type for (c,) in wb["事项明细"].iter_rows(min_row=3, min_col=2, max_col=2)}
+    assert titles == {"'=HYPERLINK(\"http://x.example\",\"点我\")": "s", "'－1+2 事项": "s"}
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert "'@市发展和改革委员会" in [c.value for c in cells]
+    assert any(c.data_type == "n" for c in cells), "numbers stay numbers"
+    csv_text = CliRunner().invoke(main, ["stats", "--root", str(repo.path), "--as-of", "2026-11-23", "--format", "csv"]).stdout
+    assert ",'@市发展和改革委员会," in csv_text and ",@市" not in csv_text

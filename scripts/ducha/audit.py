@@ -139,7 +139,9 @@ def audit(
         if not in_range(day):
             continue
         if rules.require_merge and commit.parents == 1 and i > 0:
-            add("A105", "", commit, f"提交“{commit.subject}”直接进入主分支，没有经过合并请求。")
+            add("A105", "", commit, f"提交“{commit.shown_subject}”直接进入主分支，没有经过合并请求。")
+        if commit.classified:
+            add("A114", "", commit, f"提交说明第 {commit.classified[0]} 行含密级标志，涉密内容不得写入本系统；网站和修改记录中不显示该说明。")
         if staff and commit.email.lower() not in staff:
             add("A106", "", commit, f"提交人 {commit.author} <{commit.email}> 不在督查室人员名单中。")
         if rules.allowed_signers and commit.signature != "G":

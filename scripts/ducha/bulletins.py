@@ -13,9 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import yamlio
+from . import tree, yamlio
 from .findings import Finding
+from .markup import plain_name
 from .model import to_date
+from .validate import classified_mark, classified_secrecy
 
 BULLETINS_DIR = "bulletins"
 KINDS = {
@@ -27,6 +29,8 @@ KINDS = {
 KIND_ALIASES = {**{v: k for k, v in KINDS.items()}, **{v[2:]: k for k, v in KINDS.items() if v.startswith("督查")}, "政务督查": "briefing"}
 REQUIRED = ("kind", "year", "number", "date", "title", "issuer", "recipients")
 TEMPLATES_DIR = "templates"  # bulletins/templates/: the ledger's own drafting templates, not bulletins
+REFUSED_BULLETINS = ("B105", "B106")  # a linked or classified bulletin stops the site build
+SECRECY_KEYS = ("secrecy", "密级")  # front-matter keys a bulletin's 密级 may be written under
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.S)
 
 
@@ -88,36 +92,42 @@ class Bulletin:
         return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
 def path_findings(path: str) -> list[Finding]:
     """B107 for a bulletin path other than ``bulletins/<year>/<name>.md`` with plain names (its path is
     published as the page's edit link, so nothing in it may read as markup)."""
     parts = path.split("/")[1:]
-    if len(parts) == 2 and all(_PLAIN_NAME.fullmatch(p) for p in parts):
+    if len(parts) == 2 and all(plain_name(p) for p in parts):
         return []
     return [Finding(path, None, "B107", "", "通报文件应放在 bulletins/<年份>/ 目录下（如 bulletins/2026/bulletin-03.md），"
                     "文件夹名和文件名只能用字母、数字和 - _ .。此文件未读取。")]
 
 
 def parse_bulletin(raw: bytes, path: str) -> tuple[Bulletin | None, list[Finding]]:
+    """The bulletin and no findings, or None and every finding.  One carrying a classified marking (B106,
+    in its front matter or body) is never returned: not checked further, numbered, verified or published."""
     text, findings = yamlio.decode(raw, path)
     if text is None:
         return None, findings
+    secret = []
+    mark = classified_mark(text)
+    if mark:
+        secret.append(Finding(path, mark[0], "B106", "", f"通报中出现密级标志“{mark[1]}”，涉密内容一律不得录入本系统，该通报不发布。"))
     m = _FRONT.match(text)
     if not m:
-        return None, [Finding(path, 1, "B101", "", "通报文件应以 --- 包围的 YAML 前言开头（kind、year、number、date、title 等）。")]
+        return None, secret + [Finding(path, 1, "B101", "", "通报文件应以 --- 包围的 YAML 前言开头（kind、year、number、date、title 等）。")]
     parsed = yamlio.parse_text(m.group(1), path)
     if parsed.data is None:
-        return None, parsed.findings
+        return None, secret + parsed.findings
     meta = parsed.data
-    out = []
+    out = secret
 
     def at(fld):
         line = yamlio.line_for(m.group(1), fld)
         return line + 1 if line else None
 
+    for key in SECRECY_KEYS:
+        if classified_secrecy(meta.get(key)):
+            out.append(Finding(path, at(key), "B106", key, f"密级“{meta[key]}”属于国家秘密，涉密通报一律不得录入本系统，该通报不发布。"))
     for key in REQUIRED:
         if key not in meta or meta[key] in (None, "", []):
             out.append(Finding(path, None, "B101", key, f"通报前言缺少 {key}。"))
@@ -147,26 +157,40 @@ def parse_bulletin(raw: bytes, path: str) -> tuple[Bulletin | None, list[Finding
 
 
 def bulletin_files(root: Path) -> list[Path]:
-    """``bulletins/**.md`` except the ledger's drafting templates in ``bulletins/templates/``."""
-    folder = Path(root) / BULLETINS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*.md") if p.relative_to(folder).parts[0] != TEMPLATES_DIR)
+    """``bulletins/**.md`` except the ledger's drafting templates in ``bulletins/templates/`` (regular files only)."""
+    return [Path(root) / rel for rel in _scan(root)[0]]
+
+
+def _scan(root: Path) -> tuple[list[str], list[str]]:
+    """(bulletin files, symbolic links met) under ``bulletins/`` as paths relative to ``root``."""
+    files, links = tree.walk(root, BULLETINS_DIR)
+    templates = f"{BULLETINS_DIR}/{TEMPLATES_DIR}/"
+    return [rel for rel in files if rel.endswith(".md") and not rel.startswith(templates)], links
+
+
+def link_findings(links: list[str]) -> list[Finding]:
+    """B105 for each symbolic link under ``bulletins/``: never followed, read or published."""
+    return [
+        Finding(rel, None, "B105", "", "这是符号链接，ducha 不跟随、不读取、不发布它指向的内容（链接目标不在任何提交中）；"
+                "请删除链接，把通报文件本身放在 bulletins/ 下提交。")
+        for rel in links
+    ]
 
 
 def load_bulletins(root: Path) -> tuple[list[Bulletin], list[Finding]]:
     root = Path(root)
     bulletins, findings = [], []
-    for path in bulletin_files(root):
-        shown = path.relative_to(root).as_posix()
-        bad_path = path_findings(shown)
+    files, links = _scan(root)
+    for rel in files:
+        bad_path = path_findings(rel)
         if bad_path:
             findings += bad_path
             continue
-        b, f = parse_bulletin(path.read_bytes(), shown)
+        b, f = parse_bulletin((root / rel).read_bytes(), rel)
         findings += f
         if b is not None:
             bulletins.append(b)
+    findings += link_findings(links)
     findings += numbering_findings(bulletins)
     return bulletins, findings
 

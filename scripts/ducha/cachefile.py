@@ -47,22 +47,36 @@ class _Hashing:
         return self.fh.write(data)
 
 
-def write(path: Path, obj) -> None:
-    """Pickle ``obj`` to ``path`` atomically (a temporary file beside it, then a rename: never half-written),
-    behind a header with the payload's digest."""
+@contextlib.contextmanager
+def _replacing(path: Path):
+    """A binary file to write that takes ``path``'s place only once it is complete (a temporary file
+    beside it, then a rename): readers see the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(MAGIC + bytes(_DIGEST))
-            out = _Hashing(fh)
-            pickle.dump(obj, out, protocol=pickle.HIGHEST_PROTOCOL)
-            fh.seek(len(MAGIC))
-            fh.write(out.hash.digest())
+            yield fh
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write(path: Path, obj) -> None:
+    """Pickle ``obj`` to ``path`` atomically (never half-written), behind a header with the payload's digest."""
+    with _replacing(path) as fh:
+        fh.write(MAGIC + bytes(_DIGEST))
+        out = _Hashing(fh)
+        pickle.dump(obj, out, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.seek(len(MAGIC))
+        fh.write(out.hash.digest())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` atomically, readable by all (a file meant for people, not a cache)."""
+    with _replacing(path) as fh:
+        os.fchmod(fh.fileno(), 0o644)
+        fh.write(data)
 
 
 def load(path: Path) -> tuple[object | None, bool]:

@@ -7,17 +7,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
 from . import schema as schema_mod
+from .schema import TZ
 from .deadlines import LIGHTS, effective_deadline, light
 from .findings import DuchaError, Hint, LedgerError, format_text, summary
 from .ledger import ITEMS_DIR, find_root, load_ledger
 from .rules import load_rules
 
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 def today() -> dt.date:
@@ -111,6 +110,16 @@ def _notice(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _unread_notice(ledger) -> None:
+    """Say that files under items/ were not read (links, misnamed files): they are in no list or figure."""
+    from .ledger import NOT_READ
+
+    unread = sorted({f.path for f in ledger.findings if f.code in NOT_READ})
+    if unread:
+        shown = "、".join(unread[:5]) + (f" 等 {len(unread)} 个" if len(unread) > 5 else "")
+        _notice(f"注意：{shown} 未读取（符号链接，或扩展名不是 .yml），不计入以下结果；运行 ducha check 查看原因。")
+
+
 def _load(root, as_of, only=None, worktree=False, rev=None, fmt="text", checks=True):
     """The ledger of ``--as-of``/``--rev``/``--worktree`` (``ledger.open_ledger``), its notices on stderr."""
     from .ledger import open_ledger
@@ -198,6 +207,7 @@ def _item_row(item, ledger, cal=None):
 def list_(status, unit, category, lights, overdue, as_of, fmt, worktree, rev, root):
     """列出事项，可按状态、单位、类别、灯色筛选。"""
     ledger = _load(root, as_of, worktree=worktree, rev=rev)
+    _unread_notice(ledger)
     rows = []
     cal = ledger.rules.calendar()  # one calendar, so working days are cached across rows
     for item in ledger.sorted_items():
@@ -363,9 +373,11 @@ def audit(since, until, rev, fmt, root):
     elif fmt == "csv":
         import csv
 
+        from .export import safe_cell
+
         writer = csv.DictWriter(sys.stdout, fieldnames=["code", "item", "commit", "author", "date", "message"], lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     else:
         from . import codes
 
@@ -403,16 +415,18 @@ class _Progress:
 def build(as_of, strict, config_file, root):
     """校验台账并生成内网网站到 site/。
 
-    先在临时目录中生成，成功后再替换 site/；生成失败时原有网站保持不变。
+    先在临时目录中生成，成功后一步替换 site/；生成失败或中途被终止时原有网站保持不变。
+    同一时间只进行一次生成：另一次生成正在进行时等它完成。
     给出 --as-of 时按当天结束时的提交还原台账（网站注明版本），否则按工作区。
     """
     import logging
     import shutil
-    import tempfile
 
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    from . import sitedir
 
     root = _root(root)
     config_file = Path(config_file) if config_file else root / "mkdocs.yml"
@@ -426,26 +440,20 @@ def build(as_of, strict, config_file, root):
     try:
         cfg = load_config(config_file=str(config_file), strict=strict)
         final = Path(cfg["site_dir"])
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}-build-"))
-        tmp.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read the site
-        cfg["site_dir"] = str(tmp)
         plugin = cfg.plugins.get("ducha")
         if plugin is None:
             raise click.ClickException(f"{config_file} 没有启用 ducha 插件（plugins: - ducha）。")
-        plugin.as_of_override = as_of
-        plugin.progress = progress
-        mkdocs_build(cfg)
-        progress.close()
-        old = final.with_name(f".{final.name}-old")
-        if old.exists():
-            shutil.rmtree(old)
-        if final.exists():
-            final.rename(old)
-        tmp.rename(final)
-        tmp = None
-        if old.exists():
-            shutil.rmtree(old)
+        with sitedir.build_lock(final, on_wait=lambda: _notice(f"另一次网站生成正在写入 {final}，等待其完成……")):
+            for leftover in sitedir.clean_leftovers(final):
+                _notice(f"已清理上次中断的生成留下的目录：{leftover}")
+            tmp = sitedir.new_build_dir(final)
+            cfg["site_dir"] = str(tmp)
+            plugin.as_of_override = as_of
+            plugin.progress = progress
+            mkdocs_build(cfg)
+            progress.close()
+            sitedir.swap_in(tmp, final)
+            tmp = None
     except (Abort, ConfigurationError, PluginError) as exc:
         progress.close()
         raise click.ClickException(f"网站生成失败，原有网站未改动。{exc}") from None
@@ -491,7 +499,7 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
 
     缺少的必填项会逐项询问；也可全部用选项给出（适合脚本）。
     """
-    from .newitem import write_new_item
+    from .newitem import ids_ever_committed, write_new_item
     from .validate import Checker
 
     root = _root(root)
@@ -528,7 +536,7 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
         "status": "draft",
         "summary": summary_text,
     }
-    item_id, path = write_new_item(root / ITEMS_DIR, data)
+    item_id, path = write_new_item(root / ITEMS_DIR, data, used=ids_ever_committed(root))
     shown = path.relative_to(root).as_posix()
     item, findings = Checker(rules, max(assigned, today())).load(path.read_bytes(), shown, path.stem)
     errors = [f for f in findings if f.is_error]
@@ -731,7 +739,7 @@ def bulletin_verify(files, all_, fmt, root):
 
     有任何一个数字对不上（如被手工改过），指出是哪个数字、记录值和重新计算的值，退出码为 1。
     """
-    from .bulletins import bulletin_files, parse_bulletin
+    from .bulletins import bulletin_files, link_findings, parse_bulletin
     from .figures import Verifier
 
     root = _root(root)
@@ -742,6 +750,9 @@ def bulletin_verify(files, all_, fmt, root):
     results, parse_errors = [], []
     with library_errors(fmt):
         for path in paths:
+            if Path(path).is_symlink():  # never followed (as ``load_bulletins``)
+                parse_errors += link_findings([Path(path).as_posix()])
+                continue
             path = Path(path).resolve()
             try:
                 shown = path.relative_to(root).as_posix()
@@ -787,16 +798,17 @@ def bulletin_verify(files, all_, fmt, root):
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="--unit：写入这个文件（默认输出到屏幕）；--all：写入这个目录（默认 notices/<截止日>/）。")  # fmt: skip
 @click.option("--due-within", type=click.IntRange(1, 30), default=5, show_default=True, help="“即将到期”指几个工作日内到期。")
+@click.option("--overwrite", is_flag=True, help="--all：连生成后被人工修改过的通知单也覆盖（修改将丢失）。")
 @WORKTREE
 @REV
 @ROOT
-def notice(units, all_, as_of, output, due_within, worktree, rev, root):
+def notice(units, all_, as_of, output, due_within, overwrite, worktree, rev, root):
     """督查通知单：一个承办单位牵头或配合办理的已超期、即将到期和未按时报告进展的事项，
     写明办理期限和办理要求，Markdown 格式，可直接发送。
 
     已报结、等待督查室审核的事项不列入。已撤并的单位，其事项列入承接单位的通知单。
     """
-    from .notices import unit_notices
+    from .notices import unit_notices, write_notices
 
     if bool(units) == bool(all_):
         raise click.UsageError("请用 --unit 指定单位，或用 --all 为所有单位生成（二者选一）。")
@@ -812,10 +824,14 @@ def notice(units, all_, as_of, output, due_within, worktree, rev, root):
             click.echo(text, nl=False)
         return
     folder = Path(output) if output else Path("notices") / ledger.as_of.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with library_errors():
+            write_notices(folder, notices, overwrite=overwrite)
+    except click.ClickException as exc:
+        exc.message += "请先另存修改过的文件；确认不要这些修改，加 --overwrite 覆盖。"
+        raise
     sent = [n for n in notices if n.count]
     for n in sent:
-        (folder / f"{n.unit}.md").write_text(n.text, encoding="utf-8")
         click.echo(f"{folder / (n.unit + '.md')}  {n.name}：超期 {len(n.overdue)} 件，即将到期 {len(n.due_soon)} 件，应报进展 {len(n.progress_late)} 件")
     quiet = [n.name for n in notices if not n.count]
     click.echo(f"共写出 {len(sent)} 份督查通知单到 {folder}/（截至 {ledger.as_of}）。")
@@ -847,6 +863,7 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
     逐行校验，有任何一行出错则列出所有错误（第几行、哪一列），不登记任何事项。
     """
     from .importer import COLUMN_NAMES, plan_import, write_import, write_sample
+    from .newitem import ids_ever_committed
 
     if sample:
         with library_errors():
@@ -860,10 +877,11 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
     with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
         ledger = load_ledger(root, today())
+        used = ids_ever_committed(root)
         plan = plan_import(
             file, rules, ledger.items, root / ITEMS_DIR,
             category=category, source=source, leader=leader, assigned=assigned or today(), urgency=urgency,
-            secrecy=secrecy, approved_by=approved_by, sheet=sheet, today=today(),
+            secrecy=secrecy, approved_by=approved_by, sheet=sheet, today=today(), used=used,
         )  # fmt: skip
     head = f"{file}：工作表“{plan.sheet}”，表头在第 {plan.header_row} 行"
     cols = "、".join(f"{COLUMN_NAMES[k]} {v}" for k, v in plan.columns.items())
@@ -876,7 +894,7 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
     status = "已交办" if approved_by else "拟办"
     click.echo(f"{head}（识别的列：{cols}）。")
     click.echo(f"{'将' if dry_run else '已'}登记 {len(plan.items)} 个事项（状态：{status}）：")
-    written = dict() if dry_run else {i: p for i, p in write_import(plan, root / ITEMS_DIR)}
+    written = dict() if dry_run else {i: p for i, p in write_import(plan, root / ITEMS_DIR, used)}
     for p in plan.items:
         d = p.data
         co = "、".join(rules.unit_name(u, d["assigned"]) for u in d.get("co_units") or [])
@@ -931,6 +949,7 @@ def stats(as_of, by, fmt, output, ids, due_within, scores, basis, worktree, rev,
     if fmt == "xlsx" and output is None:
         raise click.BadParameter("xlsx 格式须用 --output 指定文件。", param_hint="--output")
     ledger = _stats_ledger(root, as_of, worktree, rev)
+    _unread_notice(ledger)
     with library_errors():
         st = stats_mod.compute(ledger, ledger.as_of, due_within_days=due_within)
         ranking = score_units(st) if scores or fmt == "xlsx" else None

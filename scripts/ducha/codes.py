@@ -14,6 +14,7 @@ Numbering:
   D6xx  as-of warnings (overdue, missing progress, reading time, calendar)
   D7xx  security (classification)
   R1xx  the ledger rules file itself
+  N1xx  督查通知单 files (ducha notice)
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ _CODES = [
     Code("D108", ERROR, "YAML 锚点/别名展开过多", "不要在事项文件中使用 & 锚点与 * 别名，直接写出内容。"),
     Code("D109", ERROR, "文件内容不是一个事项", "事项文件应是一个 YAML 映射（字段: 值），只含一个文档，不能为空。"),
     Code("D110", ERROR, "不支持的 YAML 标签", "删除以 ! 开头的类型标签，直接写值。"),
+    Code("D111", ERROR, "事项文件是符号链接", "items/ 下不能有符号链接（文件或文件夹）：链接指向的内容不在任何提交中，不读取也不发布。删除链接，把事项文件本身放进 items/ 并提交。"),
+    Code("D112", ERROR, "事项文件扩展名不是 .yml", "只有以 .yml 结尾的文件才是事项；.yaml、.YML、.yml.txt 等文件不校验、不统计、不发布。把文件改名为“编号.yml”。"),
     # -- the item contract
     Code("D201", ERROR, "缺少必填字段", "补上该字段；可用 `ducha new` 生成完整的事项模板。"),
     Code("D202", ERROR, "未知字段", "检查字段名拼写（见事项字段说明）；不支持自定义字段。"),
@@ -98,6 +101,8 @@ _CODES = [
     Code("B102", ERROR, "通报期号重复", "同一类别同一年度的期号不能重复；改用下一个期号。"),
     Code("B103", ERROR, "通报期号不连续", "同一类别同一年度的期号应从 1 起连续编排；补上缺少的一期或改正期号。"),
     Code("B104", ERROR, "通报中的数字与台账不符", "通报记录的数字须能从其提交（commit）和截止日（as_of）重新算出；不要手工改数字，改了台账请重新起草。"),
+    Code("B105", ERROR, "通报文件是符号链接", "bulletins/ 下不能有符号链接（文件或文件夹）：链接指向的内容不在任何提交中，不读取也不发布。删除链接，把通报文件本身放进 bulletins/ 并提交。"),
+    Code("B106", ERROR, "通报含密级标志", "涉密内容一律不得录入本系统，含密级标志（秘密★、机密★、绝密★）或涉密密级的通报不发布；请立即删除并按保密规定处理。"),
     Code("B107", ERROR, "通报文件的位置或文件名不合规定", "通报只能是 bulletins/<年份>/<类别>-<期号>.md（`ducha bulletin new` 按此生成），文件夹和文件名只用字母、数字、“-”“_”“.”。"),
     # -- pull-request checks against the base (ducha check --base)
     Code("T101", ERROR, "状态变更不符合办理流程", "状态只能按 拟办→已交办→办理中→已报结→已办结（或退回重办→办理中/已报结，未办结时可撤销）逐步变更，每一步单独提交。"),
@@ -121,12 +126,17 @@ _CODES = [
     Code("A111", WARNING, "文件名不是 UTF-8 编码", "items/ 下的文件名须是 UTF-8 编码（常见于从 Windows 解压的 GBK 文件名）；该文件未作为事项读取，请删除或改用编号命名。"),
     Code("A112", WARNING, "提交时间无法识别", "提交对象中的时间或时区偏移无效（如 +9999），多为手工构造或工具故障；核实该提交的来历，按 UTC 时间审计。"),
     Code("A113", WARNING, "历史版本无法读取，未审计", "该版本过大、不是 UTF-8 或 YAML 有误，按检查文件时的同样规则未解析；核实这一版本写了什么，前后版本照常审计。"),
+    Code("A114", WARNING, "提交说明含密级标志", "涉密内容一律不得录入本系统，提交说明也不例外；网站上不显示该说明。按保密规定报告处理，今后的提交说明不得写入涉密内容。"),
     # -- the rules file
     Code("R101", ERROR, "找不到台账规则文件", "在 items/ 下创建 ledger.yml（可用 `ducha init` 生成）。"),
     Code("R102", ERROR, "台账规则字段错误", "按提示修改 items/ledger.yml。"),
     Code("R103", ERROR, "单位撤并信息错误", "merged_into 必须是已登记的单位，且须同时写 valid_until。"),
     Code("R104", ERROR, "节假日补充数据错误", "holiday_overrides 的年份、日期须一致，且不能与已收录的年份重复冲突。"),
     Code("R105", ERROR, "考核计分上下限错误", "scoring 的最低分 min 不能高于最高分 max，基础分 base 须在两者之间。"),
+    Code("R106", ERROR, "规则文件中的日期不存在", "日期须是日历上实际存在的日子（如 2 月没有 30 日、6 月没有 31 日），按 YYYY-MM-DD 改正。"),
+    Code("R107", ERROR, "台账规则文件是符号链接", "items/ledger.yml 和 items/ 文件夹都不能是符号链接；删除链接，把规则文件本身放在 items/ 下提交。"),
+    # -- 督查通知单 written to files
+    Code("N101", ERROR, "通知单生成后被修改过，未覆盖", "另存人工修改过的通知单，或换一个输出目录；确认不要这些修改时再指定覆盖。"),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
@@ -151,6 +161,7 @@ def docs_markdown() -> str:
         ("B1", "督查通报"),
         ("T1", "合并请求检查（与目标分支比较）"),
         ("A1", "审计发现（提交历史）"),
+        ("N1", "督查通知单"),
     ]
     lines = [
         "# 校验规则",

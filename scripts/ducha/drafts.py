@@ -170,11 +170,10 @@ class ItemCatalog:
         rules, as_of = self.rules, self.as_of
         item = as_seen(self.ledger.items[item_id], as_of)
         d = item.data
-        citizen = (d.get("citizen") or {}).get("name")
-        names = (citizen,) if citizen else ()
+        names = item.private_names
 
         def clean(text) -> str:
-            return mask_text(" ".join(str(text or "").split()), names)
+            return " ".join(mask_text(str(text or ""), names, rules.public_phones).split())  # masked before lines are joined
 
         dl = effective_deadline(item, rules, self.cal)
         fact = self.facts.get(item_id)
@@ -210,11 +209,33 @@ class ItemCatalog:
         )
 
 
+class _NoLinksLoader(jinja2.FileSystemLoader):
+    """A ``FileSystemLoader`` that refuses a template reached through a symbolic link under the ledger's
+    ``bulletins/`` (B105): what it points to is in no commit and must not end up in a bulletin."""
+
+    def __init__(self, searchpath, root: Path):
+        super().__init__(searchpath)
+        self.root = Path(root)
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        path = Path(filename)
+        if path.is_relative_to(self.root):  # the ledger's own template, not the package's
+            here = self.root
+            for part in path.relative_to(self.root).parts:
+                here = here / part
+                if here.is_symlink():
+                    shown = here.relative_to(self.root).as_posix()
+                    raise DuchaError(f"通报模板 {template} 经过符号链接 {shown}，不读取它指向的内容；"
+                                     "请删除链接，把模板文件本身放在 bulletins/templates/ 下提交。")
+        return source, filename, uptodate
+
+
 def template_env(root: Path) -> jinja2.Environment:
     """Templates: the ledger's ``bulletins/templates/`` first, then the package's."""
     dirs = [Path(root) / BULLETINS_DIR / TEMPLATES_DIR, PACKAGE_TEMPLATES]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs if d.is_dir()]),
+        loader=_NoLinksLoader([str(d) for d in dirs if d.is_dir()], Path(root)),
         autoescape=False,  # Markdown, not HTML: every {{ value }} is escaped for Markdown by md_finalize
         finalize=md_finalize,
         trim_blocks=True,

@@ -18,6 +18,18 @@ from .stats import COUNTS, GROUPINGS, RATES, Group, Stats, headers
 
 AVERAGE_HEADER = "平均办结天数"
 
+# what a spreadsheet reads as the start of a formula (OWASP, CSV injection), full-width forms included
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def safe_cell(value):
+    """A value from the ledger or the history as a CSV or Excel cell that no spreadsheet runs as a formula:
+    text starting with = + - @, a tab or a carriage return (or ＝＋－＠) gets a leading single quote, as
+    OWASP advises; numbers, dates and empty cells stay as they are. Every writer here goes through it."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
 
 def group_dict(group: Group, ids: bool = False) -> dict:
     out: dict = {k: group.count(k) for k in COUNTS}
@@ -116,7 +128,7 @@ def to_csv(stats: Stats, grouping: str) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([h for _, h in columns(stats, grouping)])
     for row in rows(stats, grouping):
-        w.writerow(["" if v is None else v for v in row])
+        w.writerow(["" if v is None else safe_cell(v) for v in row])
     return buf.getvalue()
 
 
@@ -126,9 +138,9 @@ def scores_csv(scores: list[UnitScore]) -> str:
     w.writerow(["名次", "单位代码", "单位", "得分", "未限定得分", "事项数", "事项", "事件", "身份", "日期", "分值", "说明"])
     for u in scores:
         for ln in u.lines or [None]:
-            w.writerow([u.rank, u.unit, u.name, u.score, u.raw, u.items] + (
+            w.writerow([safe_cell(v) for v in [u.rank, u.unit, u.name, u.score, u.raw, u.items] + (
                 [ln.item, EVENTS[ln.event], "牵头" if ln.role == "lead" else "配合", ln.date or "", ln.points, ln.note]
-                if ln else [""] * 6))  # fmt: skip
+                if ln else [""] * 6)])  # fmt: skip
     return buf.getvalue()
 
 
@@ -180,7 +192,7 @@ def to_xlsx(stats: Stats, scores: list[UnitScore] | None, target, basis: str | N
             c.font = bold
             c.alignment = Alignment(wrap_text=True, vertical="top")
         for row in body:
-            ws.append(row)
+            ws.append([safe_cell(v) for v in row])
         for col in percent_cols:
             for (cell,) in ws.iter_rows(min_row=3, min_col=col, max_col=col):
                 cell.number_format = "0.0%"

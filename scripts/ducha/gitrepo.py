@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import git
 
 from .findings import DuchaError
+from .schema import TZ
 
-TZ = ZoneInfo("Asia/Shanghai")
 ITEMS_PREFIX = "items/"
 
 
@@ -129,21 +128,36 @@ def commit_at(repo: git.Repo, as_of: dt.date, rev: str = "HEAD") -> str | None:
 
 def item_blobs_at(repo: git.Repo, commit: str) -> tuple[str | None, dict[str, str]]:
     """(blob of items/ledger.yml, {items/...yml path: blob sha}) in ``commit``'s tree."""
+    rules, items, _, _ = item_tree_at(repo, commit)
+    return rules, items
+
+
+SYMLINK_MODE = "120000"
+
+
+def item_tree_at(repo: git.Repo, commit: str) -> tuple[str | None, dict[str, str], list[str], list[str]]:
+    """``item_blobs_at`` plus what it leaves unread: the symbolic links (mode 120000, never read, the rules
+    file included) and every other file's path under ``items/`` (for the caller to judge its name)."""
     out = repo.git.ls_tree("-r", "-z", "--full-tree", commit, "--", "items").split("\0")
     rules = None
     items = {}
+    links, others = [], []
     for entry in out:
         if not entry:
             continue
         meta, path = entry.split("\t", 1)
-        _, kind, sha = meta.split()
-        if kind != "blob" or not path.endswith(".yml"):
+        mode, kind, sha = meta.split()
+        if kind != "blob":
             continue
-        if path == "items/ledger.yml":
+        if mode == SYMLINK_MODE:
+            links.append(path)
+        elif not path.endswith(".yml"):
+            others.append(path)
+        elif path == "items/ledger.yml":
             rules = sha
         else:
             items[path] = sha
-    return rules, items
+    return rules, items, links, others
 
 
 def worktree_changes(repo: git.Repo) -> list[str]:

@@ -41,6 +41,7 @@ from . import cachefile, yamlio
 from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo, widen_pipe
 from .findings import foreign, shown_path
 from .ledger import Notice, _stem
+from .validate import classified_mark
 from .yamlio import _ALIAS_LIMITS
 
 CACHE_FORMAT = 6
@@ -53,6 +54,9 @@ _LOG_ARGS = ("--first-parent", "--diff-merges=first-parent", "--reverse", "-z", 
              "--root", "--no-color", "--no-show-signature")  # fmt: skip
 _GROUP = 300  # commits per blob batch
 NOT_ASKED = "-"  # Commit.signature when %G? was not asked
+
+
+WITHHELD_MESSAGE = "（提交说明含密级标志，未公开）"
 
 
 class Commit(NamedTuple):
@@ -72,6 +76,20 @@ class Commit(NamedTuple):
     @property
     def subject(self) -> str:
         return self.message.split("\n", 1)[0]
+
+    @property
+    def classified(self) -> tuple[int, str] | None:
+        """(line, marking) when the message carries a classified marking (the item check's detector), else None."""
+        return classified_mark(self.message)
+
+    @property
+    def shown_message(self) -> str:
+        """The message as it may be shown or published: withheld whole when it carries a classified marking."""
+        return WITHHELD_MESSAGE if self.classified else self.message
+
+    @property
+    def shown_subject(self) -> str:
+        return self.shown_message.split("\n", 1)[0]
 
 
 # A version is a tuple (commit index, path, blob sha or None when deleted, action, changes, parse_ok)
@@ -177,7 +195,7 @@ class History:
                     "author": c.author,
                     "email": c.email,
                     "date": c.date,
-                    "message": c.message.strip(),
+                    "message": c.shown_message.strip(),
                     "path": path,
                     "action": action,
                     "changes": [{"field": f, "old": o, "new": n} for f, o, n in changes],

@@ -308,8 +308,9 @@ def plan_import(
     approved_by: str | None = None,
     sheet: str | None = None,
     today: dt.date | None = None,
+    used=(),
 ) -> ImportPlan:
-    """Read and check every row; assign the ids the items would get.  Writes nothing."""
+    """Read and check every row; assign the ids the items would get (never one in ``used``).  Writes nothing."""
     from .newitem import dump_item, next_sequence
     from .validate import Checker
 
@@ -329,7 +330,7 @@ def plan_import(
     existing = {(i.get("title"), i.get("source")) for i in ledger_items.values()}
     seen: dict[tuple, int] = {}
     year = assigned.year
-    seq_next = next_sequence(Path(items_dir) / str(year), year)
+    seq_next = next_sequence(Path(items_dir) / str(year), year, used)
 
     for n, values in rows:
         cell = {k: values[i] if i < len(values) else None for k, (i, _) in cols.items()}
@@ -468,8 +469,8 @@ def plan_import(
     return plan
 
 
-def write_import(plan: ImportPlan, items_dir: Path) -> list[tuple[str, Path]]:
-    """Write every planned item (next free ids); on any failure remove what was written and re-raise."""
+def write_import(plan: ImportPlan, items_dir: Path, used=()) -> list[tuple[str, Path]]:
+    """Write every planned item (next free ids, none in ``used``); on any failure remove what was written and re-raise."""
     from .newitem import write_new_item
 
     if not plan.ok:
@@ -477,7 +478,7 @@ def write_import(plan: ImportPlan, items_dir: Path) -> list[tuple[str, Path]]:
     written: list[tuple[str, Path]] = []
     try:
         for p in plan.items:
-            item_id, path = write_new_item(items_dir, p.data, year=p.data["assigned"].year)
+            item_id, path = write_new_item(items_dir, p.data, year=p.data["assigned"].year, used=used)
             p.item_id = item_id
             written.append((item_id, path))
     except BaseException:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Finding, Hint, LedgerError
-from . import yamlio
+from . import tree, yamlio
 from .model import Item, typed_dates
-from .rules import RULES_FILE, Rules, load_rules, parse_rules
+from .rules import RULES_FILE, Rules, load_rules, parse_rules, rules_link_refusal
 from .validate import Checker
 
 ITEMS_DIR = "items"
@@ -82,6 +82,11 @@ class Ledger:
     def sorted_items(self) -> list[Item]:
         return [self.items[k] for k in sorted(self.items)]
 
+    def private_names(self) -> tuple[str, ...]:
+        """Every item's private names (citizens'), for masking text not tied to one item: commit messages,
+        audit findings, bulletins."""
+        return tuple(sorted({n for item in self.items.values() for n in item.private_names}))
+
 
 def find_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` that holds ``items/ledger.yml``."""
@@ -99,15 +104,41 @@ def item_files(root: Path) -> list[Path]:
 def _item_rel_paths(root: Path) -> list[str]:
     """Item files as posix paths relative to ``root``, in ``item_files`` order (plain strings: 30,000
     ``Path`` objects cost more than checking some of the files)."""
-    items_dir = str(root / ITEMS_DIR)
-    out = []
-    for dirpath, dirnames, filenames in os.walk(items_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel = ITEMS_DIR + dirpath[len(items_dir) :].replace(os.sep, "/")
-        for name in filenames:
-            if name.endswith(".yml") and not (dirpath == items_dir and name == RULES_FILE):
-                out.append(f"{rel}/{name}")
-    out.sort(key=lambda p: p.split("/"))  # as Path sorts: part by part
+    return _scan_items(root)[0]
+
+
+def _scan_items(root: Path) -> tuple[list[str], list[Finding]]:
+    """The item files under ``items/`` and a finding for each file that is not read: a symbolic link
+    (D111, never followed) or a name that looks meant as an item but does not end in ``.yml`` (D112)."""
+    files, links = tree.walk(root, ITEMS_DIR)
+    rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"
+    out = [rel for rel in files if rel.endswith(".yml") and rel != rules_rel]
+    return out, refused_findings([rel for rel in links if rel != rules_rel], [rel for rel in files if _misnamed(rel)])
+
+
+NOT_READ = ("D111", "D112")  # codes of files under items/ that are not read at all
+
+
+def _misnamed(rel: str) -> bool:
+    """``DC-2026-0001.yaml``, ``.YML``, ``.yml.txt``: a YAML file by its name that is not ``*.yml`` (hidden files
+    such as editors' swap files aside)."""
+    name = rel[rel.rfind("/") + 1 :]
+    low = name.lower()
+    return not name.endswith(".yml") and not name.startswith(".") and (".yml" in low or ".yaml" in low)
+
+
+def refused_findings(links: list[str], misnamed: list[str]) -> list[Finding]:
+    """D111 for each symbolic link under ``items/``, D112 for each misnamed item file (work tree or git tree alike)."""
+    out = [
+        Finding(rel, None, "D111", "", "这是符号链接，ducha 不跟随、不读取、不发布它指向的内容（链接目标不在任何提交中）；"
+                "请删除链接，把事项文件本身放在 items/ 下提交。")
+        for rel in links
+    ]
+    for rel in misnamed:
+        name = rel[rel.rfind("/") + 1 :]
+        stem = name.split(".", 1)[0] or name
+        out.append(Finding(rel, None, "D112", "", f"文件名 {name} 不以 .yml 结尾，ducha 不读取这个文件：它不参加校验、统计，也不在网站上发布；"
+                           f"如果它是事项，请改名为 {stem}.yml。"))
     return out
 
 
@@ -194,11 +225,14 @@ def load_ledger(
     """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared)."""
     root = Path(root).resolve()
     rules = rules or load_rules(root / ITEMS_DIR, root)
-    rels = _item_rel_paths(root)
+    rels, refused = _scan_items(root)
     selected = rels
     if only is not None:
+        named = {_named(p) for p in only}
+        refused = [f for f in refused if root / f.path in named]  # a file not read is reported, not followed
+        not_read = {root / f.path for f in refused}
         files = [root / rel for rel in rels]
-        wanted = {Path(p).resolve() for p in only}
+        wanted = {Path(p).resolve() for p in only if _named(p) not in not_read}
         selected = [rel for rel, f in zip(rels, files) if f.resolve() in wanted]
         missing = wanted - {f.resolve() for f in files} - {(root / ITEMS_DIR / RULES_FILE).resolve()}
         if missing:
@@ -206,7 +240,8 @@ def load_ledger(
     base = str(root)
     entries = [(rel, _stem(rel), os.path.join(base, rel)) for rel in selected]
     results = _check_all(rules, as_of, entries, jobs)
-    ledger = Ledger(str(root), rules, as_of, files=len(selected) + 1)
+    ledger = Ledger(str(root), rules, as_of, files=len(selected) + len(refused) + 1)
+    ledger.findings += refused
     claimed = _collect(ledger, entries, results)
     if only is not None:
         chosen = {e[0] for e in entries}
@@ -215,6 +250,12 @@ def load_ledger(
     else:
         ledger.findings += duplicate_findings(claimed)
     return ledger
+
+
+def _named(path) -> Path:
+    """A path as named, its folders resolved but not its last part (which may be a symbolic link)."""
+    path = Path(path)
+    return path.parent.resolve() / path.name
 
 
 def _collect(ledger: Ledger, entries, results) -> list[tuple[str, str]]:
@@ -229,15 +270,18 @@ def _collect(ledger: Ledger, entries, results) -> list[tuple[str, str]]:
 
 
 def load_ledger_from_blobs(
-    rules_raw: bytes, files: dict[str, bytes], as_of: dt.date, commit: str | None = None, jobs: int | None = None
-) -> Ledger:
-    """The same from in-memory contents (a git tree): ``files`` maps ``items/...yml`` paths to bytes."""
+    rules_raw: bytes, files: dict[str, bytes], as_of: dt.date, commit: str | None = None, jobs: int | None = None,
+    refused: list[Finding] = (),
+) -> Ledger:  # fmt: skip
+    """The same from in-memory contents (a git tree): ``files`` maps ``items/...yml`` paths to bytes;
+    ``refused``: findings about the tree's files that were not read (``refused_findings``)."""
     rules, findings = parse_rules(rules_raw, f"{ITEMS_DIR}/{RULES_FILE}")
     if rules is None:
         raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
     entries = [(p, _stem(p), raw) for p, raw in sorted(files.items())]
     results = _check_all(rules, as_of, entries, jobs)
-    ledger = Ledger("", rules, as_of, files=len(entries) + 1, commit=commit)
+    ledger = Ledger("", rules, as_of, files=len(entries) + len(refused) + 1, commit=commit)
+    ledger.findings += refused
     claimed = _collect(ledger, entries, results)
     ledger.findings += duplicate_findings(claimed)
     return ledger
@@ -250,24 +294,30 @@ def load_ledger_at(
 
     ``checks=False``: items only, no findings, through the parsed-item cache (``itemcache``) — for statistics.
     """
-    from .gitrepo import BlobReader, HistoryUnavailable, commit_at, ensure_full_history, item_blobs_at, open_repo
+    from .gitrepo import BlobReader, HistoryUnavailable, commit_at, ensure_full_history, item_tree_at, open_repo
 
     repo = open_repo(Path(root))
     ensure_full_history(repo)
     sha = commit or commit_at(repo, as_of, rev)
     if sha is None:
         raise HistoryUnavailable(f"{as_of.isoformat()} 当天结束前（北京时间）{rev} 上还没有任何提交，无法还原当时的台账。", hint=Hint("worktree"))
-    rules_blob, blobs = item_blobs_at(repo, sha)
+    rules_blob, blobs, links, others = item_tree_at(repo, sha)
+    rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"
+    if rules_rel in links or ITEMS_DIR in links:
+        raise LedgerError(*rules_link_refusal(rules_rel, f"提交 {sha[:10]} 中的"))
     if rules_blob is None:
         raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {ITEMS_DIR}/{RULES_FILE}。")
+    refused = refused_findings(links, [p for p in others if _misnamed(p)])
     if not checks:
         from .itemcache import load_items
 
-        return load_items(repo, sha, rules_blob, blobs, as_of, jobs=jobs)
+        ledger = load_items(repo, sha, rules_blob, blobs, as_of, jobs=jobs)
+        ledger.findings += refused  # the only findings: what was not read is still said
+        return ledger
     with BlobReader(repo) as reader:
         contents = reader.read_many([rules_blob, *blobs.values()])
     files = {path: contents[blob] for path, blob in blobs.items()}
-    return load_ledger_from_blobs(contents[rules_blob], files, as_of, commit=sha, jobs=jobs)
+    return load_ledger_from_blobs(contents[rules_blob], files, as_of, commit=sha, jobs=jobs, refused=refused)
 
 
 # -- where a ledger comes from: one decision for every command and the site ---------------------------

@@ -111,6 +111,15 @@ def sanitize_html(html: str) -> str:
     )
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def plain_name(name: str) -> bool:
+    """A file or folder name that reads the same in a URL, HTML, Markdown and a shell: letters, digits,
+    ``-``, ``_`` and ``.``, starting with a letter or digit (item and bulletin paths must be such)."""
+    return _PLAIN_NAME.fullmatch(name) is not None
+
+
 def url_path(path: str) -> str:
     """A repository path for a URL: every character but letters, digits and ``/._-~`` percent-encoded,
     so no quote or angle bracket can end the attribute it is written into."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-OPEN_STATUSES = ("assigned", "in_progress", "reported", "returned")
 WORKING_STATUSES = ("assigned", "in_progress", "returned")  # the unit owes work (not waiting for review)
 
 DATE_FIELDS = ("assigned", "deadline", "closed")
@@ -90,6 +89,12 @@ class Item:
     @property
     def status(self) -> str:
         return self.data["status"]
+
+    @property
+    def private_names(self) -> tuple[str, ...]:
+        """Names that must never be published with this item (a letter's sender), for ``mask_text``."""
+        name = (self.data.get("citizen") or {}).get("name")
+        return (name,) if name else ()
 
     @property
     def title(self) -> str:

@@ -16,10 +16,25 @@ from .findings import DuchaError
 SCHEMA_LINE = "# yaml-language-server: $schema=../item.schema.json\n"
 
 
-def next_sequence(year_dir: Path, year: int) -> int:
-    pattern = re.compile(rf"^DC-{year}-(\d{{4,5}})\.yml$")
-    numbers = [int(m.group(1)) for name in os.listdir(year_dir) if (m := pattern.match(name))] if year_dir.is_dir() else []
-    return max(numbers, default=0) + 1
+def next_sequence(year_dir: Path, year: int, used=()) -> int:
+    """One past the highest number of the year among the files in ``year_dir`` and the ids in ``used``."""
+    pattern = re.compile(rf"^DC-{year}-(\d{{4,5}})(?:\.yml)?$")
+    names = [*(os.listdir(year_dir) if year_dir.is_dir() else []), *used]
+    return max((int(m.group(1)) for name in names if (m := pattern.match(name))), default=0) + 1
+
+
+def ids_ever_committed(root: Path) -> set[str]:
+    """Every item id that has had a file in any commit of any branch (deleted and renamed ones too):
+    a new item must not take one, or it would inherit that item's history and display number.
+    Empty outside a git repository."""
+    from .gitrepo import HistoryUnavailable, open_repo
+
+    try:
+        repo = open_repo(root)
+    except HistoryUnavailable:
+        return set()
+    paths = repo.git.log("--all", "--name-only", "--no-renames", "--format=", "--", "items/").splitlines()
+    return {Path(p).stem for p in paths if p.endswith(".yml")}
 
 
 def dump_item(data: dict) -> str:
@@ -28,8 +43,9 @@ def dump_item(data: dict) -> str:
     return SCHEMA_LINE + body
 
 
-def write_new_item(items_dir: Path, data: dict, year: int | None = None) -> tuple[str, Path]:
-    """Allocate the next id for ``year`` and write the file; never overwrites an existing file.
+def write_new_item(items_dir: Path, data: dict, year: int | None = None, used=()) -> tuple[str, Path]:
+    """Allocate the next id for ``year`` and write the file; never overwrites an existing file and never
+    takes an id in ``used`` (``ids_ever_committed``) or below the highest of them.
 
     Concurrent runs are safe: when another process took the number first, the next one is tried.
     """
@@ -38,7 +54,7 @@ def write_new_item(items_dir: Path, data: dict, year: int | None = None) -> tupl
     year_dir = Path(items_dir) / str(year)
     year_dir.mkdir(parents=True, exist_ok=True)
     for _ in range(1000):
-        seq = next_sequence(year_dir, year)
+        seq = next_sequence(year_dir, year, used)
         item_id = f"DC-{year}-{seq:04d}"
         final = year_dir / f"{item_id}.yml"
         if write_exclusive(final, dump_item({**data, "id": item_id})):

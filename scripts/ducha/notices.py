@@ -10,15 +10,19 @@ merged unit's own notice is refused with the successor's code.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cachefile
 from . import stats as stats_mod
 from .drafts import ItemCatalog, ItemInfo, cn_date, template_env, tidy
-from .findings import DuchaError, Hint
+from .findings import DuchaError, Finding, Hint, LedgerError
 from .ledger import Ledger
 
 TEMPLATE = "unit-notice.md.j2"
+WRITTEN = ".ducha-written.json"  # beside the notices: each file's SHA-256 as ducha last wrote it
 
 
 @dataclass
@@ -117,3 +121,43 @@ def unit_notices(
             cn_date=cn_date,
         ))
     return list(notices.values())
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_notices(folder: Path, notices: list[UnitNotice], overwrite: bool = False) -> list[Path]:
+    """Write each notice that has items to ``folder/<unit>.md``.
+
+    A file already there is replaced only when it is what ducha last wrote (its digest in ``WRITTEN``)
+    or what it would write now; one that staff edited (or that ducha never wrote) is kept: every such
+    file is reported (N101) and nothing is written, unless ``overwrite``.
+    """
+    folder = Path(folder)
+    record = folder / WRITTEN
+    try:
+        written = json.loads(record.read_text(encoding="utf-8"))
+        written = written if isinstance(written, dict) else {}
+    except (OSError, ValueError):
+        written = {}
+    wanted = {f"{n.unit}.md": n.text.encode("utf-8") for n in notices if n.count}
+    edited = []
+    for name, data in wanted.items():
+        path = folder / name
+        if path.is_file():
+            now = _sha(path.read_bytes())
+            if now not in (written.get(name), _sha(data)):
+                edited.append(Finding(str(path), None, "N101", "",
+                                      "这份通知单在上次生成后被修改过（或不是 ducha 写的），为免丢失修改，未覆盖。"))  # fmt: skip
+    if edited and not overwrite:
+        raise LedgerError(f"{len(edited)} 份督查通知单在生成后被修改过，未写出任何通知单。", edited)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, data in wanted.items():
+        cachefile.write_bytes(folder / name, data)
+        written[name] = _sha(data)
+        paths.append(folder / name)
+    cachefile.write_bytes(record, (json.dumps(written, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    return paths
+

@@ -15,7 +15,7 @@ from .findings import Finding
 from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo, worktree_changes
 from .gitrepo import merge_base as find_merge_base
 from .history import _FORMAT_NOSIG, _is_item, _parse_record
-from .ledger import Ledger, _stem, load_ledger
+from .ledger import Ledger, _misnamed, _stem, load_ledger
 from .workflow import compare
 
 WORKTREE = "worktree"
@@ -38,12 +38,14 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
     # item id -> list of (label, path, blob sha | bytes | None)
     steps: dict[str, list[tuple[str, str, object]]] = {}
     live_path: dict[str, str] = {}
+    seen: set[str] = set()  # every path under items/ the branch or the work tree touched
     for record in raw.split(b"\x1e"):
         if not record.strip():
             continue
         commit, entries = _parse_record(record)
         # deletions first: a file moved without git seeing a rename is a delete plus an add of the same id
         for status, old, new, blob in sorted(entries, key=lambda e: e[0] != "D"):
+            seen.add(new)
             if not (_is_item(old) or _is_item(new)):
                 continue
             item_id = _stem(old if status in "RD" else new)
@@ -55,13 +57,14 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
                 item_id = _stem(new)
             steps.setdefault(item_id, []).append((commit.sha, new, blob))
             live_path[item_id] = new
-    for path in sorted(worktree_changes(repo), key=lambda p: (root / p).is_file()):  # deletions first
+    for path in sorted(worktree_changes(repo), key=lambda p: _regular(root / p)):  # deletions first
+        seen.add(path)
         if not _is_item(path):
             continue
         full = root / path
         item_id = _stem(path)
-        steps.setdefault(item_id, []).append((WORKTREE, path, full.read_bytes() if full.is_file() else None))
-        if full.is_file():
+        steps.setdefault(item_id, []).append((WORKTREE, path, full.read_bytes() if _regular(full) else None))
+        if _regular(full):
             live_path[item_id] = path
 
     needed = {base_items[base_by_id[i]] for i in steps if i in base_by_id}
@@ -76,8 +79,12 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
         result = yamlio.read(raw_bytes, "")
         return result.data, result.text
 
-    touched = sorted({p for p in live_path.values() if (root / p).is_file()})
-    ledger = load_ledger(root, as_of, only=[root / p for p in touched])
+    touched = sorted({p for p in live_path.values() if _regular(root / p)})
+    # a link (never followed) or a misnamed item file the branch added is refused by name (D111, D112)
+    not_read = sorted(
+        p for p in seen if p.startswith("items/") and ((root / p).is_symlink() or (_misnamed(p) and _regular(root / p)))
+    )
+    ledger = load_ledger(root, as_of, only=[root / p for p in touched + not_read])
     findings: list[Finding] = []
     for item_id, sequence in sorted(steps.items()):
         final_label, final_path, final_source = sequence[-1]
@@ -106,8 +113,13 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
             if data is not None:
                 prev = data
     ledger.findings.extend(findings)
-    ledger.files = len(touched) + 1
+    ledger.files = len(touched) + len(not_read) + 1
     return ledger
+
+
+def _regular(path: Path) -> bool:
+    """A regular file, not a symbolic link (whose target is never read)."""
+    return path.is_file() and not path.is_symlink()
 
 
 def _where(label: str) -> str:

@@ -21,7 +21,6 @@ class SiteInputs:
     commit: str | None
     history: object | None = None
     audit_findings: list = field(default_factory=list)
-    stats: object | None = None
     bulletins: list = field(default_factory=list)
     pending_history: Callable[[], None] | None = None  # fills history and audit_findings; see gather_inputs
 
@@ -40,7 +39,6 @@ class SiteInputs:
             history=self.history,
             audit_findings=self.audit_findings,
             history_loader=self.resolve_history if self.pending_history is not None else None,
-            stats=self.stats,
             bulletins=self.bulletins,
             template_dirs=template_dirs,
             per_page=per_page,
@@ -84,12 +82,13 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
                 f"台账有 {len(ledger.errors)} 个错误，网站未生成。请先运行 ducha check 并改正：\n{format_text(ledger.errors)}",
                 [],
             )
+        bulletins = site_bulletins(root, warn, verify=repo is not None)
     except BaseException:
         if warmer is not None:
             warmer.stop()
         raise
     inputs = SiteInputs(ledger, as_of, commit)
-    inputs.bulletins = site_bulletins(root, warn, verify=repo is not None)
+    inputs.bulletins = bulletins
     if history and repo is not None:
 
         def read_history():
@@ -110,13 +109,18 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
 def site_bulletins(root: Path, warn=print, verify: bool = True) -> list[dict]:
     """The ledger's bulletins for ``SiteBuilder``: src, title, date, items, the ``Bulletin`` and its check.
 
-    A bulletin that cannot be read, or whose numbers no longer match its commit, is a warning (so a strict
-    build fails); one whose commit is not in this repository is published with a note.
+    A bulletin with a classified marking, or a symbolic link under ``bulletins/``, stops the build
+    (``LedgerError``), as an item error does.  A bulletin that cannot be read, or whose numbers no longer
+    match its commit, is a warning (so a strict build fails); one whose commit is not in this repository
+    is published with a note.
     """
-    from .bulletins import load_bulletins
+    from .bulletins import REFUSED_BULLETINS, load_bulletins
     from .figures import Verifier
 
     bulletins, findings = load_bulletins(root)
+    refused = [f for f in findings if f.code in REFUSED_BULLETINS]
+    if refused:
+        raise LedgerError(f"通报中有涉密标志或符号链接（{len(refused)} 处），网站未生成。请先改正：\n{format_text(refused)}", [])
     if findings:
         warn(f"通报有 {len(findings)} 个问题（ducha check 会列出）：\n{format_text(findings)}")
     verifier = Verifier(root) if verify else None

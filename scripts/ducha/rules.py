@@ -9,6 +9,7 @@ from pathlib import Path
 from . import schema, yamlio
 from .calendar import PACKAGE_YEARS, WorkCalendar
 from .findings import Finding, LedgerError
+from .mask import phone_digits
 from .validate_schema import schema_findings
 
 RULES_FILE = "ledger.yml"
@@ -66,7 +67,6 @@ class Rules:
     office_name: str
     issuer: str
     doc_code: str
-    timezone: str
     units: dict[str, Unit]
     leaders: dict[str, dict]
     staff: list[dict]
@@ -81,6 +81,7 @@ class Rules:
     max_secrecy: str = "internal"
     scoring: dict = field(default_factory=dict)
     bulletins: dict = field(default_factory=dict)
+    public_phones: frozenset = frozenset()  # the office's and units' published numbers (phone_digits), never masked
     raw: dict = field(default_factory=dict, repr=False)
 
     def calendar(self) -> WorkCalendar:
@@ -122,20 +123,31 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
     def line(field_path: str):
         return yamlio.line_for(parsed.text, field_path)
 
+    def date_at(value, field_path: str) -> dt.date | None:
+        """The date of a field the schema let through as YYYY-MM-DD; R106 (and ``None``) for one no calendar has."""
+        try:
+            return _date(value)
+        except ValueError:
+            findings.append(Finding(path, line(field_path), "R106", field_path, f"“{value}”不是实际存在的日期。"))
+            return None
+
     units = {}
     for code, u in data["units"].items():
-        former = tuple({"name": f["name"], "until": _date(f["until"])} for f in u.get("former_names", []))
+        former = tuple(
+            {"name": f["name"], "until": date_at(f["until"], f"units.{code}.former_names[{i}].until")}
+            for i, f in enumerate(u.get("former_names", []))
+        )
         units[code] = Unit(
             code=code,
             name=u["name"],
             kind=u["kind"],
-            valid_until=_date(u["valid_until"]) if "valid_until" in u else None,
+            valid_until=date_at(u["valid_until"], f"units.{code}.valid_until") if "valid_until" in u else None,
             merged_into=u.get("merged_into"),
             former_names=former,
             reviewers=tuple(u.get("reviewers", [])),
         )
     for code, unit in units.items():
-        if unit.merged_into and (unit.merged_into not in units or unit.valid_until is None):
+        if unit.merged_into and (unit.merged_into not in units or "valid_until" not in data["units"][code]):
             findings.append(
                 Finding(path, line(f"units.{code}.merged_into"), "R103", f"units.{code}.merged_into",
                         f"单位 {code} 并入的单位“{unit.merged_into}”未登记，或缺少 valid_until。")
@@ -153,8 +165,10 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
     overrides: dict[int, dict[str, set]] = {}
     for year_key, spec in (data.get("holiday_overrides") or {}).items():
         year = int(year_key)
-        holidays = {_date(d) for d in spec["holidays"]}
-        workdays = {_date(d) for d in spec["workdays"]}
+        holidays = {date_at(d, f"holiday_overrides.{year_key}.holidays[{i}]") for i, d in enumerate(spec["holidays"])}
+        workdays = {date_at(d, f"holiday_overrides.{year_key}.workdays[{i}]") for i, d in enumerate(spec["workdays"])}
+        holidays.discard(None)
+        workdays.discard(None)
         bad = sorted(d for d in holidays | workdays if d.year != year)
         clash = sorted(holidays & workdays)
         if bad or clash:
@@ -176,7 +190,6 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
         office_name=office["name"],
         issuer=office["issuer"],
         doc_code=office["code"],
-        timezone=office.get("timezone", "Asia/Shanghai"),
         units=units,
         leaders=dict(data["leaders"]),
         staff=list(data.get("staff") or []),
@@ -191,6 +204,8 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
         max_secrecy=(data.get("site") or {}).get("max_secrecy", "internal"),
         scoring=dict(data.get("scoring") or {}),
         bulletins=dict(data.get("bulletins") or {}),
+        public_phones=frozenset(phone_digits(p) for p in [*office.get("phones", []),
+                                                          *(p for u in data["units"].values() for p in u.get("phones", []))]),
         raw=data,
     )
     return rules, []
@@ -216,6 +231,8 @@ def _rules_code(kind: str) -> str:
 def load_rules(items_dir: Path, display_root: Path | None = None) -> Rules:
     path = Path(items_dir) / RULES_FILE
     shown = _display(path, display_root)
+    if path.is_symlink() or Path(items_dir).is_symlink():
+        raise LedgerError(*rules_link_refusal(shown))
     if not path.is_file():
         raise LedgerError(
             f"找不到台账规则文件 {shown}。",
@@ -227,10 +244,18 @@ def load_rules(items_dir: Path, display_root: Path | None = None) -> Rules:
     return rules
 
 
+def rules_link_refusal(shown: str, where: str = "") -> tuple[str, list[Finding]]:
+    """The error (message, findings) for a rules file that is a symbolic link, or inside a linked ``items/``."""
+    message = f"{where}台账规则文件 {shown} 是符号链接（或在链接的文件夹中），不读取它指向的内容。"
+    fix = "规则文件必须是台账仓库中的普通文件：删除链接，把 ledger.yml 本身放在 items/ 下提交。"
+    return message, [Finding(shown, None, "R107", "", message + fix)]
+
+
 def _display(path: Path, root: Path | None) -> str:
     if root is not None:
         try:
-            return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+            path = Path(path)
+            return (path.parent.resolve() / path.name).relative_to(Path(root).resolve()).as_posix()
         except ValueError:
             pass
     return Path(path).as_posix()

@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+TIMEZONE = "Asia/Shanghai"  # every day boundary (as-of days, commit days, deadlines) is Beijing time
+TZ = ZoneInfo(TIMEZONE)  # the rules file's office.timezone may only say so
 ID_PATTERN = r"^DC-(\d{4})-(\d{4,5})$"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "日期，YYYY-MM-DD"}
 DATETIME = {
@@ -181,6 +184,7 @@ def rules_schema() -> dict:
             "merged_into": CODE,
             "former_names": {"type": "array", "items": _obj({"name": TEXT, "until": DATE}, ["name", "until"])},
             "reviewers": {"type": "array", "items": TEXT},
+            "phones": {"type": "array", "items": {"type": ["string", "integer"]}, "description": "单位对外公布的办公电话（网站上不脱敏）"},
         },
         ["name", "kind"],
     )
@@ -206,7 +210,9 @@ def rules_schema() -> dict:
         "type": "object",
         "properties": {
             "office": _obj(
-                {"name": TEXT, "issuer": TEXT, "code": TEXT, "timezone": TEXT, "reviewers": {"type": "array", "items": TEXT}},
+                {"name": TEXT, "issuer": TEXT, "code": TEXT,
+                 "timezone": {"const": TIMEZONE, "description": "日界一律按北京时间计算：只能写 Asia/Shanghai，或省略"}, "reviewers": {"type": "array", "items": TEXT},
+                 "phones": {"type": "array", "items": {"type": ["string", "integer"]}, "description": "督查室对外公布的办公电话（网站上不脱敏）"}},
                 ["name", "issuer", "code"],
             ),
             "units": {"type": "object", "minProperties": 1, "propertyNames": CODE, "additionalProperties": unit},

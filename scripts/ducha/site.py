@@ -9,10 +9,12 @@ through Markdown, and every piece of item text is escaped by Jinja2.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +26,11 @@ from . import record, schema
 from .deadlines import LIGHTS, effective_deadline, light
 from .ledger import Ledger
 from .markup import md_cell, md_no_html
-from .mask import mask_id_number, mask_name, mask_phone, mask_text
+from .mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
 from .model import Item
 
 SECRECY_ORDER = {"public": 0, "internal": 1}
+_ITEM_REF = re.compile(r"(?<![A-Za-z0-9-])DC-\d{4}-\d{4,5}(?![0-9])")  # an item id in free text
 _FORKED_BUILDER = None  # the SiteBuilder a forked worker renders item pages from
 
 
@@ -87,8 +90,8 @@ class ItemView:
         self.src = item_src(item.id)
         self.number = rules.display_number(item.id)
         citizen = d.get("citizen") or {}
-        private = tuple(n for n in [citizen.get("name")] if n) if citizen else ()
-        self._private = private
+        self._private = item.private_names
+        self._keep = rules.public_phones
         self.title = self.mask(d["title"])
         self.status = item.status
         self.status_label = schema.STATUSES[item.status]
@@ -122,7 +125,7 @@ class ItemView:
         return record.events(self.item, rules)
 
     def mask(self, text):
-        return mask_text(str(text), self._private) if text is not None else ""
+        return mask_text(str(text), self._private, self._keep) if text is not None else ""
 
 
 class SiteBuilder:
@@ -158,7 +161,8 @@ class SiteBuilder:
         self.per_page = per_page
         self.links = Links(use_directory_urls)
         self.cal = self.rules.calendar()
-        limit = SECRECY_ORDER[self.rules.max_secrecy]
+        self.limit = limit = SECRECY_ORDER[self.rules.max_secrecy]
+        self.withholding = limit < max(SECRECY_ORDER.values())  # some valid item may be left unpublished
         self.items = [i for i in ledger.sorted_items() if SECRECY_ORDER.get(i["secrecy"], 99) <= limit]
         self.views = {i.id: ItemView(i, ledger, self.cal, as_of) for i in self.items}
         if self.stats is None:
@@ -178,12 +182,78 @@ class SiteBuilder:
         self.env.filters["date"] = lambda d: d.isoformat() if d else ""
         self.env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
-        names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in ledger.sorted_items()} - {""})
-        self.env.filters["mask"] = lambda text: mask_text(str(text), names) if text is not None else ""
+        names = ledger.private_names()
+        keep = ledger.rules.public_phones
+        self.env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
+        # a bulletin's title is free text too (the archive, the dashboard, the page's own title)
+        self.bulletins = [{**b, "title": mask_text(b["title"], names, keep)} for b in self.bulletins]
         self.pages: list[SitePage] = []
         self._rows: dict[str, str] = {}
+        self._number_ref = None
         base = page_url("items/index.md", use_directory_urls)
         self._item_tail = {i: page_url(item_src(i), use_directory_urls)[len(base):] for i in self.views}
+
+    # -- items above max_secrecy ----------------------------------------------
+    # An item the site does not publish is not named anywhere on it: no audit finding about it, and in
+    # free text (commit messages, audit messages, bulletins) its id, number and title are withheld.
+    WITHHELD_ITEM = "（不公开事项）"
+    WITHHELD_LINE = "（此处涉及不在本站公开的事项，已略去。）"
+
+    def is_public(self, item_id: str) -> bool:
+        """Whether the site may name ``item_id``: published here, or (no longer in the ledger) last seen in the
+        history at a level the site publishes.  An id the ledger and history do not know names nothing."""
+        if item_id in self.views:
+            return True
+        if item_id in self.ledger.items:
+            return False
+        for version in reversed((self.history.items.get(item_id) or []) if self.history is not None else []):
+            for fld, _, value in version[4]:
+                if fld == "secrecy" and value is not None:
+                    return SECRECY_ORDER.get(value, 99) <= self.limit
+        return True
+
+    def _withheld_refs(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, id) of every mention of a withheld item in ``text``: its id or its display number."""
+        if not self.withholding or not text:
+            return []
+        if self._number_ref is None:
+            self._number_ref = re.compile(re.escape(self.rules.doc_code) + r"〔(\d{4})〕(\d{1,5})号")
+        refs = [(m.start(), m.end(), m.group(0)) for m in _ITEM_REF.finditer(text)]
+        refs += [(m.start(), m.end(), f"DC-{m.group(1)}-{int(m.group(2)):04d}") for m in self._number_ref.finditer(text)]
+        return sorted(r for r in refs if not self.is_public(r[2]))
+
+    def _withheld_titles(self, ids) -> list[str]:
+        return sorted({self.ledger.items[i].title for i in ids if i in self.ledger.items} - {""}, key=len, reverse=True)
+
+    def redact(self, text) -> str:
+        """Short free text (a commit message, an audit finding) with withheld items' ids, numbers and titles replaced."""
+        text = "" if text is None else str(text)
+        refs = self._withheld_refs(text)
+        if not refs:
+            return text
+        for title in self._withheld_titles(r[2] for r in refs):
+            text = text.replace(title, self.WITHHELD_ITEM)
+        out, at = [], 0
+        for start, end, _ in self._withheld_refs(text):
+            if start >= at:
+                out += [text[at:start], self.WITHHELD_ITEM]
+                at = end
+        return "".join(out) + text[at:]
+
+    def redact_lines(self, text: str, named=()) -> str:
+        """A bulletin's Markdown without the lines that name a withheld item (by id, number, or the title of one of
+        ``named``, the items it lists): a table row is left out, any other line says what was left out."""
+        if not self.withholding:
+            return text
+        titles = self._withheld_titles(i for i in named if not self.is_public(i))
+        out = []
+        for line in text.split("\n"):
+            if self._withheld_refs(line) or any(t in line for t in titles):
+                if not line.lstrip().startswith("|"):
+                    out.append(self.WITHHELD_LINE)
+                continue
+            out.append(line)
+        return "\n".join(out)
 
     # -- helpers -------------------------------------------------------------
     _HREF = "\x00href\x00"
@@ -447,7 +517,7 @@ class SiteBuilder:
                     href = posixpath.relpath(e["src"], "bulletins")
                     as_of = b.meta.get("as_of")
                     lines.append(
-                        f"| [第{b.number}期]({href}) | {md_cell(b.title)} | {b.date.isoformat()} | "
+                        f"| [第{b.number}期]({href}) | {md_cell(self.env.filters['mask'](b.title))} | {b.date.isoformat()} | "
                         f"{as_of.isoformat() if as_of else '—'} | {state[check.status] if check else '未核对'} |"
                     )
                 lines.append("")
@@ -457,8 +527,10 @@ class SiteBuilder:
         from .figures import figure_label, leaves
 
         b, check = entry["bulletin"], entry.get("check")
-        names = tuple({(i.data.get("citizen") or {}).get("name") or "" for i in self.ledger.sorted_items()} - {""})
-        body = md_no_html(mask_text(b.body, names)).strip("\n")
+        names = self.ledger.private_names()
+        # the office's own numbers stay: the rules file's, and those on the bulletin's contact lines (联系电话)
+        keep = self.ledger.rules.public_phones | contact_numbers(b.body)
+        body = md_no_html(mask_text(self.redact_lines(b.body, b.items), names, keep)).strip("\n")
         meta = b.meta
         as_of, commit = meta.get("as_of"), meta.get("commit")
         params = meta.get("params") or {}
@@ -482,17 +554,21 @@ class SiteBuilder:
         lists: dict[tuple[str, ...], str] = {}  # one list page per distinct set of items (a rate and its count share)
         for path, value in recorded:
             label = figure_label(path, self.rules, as_of or self.as_of, due_within)
-            shown = _figure_text(value, self.rules, as_of or self.as_of)
+            shown = recorded_text = self.redact(_figure_text(value, self.rules, as_of or self.as_of))
             if f"figures.{path}" in bad:
                 shown += " ⚠"
             link = "—"
             leaf = check.checked.get(path) if check is not None else None
-            if leaf is not None and leaf.ids:
+            shown_ids = tuple(i for i in leaf.ids if i in self.views) if leaf is not None else ()
+            withheld = len(leaf.ids) - len(shown_ids) if leaf is not None else 0
+            if shown_ids:
                 base = "lists/bulletins/" + b.slug + "/" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in path)
                 title = f"{b.display_number} · {label}"
-                basis = f"通报记录：{_figure_text(value, self.rules, as_of)}；按提交 {check.commit[:10]} 截至 {as_of.isoformat()} 重新计算所涉的事项（事项显示为当前状态）。"
-                src = lists.get(leaf.ids) or lists.setdefault(leaf.ids, self.list_pages(base, title, list(leaf.ids), basis=basis))
-                link = f"[{len(leaf.ids)} 项]({posixpath.relpath(src, posixpath.dirname(entry['src']))})"
+                basis = f"通报记录：{recorded_text}；按提交 {check.commit[:10]} 截至 {as_of.isoformat()} 重新计算所涉的事项（事项显示为当前状态）。"
+                src = lists.get(shown_ids) or lists.setdefault(shown_ids, self.list_pages(base, title, list(shown_ids), basis=basis))
+                link = f"[{len(shown_ids)} 项]({posixpath.relpath(src, posixpath.dirname(entry['src']))})"
+            if withheld:
+                link = f"{link if shown_ids else ''}（另有 {withheld} 项不在本站公开）"
             lines.append(f"| {md_cell(label)} | {md_cell(shown)} | {link} |")
         return "\n".join(lines) + "\n"
 
@@ -520,10 +596,11 @@ class SiteBuilder:
 
     def _item_page(self, item_id: str) -> SitePage:
         view = self.views[item_id]
+        timeline = self.history.timeline(item_id) if self.history is not None else None
         html_ctx = dict(
             v=view,
             d=view.item.data,
-            timeline=self.history.timeline(item_id) if self.history is not None else None,
+            timeline=[{**t, "message": self.redact(t["message"])} for t in timeline] if timeline and self.withholding else timeline,
             bulletins=self._mentions.get(item_id, []),
         )
         title = f"{view.number} {view.title}"
@@ -541,6 +618,10 @@ class SiteBuilder:
 
     def audit_page(self):
         recent = self.history.commits[-100:][::-1] if self.history is not None else []  # newest first
+        recent = [c._replace(message=self.redact(c.shown_message)) for c in recent]
+        findings = [f for f in self.audit_findings if not f.item or self.is_public(f.item)]
+        # newest first, and only so many: the page stays small whatever the history holds
+        shown = [dataclasses.replace(f, message=self.redact(f.message)) for f in findings[-AUDIT_ROWS:][::-1]]
         changed = defaultdict(list)
         if self.history is not None:
             wanted = {c.sha for c in recent}
@@ -554,8 +635,6 @@ class SiteBuilder:
         from . import codes
         from .audit import audit_notices
 
-        findings = self.audit_findings
-        shown = findings[-AUDIT_ROWS:][::-1]  # newest first; the page stays small whatever the history holds
         self.add(
             "audit/index.md",
             "审计",

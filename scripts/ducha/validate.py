@@ -9,6 +9,7 @@ from . import schema, yamlio
 from .calendar import WorkCalendar
 from .deadlines import effective_deadline
 from .findings import Finding
+from .markup import plain_name
 from .model import WORKING_STATUSES, Item, typed_dates
 from .rules import Rules
 from .validate_schema import schema_findings
@@ -17,18 +18,17 @@ SCHEMA_COMMENT = "# yaml-language-server: $schema="
 _CLASSIFIED_MARK = re.compile(r"(秘密|机密|绝密)\s*★")
 _ID = re.compile(schema.ID_PATTERN)
 # items/<year>/<id>.yml (or items/<id>.yml, D209): plain names, nothing a URL, HTML or Markdown would read
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def path_findings(path: str) -> list[Finding]:
     """D212 for an item path other than ``items/<year>/<name>.yml``: a nested folder, or a name with
     anything but letters, digits, ``-``, ``_`` and ``.`` (spaces, quotes, angle brackets, Chinese)."""
     parts = path.split("/")[1:]
-    odd = next((ch for part in parts if not _PLAIN_NAME.fullmatch(part) for ch in part if not (ch.isascii() and (ch.isalnum() or ch in "_.-"))), None)
+    odd = next((ch for part in parts if not plain_name(part) for ch in part if not (ch.isascii() and (ch.isalnum() or ch in "_.-"))), None)
     if odd is not None:
         shown = repr(odd) if odd.isspace() else f"“{odd}”"
         message = f"路径中有 {shown} 等字母、数字和 - _ . 以外的字符；文件夹名和文件名只能用这些字符。此文件未读取。"
-    elif any(not _PLAIN_NAME.fullmatch(part) for part in parts):
+    elif not all(plain_name(part) for part in parts):
         message = "文件夹名和文件名应以字母或数字开头。此文件未读取。"
     elif len(parts) > 2:
         message = "事项文件应直接放在 items/<年份>/ 目录下，不能再分子目录。此文件未读取。"
@@ -62,14 +62,12 @@ class Checker:
 
         secrecy = data.get("secrecy")
         skip = ()
-        classified = isinstance(secrecy, str) and secrecy not in schema.SECRECY and _is_classified(secrecy)
-        if classified:
+        if classified_secrecy(secrecy):
             skip = ("secrecy",)
             findings.append(Finding(path, at("secrecy"), "D701", "secrecy", f"密级“{secrecy}”属于国家秘密，涉密事项一律不得录入本系统。"))
-        mark = _CLASSIFIED_MARK.search(text) if "★" in text else None
+        mark = classified_mark(text)
         if mark:
-            line = text.count("\n", 0, mark.start()) + 1
-            findings.append(Finding(path, line, "D701", "", f"文中出现密级标志“{mark.group(0)}”，涉密内容一律不得录入本系统。"))
+            findings.append(Finding(path, mark[0], "D701", "", f"文中出现密级标志“{mark[1]}”，涉密内容一律不得录入本系统。"))
         findings += schema_findings(_jsonable(data), self.item_schema, path, text, skip=skip)
         reported = {f.field for f in findings}
         for fld, value in typed_dates(data):
@@ -327,6 +325,20 @@ def _all_dates(item: Item):
         for key in ("sent", "returned"):
             if c.get(key):
                 yield f"circulation[{i}].{key}", c[key].date()
+
+
+def classified_mark(text: str) -> tuple[int, str] | None:
+    """The first classified marking (密级标志: 秘密★、机密★1年、绝密 ★ ...) in ``text`` as (line, marking), else None.
+
+    The one detector for everything staff write: item files (D701), bulletins (B106), commit messages (A114).
+    """
+    mark = _CLASSIFIED_MARK.search(text) if "★" in text else None
+    return (text.count("\n", 0, mark.start()) + 1, mark.group(0)) if mark else None
+
+
+def classified_secrecy(value) -> bool:
+    """Whether a 密级 field's value names a state-secret level (机密, secret ...) rather than 公开/内部."""
+    return isinstance(value, str) and value not in schema.SECRECY and _is_classified(value)
 
 
 def _is_classified(value: str) -> bool:

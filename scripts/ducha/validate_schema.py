@@ -140,6 +140,9 @@ def _message(error: jsonschema.ValidationError, path: str) -> tuple[str, str]:
         return path, f"{label}应为{'或'.join(TYPE_NAMES.get(w, w) for w in want)}，实际是 {error.instance!r}。"
     if v == "enum":
         return path, f"{label}的值 {error.instance!r} 不在允许范围内：{'、'.join(map(str, error.validator_value))}。"
+    if v == "const":
+        why = error.schema.get("description")
+        return path, f"{label}的值 {error.instance!r} 不可用，只能是 {error.validator_value!r}" + (f"（{why}）。" if why else "。")
     if v == "maxLength":
         return path, f"{label}太长（{len(error.instance)} 字），不能超过 {error.validator_value} 字。"
     if v == "pattern":

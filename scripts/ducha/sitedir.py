@@ -1,0 +1,95 @@
+"""The published site folder (``site/``): one build at a time, built beside it and swapped in whole.
+
+A build holds an exclusive lock on ``.site.lock`` beside the folder (``fcntl.flock``: the kernel drops it
+when the process dies, however it dies), so overlapping builds run one after the other. Under the lock,
+what killed builds left behind (``.site-build-*``, ``.site-old-*``) is removed first. The new site is
+written to ``.site-build-<random>`` and exchanged with ``site/`` in one step (``renameat2`` with
+``RENAME_EXCHANGE`` on Linux): at every moment ``site/`` is a real folder holding either the old site or
+the new one, never nothing and never a mix, so a web server or a pipeline's ``mv site public`` always
+finds a whole site. Where the exchange is not available (other systems, old kernels, some file systems)
+the old folder is renamed away and the new one into place: two renames, each atomic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _names(final: Path) -> tuple[str, str]:
+    return f".{final.name}-build-", f".{final.name}-old-"
+
+
+@contextlib.contextmanager
+def build_lock(final: Path, on_wait: Callable[[], None] | None = None):
+    """Hold the site's build lock; when another build holds it, call ``on_wait`` once and wait for it."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(final.parent / f".{final.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def clean_leftovers(final: Path) -> list[Path]:
+    """Remove the build and old-site folders killed builds left beside ``final`` (call under the lock)."""
+    removed = []
+    prefixes = _names(final)
+    if final.parent.is_dir():
+        for entry in final.parent.iterdir():
+            if entry.name.startswith(prefixes) and entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+    return removed
+
+
+def new_build_dir(final: Path) -> Path:
+    tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=_names(final)[0]))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a web server must be able to read the site
+    return tmp
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where that is not available."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def swap_in(built: Path, final: Path) -> None:
+    """Put the folder ``built`` in the place of ``final`` in one step, and remove the old site."""
+    if not os.path.lexists(final):
+        os.rename(built, final)
+        return
+    if _exchange(built, final):
+        if built.is_symlink():  # ``site`` was a link: the link itself is the old site
+            built.unlink()
+        else:
+            shutil.rmtree(built, ignore_errors=True)  # ``built`` now holds the old site
+        return
+    old = Path(tempfile.mkdtemp(dir=final.parent, prefix=_names(final)[1]))
+    os.rename(final, old / final.name)
+    os.rename(built, final)
+    shutil.rmtree(old, ignore_errors=True)

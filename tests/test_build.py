@@ -1,0 +1,112 @@
+"""``ducha build`` replaces ``site/`` in one step, one build at a time, and cleans up after killed builds."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ducha.cli import main
+
+BUILD = [sys.executable, "-c", "from ducha.cli import main; main()", "build"]
+
+
+def _ledger(tmp_path: Path) -> Path:
+    root = tmp_path / "ledger"
+    result = CliRunner().invoke(main, ["init", str(root), "--office", "测试市人民政府督查室", "--issuer", "测试市人民政府办公室",
+                                       "--code", "测府督办"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def _whole(site: Path) -> None:
+    assert site.is_dir() and not site.is_symlink()
+    assert (site / "index.html").is_file() and (site / "search" / "search_index.json").is_file()
+    assert (site / "sitemap.xml").is_file()
+
+
+def _leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith((".site-build-", ".site-old-")))
+
+
+def test_a_killed_build_leaves_the_old_site_and_the_next_build_cleans_up(tmp_path):
+    root = _ledger(tmp_path)
+    assert CliRunner().invoke(main, ["build", "--root", str(root)]).exit_code == 0
+    (root / "site" / "marker.txt").write_text("old", encoding="utf-8")
+    proc = subprocess.Popen([*BUILD, "--root", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    # kill it in the middle: once its build folder has pages in it
+    while not [p for p in root.glob(".site-build-*/**/*.html")] and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (root / "site" / "marker.txt").read_text(encoding="utf-8") == "old", "the old site is untouched"
+    _whole(root / "site")
+    assert _leftovers(root), "the killed build left its folder (the kernel released its lock)"
+    # and one from an older crash, between the renames of the fallback swap
+    (root / ".site-old-abc123" / "site").mkdir(parents=True)
+    result = CliRunner().invoke(main, ["build", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "已清理上次中断的生成留下的目录" in result.output
+    assert _leftovers(root) == []
+    _whole(root / "site")
+    assert not (root / "site" / "marker.txt").exists(), "the new site replaced the old one"
+
+
+def test_overlapping_builds_run_one_after_the_other(tmp_path):
+    root = _ledger(tmp_path)
+    procs = [subprocess.Popen([*BUILD, "--root", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]  # fmt: skip
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], outs
+    assert not [err for _, err in outs if "Traceback" in err]
+    assert any("另一次网站生成正在写入" in err for _, err in outs), "a later build waited for the lock"
+    _whole(root / "site")
+    assert _leftovers(root) == []
+
+
+def test_leftover_folders_are_ignored_by_git(tmp_path):
+    root = _ledger(tmp_path)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    for name in (".site-build-x1y2", ".site-old-z3"):
+        (root / name).mkdir()
+        (root / name / "index.html").write_text("x", encoding="utf-8")
+    (root / ".site.lock").touch()
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=root, capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    assert ".site" not in status, status
+    assert "/.site-build-*/" in (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8")
+
+
+def test_a_site_link_is_replaced_by_the_built_folder(tmp_path):
+    from ducha import sitedir
+
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep.txt").write_text("x", encoding="utf-8")
+    final = tmp_path / "site"
+    final.symlink_to(target)
+    built = sitedir.new_build_dir(final)
+    (built / "index.html").write_text("new", encoding="utf-8")
+    sitedir.swap_in(built, final)
+    assert final.is_dir() and not final.is_symlink() and (final / "index.html").read_text(encoding="utf-8") == "new"
+    assert (target / "keep.txt").is_file(), "what the link pointed at is not deleted"
+    assert _leftovers(tmp_path) == []
+
+
+def test_without_the_exchange_the_swap_falls_back_to_two_renames(tmp_path, monkeypatch):
+    from ducha import sitedir
+
+    monkeypatch.setattr(sitedir, "_exchange", lambda a, b: False)  # as on a system without renameat2
+    final = tmp_path / "site"
+    final.mkdir()
+    (final / "index.html").write_text("old", encoding="utf-8")
+    built = sitedir.new_build_dir(final)
+    (built / "index.html").write_text("new", encoding="utf-8")
+    sitedir.swap_in(built, final)
+    assert (final / "index.html").read_text(encoding="utf-8") == "new"
+    assert _leftovers(tmp_path) == []
