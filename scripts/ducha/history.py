@@ -38,7 +38,7 @@ import git
 import yaml_rs
 
 from . import cachefile, yamlio
-from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo, widen_pipe
+from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo, resolve_commit, widen_pipe
 from .findings import foreign, shown_path
 from .ledger import Notice, _stem
 from .validate import classified_mark
@@ -694,12 +694,7 @@ def _load_cache(path: Path) -> tuple[History | None, bool]:
 
 def _resolve(repo: git.Repo, rev: str) -> tuple[str, str | None]:
     """(commit sha, full ref name or None) of ``rev``."""
-    try:
-        head = repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}").strip()
-    except git.GitCommandError:
-        head = ""
-    if not head:
-        raise HistoryUnavailable(f"找不到提交“{rev}”，无法读取它的历史。")
+    head = resolve_commit(repo, rev)
     try:
         ref = repo.git.rev_parse("--symbolic-full-name", rev).strip()
     except git.GitCommandError:
