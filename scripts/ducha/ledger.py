@@ -97,18 +97,9 @@ def find_root(start: Path | None = None) -> Path:
     raise LedgerError(f"在 {here} 及其上级目录中找不到台账（items/{RULES_FILE}）。", hint=Hint("root"))
 
 
-def item_files(root: Path) -> list[Path]:
-    return [Path(root) / rel for rel in _item_rel_paths(Path(root))]
-
-
-def _item_rel_paths(root: Path) -> list[str]:
-    """Item files as posix paths relative to ``root``, in ``item_files`` order (plain strings: 30,000
-    ``Path`` objects cost more than checking some of the files)."""
-    return _scan_items(root)[0]
-
-
 def _scan_items(root: Path) -> tuple[list[str], list[Finding]]:
-    """The item files under ``items/`` and a finding for each file that is not read: a symbolic link
+    """The item files under ``items/`` (posix paths relative to ``root``, sorted part by part: plain strings,
+    as 30,000 ``Path`` objects cost more than checking some of the files) and a finding for each file that is not read: a symbolic link
     (D111, never followed) or a name that looks meant as an item but does not end in ``.yml`` (D112)."""
     files, links = tree.walk(root, ITEMS_DIR)
     rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"

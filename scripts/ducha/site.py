@@ -182,7 +182,7 @@ class SiteBuilder:
         self.env.filters["date"] = lambda d: d.isoformat() if d else ""
         self.env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
-        names = ledger.private_names()
+        self._names = names = ledger.private_names()
         keep = ledger.rules.public_phones
         self.env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
         # a bulletin's title is free text too (the archive, the dashboard, the page's own title)
@@ -527,7 +527,7 @@ class SiteBuilder:
         from .figures import figure_label, leaves
 
         b, check = entry["bulletin"], entry.get("check")
-        names = self.ledger.private_names()
+        names = self._names
         # the office's own numbers stay: the rules file's, and those on the bulletin's contact lines (联系电话)
         keep = self.ledger.rules.public_phones | contact_numbers(b.body)
         body = md_no_html(mask_text(self.redact_lines(b.body, b.items), names, keep)).strip("\n")

@@ -17,7 +17,6 @@ from .validate_schema import schema_findings
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
 _CLASSIFIED_MARK = re.compile(r"(秘密|机密|绝密)\s*★")
 _ID = re.compile(schema.ID_PATTERN)
-# items/<year>/<id>.yml (or items/<id>.yml, D209): plain names, nothing a URL, HTML or Markdown would read
 
 
 def path_findings(path: str) -> list[Finding]:
