@@ -480,7 +480,7 @@ def test_synthetic_history_audit_finds_exactly_the_planted_cases(tmp_path):
     from bench.synth_git import SynthHistory
 
     from ducha.audit import run_audit
-    from ducha.rules import load_rules
+    from ducha.rulesfile import load_rules
 
     synth = SynthHistory(n_items=80, n_commits=500, seed=3)
     planted = synth.write(tmp_path / "synth", checkout=True)

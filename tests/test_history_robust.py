@@ -20,7 +20,7 @@ from ducha.audit import PER_GROUP, audit, run_audit
 from ducha.cli import main
 from ducha.history import load_history
 from ducha.ledger import load_ledger_at
-from ducha.rules import load_rules
+from ducha.rulesfile import load_rules
 from ducha.site import AUDIT_ROWS
 
 D = dt.date

@@ -75,8 +75,8 @@ def test_item_table_behaves_like_a_dict():
 
 def test_items_rebuilt_in_the_parent_equal_the_checked_ones():
     """Worker processes send back bytes; the parent's rebuild must give exactly Checker.load's item."""
-    from ducha.ledger import _item_from
-    from ducha.rules import load_rules
+    from ducha.ledger import item_from_bytes
+    from ducha.rulesfile import load_rules
     from ducha.validate import Checker
 
     repo = Path(__file__).resolve().parents[1]
@@ -88,6 +88,6 @@ def test_items_rebuilt_in_the_parent_equal_the_checked_ones():
         shown = f"items/{path.parent.name}/{path.name}"
         item, _ = checker.load(path.read_bytes(), shown, path.stem)
         if item is not None:
-            assert _item_from(path.read_bytes(), shown) == item
+            assert item_from_bytes(path.read_bytes(), shown) == item
             checked += 1
     assert checked >= 80

@@ -35,7 +35,8 @@ from ducha.cli import main
 from ducha.ledger import load_ledger, load_ledger_at
 from ducha.rules import parse_rules
 from ducha.scoring import score_units
-from ducha.stats import COUNTS, RATES, basis_markdown, compute
+from ducha.basis import basis_markdown
+from ducha.stats import COUNTS, RATES, compute
 
 D = dt.date
 

@@ -21,8 +21,8 @@ import git
 
 from . import codes
 from .gitrepo import TZ, BlobReader, open_repo
-from .history import LOG_FIELDS, History, _parse, load_history
-from .ledger import Notice
+from .findings import Notice
+from .history import LOG_FIELDS, History, load_history, parse_version
 from .model import to_date
 from .rules import Rules
 from .schema import STATUSES
@@ -259,7 +259,7 @@ def _git_statuses_along(root: Path) -> StatusesAlong:
             contents = reader.read_many(sorted(set(blobs)))
         out = []
         for blob in blobs:
-            data = _parse(contents[blob])
+            data = parse_version(contents[blob])
             out.append(data.get("status") if data else None)
         return out
 

@@ -14,8 +14,9 @@ from . import schema as schema_mod
 from .schema import TZ
 from .deadlines import LIGHTS, effective_deadline, light
 from .findings import DuchaError, Hint, LedgerError, format_text, summary
-from .ledger import ITEMS_DIR, find_root, load_ledger
-from .rules import load_rules
+from .ledger import find_root, load_ledger
+from .paths import ITEMS_DIR
+from .rulesfile import load_rules
 
 
 
@@ -944,6 +945,7 @@ def stats(as_of, by, fmt, output, ids, due_within, scores, basis, worktree, rev,
     """
     from . import export
     from . import stats as stats_mod
+    from .basis import basis_markdown
     from .scoring import score_units
 
     if fmt == "xlsx" and output is None:
@@ -954,9 +956,9 @@ def stats(as_of, by, fmt, output, ids, due_within, scores, basis, worktree, rev,
         st = stats_mod.compute(ledger, ledger.as_of, due_within_days=due_within)
         ranking = score_units(st) if scores or fmt == "xlsx" else None
         if basis:
-            text = stats_mod.basis_markdown(ledger.rules, due_within)
+            text = basis_markdown(ledger.rules, due_within)
         elif fmt == "xlsx":
-            export.to_xlsx(st, ranking, output, basis=stats_mod.basis_markdown(ledger.rules, due_within))
+            export.to_xlsx(st, ranking, output, basis=basis_markdown(ledger.rules, due_within))
             click.echo(f"已写入 {output}（截至 {st.as_of.isoformat()}，{('提交 ' + st.commit[:10]) if st.commit else '工作区'}）")
             return
         elif fmt == "json":

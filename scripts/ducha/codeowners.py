@@ -25,7 +25,9 @@ import re
 from dataclasses import dataclass
 
 from .findings import DuchaError
+from .paths import ITEMS_DIR, is_item_path, id_of_path
 from .rules import Rules
+from .rulesfile import load_rules
 
 FILE_NAME = "CODEOWNERS"
 OWNER = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
@@ -176,9 +178,6 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     from . import yamlio
     from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo
     from .gitrepo import merge_base as find_merge_base
-    from .history import _is_item
-    from .ledger import ITEMS_DIR, _stem
-    from .rules import load_rules
 
     root = Path(root).resolve()
     repo = open_repo(root)
@@ -192,9 +191,9 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     changed += repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")  # new, not yet added
     changed = sorted({p for p in changed if p})
     _, base_items = item_blobs_at(repo, merge_base)
-    base_by_id = {_stem(p): blob for p, blob in base_items.items()}
+    base_by_id = {id_of_path(p): blob for p, blob in base_items.items()}
 
-    touched = {_stem(p): p for p in changed if _is_item(p)}
+    touched = {id_of_path(p): p for p in changed if is_item_path(p)}
     with BlobReader(repo) as reader:
         old_blobs = reader.read_many(sorted({base_by_id[i] for i in touched if i in base_by_id}))
     reviews: dict[str, Review] = {}
@@ -225,6 +224,6 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
         if not found:
             need(heads, "督查室负责人", item=item_id)
     for path in changed:
-        if not _is_item(path) and _owned_by_heads(path, rules_list):
+        if not is_item_path(path) and _owned_by_heads(path, rules_list):
             need(heads, "督查室负责人", file=path)
     return merge_base, sorted(reviews.values(), key=lambda r: r.owner)

@@ -24,6 +24,7 @@ from .figures import GROUPS, NAMED, Period, Spec, compute
 from .findings import DuchaError, LedgerError, format_text
 from .ledger import Ledger
 from .markup import md_cell, md_finalize
+from .write import write_exclusive
 from .mask import mask_text
 from .model import WORKING_STATUSES
 
@@ -413,8 +414,6 @@ def default_title(kind: str, spec: Spec, scope_names: dict) -> str:
 def write_new(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically; never overwrite (a concurrent draft took the number)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    from .newitem import write_exclusive
-
     if not write_exclusive(path, text):
         raise DuchaError(f"{path} 已存在（期号被占用），未覆盖；请重新运行以取下一个期号。")
     return path

@@ -114,3 +114,11 @@ def summary(findings: list[Finding], files: int) -> str:
     errors = sum(1 for f in findings if f.is_error)
     warnings = len(findings) - errors
     return f"检查了 {files} 个文件：{errors} 个错误，{warnings} 个警告。"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the caller should tell its user about where the numbers come from (not an error)."""
+
+    text: str
+    hint: Hint | None = None

@@ -15,9 +15,9 @@ from pathlib import Path
 import git
 
 from .findings import DuchaError
+from .paths import ITEMS_PREFIX
 from .schema import TZ
 
-ITEMS_PREFIX = "items/"
 
 
 class HistoryUnavailable(DuchaError):

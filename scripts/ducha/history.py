@@ -38,18 +38,17 @@ import git
 import yaml_rs
 
 from . import cachefile, yamlio
-from .gitrepo import ITEMS_PREFIX, BlobReader, HistoryUnavailable, ensure_full_history, open_repo, resolve_commit, widen_pipe
-from .findings import foreign, shown_path
-from .ledger import Notice, _stem
+from .gitrepo import BlobReader, HistoryUnavailable, ensure_full_history, open_repo, resolve_commit, widen_pipe
+from .findings import Notice, foreign, shown_path
+from .paths import ITEMS_PREFIX, RULES_PATH, is_item_path, id_of_path
 from .validate import classified_mark
-from .yamlio import _ALIAS_LIMITS
+from .yamlio import ALIAS_LIMITS
 
 CACHE_FORMAT = 6
 LOG_FIELDS = ("progress", "reminders", "extensions", "reviews", "circulation")
 _LOG_SET = frozenset(LOG_FIELDS)
-RULES_PATH = "items/ledger.yml"
-_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f%G?%x1f%B"
-_FORMAT_NOSIG = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f-%x1f%B"
+LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f%G?%x1f%B"
+LOG_FORMAT_NOSIG = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f-%x1f%B"
 _LOG_ARGS = ("--first-parent", "--diff-merges=first-parent", "--reverse", "-z", "--raw", "-M", "--no-abbrev",
              "--root", "--no-color", "--no-show-signature")  # fmt: skip
 _GROUP = 300  # commits per blob batch
@@ -245,7 +244,7 @@ def _read_version(raw: bytes) -> tuple[dict | None, str]:
     if text is None:
         return None, f"{findings[0].code} {findings[0].message}"
     try:
-        data = yaml_rs.loads(text, parse_datetime=True, alias_limits=_ALIAS_LIMITS)
+        data = yaml_rs.loads(text, parse_datetime=True, alias_limits=ALIAS_LIMITS)
     except Exception:  # any unreadable version is recorded as such, never fatal
         return None, "D106 YAML 语法错误。"
     if not isinstance(data, dict):
@@ -253,12 +252,10 @@ def _read_version(raw: bytes) -> tuple[dict | None, str]:
     return data, ""
 
 
-def _parse(raw: bytes):
+def parse_version(raw: bytes):
     return _read_version(raw)[0]
 
 
-def _is_item(path: str) -> bool:
-    return path.startswith(ITEMS_PREFIX) and path.endswith(".yml") and path != RULES_PATH
 
 
 class _Stream:
@@ -317,7 +314,7 @@ def _path(raw: bytes) -> str:
         return raw.decode("utf-8", "surrogateescape")
 
 
-def _parse_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, str]]]:
+def parse_log_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, str]]]:
     """One ``\\x1e`` record: the commit and its raw entries ``(status letter, old path, new path, new blob)``.
     Paths that are not UTF-8 hold lone surrogates (``foreign``)."""
     head, _, rest = record.partition(b"\0")
@@ -363,21 +360,21 @@ def item_events(entries) -> tuple[list[tuple[str, str, str, str | None]], tuple[
                 rules = (None,)
             if new == RULES_PATH:
                 rules = (blob,)
-            if _is_item(old) and _is_item(new) and _stem(old) == _stem(new):
+            if is_item_path(old) and is_item_path(new) and id_of_path(old) == id_of_path(new):
                 events.append(("R" if status == "R" else "A", old, new, blob))
                 continue
-            if status == "R" and _is_item(old):
+            if status == "R" and is_item_path(old):
                 dels.append(old)
-            if _is_item(new):
+            if is_item_path(new):
                 adds.append((new, blob))
         elif status == "D":
             if old == RULES_PATH:
                 rules = (None,)
-            elif _is_item(old):
+            elif is_item_path(old):
                 dels.append(old)
         elif new == RULES_PATH:
             rules = (blob,)
-        elif _is_item(new):
+        elif is_item_path(new):
             if status == "A":
                 adds.append((new, blob))
             else:
@@ -385,10 +382,10 @@ def item_events(entries) -> tuple[list[tuple[str, str, str, str | None]], tuple[
     if dels and adds:
         deleted = {}
         for path in dels:
-            deleted.setdefault(_stem(path), []).append(path)
+            deleted.setdefault(id_of_path(path), []).append(path)
         unpaired = []
         for path, blob in adds:
-            olds = deleted.get(_stem(path))
+            olds = deleted.get(id_of_path(path))
             if olds:
                 events.append(("R", olds.pop(0), path, blob))
             else:
@@ -416,7 +413,7 @@ class HistoryBuilder:
 
         Three processes work at once: git log (drained by a thread), git cat-file (fed and drained by
         another thread, one group of commits ahead) and this thread parsing and diffing."""
-        fmt = _FORMAT if self.signatures else _FORMAT_NOSIG
+        fmt = LOG_FORMAT if self.signatures else LOG_FORMAT_NOSIG
         proc = self.repo.git.log(*_LOG_ARGS, f"--format={fmt}", range_spec, as_process=True)
         stream = _Stream(proc)
         try:
@@ -430,7 +427,7 @@ class HistoryBuilder:
                         parents = record.split(b"\x1f", 2)[1].split()
                         if not parents or parents[0].decode() != expect_parent:
                             raise _NotFastForward
-                    group.append(_parse_record(record))
+                    group.append(parse_log_record(record))
                     if len(group) >= _GROUP:
                         inflight.append(self._prepare(group, fetch))
                         group = []
@@ -470,7 +467,7 @@ class HistoryBuilder:
             for action, old, new, blob in events:
                 if blob:
                     wanted.add(blob)
-                item_id = _stem(new)
+                item_id = id_of_path(new)
                 if item_id not in seen:
                     seen.add(item_id)
                     base = self._base(item_id)  # its versions are all from the cache: not touched yet
@@ -484,7 +481,7 @@ class HistoryBuilder:
         h = self.h
         data_of = self.data
         for item_id, base in missing.items():
-            data_of[item_id] = _parse(blobs[base])
+            data_of[item_id] = parse_version(blobs[base])
         for commit, events, rules, odd in steps:
             idx = len(h.commits)
             h.commits.append(commit)
@@ -496,7 +493,7 @@ class HistoryBuilder:
             if rules is not None:
                 h.rules_versions.append((idx, rules[0]))
             for action, old, new, blob in events:
-                item_id = _stem(new)
+                item_id = id_of_path(new)
                 versions = h.items.setdefault(item_id, [])
                 prev = data_of.get(item_id)
                 if action == "D":

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import schema
 from .findings import DuchaError, Hint
-from .rules import Rules
+from .rules import Rules, current_units, successor
 
 # column key -> header names a sheet may use (matched after removing spaces and bracketed notes)
 COLUMNS = {
@@ -107,8 +107,6 @@ def match_unit(rules: Rules, text: str, on: dt.date) -> tuple[str | None, str]:
     the characters in order, the first one equal), which must fit exactly one unit.  A unit merged into
     another before ``on`` becomes the one that took it over.
     """
-    from .notices import successor
-
     raw = text.strip()
     key = re.sub(r"\s+", "", raw)
     code, note = None, ""
@@ -150,8 +148,6 @@ _KIND_NAMES = {"district": "各区县政府", "township": "各乡镇（街道）
 
 def match_units(rules: Rules, text: str, on: dt.date) -> list[tuple[str | None, str]]:
     """Every unit a cell names, split at 、，; and spaces; 各区县政府 / 各乡镇（街道） name every unit of that kind."""
-    from .notices import current_units
-
     out: list[tuple[str | None, str]] = []
     for name in (x for x in _SPLIT.split(text or "") if x):
         kind = next((k for k, rx in _ALL_OF_KIND.items() if rx.match(name)), None)

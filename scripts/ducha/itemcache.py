@@ -20,8 +20,12 @@ import hashlib
 from pathlib import Path
 
 from . import cachefile
-from .findings import LedgerError
+from .findings import LedgerError, Notice
+from .gitrepo import BlobReader
+from .ledger import Ledger, check_entries
 from .model import Item
+from .paths import ITEMS_DIR, RULES_FILE, id_of_path
+from .rules import parse_rules
 
 CACHE_NAME = "items.pickle"
 _STAMP_MODULES = ("yamlio", "schema", "model", "validate", "validate_schema", "itemcache")
@@ -90,10 +94,6 @@ def load_items(repo, commit: str, rules_blob: str, blobs: dict[str, str], as_of:
 
 
 def _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache):
-    from .gitrepo import BlobReader
-    from .ledger import ITEMS_DIR, RULES_FILE, Ledger, Notice, _stem, check_entries
-    from .rules import parse_rules
-
     path = cache_path(repo.git_dir)
     cache, damaged = load_cache(path) if use_cache else ({}, False)
     keys = {p: f"{blob}:{p}" for p, blob in blobs.items()}
@@ -104,7 +104,7 @@ def _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache):
     if rules is None:
         raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
     if missing:
-        entries = [(p, _stem(p), contents[blobs[p]]) for p in missing]
+        entries = [(p, id_of_path(p), contents[blobs[p]]) for p in missing]
         memo: dict = {}
         for p, (item, _) in zip(missing, check_entries(rules, as_of, entries, jobs)):
             cache[keys[p]] = _shared(item.data, memo) if item is not None else None

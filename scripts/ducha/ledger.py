@@ -9,19 +9,20 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Finding, Hint, LedgerError
+from .findings import Finding, Hint, LedgerError, Notice
+from .paths import ITEMS_DIR, RULES_FILE, id_of_path, misnamed_item
 from . import tree, yamlio
 from .model import Item, typed_dates
-from .rules import RULES_FILE, Rules, load_rules, parse_rules, rules_link_refusal
+from .rules import Rules, parse_rules
+from .rulesfile import load_rules, rules_link_refusal
 from .validate import Checker
 
-ITEMS_DIR = "items"
 PARALLEL_THRESHOLD = 3000
 
 
 class ItemTable(MutableMapping):
     """Items by id, like a dict.  An item checked in another process comes back as its file's bytes and
-    is rebuilt when first read (``_item_from``): sending 30,000 parsed items between processes would
+    is rebuilt when first read (``item_from_bytes``): sending 30,000 parsed items between processes would
     cost more than checking a third of them, and ``ducha check`` never reads them at all."""
 
     def __init__(self, items: dict | None = None):
@@ -30,7 +31,7 @@ class ItemTable(MutableMapping):
     def __getitem__(self, key: str) -> Item:
         value = self._items[key]
         if type(value) is tuple:
-            value = self._items[key] = _item_from(*value)
+            value = self._items[key] = item_from_bytes(*value)
         return value
 
     def __setitem__(self, key: str, value: Item) -> None:
@@ -56,7 +57,7 @@ class ItemTable(MutableMapping):
         self._items.setdefault(item_id, item)
 
 
-def _item_from(raw: bytes, path: str) -> Item:
+def item_from_bytes(raw: bytes, path: str) -> Item:
     """The ``Item`` that ``Checker.load`` made of ``raw`` when it passed: the same parse and date typing
     (the checks themselves neither change nor add anything; tests/test_ledger_parallel.py compares)."""
     parsed = yamlio.read(raw, path)
@@ -104,18 +105,12 @@ def _scan_items(root: Path) -> tuple[list[str], list[Finding]]:
     files, links = tree.walk(root, ITEMS_DIR)
     rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"
     out = [rel for rel in files if rel.endswith(".yml") and rel != rules_rel]
-    return out, refused_findings([rel for rel in links if rel != rules_rel], [rel for rel in files if _misnamed(rel)])
+    return out, refused_findings([rel for rel in links if rel != rules_rel], [rel for rel in files if misnamed_item(rel)])
 
 
 NOT_READ = ("D111", "D112")  # codes of files under items/ that are not read at all
 
 
-def _misnamed(rel: str) -> bool:
-    """``DC-2026-0001.yaml``, ``.YML``, ``.yml.txt``: a YAML file by its name that is not ``*.yml`` (hidden files
-    such as editors' swap files aside)."""
-    name = rel[rel.rfind("/") + 1 :]
-    low = name.lower()
-    return not name.endswith(".yml") and not name.startswith(".") and (".yml" in low or ".yaml" in low)
 
 
 def refused_findings(links: list[str], misnamed: list[str]) -> list[Finding]:
@@ -133,10 +128,6 @@ def refused_findings(links: list[str], misnamed: list[str]) -> list[Finding]:
     return out
 
 
-def _stem(rel: str) -> str:
-    """The file stem (an item's id) of a path: ``items/2026/DC-2026-0001.yml`` → ``DC-2026-0001``."""
-    name = rel[rel.rfind("/") + 1 :]
-    return name[:-4] if name.endswith(".yml") and len(name) > 4 else os.path.splitext(name)[0]
 
 
 def _checked(rules: Rules, as_of: dt.date, entries):
@@ -186,7 +177,7 @@ def _check_all(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes
 def check_entries(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
     """Load and check ``(display path, stem, bytes or file name)`` entries, in parallel when there are many."""
     return [
-        (_item_from(*item) if type(item) is tuple else item, findings)
+        (item_from_bytes(*item) if type(item) is tuple else item, findings)
         for _, item, findings in _check_all(rules, as_of, entries, jobs)
     ]
 
@@ -229,14 +220,14 @@ def load_ledger(
         if missing:
             raise LedgerError("不是台账中的事项文件：" + "、".join(sorted(str(m) for m in missing)))
     base = str(root)
-    entries = [(rel, _stem(rel), os.path.join(base, rel)) for rel in selected]
+    entries = [(rel, id_of_path(rel), os.path.join(base, rel)) for rel in selected]
     results = _check_all(rules, as_of, entries, jobs)
     ledger = Ledger(str(root), rules, as_of, files=len(selected) + len(refused) + 1)
     ledger.findings += refused
     claimed = _collect(ledger, entries, results)
     if only is not None:
         chosen = {e[0] for e in entries}
-        claimed += [(rel, _stem(rel)) for rel in rels if rel not in chosen]
+        claimed += [(rel, id_of_path(rel)) for rel in rels if rel not in chosen]
         ledger.findings += [f for f in duplicate_findings(claimed) if f.path in chosen]
     else:
         ledger.findings += duplicate_findings(claimed)
@@ -269,7 +260,7 @@ def load_ledger_from_blobs(
     rules, findings = parse_rules(rules_raw, f"{ITEMS_DIR}/{RULES_FILE}")
     if rules is None:
         raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
-    entries = [(p, _stem(p), raw) for p, raw in sorted(files.items())]
+    entries = [(p, id_of_path(p), raw) for p, raw in sorted(files.items())]
     results = _check_all(rules, as_of, entries, jobs)
     ledger = Ledger("", rules, as_of, files=len(entries) + len(refused) + 1, commit=commit)
     ledger.findings += refused
@@ -298,7 +289,7 @@ def load_ledger_at(
         raise LedgerError(*rules_link_refusal(rules_rel, f"提交 {sha[:10]} 中的"))
     if rules_blob is None:
         raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {ITEMS_DIR}/{RULES_FILE}。")
-    refused = refused_findings(links, [p for p in others if _misnamed(p)])
+    refused = refused_findings(links, [p for p in others if misnamed_item(p)])
     if not checks:
         from .itemcache import load_items
 
@@ -314,12 +305,6 @@ def load_ledger_at(
 # -- where a ledger comes from: one decision for every command and the site ---------------------------
 
 
-@dataclass(frozen=True)
-class Notice:
-    """Something the caller should tell its user about where the numbers come from (not an error)."""
-
-    text: str
-    hint: Hint | None = None
 
 
 @dataclass

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
 
 from . import schema
 from .findings import DuchaError
+from .write import write_exclusive
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../item.schema.json\n"
 
@@ -60,24 +60,3 @@ def write_new_item(items_dir: Path, data: dict, year: int | None = None, used=()
         if write_exclusive(final, dump_item({**data, "id": item_id})):
             return item_id, final
     raise DuchaError(f"无法在 {year_dir} 中分配新编号。")
-
-
-def write_exclusive(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` atomically unless ``path`` exists (then False, nothing written).
-
-    The text goes to a temporary file, is synced, and is hard-linked into place: the link fails if
-    another process took the name first, so concurrent writers never overwrite each other.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".new-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        os.unlink(tmp)

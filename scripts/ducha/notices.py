@@ -20,6 +20,7 @@ from . import stats as stats_mod
 from .drafts import ItemCatalog, ItemInfo, cn_date, template_env, tidy
 from .findings import DuchaError, Finding, Hint, LedgerError
 from .ledger import Ledger
+from .rules import current_units, successor
 
 TEMPLATE = "unit-notice.md.j2"
 WRITTEN = ".ducha-written.json"  # beside the notices: each file's SHA-256 as ducha last wrote it
@@ -41,23 +42,6 @@ class UnitNotice:
     @property
     def items(self) -> list[ItemInfo]:
         return self.overdue + self.due_soon + self.progress_late
-
-
-def successor(rules, code: str, as_of: dt.date) -> str:
-    """The unit that handles ``code``'s items at ``as_of`` (itself unless merged before then)."""
-    seen = set()
-    while code not in seen:
-        seen.add(code)
-        unit = rules.units.get(code)
-        if unit is None or not unit.merged_into or unit.valid_until is None or unit.valid_until >= as_of:
-            return code
-        code = unit.merged_into
-    return code
-
-
-def current_units(rules, as_of: dt.date) -> list[str]:
-    """Units that exist at ``as_of`` (not merged away), in the rules' order."""
-    return [code for code in rules.units if successor(rules, code, as_of) == code]
 
 
 def unit_notices(

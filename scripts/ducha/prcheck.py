@@ -14,8 +14,9 @@ from . import yamlio
 from .findings import Finding
 from .gitrepo import BlobReader, ensure_full_history, item_blobs_at, open_repo, worktree_changes
 from .gitrepo import merge_base as find_merge_base
-from .history import _FORMAT_NOSIG, _is_item, _parse_record
-from .ledger import Ledger, _misnamed, _stem, load_ledger
+from .history import LOG_FORMAT_NOSIG, parse_log_record
+from .ledger import Ledger, load_ledger
+from .paths import is_item_path, id_of_path, misnamed_item
 from .workflow import compare
 
 WORKTREE = "worktree"
@@ -28,11 +29,11 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
     ensure_full_history(repo)
     merge_base = find_merge_base(repo, base)
     _, base_items = item_blobs_at(repo, merge_base)
-    base_by_id = {_stem(p): p for p in base_items}
-    target_ids = {_stem(p): p for p in item_blobs_at(repo, base)[1]}
+    base_by_id = {id_of_path(p): p for p in base_items}
+    target_ids = {id_of_path(p): p for p in item_blobs_at(repo, base)[1]}
 
     raw = repo.git.log(
-        "--reverse", "--first-parent", "-z", "--raw", "-M", "--no-abbrev", f"--format={_FORMAT_NOSIG}",
+        "--reverse", "--first-parent", "-z", "--raw", "-M", "--no-abbrev", f"--format={LOG_FORMAT_NOSIG}",
         f"{merge_base}..HEAD", stdout_as_string=False,
     )  # fmt: skip
     # item id -> list of (label, path, blob sha | bytes | None)
@@ -42,27 +43,27 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
     for record in raw.split(b"\x1e"):
         if not record.strip():
             continue
-        commit, entries = _parse_record(record)
+        commit, entries = parse_log_record(record)
         # deletions first: a file moved without git seeing a rename is a delete plus an add of the same id
         for status, old, new, blob in sorted(entries, key=lambda e: e[0] != "D"):
             seen.add(new)
-            if not (_is_item(old) or _is_item(new)):
+            if not (is_item_path(old) or is_item_path(new)):
                 continue
-            item_id = _stem(old if status in "RD" else new)
+            item_id = id_of_path(old if status in "RD" else new)
             if status == "D":
                 steps.setdefault(item_id, []).append((commit.sha, old, None))
                 continue
-            if status == "R" and _stem(new) != item_id:
+            if status == "R" and id_of_path(new) != item_id:
                 steps.setdefault(item_id, []).append((commit.sha, old, None))
-                item_id = _stem(new)
+                item_id = id_of_path(new)
             steps.setdefault(item_id, []).append((commit.sha, new, blob))
             live_path[item_id] = new
     for path in sorted(worktree_changes(repo), key=lambda p: _regular(root / p)):  # deletions first
         seen.add(path)
-        if not _is_item(path):
+        if not is_item_path(path):
             continue
         full = root / path
-        item_id = _stem(path)
+        item_id = id_of_path(path)
         steps.setdefault(item_id, []).append((WORKTREE, path, full.read_bytes() if _regular(full) else None))
         if _regular(full):
             live_path[item_id] = path
@@ -82,7 +83,7 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
     touched = sorted({p for p in live_path.values() if _regular(root / p)})
     # a link (never followed) or a misnamed item file the branch added is refused by name (D111, D112)
     not_read = sorted(
-        p for p in seen if p.startswith("items/") and ((root / p).is_symlink() or (_misnamed(p) and _regular(root / p)))
+        p for p in seen if p.startswith("items/") and ((root / p).is_symlink() or (misnamed_item(p) and _regular(root / p)))
     )
     ledger = load_ledger(root, as_of, only=[root / p for p in touched + not_read])
     findings: list[Finding] = []

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import schema, yamlio
 from .calendar import PACKAGE_YEARS, WorkCalendar
-from .findings import Finding, LedgerError
+from .findings import Finding
 from .mask import phone_digits
 from .validate_schema import schema_findings
 
-RULES_FILE = "ledger.yml"
 
 DEFAULT_READING_LIMITS = {
     "normal": 72,
@@ -228,37 +226,24 @@ def _rules_code(kind: str) -> str:
     return "R102"
 
 
-def load_rules(items_dir: Path, display_root: Path | None = None) -> Rules:
-    path = Path(items_dir) / RULES_FILE
-    shown = _display(path, display_root)
-    if path.is_symlink() or Path(items_dir).is_symlink():
-        raise LedgerError(*rules_link_refusal(shown))
-    if not path.is_file():
-        raise LedgerError(
-            f"找不到台账规则文件 {shown}。",
-            [Finding(shown, None, "R101", "", f"找不到台账规则文件 {shown}；新台账请用 `ducha init` 生成。")],
-        )
-    rules, findings = parse_rules(path.read_bytes(), shown)
-    if rules is None:
-        raise LedgerError(f"台账规则文件 {shown} 有错误，无法继续检查事项。", findings)
-    return rules
+# -- units over time -------------------------------------------------------------------------------
 
 
-def rules_link_refusal(shown: str, where: str = "") -> tuple[str, list[Finding]]:
-    """The error (message, findings) for a rules file that is a symbolic link, or inside a linked ``items/``."""
-    message = f"{where}台账规则文件 {shown} 是符号链接（或在链接的文件夹中），不读取它指向的内容。"
-    fix = "规则文件必须是台账仓库中的普通文件：删除链接，把 ledger.yml 本身放在 items/ 下提交。"
-    return message, [Finding(shown, None, "R107", "", message + fix)]
+def successor(rules, code: str, as_of: dt.date) -> str:
+    """The unit that handles ``code``'s items at ``as_of`` (itself unless merged before then)."""
+    seen = set()
+    while code not in seen:
+        seen.add(code)
+        unit = rules.units.get(code)
+        if unit is None or not unit.merged_into or unit.valid_until is None or unit.valid_until >= as_of:
+            return code
+        code = unit.merged_into
+    return code
 
 
-def _display(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            path = Path(path)
-            return (path.parent.resolve() / path.name).relative_to(Path(root).resolve()).as_posix()
-        except ValueError:
-            pass
-    return Path(path).as_posix()
+def current_units(rules, as_of: dt.date) -> list[str]:
+    """Units that exist at ``as_of`` (not merged away), in the rules' order."""
+    return [code for code in rules.units if successor(rules, code, as_of) == code]
 
 
-__all__ = ["Rules", "Unit", "Category", "DeadlineRule", "load_rules", "parse_rules", "PACKAGE_YEARS"]
+__all__ = ["Rules", "Unit", "Category", "DeadlineRule", "parse_rules", "PACKAGE_YEARS"]

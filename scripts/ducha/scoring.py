@@ -161,7 +161,7 @@ def score_units(stats: Stats, rules: Rules | None = None) -> list[UnitScore]:
     return out
 
 
-def basis_markdown(rules: Rules) -> str:
+def scoring_basis(rules: Rules) -> str:
     """The scoring rules in force, in Chinese Markdown (part of 统计口径)."""
     sr = ScoringRules.from_rules(rules)
     rows = "\n".join(

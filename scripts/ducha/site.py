@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import record, schema
+from .basis import basis_markdown
 from .deadlines import LIGHTS, effective_deadline, light
 from .ledger import Ledger
 from .markup import md_cell, md_no_html
@@ -416,7 +417,7 @@ class SiteBuilder:
                 figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
                 scores=scores if grouping == "unit" else {},
             )
-        self.pages.append(SitePage("reference/stats.md", "统计口径", "", {}, markdown=stats_mod.basis_markdown(self.rules, st.due_within_days, scoring=True)))
+        self.pages.append(SitePage("reference/stats.md", "统计口径", "", {}, markdown=basis_markdown(self.rules, st.due_within_days, scoring=True)))
 
     def scores_page(self) -> dict:
         """考核: each unit's score, rank and every point added or deducted, linked to its item."""

@@ -1,6 +1,6 @@
 """Statistics (统计) as of a date: pure functions of a ``Ledger`` and ``as_of``.
 
-The definitions are DESIGN.md's "Statistics"; ``basis_markdown()`` states them in
+The definitions are DESIGN.md's "Statistics"; ``basis.basis_markdown()`` states them in
 Chinese for the site (统计口径).  Every figure carries the ids of the items behind it,
 so each published number can link to its items, and the commit it was computed from.
 
@@ -519,65 +519,3 @@ def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
         excluded={k: Figure(len(v), tuple(v)) for k, v in excluded.items()},
         unknown_years=tuple(unknown),
     )
-
-
-# -- 统计口径 ---------------------------------------------------------------------------------
-
-
-def basis_markdown(rules: Rules, due_within_days: int = 5, scoring: bool = True) -> str:
-    """How every number is counted, in Chinese Markdown (published on the site as 统计口径)."""
-    limits = "；".join(f"{schema.CIRCULATION_KINDS[k]} {_hours(v)}" for k, v in rules.reading_limits.items() if k in schema.CIRCULATION_KINDS)
-    text = f"""\
-# 统计口径
-
-**统计时点。** 所有数字都是“截至某日”的数字：按截止日（北京时间）当天结束时主分支上最后一次提交还原的台账计算，
-页面和导出文件注明截止日和提交编号，任何人都可以用同一提交重新计算、核对。按工作区计算时注明“工作区”；
-按工作区文件计算过去某日的数字时，事项文件中晚于该日的记录（之后才批准的延期、之后的办结、审核、答复等）不计入。
-
-**统计范围。** 截止日台账中的全部事项，但不含：拟办（draft，尚未交办）的事项；交办日期晚于截止日的事项；
-截止日前已撤销的事项。无法读取或有格式错误、`ducha check` 报错而无法载入的事项文件不计入，应先改正。
-
-**有效期限。** 最后一次经领导批准的延期的新期限；没有批准的延期时为交办时明确的办理期限；两者都没有时，
-按台账规则中该类别、该紧急程度的默认期限（自交办日起算的自然日或工作日）计算。按自然日计算的期限落在
-休息日的，顺延至下一个工作日。工作日按国务院公布的节假日和调休安排计算；尚未公布安排的年份暂按周末休息计算，
-统计结果会注明该年份。
-
-| 指标 | 口径 |
-|---|---|
-| 事项数 | 统计范围内的事项数。 |
-| 办结数 | 截止日当天或之前已办结（审结）的事项数。 |
-| 办结率 | 办结数 ÷ 事项数。 |
-| 应办结数 | 有效期限在截止日当天或之前的事项，加上截止日前已办结的事项（提前办结的也计入）。 |
-| 按期办结数 | 截止日前已办结，且办结日期不晚于有效期限的事项数。 |
-| 按期办结率 | 按期办结数 ÷ 应办结数。 |
-| 超期办结数 | 截止日前已办结，但办结日期晚于有效期限的事项数。 |
-| 超期未办结数 | 截止日仍未办结，且截止日已超过有效期限的事项数（红灯）。 |
-| 超期未说明原因数 | 超期未办结、仍由承办单位办理（已交办、办理中、退回重办），截止日前既未在进展中说明延误原因（delay_reason）、也没有待批的延期申请的事项数；这些事项列为通报批评对象。已报结待审核的事项不计入。 |
-| {due_within_days}个工作日内到期数 | 截止日仍未办结，有效期限在截止日当天至其后第 {due_within_days} 个工作日之间的事项数。 |
-| 红灯、黄灯、绿灯 | 未办结事项的预警灯：超期为红灯；距有效期限不超过 {rules.yellow_working_days} 个工作日、或应报进展而未报的为黄灯；其余为绿灯。 |
-| 应报进展数 | 截止日仍由承办单位办理（已交办、办理中、退回重办）的事项数。 |
-| 按时报进展数 | 其中最近一次进展报告（没有报告的自交办日起算）距截止日不超过规定间隔的事项数：一般每 {rules.progress_every_days} 天一次，个别类别另有规定。 |
-| 进展报告按时率 | 按时报进展数 ÷ 应报进展数。 |
-| 退回重办次数 | 截止日前审核结果为“退回重办”的次数（一件事项可退回多次）。 |
-| 平均办结天数 | 截止日前已办结事项从交办日到办结日的自然日数的平均值。 |
-| 批阅按时率 | 领导送阅件按件次计：截止日前已批阅退回的，用时不超过时限为按时；截止日仍未退回且已超过时限的计为超时；尚在时限内未退回的不计入。按时件次 ÷（按时件次 + 超时件次）。时限：{limits}。按交办领导分组时，送阅件计入批阅它的领导。 |
-| 市长信箱办理率 | 台账规则中标为信箱类别（mailbox: true）的来信，截止日前已办结的件数 ÷ 来信件数。 |
-| 市长信箱回复率 | 同上，截止日前已答复来信人（reply 日期不晚于截止日）的件数 ÷ 来信件数。 |
-
-**分组。** 按牵头单位统计时每件事项只计入牵头单位；配合单位另行统计，一件事项计入它的每个配合单位，
-因此各配合单位的数字相加不等于合计。按类别、交办领导、交办月份（交办日期所在月份）、紧急程度分组时，每件事项计入一组。
-
-**比率。** 比率一律与分子、分母一起给出（如 60.0%（3/5））；分母为 0 时不计算比率，显示为“—”。
-每个数字都附有所涉事项的编号清单，网站上点击数字即可查看这些事项。
-"""
-    if scoring:
-        from .scoring import basis_markdown as scoring_basis
-
-        text += "\n" + scoring_basis(rules)
-    return text
-
-
-def _hours(h: float) -> str:
-    if h >= 24 and h % 24 == 0:
-        return f"{int(h // 24)} 天"
-    return f"{h:g} 小时"

@@ -17,7 +17,7 @@ import yaml_rs
 from .findings import Finding
 
 MAX_BYTES = 256 * 1024
-_ALIAS_LIMITS = yaml_rs.AliasLimits(
+ALIAS_LIMITS = yaml_rs.AliasLimits(
     max_total_replayed_events=2_000, max_replay_stack_depth=8, max_alias_expansions_per_anchor=20
 )
 _LINE_COL = re.compile(r"line (\d+), column (\d+)")
@@ -87,7 +87,7 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Finding]]:
 
 def parse_text(text: str, path: str) -> ParseResult:
     try:
-        data = yaml_rs.loads(text, parse_datetime=True, alias_limits=_ALIAS_LIMITS)
+        data = yaml_rs.loads(text, parse_datetime=True, alias_limits=ALIAS_LIMITS)
     except yaml_rs.YAMLDecodeError as exc:
         return ParseResult(None, text, [_decode_error(text, path, str(exc))])
     except (RecursionError, OverflowError, ValueError) as exc:  # pragma: no cover - defensive
