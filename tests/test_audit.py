@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from gitutil import OUTSIDER, WU, ZHOU, item_path, make_item, make_repo
 
-from ducha import codes
+from ducha.core import codes
 from ducha.cli import main
 
 D = dt.date.fromisoformat

@@ -321,7 +321,7 @@ def test_markup_in_item_and_bulletin_paths_is_refused(tmp_path):
 
 
 def test_bulletin_in_a_markup_folder_is_not_published(tmp_path):
-    from ducha.bulletins import load_bulletins
+    from ducha.documents.bulletins import load_bulletins
 
     (tmp_path / "bulletins" / "2026" / '"><img src=x onerror=alert(1)>').mkdir(parents=True)
     bad = tmp_path / "bulletins" / "2026" / '"><img src=x onerror=alert(1)>' / "bulletin-01.md"

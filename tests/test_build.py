@@ -83,7 +83,7 @@ def test_leftover_folders_are_ignored_by_git(tmp_path):
 
 
 def test_a_site_link_is_replaced_by_the_built_folder(tmp_path):
-    from ducha import sitedir
+    from ducha.site import sitedir
 
     target = tmp_path / "elsewhere"
     target.mkdir()
@@ -99,7 +99,7 @@ def test_a_site_link_is_replaced_by_the_built_folder(tmp_path):
 
 
 def test_without_the_exchange_the_swap_falls_back_to_two_renames(tmp_path, monkeypatch):
-    from ducha import sitedir
+    from ducha.site import sitedir
 
     monkeypatch.setattr(sitedir, "_exchange", lambda a, b: False)  # as on a system without renameat2
     final = tmp_path / "site"

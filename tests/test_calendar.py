@@ -17,8 +17,8 @@ import datetime as dt
 
 import pytest
 
-from ducha.calendar import PACKAGE_YEARS, WorkCalendar
-from ducha.rules import parse_rules
+from ducha.core.workdays import PACKAGE_YEARS, WorkCalendar
+from ducha.core.rules import parse_rules
 
 D = dt.date
 

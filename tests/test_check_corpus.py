@@ -28,9 +28,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 import ducha
-from ducha import codes
+from ducha.core import codes
 from ducha.cli import main
-from ducha.yamlio import MAX_BYTES
+from ducha.core.yamlio import MAX_BYTES
 
 CORPUS = Path(__file__).parent / "corpus"
 LEDGER_RULES = Path(__file__).parent.parent / "items" / "ledger.yml"
@@ -293,7 +293,7 @@ def test_every_code_is_on_the_published_page():
 
 def test_every_code_used_in_the_package_is_documented():
     used = set()
-    for source in Path(ducha.__file__).parent.glob("*.py"):
+    for source in Path(ducha.__file__).parent.rglob("*.py"):
         used |= set(re.findall(r"""["']([A-Z]\d{3})["']""", source.read_text(encoding="utf-8")))
     assert used, "no codes found: has the package moved?"
     assert used - set(codes.CODES) == set()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ducha import schema
+from ducha.core import schema
 from ducha.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -149,8 +149,8 @@ def test_every_command_and_option_is_documented_in_readme():
 def test_show_and_the_item_page_list_the_same_record(tmp_path):
     """One record of events (record.events) for ``ducha show`` and the item page: the approval and the
     citizen reply are in both."""
-    from ducha.ledger import load_ledger
-    from ducha.record import events
+    from ducha.ledger.checked import load_ledger
+    from ducha.core.record import events
 
     root = Path(__file__).resolve().parents[1]
     ledger = load_ledger(root, dt.date(2026, 11, 30), only=[root / "items" / "2026" / "DC-2026-0055.yml"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from ducha import codes
+from ducha.core import codes
 from ducha.cli import main
 
 REPO = Path(__file__).resolve().parents[1]

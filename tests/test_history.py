@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from gitutil import OUTSIDER, WU, ZHOU, item_path, make_repo
 from gitutil import make_item as _make_item
 
-from ducha import cachefile
+from ducha.files import cache as cachefile
 from ducha.cli import main
-from ducha.gitrepo import HistoryUnavailable
-from ducha.history import CacheWarmer, History, item_events, load_history
-from ducha.ledger import load_ledger_at
+from ducha.history.repo import HistoryUnavailable
+from ducha.history.commits import CacheWarmer, History, item_events, load_history
+from ducha.ledger.checked import load_ledger_at
 
 D = dt.date
 
@@ -479,8 +479,8 @@ def test_check_as_of_ignores_uncommitted_work_and_says_so(tmp_path):
 def test_synthetic_history_audit_finds_exactly_the_planted_cases(tmp_path):
     from bench.synth_git import SynthHistory
 
-    from ducha.audit import run_audit
-    from ducha.rulesfile import load_rules
+    from ducha.review.audit import run_audit
+    from ducha.ledger.rulesfile import load_rules
 
     synth = SynthHistory(n_items=80, n_commits=500, seed=3)
     planted = synth.write(tmp_path / "synth", checkout=True)

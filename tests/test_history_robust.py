@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 from gitutil import PROJECT, dump_item, item_path, make_item, make_repo
 
-from ducha import cachefile
-from ducha.audit import PER_GROUP, audit, run_audit
+from ducha.files import cache as cachefile
+from ducha.review.audit import PER_GROUP, audit, run_audit
 from ducha.cli import main
-from ducha.history import load_history
-from ducha.ledger import load_ledger_at
-from ducha.rulesfile import load_rules
-from ducha.site import AUDIT_ROWS
+from ducha.history.commits import load_history
+from ducha.ledger.checked import load_ledger_at
+from ducha.ledger.rulesfile import load_rules
+from ducha.site.pages import AUDIT_ROWS
 
 D = dt.date
 GBK_TXT = "items/2026/附件.txt".encode("gbk")

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from ducha.cli import main
-from ducha.importer import SAMPLE_HEADER, SAMPLE_ROWS, SAMPLE_TITLE, match_unit, parse_deadline
-from ducha.rulesfile import load_rules
+from ducha.intake.importer import SAMPLE_HEADER, SAMPLE_ROWS, SAMPLE_TITLE, match_unit, parse_deadline
+from ducha.ledger.rulesfile import load_rules
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "data" / "import-sample.xlsx"

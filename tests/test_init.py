@@ -9,9 +9,9 @@ import yaml
 from click.testing import CliRunner
 from gitutil import LedgerRepo
 
-from ducha import scaffold
+from ducha.intake import scaffold
 from ducha.cli import main
-from ducha.rulesfile import load_rules
+from ducha.ledger.rulesfile import load_rules
 
 PROJECT = Path(__file__).resolve().parents[1]
 PACKAGE_TEMPLATES = PROJECT / "scripts" / "ducha" / "templates"

@@ -1,4 +1,4 @@
-"""Text from data, escaped for where it goes (``ducha.markup``): Markdown source and HTML made from it."""
+"""Text from data, escaped for where it goes (``ducha.core.markup``): Markdown source and HTML made from it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import markdown
 import pytest
 
-from ducha.markup import md_cell, md_text, sanitize_html, url_path
+from ducha.core.markup import md_cell, md_text, sanitize_html, url_path
 
 # The site's Markdown extensions (mkdocs.yml)
 EXTENSIONS = ["tables", "attr_list", "md_in_html", "admonition", "toc"]

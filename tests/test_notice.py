@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from ducha.cli import main
-from ducha.ledger import load_ledger
-from ducha.notices import current_units, unit_notices
+from ducha.ledger.checked import load_ledger
+from ducha.documents.notices import current_units, unit_notices
 from gitutil import PROJECT, make_item, make_repo
 
 AS_OF = "2026-11-25"

@@ -26,7 +26,7 @@ import yaml
 from click.testing import CliRunner
 from gitutil import LedgerRepo, make_item
 
-from ducha import scaffold
+from ducha.intake import scaffold
 from ducha.cli import main
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -327,7 +327,7 @@ def test_this_repository_carries_the_same_pipelines():
     expected = scaffold.repo_pipeline_files()
     for rel, text in expected.items():
         assert (PROJECT / rel).read_text(encoding="utf-8") == text, (
-            f"{rel} is out of date: python -c 'import ducha.scaffold as s; s.write_files(\".\", s.repo_pipeline_files())'"
+            f"{rel} is out of date: python -c 'import ducha.intake.scaffold as s; s.write_files(\".\", s.repo_pipeline_files())'"
         )
     released = scaffold.pipeline_files()
     for rel, text in expected.items():
@@ -454,7 +454,7 @@ PATHS = [
     "items/ledger.schema.json", "bulletins/2026/通报第1期.md", "bulletins/.gitkeep", "site_src/index.md",
     "site_src/assets/ducha/ducha.css", "mkdocs.yml", ".gitignore", ".gitlab-ci.yml", ".github/workflows/ducha.yml",
     ".gitea/workflows/ducha.yml", ".forgejo/workflows/ducha.yml", ".pre-commit-config.yaml", "CODEOWNERS",
-    "deploy/nginx.conf", "README.md", "scripts/ducha/cli.py",
+    "deploy/nginx.conf", "README.md", "scripts/ducha/cli/__init__.py",
 ]  # fmt: skip
 
 
@@ -468,7 +468,7 @@ def test_codeowners_of_the_sample_ledger(tmp_path):
     assert "#   单位 和平区人民政府（hpq）：@wuhao" in text
     expected = {p: heads for p in PATHS}
     expected.update({p: everyone for p in PATHS if p.startswith("items/2")})
-    expected.update({"README.md": None, "scripts/ducha/cli.py": None})
+    expected.update({"README.md": None, "scripts/ducha/cli/__init__.py": None})
     rules = gitea_rules(text)
     for path in PATHS:
         gh = github_owners(text, path)

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from gitutil import item_path, make_item, make_repo
 
-from ducha import codes
+from ducha.core import codes
 from ducha.cli import main
-from ducha.schema import STATUSES
-from ducha.workflow import compare, legal_transition
+from ducha.core.schema import STATUSES
+from ducha.core.workflow import compare, legal_transition
 
 AS_OF = "2026-11-26"
 D = dt.date.fromisoformat

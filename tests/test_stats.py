@@ -30,13 +30,14 @@ import pytest
 from click.testing import CliRunner
 from gitutil import PROJECT, make_item, make_repo
 
-from ducha import export, schema
+from ducha.counting import export
+from ducha.core import schema
 from ducha.cli import main
-from ducha.ledger import load_ledger, load_ledger_at
-from ducha.rules import parse_rules
-from ducha.scoring import score_units
-from ducha.basis import basis_markdown
-from ducha.stats import COUNTS, RATES, compute
+from ducha.ledger.checked import load_ledger, load_ledger_at
+from ducha.core.rules import parse_rules
+from ducha.counting.scoring import score_units
+from ducha.counting.basis import basis_markdown
+from ducha.counting.stats import COUNTS, RATES, compute
 
 D = dt.date
 
@@ -394,7 +395,7 @@ def test_group_dict_matches_export_rows(ledger_repo):
 
 
 def test_item_cache_gives_what_the_checked_load_gives(ledger_repo):
-    from ducha.itemcache import cache_path, read_cache
+    from ducha.ledger.itemcache import cache_path, read_cache
 
     repo, shas = ledger_repo
     cache = cache_path(repo.path / ".git")
@@ -418,7 +419,7 @@ def test_item_cache_gives_what_the_checked_load_gives(ledger_repo):
 
 
 def test_item_cache_remembers_files_that_are_not_items(tmp_path):
-    from ducha.itemcache import cache_path, read_cache
+    from ducha.ledger.itemcache import cache_path, read_cache
 
     repo = make_repo(tmp_path)
     repo.write_item(make_item("DC-2026-0001", "assigned"))

@@ -12,7 +12,7 @@ import pytest
 import yaml_rs
 from click.testing import CliRunner
 
-from ducha import schema
+from ducha.core import schema
 from ducha.cli import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))

@@ -40,7 +40,7 @@ from ducha import cachefile  # noqa: E402
 
 ANCHOR = ["git", "log", "--first-parent", "--diff-merges=first-parent", "-z", "--raw", "-M", "--no-abbrev"]
 PLAIN = ["git", "log", "-z", "--raw"]
-LOAD = "import sys; from ducha.history import load_history; h = load_history(sys.argv[1], use_cache={cache}); print(len(h.commits))"
+LOAD = "import sys; from ducha.history.commits import load_history; h = load_history(sys.argv[1], use_cache={cache}); print(len(h.commits))"
 
 
 LOADS: list[float] = []
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     h = cachefile.read(cache)  # the checksum checked, then unpickled
     unpickle = time.perf_counter() - t
     t = time.perf_counter()
-    run([sys.executable, "-c", "import ducha.history"])
+    run([sys.executable, "-c", "import ducha.history.commits"])
     imports = time.perf_counter() - t
 
     a = statistics.median(w for w, _ in anchor)
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     print(row("warm: from the cache", warm, "(target ≤ 1 s)"))
     print(row(f"+{args.extra} commits: extend the cache", extended, "(target ≤ 2 s)"))
     print(f"{'':<44} {versions:,} commits in the history; cache {cache.stat().st_size / 2**20:.0f} MB, "
-          f"unpickled in {unpickle:.2f} s; python + import ducha.history {imports:.2f} s")  # fmt: skip
+          f"unpickled in {unpickle:.2f} s; python + import ducha.history.commits {imports:.2f} s")  # fmt: skip
     print(f"{'':<44} {len(h.commits):,} commits, {len(h.items):,} items, {sum(len(v) for v in h.items.values()):,} versions")
     print(f"{'':<44} 1-minute load average before the runs: {min(LOADS):.2f}-{max(LOADS):.2f} "
           f"(other work on this machine; the engine needs both cores, the anchor one)")  # fmt: skip

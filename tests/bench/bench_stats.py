@@ -9,7 +9,7 @@ figure alike:
 
 - cold: the ledger at the as-of commit with no parsed-item cache (``.git/ducha/items.pickle`` removed):
   every item file read with ``git cat-file`` and parsed, then the statistics;
-- warm: the same with the parsed-item cache (``ducha.itemcache``) filled by an earlier run: ``git ls-tree``,
+- warm: the same with the parsed-item cache (``ducha.ledger.itemcache``) filled by an earlier run: ``git ls-tree``,
   one pickle, the statistics — split into load and compute;
 - cli: ``ducha stats --as-of D --format json`` end to end (interpreter, imports, JSON), warm.
 
@@ -37,8 +37,8 @@ TARGET = 2.0
 RUN = """
 import sys, time, datetime as dt
 t0 = time.perf_counter()
-from ducha.ledger import load_ledger_at
-from ducha.stats import compute
+from ducha.ledger.checked import load_ledger_at
+from ducha.counting.stats import compute
 t1 = time.perf_counter()
 day = dt.date.fromisoformat(sys.argv[2])
 ledger = load_ledger_at(sys.argv[1], day, checks=False)
@@ -80,7 +80,7 @@ def main(argv=None):
     import datetime as dt
 
     day = args.as_of or (dt.date.fromisoformat(last) - dt.timedelta(days=60)).isoformat()
-    from ducha.history import load_history
+    from ducha.history.commits import load_history
 
     t = time.perf_counter()
     load_history(path)

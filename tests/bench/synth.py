@@ -22,9 +22,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from ducha.calendar import WorkCalendar
-from ducha.rules import Rules, parse_rules
-from ducha.schema import ITEM_FIELDS_ORDER
+from ducha.core.workdays import WorkCalendar
+from ducha.core.rules import Rules, parse_rules
+from ducha.core.schema import ITEM_FIELDS_ORDER
 
 REPO = Path(__file__).resolve().parents[2]
 RULES_PATH = REPO / "items" / "ledger.yml"

@@ -1,0 +1,105 @@
+"""Effective deadlines and warning lights: pure functions of the item, the rules and ``as_of``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .workdays import WorkCalendar
+from .model import WORKING_STATUSES, Item
+from .rules import Rules
+
+LIGHTS = {
+    "green": "绿灯",
+    "yellow": "黄灯",
+    "red": "红灯",
+    "closed_on_time": "按期办结",
+    "closed_late": "超期办结",
+    "cancelled": "已撤销",
+    "draft": "拟办中",
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    date: dt.date
+    source: str  # extension | deadline | default
+    explanation: str
+    unknown_years: tuple[int, ...] = ()
+
+
+def _roll_to_workday(day: dt.date, cal: WorkCalendar) -> tuple[dt.date, str]:
+    moved = cal.next_workday(day)
+    if moved != day:
+        return moved, f"（{day.isoformat()} 为休息日，顺延至 {moved.isoformat()}）"
+    return day, ""
+
+
+def effective_deadline(item: Item, rules: Rules, cal: WorkCalendar) -> Deadline | None:
+    """Last approved extension's new deadline, else the stated deadline, else the category rule.
+
+    A calendar-day deadline that falls on a rest day moves to the next working day.
+    Returns None only when the item's category is unknown (a check error elsewhere).
+    """
+    approved = [e for e in item.log("extensions") if e.get("approved") and e.get("new_deadline")]
+    if approved:
+        last = approved[-1]
+        day, note = _roll_to_workday(last["new_deadline"], cal)
+        text = f"经 {rules.leader_name(last.get('approved_by', ''))} 于 {last['approved'].isoformat()} 批准延期至 {last['new_deadline'].isoformat()}{note}"
+        source = "extension"
+    elif item.get("deadline"):
+        day, note = _roll_to_workday(item["deadline"], cal)
+        text = f"交办时明确的办理期限 {item['deadline'].isoformat()}{note}"
+        source = "deadline"
+    else:
+        category = rules.categories.get(item.get("category"))
+        if category is None:
+            return None
+        rule = category.deadline.get(item.get("urgency", "normal")) or category.deadline["normal"]
+        start = item.assigned
+        if rule.unit == "working":
+            day = cal.add_working_days(start, rule.days)
+            note = ""
+        else:
+            day, note = _roll_to_workday(start + dt.timedelta(days=rule.days), cal)
+        text = f"未注明期限，按“{category.name}”默认期限：自交办日 {start.isoformat()} 起 {rule.describe()}{note}"
+        source = "default"
+    unknown = tuple(cal.years_touched_unknown(item.assigned, day))
+    return Deadline(day, source, text, unknown)
+
+
+def light(item: Item, rules: Rules, cal: WorkCalendar, as_of: dt.date, deadline: Deadline | None = None) -> str:
+    """Warning light of ``item`` as of ``as_of``."""
+    if item.status == "cancelled":
+        return "cancelled"
+    if item.status == "draft":
+        return "draft"
+    deadline = deadline or effective_deadline(item, rules, cal)
+    if item.closed_on_or_before(as_of):
+        return "closed_on_time" if deadline is None or item.closed <= deadline.date else "closed_late"
+    if deadline is None:
+        return "green"
+    if as_of > deadline.date:
+        return "red"
+    if cal.working_days_between(as_of, deadline.date) <= rules.yellow_working_days:
+        return "yellow"
+    if progress_overdue(item, rules, as_of):
+        return "yellow"
+    return "green"
+
+
+def progress_overdue(item: Item, rules: Rules, as_of: dt.date) -> int:
+    """Days by which the required progress report is late (0 when not late)."""
+    if item.status not in WORKING_STATUSES or item.assigned > as_of:
+        return 0
+    reported = [p["date"] for p in item.log("progress") if p["date"] <= as_of]  # a later report does not count yet
+    last = max(reported, default=item.assigned)
+    interval = rules.progress_interval(item.get("category"))
+    late = (as_of - last).days - interval
+    return late if late > 0 else 0
+
+
+def overdue_days(item: Item, deadline: Deadline | None, as_of: dt.date) -> int:
+    if deadline is None or not item.is_open_on(as_of):
+        return 0
+    return max(0, (as_of - deadline.date).days)

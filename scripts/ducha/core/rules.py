@@ -1,0 +1,250 @@
+"""The ledger rules file (``items/ledger.yml``): units, leaders, categories, limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import schema
+from . import yamlio
+from .workdays import PACKAGE_YEARS, WorkCalendar
+from .findings import Finding
+from .mask import phone_digits
+from .schemacheck import schema_findings
+
+
+DEFAULT_READING_LIMITS = {
+    "normal": 72,
+    "urgent": 24,
+    "emergency": 1,
+    "confidential": 168,
+    "confidential_important": 72,
+    "confidential_urgent": 2,
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    kind: str
+    valid_until: dt.date | None = None
+    merged_into: str | None = None
+    former_names: tuple = ()
+    reviewers: tuple = ()
+
+    def name_on(self, day: dt.date) -> str:
+        """The unit's name as it was on ``day`` (units are renamed over time)."""
+        for former in sorted(self.former_names, key=lambda f: f["until"]):
+            if day <= former["until"]:
+                return former["name"]
+        return self.name
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    days: int
+    unit: str  # calendar | working
+
+    def describe(self) -> str:
+        return f"{self.days} 个{'工作日' if self.unit == 'working' else '自然日'}"
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    deadline: dict  # urgency -> DeadlineRule
+    progress_every_days: int | None = None
+    mailbox: bool = False
+    reviewers: tuple = ()
+
+
+@dataclass
+class Rules:
+    path: str
+    office_name: str
+    issuer: str
+    doc_code: str
+    units: dict[str, Unit]
+    leaders: dict[str, dict]
+    staff: list[dict]
+    categories: dict[str, Category]
+    yellow_working_days: int = 3
+    progress_every_days: int = 15
+    reading_limits: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_READING_LIMITS))
+    holiday_overrides: dict[int, dict[str, set]] = field(default_factory=dict)
+    backdating_tolerance_days: int = 3
+    require_merge: bool = True
+    allowed_signers: str | None = None
+    max_secrecy: str = "internal"
+    scoring: dict = field(default_factory=dict)
+    bulletins: dict = field(default_factory=dict)
+    public_phones: frozenset = frozenset()  # the office's and units' published numbers (phone_digits), never masked
+    raw: dict = field(default_factory=dict, repr=False)
+
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(overrides=self.holiday_overrides)
+
+    def unit_name(self, code: str, on: dt.date | None = None) -> str:
+        unit = self.units.get(code)
+        if unit is None:
+            return code
+        return unit.name_on(on) if on else unit.name
+
+    def leader_name(self, code: str) -> str:
+        leader = self.leaders.get(code)
+        return f"{leader['title']}{leader['name']}" if leader else code
+
+    def progress_interval(self, category: str) -> int:
+        cat = self.categories.get(category)
+        return (cat.progress_every_days if cat and cat.progress_every_days else None) or self.progress_every_days
+
+    def display_number(self, item_id: str) -> str:
+        """GB/T 9704 style: 江府督办〔2026〕12号 (no zero padding)."""
+        _, year, seq = item_id.split("-")
+        return f"{self.doc_code}〔{year}〕{int(seq)}号"
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
+    parsed = yamlio.read(raw, path)
+    if parsed.data is None:
+        return None, parsed.findings
+    data = parsed.data
+    findings = schema_findings(schema.jsonable(data), schema.rules_schema(), path, parsed.text, code_map=_rules_code)
+    if findings:
+        return None, findings
+
+    def line(field_path: str):
+        return yamlio.line_for(parsed.text, field_path)
+
+    def date_at(value, field_path: str) -> dt.date | None:
+        """The date of a field the schema let through as YYYY-MM-DD; R106 (and ``None``) for one no calendar has."""
+        try:
+            return _date(value)
+        except ValueError:
+            findings.append(Finding(path, line(field_path), "R106", field_path, f"“{value}”不是实际存在的日期。"))
+            return None
+
+    units = {}
+    for code, u in data["units"].items():
+        former = tuple(
+            {"name": f["name"], "until": date_at(f["until"], f"units.{code}.former_names[{i}].until")}
+            for i, f in enumerate(u.get("former_names", []))
+        )
+        units[code] = Unit(
+            code=code,
+            name=u["name"],
+            kind=u["kind"],
+            valid_until=date_at(u["valid_until"], f"units.{code}.valid_until") if "valid_until" in u else None,
+            merged_into=u.get("merged_into"),
+            former_names=former,
+            reviewers=tuple(u.get("reviewers", [])),
+        )
+    for code, unit in units.items():
+        if unit.merged_into and (unit.merged_into not in units or "valid_until" not in data["units"][code]):
+            findings.append(
+                Finding(path, line(f"units.{code}.merged_into"), "R103", f"units.{code}.merged_into",
+                        f"单位 {code} 并入的单位“{unit.merged_into}”未登记，或缺少 valid_until。")
+            )
+    categories = {}
+    for code, c in data["categories"].items():
+        categories[code] = Category(
+            code=code,
+            name=c["name"],
+            deadline={u: DeadlineRule(r["days"], r["unit"]) for u, r in c["deadline"].items()},
+            progress_every_days=c.get("progress_every_days"),
+            mailbox=bool(c.get("mailbox", False)),
+            reviewers=tuple(c.get("reviewers", [])),
+        )
+    overrides: dict[int, dict[str, set]] = {}
+    for year_key, spec in (data.get("holiday_overrides") or {}).items():
+        year = int(year_key)
+        holidays = {date_at(d, f"holiday_overrides.{year_key}.holidays[{i}]") for i, d in enumerate(spec["holidays"])}
+        workdays = {date_at(d, f"holiday_overrides.{year_key}.workdays[{i}]") for i, d in enumerate(spec["workdays"])}
+        holidays.discard(None)
+        workdays.discard(None)
+        bad = sorted(d for d in holidays | workdays if d.year != year)
+        clash = sorted(holidays & workdays)
+        if bad or clash:
+            what = "、".join(str(d) for d in bad + clash)
+            findings.append(
+                Finding(path, line(f"holiday_overrides.{year_key}"), "R104", f"holiday_overrides.{year_key}",
+                        f"{year} 年的节假日补充数据有误：{what} 不属于该年份或同时列为放假和上班。")
+            )
+        overrides[year] = {"holidays": holidays, "workdays": workdays}
+    findings += _scoring_findings(path, data.get("scoring") or {}, line)
+    if findings:
+        return None, findings
+    office = data["office"]
+    reading = dict(DEFAULT_READING_LIMITS)
+    reading.update(data.get("reading_limits") or {})
+    audit = data.get("audit") or {}
+    rules = Rules(
+        path=path,
+        office_name=office["name"],
+        issuer=office["issuer"],
+        doc_code=office["code"],
+        units=units,
+        leaders=dict(data["leaders"]),
+        staff=list(data.get("staff") or []),
+        categories=categories,
+        yellow_working_days=(data.get("lights") or {}).get("yellow_working_days", 3),
+        progress_every_days=(data.get("progress") or {}).get("every_days", 15),
+        reading_limits=reading,
+        holiday_overrides=overrides,
+        backdating_tolerance_days=audit.get("backdating_tolerance_days", 3),
+        require_merge=audit.get("require_merge", True),
+        allowed_signers=audit.get("allowed_signers"),
+        max_secrecy=(data.get("site") or {}).get("max_secrecy", "internal"),
+        scoring=dict(data.get("scoring") or {}),
+        bulletins=dict(data.get("bulletins") or {}),
+        public_phones=frozenset(phone_digits(p) for p in [*office.get("phones", []),
+                                                          *(p for u in data["units"].values() for p in u.get("phones", []))]),
+        raw=data,
+    )
+    return rules, []
+
+
+def _scoring_findings(path, scoring: dict, line) -> list[Finding]:
+    """Bounds the schema cannot relate: min ≤ max, and the base score between them (defaults as scoring.py)."""
+    low, high, base = scoring.get("min", 0), scoring.get("max"), scoring.get("base", 100)
+    if low is not None and high is not None and low > high:
+        field, message = "scoring.min", f"考核最低分 min（{low}）高于最高分 max（{high}）。"
+    elif (low is not None and base < low) or (high is not None and base > high):
+        bound = lambda v: "不限" if v is None else v  # noqa: E731
+        field, message = "scoring.base", f"考核基础分 base（{base}）不在最低分 min（{bound(low)}）与最高分 max（{bound(high)}）之间。"
+    else:
+        return []
+    return [Finding(path, line(field if field.split(".")[1] in scoring else "scoring"), "R105", field, message)]
+
+
+def _rules_code(kind: str) -> str:
+    return "R102"
+
+
+# -- units over time -------------------------------------------------------------------------------
+
+
+def successor(rules, code: str, as_of: dt.date) -> str:
+    """The unit that handles ``code``'s items at ``as_of`` (itself unless merged before then)."""
+    seen = set()
+    while code not in seen:
+        seen.add(code)
+        unit = rules.units.get(code)
+        if unit is None or not unit.merged_into or unit.valid_until is None or unit.valid_until >= as_of:
+            return code
+        code = unit.merged_into
+    return code
+
+
+def current_units(rules, as_of: dt.date) -> list[str]:
+    """Units that exist at ``as_of`` (not merged away), in the rules' order."""
+    return [code for code in rules.units if successor(rules, code, as_of) == code]
+
+
+__all__ = ["Rules", "Unit", "Category", "DeadlineRule", "parse_rules", "PACKAGE_YEARS"]

@@ -1,0 +1,346 @@
+"""Item validation: from bytes to an ``Item`` plus every finding about it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from . import schema
+from . import yamlio
+from .workdays import WorkCalendar
+from .deadlines import effective_deadline
+from .findings import Finding
+from .markup import plain_name
+from .model import WORKING_STATUSES, Item, typed_dates
+from .rules import Rules
+from .schemacheck import schema_findings
+
+SCHEMA_COMMENT = "# yaml-language-server: $schema="
+_CLASSIFIED_MARK = re.compile(r"(秘密|机密|绝密)\s*★")
+_ID = re.compile(schema.ID_PATTERN)
+
+
+def path_findings(path: str) -> list[Finding]:
+    """D212 for an item path other than ``items/<year>/<name>.yml``: a nested folder, or a name with
+    anything but letters, digits, ``-``, ``_`` and ``.`` (spaces, quotes, angle brackets, Chinese)."""
+    parts = path.split("/")[1:]
+    odd = next((ch for part in parts if not plain_name(part) for ch in part if not (ch.isascii() and (ch.isalnum() or ch in "_.-"))), None)
+    if odd is not None:
+        shown = repr(odd) if odd.isspace() else f"“{odd}”"
+        message = f"路径中有 {shown} 等字母、数字和 - _ . 以外的字符；文件夹名和文件名只能用这些字符。此文件未读取。"
+    elif not all(plain_name(part) for part in parts):
+        message = "文件夹名和文件名应以字母或数字开头。此文件未读取。"
+    elif len(parts) > 2:
+        message = "事项文件应直接放在 items/<年份>/ 目录下，不能再分子目录。此文件未读取。"
+    else:
+        return []
+    return [Finding(path, None, "D212", "", message)]
+
+
+class Checker:
+    """Validates items against one set of rules as of one date."""
+
+    def __init__(self, rules: Rules, as_of: dt.date, calendar: WorkCalendar | None = None):
+        self.rules = rules
+        self.as_of = as_of
+        self.cal = calendar or rules.calendar()
+        self.item_schema = schema.item_schema()
+
+    # -- loading -----------------------------------------------------------
+    def load(self, raw: bytes, path: str, stem: str) -> tuple[Item | None, list[Finding]]:
+        bad_path = path_findings(path)
+        if bad_path:
+            return None, bad_path
+        parsed = yamlio.read(raw, path)
+        if parsed.data is None:
+            return None, parsed.findings
+        data, text = parsed.data, parsed.text
+        findings: list[Finding] = []
+
+        def at(field: str) -> int | None:
+            return yamlio.line_for(text, field)
+
+        secrecy = data.get("secrecy")
+        skip = ()
+        if classified_secrecy(secrecy):
+            skip = ("secrecy",)
+            findings.append(Finding(path, at("secrecy"), "D701", "secrecy", f"密级“{secrecy}”属于国家秘密，涉密事项一律不得录入本系统。"))
+        mark = classified_mark(text)
+        if mark:
+            findings.append(Finding(path, mark[0], "D701", "", f"文中出现密级标志“{mark[1]}”，涉密内容一律不得录入本系统。"))
+        findings += schema_findings(_jsonable(data), self.item_schema, path, text, skip=skip)
+        reported = {f.field for f in findings}
+        for fld, value in typed_dates(data):
+            if fld in reported:  # already wrong in form (D203/D205 above)
+                continue
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                message = f"时间 {value.isoformat(sep=' ')} 带有时区，请写成北京时间 YYYY-MM-DD HH:MM。"
+            else:
+                message = f"{value!r} 不是实际存在的日期或时间。"
+            findings.append(Finding(path, at(fld), "D205", fld, message))
+        item_id = data.get("id")
+        if isinstance(item_id, str) and _ID.match(item_id) and item_id != stem:
+            findings.append(Finding(path, at("id"), "D207", "id", f"编号 {item_id} 与文件名 {stem} 不一致。"))
+        if not text.startswith(SCHEMA_COMMENT):
+            findings.append(Finding(path, 1, "D210", "", "第一行应为 `# yaml-language-server: $schema=../item.schema.json`，编辑器才能自动补全和提示错误。"))
+        if isinstance(item_id, str) and _ID.match(item_id):
+            folder = path.rsplit("/", 2)[-2] if path.count("/") >= 1 else ""
+            if folder != item_id.split("-")[1]:
+                findings.append(Finding(path, None, "D209", "", f"编号为 {item_id}，文件应放在 items/{item_id.split('-')[1]}/ 目录下。"))
+        if any(f.is_error for f in findings):
+            return None, findings
+        item = Item(item_id, path, data, text)
+        return item, findings + self.check(item)
+
+    # -- semantic checks -----------------------------------------------------
+    def check(self, item: Item) -> list[Finding]:
+        out: list[Finding] = []
+        path, text = item.path, item.text
+
+        def add(code: str, field: str, message: str):
+            out.append(Finding(path, _line_for(text, field), code, field, message))
+
+        self._references(item, add)
+        self._dates(item, add)
+        self._workflow(item, add)
+        self._extensions(item, add)
+        self._as_of(item, add)
+        return out
+
+    def _references(self, item: Item, add):
+        rules = self.rules
+        if item["category"] not in rules.categories:
+            add("D303", "category", f"类别“{item['category']}”未在台账规则中登记。")
+        refs = [("lead_unit", item["lead_unit"])] + [(f"co_units[{i}]", u) for i, u in enumerate(item.get("co_units") or [])]
+        refs += [(f"progress[{i}].by", p["by"]) for i, p in enumerate(item.log("progress"))]
+        for fld, code in refs:
+            unit = rules.units.get(code)
+            if unit is None:
+                add("D301", fld, f"单位代码“{code}”未在台账规则中登记。")
+            elif fld != "lead_unit" and not fld.startswith("co_units"):
+                continue
+            elif unit.valid_until and item.assigned > unit.valid_until:
+                target = rules.unit_name(unit.merged_into) if unit.merged_into else "其他单位"
+                add("D304", fld, f"{unit.name}已于 {unit.valid_until.isoformat()} 撤并（并入{target}），交办日期 {item.assigned.isoformat()} 晚于撤并日期。")
+        co = item.get("co_units") or []
+        if item["lead_unit"] in co:
+            add("D305", f"co_units[{co.index(item['lead_unit'])}]", "牵头单位不能同时列为配合单位。")
+        seen = set()
+        for i, u in enumerate(co):
+            if u in seen:
+                add("D306", f"co_units[{i}]", f"配合单位“{u}”重复。")
+            seen.add(u)
+        leader_refs = [("leader", item["leader"])]
+        if item.get("approval"):
+            leader_refs.append(("approval.by", item["approval"]["by"]))
+        if item.get("cancellation"):
+            leader_refs.append(("cancellation.by", item["cancellation"]["by"]))
+        leader_refs += [(f"extensions[{i}].approved_by", e["approved_by"]) for i, e in enumerate(item.log("extensions")) if "approved_by" in e]
+        leader_refs += [(f"circulation[{i}].leader", c["leader"]) for i, c in enumerate(item.log("circulation"))]
+        for fld, code in leader_refs:
+            if code not in rules.leaders:
+                add("D302", fld, f"领导代码“{code}”未在台账规则中登记。")
+
+    def _dates(self, item: Item, add):
+        assigned = item.assigned
+        as_of = self.as_of
+        if item.get("deadline") and item["deadline"] < assigned:
+            add("D401", "deadline", f"办理期限 {item['deadline']} 早于交办日期 {assigned}。")
+        approval = item.get("approval")
+        if approval and approval["date"] > assigned:
+            add("D408", "approval.date", f"拟办意见审批日期 {approval['date']} 晚于交办日期 {assigned}。")
+        result = item.get("result")
+        if result and result["reported"] < assigned:
+            add("D406", "result.reported", f"报结日期 {result['reported']} 早于交办日期 {assigned}。")
+        reviews = item.log("reviews")
+        if result and reviews and reviews[-1]["date"] < result["reported"] and item.status == "closed":
+            add("D507", f"reviews[{len(reviews) - 1}].date", f"最后一次审核 {reviews[-1]['date']} 早于报结日期 {result['reported']}，重新报结后须再次审核。")
+        if result and reviews and reviews[-1]["date"] < result["reported"] and item.status == "returned":
+            add("D406", f"reviews[{len(reviews) - 1}].date", f"退回重办的审核 {reviews[-1]['date']} 早于报结日期 {result['reported']}；审核不能早于报结。")
+        if reviews and result is None:
+            add("D406", "reviews[0].date", "有审核记录，却没有报结材料（result）。")
+        closed = item.closed
+        if closed:
+            if closed < assigned:
+                add("D402", "closed", f"办结日期 {closed} 早于交办日期 {assigned}。")
+            elif reviews and closed < reviews[-1]["date"]:
+                add("D402", "closed", f"办结日期 {closed} 早于最后一次审核日期 {reviews[-1]['date']}。")
+        for name in ("progress", "reminders", "reviews", "extensions"):
+            key = "requested" if name == "extensions" else "date"
+            entries = item.log(name)
+            for i, entry in enumerate(entries):
+                if i and entry[key] < entries[i - 1][key]:
+                    add("D405", f"{name}[{i}].{key}", f"{entry[key]} 早于上一条记录的 {entries[i - 1][key]}；记录只能按时间顺序追加。")
+                if entry[key] < assigned and name != "extensions":
+                    add("D406", f"{name}[{i}].{key}", f"{entry[key]} 早于交办日期 {assigned}。")
+        for i, c in enumerate(item.log("circulation")):
+            if c.get("returned") and c["returned"] < c["sent"]:
+                add("D407", f"circulation[{i}].returned", f"退回时间 {c['returned']:%Y-%m-%d %H:%M} 早于送阅时间 {c['sent']:%Y-%m-%d %H:%M}。")
+        # nothing may be dated after as_of
+        for fld, day in _all_dates(item):
+            if day > as_of:
+                add("D404", fld, f"日期 {day} 晚于统计截止日 {as_of}。")
+
+    def _workflow(self, item: Item, add):
+        status = item.status
+        approval = item.get("approval")
+        if status != "draft" and not approval:
+            add("D501", "status", f"状态为“{schema.STATUSES[status]}”，但缺少经领导审批的拟办意见（approval）。")
+        if status in ("reported", "returned", "closed") and not item.get("result"):
+            add("D502", "status", f"状态为“{schema.STATUSES[status]}”，但缺少报结材料（result）。")
+        reviews = item.log("reviews")
+        if status == "closed":
+            if not reviews or reviews[-1]["result"] != "passed":
+                add("D503", "status", "已办结事项的最后一次审核结果须为“审核通过”（reviews 中 result: passed）。")
+            if not item.closed:
+                add("D504", "status", "状态为已办结，但没有办结日期（closed）。")
+        elif item.closed:
+            add("D504", "closed", f"状态为“{schema.STATUSES[status]}”，不能有办结日期。")
+        if status == "returned" and (not reviews or reviews[-1]["result"] != "returned"):
+            add("D505", "status", "状态为退回重办，但最后一次审核结果不是 returned。")
+        if (status == "cancelled") != bool(item.get("cancellation")):
+            if status == "cancelled":
+                add("D506", "status", "状态为已撤销，但缺少撤销信息（cancellation：date、by、reason）。")
+            else:
+                add("D506", "cancellation", f"状态为“{schema.STATUSES[status]}”，不能有撤销信息。")
+        category = self.rules.categories.get(item["category"])
+        if category and category.mailbox and not item.get("citizen"):
+            add("D515", "category", "市长信箱来信应登记来信人信息（citizen），网站发布时自动隐藏。")
+
+    def _extensions(self, item: Item, add):
+        cal = self.cal
+        for i, e in enumerate(item.log("extensions")):
+            base = f"extensions[{i}]"
+            if "approved" in e and "rejected" in e:
+                add("D514", base, "同一次延期申请不能既批准又不批准。")
+                continue
+            decided = e.get("approved") or e.get("rejected")
+            if decided and not e.get("approved_by"):
+                add("D511", f"{base}.approved_by", "延期的批准或不批准须写明决定的领导（approved_by）。")
+            if decided and decided < e["requested"]:
+                add("D403", f"{base}.{'approved' if 'approved' in e else 'rejected'}", f"决定日期 {decided} 早于申请日期 {e['requested']}。")
+            if e.get("new_deadline") and "approved" not in e:
+                add("D511", f"{base}.new_deadline", "延期尚未批准（没有 approved 日期），不能写新期限。")
+            if "approved" in e and not e.get("new_deadline"):
+                add("D513", base, "已批准的延期缺少新期限（new_deadline）。")
+            if "approved" in e and e.get("new_deadline"):
+                # judged against the effective deadline before this extension (rest days rolled over, as everywhere)
+                partial = Item(item.id, item.path, {**item.data, "extensions": item.log("extensions")[:i]})
+                dl = effective_deadline(partial, self.rules, cal)
+                if dl and e["new_deadline"] <= dl.date:
+                    add("D512", f"{base}.new_deadline", f"新期限 {e['new_deadline']} 不晚于原有效期限 {dl.date}。")
+
+    def _as_of(self, item: Item, add):
+        from .deadlines import progress_overdue
+
+        rules, cal, as_of = self.rules, self.cal, self.as_of
+        if item["category"] not in rules.categories or item.status in ("draft", "cancelled"):
+            return
+        deadline = effective_deadline(item, rules, cal)
+        if deadline is None:
+            return
+        if deadline.unknown_years and item.is_open_on(as_of):
+            years = "、".join(str(y) for y in deadline.unknown_years)
+            approved = [i for i, e in enumerate(item.log("extensions")) if e.get("approved") and e.get("new_deadline")]
+            where = f"extensions[{approved[-1]}].new_deadline" if deadline.source == "extension" and approved else (
+                "deadline" if item.get("deadline") else "assigned")
+            add("D604", where,
+                f"期限计算涉及 {years} 年，该年的节假日与调休安排尚未收录，暂按周末休息计算，期限可能不准确；"
+                f"请在 items/ledger.yml 的 holiday_overrides 中补充 {years} 年的安排。")
+        if item.late_without_explanation(deadline.date, as_of):
+            add("D601", "status", f"已超过办理期限 {deadline.date}（{(as_of - deadline.date).days} 天）仍未办结，也未说明原因或申请延期；将列入通报批评。")
+        elif item.status in WORKING_STATUSES:
+            late = progress_overdue(item, rules, as_of)
+            if late:
+                interval = rules.progress_interval(item["category"])
+                add("D602", "progress", f"应每 {interval} 天报告一次进展，已逾期 {late} 天未报告。")
+        for i, c in enumerate(item.log("circulation")):
+            limit = rules.reading_limits.get(c["kind"])
+            end = c.get("returned")
+            if limit is None or end is None:
+                continue
+            hours = (end - c["sent"]).total_seconds() / 3600
+            if hours > limit:
+                add("D603", f"circulation[{i}].returned",
+                    f"{schema.CIRCULATION_KINDS[c['kind']]}批阅用时 {_hours(hours)}，超过时限 {_hours(limit)}（{rules.leader_name(c['leader'])}）。")
+
+
+_PLAIN_TYPES = frozenset((str, int, bool, float, type(None)))
+
+
+def _jsonable(value):
+    """``schema.jsonable`` without a call per plain value (about half the time on the hot path); dates and
+    anything unusual still go through ``schema.jsonable`` itself."""
+    kind = type(value)
+    if kind is dict:
+        return {
+            (k if type(k) is str else str(k)): (v if type(v) in _PLAIN_TYPES else _jsonable(v)) for k, v in value.items()
+        }
+    if kind is list:
+        return [v if type(v) in _PLAIN_TYPES else _jsonable(v) for v in value]
+    if kind in _PLAIN_TYPES:
+        return value
+    return schema.jsonable(value)
+
+
+_TOP_KEY: dict[str, re.Pattern] = {}
+
+
+def _line_for(text: str | None, field: str) -> int | None:
+    """``yamlio.line_for`` without composing the whole document for a top-level field whose line the
+    text settles: its only ``field:`` at the start of a line, or no such word in the file at all.
+    Anything else (nested paths, quoted or repeated keys, escapes) asks ``yamlio.line_for``."""
+    if text and field and field.isidentifier() and "\\" not in text:
+        if field not in text:
+            return None
+        pattern = _TOP_KEY.get(field)
+        if pattern is None:
+            pattern = _TOP_KEY[field] = re.compile(rf"^{field}:(?=[ \n]|$)", re.M)
+        found = pattern.search(text)
+        if found and pattern.search(text, found.end()) is None:
+            return text.count("\n", 0, found.start()) + 1
+    return yamlio.line_for(text, field)
+
+
+def _hours(h: float) -> str:
+    if h >= 24:
+        return f"{h / 24:.1f} 天".replace(".0 天", " 天")
+    return f"{h:.1f} 小时".replace(".0 小时", " 小时")
+
+
+def _all_dates(item: Item):
+    for key in ("assigned", "closed"):
+        if item.get(key):
+            yield key, item[key]
+    for parent, key in (("approval", "date"), ("result", "reported"), ("cancellation", "date"), ("reply", "date")):
+        if item.get(parent):
+            yield f"{parent}.{key}", item[parent][key]
+    for name, keys in (("progress", ("date",)), ("reminders", ("date",)), ("reviews", ("date",)),
+                       ("extensions", ("requested", "approved", "rejected"))):
+        for i, entry in enumerate(item.log(name)):
+            for key in keys:
+                if entry.get(key):
+                    yield f"{name}[{i}].{key}", entry[key]
+    for i, c in enumerate(item.log("circulation")):
+        for key in ("sent", "returned"):
+            if c.get(key):
+                yield f"circulation[{i}].{key}", c[key].date()
+
+
+def classified_mark(text: str) -> tuple[int, str] | None:
+    """The first classified marking (密级标志: 秘密★、机密★1年、绝密 ★ ...) in ``text`` as (line, marking), else None.
+
+    The one detector for everything staff write: item files (D701), bulletins (B106), commit messages (A114).
+    """
+    mark = _CLASSIFIED_MARK.search(text) if "★" in text else None
+    return (text.count("\n", 0, mark.start()) + 1, mark.group(0)) if mark else None
+
+
+def classified_secrecy(value) -> bool:
+    """Whether a 密级 field's value names a state-secret level (机密, secret ...) rather than 公开/内部."""
+    return isinstance(value, str) and value not in schema.SECRECY and _is_classified(value)
+
+
+def _is_classified(value: str) -> bool:
+    low = value.lower().replace(" ", "").replace("-", "_")
+    return any(mark in low for mark in schema.CLASSIFIED)

@@ -1,0 +1,191 @@
+"""Unit scores (考核) from the ``scoring:`` section of the ledger rules, itemised per unit.
+
+A unit starts at ``base`` and gains or loses ``points`` per event of its items (as lead unit; as a
+co-unit times ``co_unit_factor``), then the score is held within ``min``/``max``.  Every point comes
+with the item and the reason, so a unit can see exactly why it scored what it did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..core.findings import LedgerError
+from ..core.rules import Rules
+from .stats import Stats
+
+EVENTS = {
+    "closed_on_time": "按期办结",
+    "closed_late": "超期办结",
+    "overdue_unexplained": "超期未办结且未说明原因",
+    "overdue_explained": "超期未办结（已说明原因或申请延期）",
+    "returned": "办理结果被退回重办",
+    "progress_missing": "未按时报告进展",
+}
+DEFAULT_POINTS = {
+    "closed_on_time": 1,
+    "closed_late": -5,
+    "overdue_unexplained": -10,
+    "overdue_explained": 0,
+    "returned": -10,
+    "progress_missing": 0,
+}
+PERIODS = {"all": "截止日前的全部事项", "year": "截止日所在年度内发生的事件"}
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    base: float = 100
+    min: float | None = 0
+    max: float | None = None
+    points: dict = field(default_factory=lambda: dict(DEFAULT_POINTS))
+    co_unit_factor: float = 0
+    period: str = "all"
+
+    @classmethod
+    def from_rules(cls, rules: Rules) -> ScoringRules:
+        """From ``rules.scoring`` (already schema-checked); defaults for what it leaves out."""
+        spec = rules.scoring or {}
+        points = dict(DEFAULT_POINTS)
+        points.update(spec.get("points") or {})
+        out = cls(
+            base=spec.get("base", 100),
+            min=spec.get("min", 0),
+            max=spec.get("max"),
+            points=points,
+            co_unit_factor=spec.get("co_unit_factor", 0),
+            period=spec.get("period", "all"),
+        )
+        if out.min is not None and out.max is not None and out.min > out.max:
+            raise LedgerError(f"台账规则 scoring 的最低分 min（{out.min}）高于最高分 max（{out.max}）。")
+        return out
+
+
+@dataclass(frozen=True)
+class Line:
+    """One itemised addition or deduction."""
+
+    item: str
+    event: str
+    role: str  # lead 牵头 | co 配合
+    date: dt.date | None  # the day of the event (None: a state at as_of)
+    points: float
+    note: str
+
+
+@dataclass
+class UnitScore:
+    unit: str
+    name: str
+    base: float
+    lines: list[Line]
+    items: int  # items counted (as lead unit, plus as co-unit when co-units are scored)
+    score: float = 0
+    raw: float = 0  # before the bounds
+    rank: int = 0
+
+    @property
+    def added(self) -> float:
+        return sum(line.points for line in self.lines if line.points > 0)
+
+    @property
+    def deducted(self) -> float:
+        return sum(line.points for line in self.lines if line.points < 0)
+
+
+def _num(x: float):
+    return int(x) if float(x).is_integer() else round(x, 2)
+
+
+def score_units(stats: Stats, rules: Rules | None = None) -> list[UnitScore]:
+    """Scores of every unit that has items in ``stats``, ranked (equal scores share a rank: 1, 2, 2, 4)."""
+    rules = rules or stats.rules
+    sr = ScoringRules.from_rules(rules)
+    as_of = stats.as_of
+    year_start = dt.date(as_of.year, 1, 1)
+
+    def in_period(day: dt.date | None) -> bool:
+        return sr.period == "all" or day is None or day >= year_start
+
+    units: dict[str, UnitScore] = {}
+
+    def unit(code: str) -> UnitScore:
+        if code not in units:
+            units[code] = UnitScore(code, rules.unit_name(code, as_of), sr.base, [], 0)
+        return units[code]
+
+    for f in stats.items:
+        events: list[tuple[str, dt.date | None, str]] = []
+        if "closed_on_time" in f.flags:
+            events.append(("closed_on_time", f.closed, f"{f.closed} 办结，期限 {f.deadline}" if f.deadline else f"{f.closed} 办结"))
+        if "closed_late" in f.flags:
+            events.append(("closed_late", f.closed, f"{f.closed} 办结，期限 {f.deadline}，超期 {f.overdue_days} 天"))
+        if "overdue_open" in f.flags:
+            kind = "overdue_unexplained" if "overdue_unexplained" in f.flags else "overdue_explained"
+            events.append((kind, None, f"期限 {f.deadline}，截至 {as_of} 超期 {f.overdue_days} 天"))
+        for day in f.returned:
+            events.append(("returned", day, f"{day} 审核退回重办"))
+        if "progress_required" in f.flags and "progress_on_time" not in f.flags:
+            events.append(("progress_missing", None, f"截至 {as_of} 未按规定间隔报告进展"))
+        roles = [("lead", f.lead_unit, 1.0)]
+        if sr.co_unit_factor:
+            roles += [("co", u, sr.co_unit_factor) for u in f.co_units]
+        for role, code, factor in roles:
+            u = unit(code)
+            counted = False
+            for event, day, note in events:
+                points = sr.points.get(event, 0) * factor
+                if not in_period(day):
+                    continue
+                counted = True
+                if points:
+                    u.lines.append(Line(f.id, event, role, day, _num(points), note))
+            if counted or sr.period == "all" or f.assigned >= year_start:
+                u.items += 1
+    out = []
+    for u in units.values():
+        if not u.items and not u.lines:  # only items outside the period
+            continue
+        u.raw = _num(u.base + sum(line.points for line in u.lines))
+        score = u.raw
+        if sr.min is not None:
+            score = max(score, sr.min)
+        if sr.max is not None:
+            score = min(score, sr.max)
+        u.score = _num(score)
+        out.append(u)
+    order = {code: i for i, code in enumerate(rules.units)}
+    out.sort(key=lambda u: (-u.score, order.get(u.unit, len(order)), u.unit))
+    for i, u in enumerate(out):
+        u.rank = out[i - 1].rank if i and out[i - 1].score == u.score else i + 1
+    return out
+
+
+def scoring_basis(rules: Rules) -> str:
+    """The scoring rules in force, in Chinese Markdown (part of 统计口径)."""
+    sr = ScoringRules.from_rules(rules)
+    rows = "\n".join(
+        f"| {name} | {'+' if sr.points[k] > 0 else ''}{_num(sr.points[k])} 分/{'次' if k == 'returned' else '件'} |"
+        for k, name in EVENTS.items()
+    )
+    bounds = []
+    if sr.min is not None:
+        bounds.append(f"最低 {_num(sr.min)} 分")
+    if sr.max is not None:
+        bounds.append(f"最高 {_num(sr.max)} 分")
+    co = (
+        f"配合单位按牵头单位分值的 {_num(sr.co_unit_factor)} 倍计分。"
+        if sr.co_unit_factor
+        else "只对牵头单位计分，配合单位不计分。"
+    )
+    return f"""\
+## 考核计分
+
+各单位以 {_num(sr.base)} 分为基础分，按下表逐件加减分{('，' + '、'.join(bounds)) if bounds else ''}。{co}
+计分范围：{PERIODS[sr.period]}（按办结、退回的日期判断；超期未办结、未按时报告进展按截止日的状态计）。
+每一项加减分都列明事项编号和原因；得分相同的单位名次相同。只列出有事项的单位。
+
+| 事件 | 分值 |
+|---|---|
+{rows}
+"""

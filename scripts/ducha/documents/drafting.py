@@ -1,0 +1,421 @@
+"""Drafting bulletins (``ducha bulletin new``) and per-unit 督查通知单 (``ducha notice``) from templates.
+
+A draft is computed from the ledger as committed at the end of ``as_of`` (or at a given commit), so its
+figures can be recomputed later (``figures.Verifier``).  The body is a Jinja2 template in the shape real
+bulletins take; the ledger may override any template with its own file of the same name in
+``bulletins/templates/`` (``bulletin.md.j2``, ``special.md.j2``, ``notice.md.j2``, ``briefing.md.j2``,
+``unit-notice.md.j2``).  Staff then edit the prose, never the front matter's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from .. import TEMPLATES
+from .. import __version__
+from ..core import schema
+from ..counting import stats as stats_mod
+from .bulletins import BULLETINS_DIR, KINDS, TEMPLATES_DIR, bulletin_path, kind_code, load_bulletins, next_number, parse_bulletin
+from ..core.deadlines import effective_deadline
+from .verify import GROUPS, NAMED, Period, Spec, compute
+from ..core.findings import DuchaError, LedgerError, format_text
+from ..ledger.checked import Ledger
+from ..core.markup import md_cell, md_finalize
+from ..files.write import write_exclusive
+from ..core.mask import mask_text
+from ..core.model import WORKING_STATUSES
+
+PACKAGE_TEMPLATES = TEMPLATES / "bulletins"
+DEFAULT_PERIOD = {"bulletin": "month", "briefing": "month", "special": None, "notice": None}
+DEFAULT_RECIPIENTS = {
+    "bulletin": ["各区县人民政府", "市政府各部门、各直属机构"],
+    "notice": ["各有关单位"],
+    "special": ["市政府领导"],
+    "briefing": ["市政府领导", "各区县人民政府", "市政府各部门"],
+}
+_CN_DIGITS = "〇一二三四五六七八九"
+
+
+# -- which figures each kind records ------------------------------------------------------------
+
+_TOTALS = ("total", "closed", "open", "due", "closed_on_time", "closed_late", "overdue_open", "overdue_unexplained",
+           "due_soon", "rate_closed", "rate_on_time")  # fmt: skip
+_MAILBOX = ("mailbox_total", "mailbox_closed", "mailbox_replied", "rate_mailbox_handled", "rate_mailbox_replied")
+_GROUP = ("total", "closed", "overdue_open", "rate_closed")
+
+
+def figure_paths(kind: str, source) -> list[str]:
+    """The figures a draft of ``kind`` records (the template renders them; verify recomputes them)."""
+    st = source.stats
+    paths = [f"totals.{k}" for k in _TOTALS]
+    if st.totals.count("mailbox_total"):
+        paths += [f"totals.{k}" for k in _MAILBOX]
+    if source.spec.period is not None:
+        paths += ["period.assigned", "period.closed"]
+    if kind in ("bulletin", "briefing"):
+        paths += [f"categories.{g.key}.{k}" for g in st.groups["category"] for k in _GROUP]
+    if kind == "special":
+        paths += [f"units.{g.key}.{k}" for g in st.groups["unit"] for k in (*_GROUP, "due", "rate_on_time")]
+    if kind == "bulletin":
+        paths += ["named.good_units", "named.overdue_open", "named.overdue_unexplained", "named.due_soon"]
+    elif kind == "special":
+        paths += ["named.overdue_open", "named.overdue_unexplained"]
+    elif kind == "notice":
+        paths += ["named.due_soon", "named.overdue_open", "named.overdue_unexplained"]
+    elif kind == "briefing":
+        paths += ["named.overdue_open"]
+    return paths
+
+
+# -- template helpers ---------------------------------------------------------------------------------
+
+
+def cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 20 → 二十 (for （一）、（二） headings)."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    if n < 20:
+        return "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
+    return str(n)
+
+
+def rate_text(pair) -> str:
+    """[38, 79] → 48.1%（38/79）."""
+    n, d = pair
+    return stats_mod.Rate(n, d).text()
+
+
+def percent(pair) -> str:
+    n, d = pair
+    return f"{n / d:.1%}" if d else "—"
+
+
+def tidy(text: str) -> str:
+    """Rendered Markdown made regular: a blank line before every heading, never two blank lines in a row."""
+    import re
+
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = re.sub(r"(?m)(?<=[^\n])\n(#{1,6} )", r"\n\n\1", text)
+    text = re.sub(r"(?m)^(#{1,6} .*)\n(?=[^\n])", r"\1\n\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+
+
+@dataclass
+class ItemInfo:
+    """What a draft says about one item (titles and requirements masked like on the site)."""
+
+    id: str
+    number: str
+    title: str
+    category: str
+    source: str
+    leader: str
+    lead_unit: str
+    lead_unit_name: str
+    co_unit_names: list[str]
+    assigned: dt.date
+    deadline: dt.date | None
+    deadline_basis: str
+    status: str
+    status_label: str
+    overdue_days: int
+    working_days_left: int | None
+    requirement: str
+    last_progress: dt.date | None
+    explained: bool
+    progress_late: bool
+    returned_opinion: str
+
+    def role(self, unit: str) -> str:
+        return "牵头" if unit == self.lead_unit else "配合"
+
+    @property
+    def due_text(self) -> str:
+        """剩 3 个工作日 / 今日到期 / 已超期 12 天."""
+        if self.overdue_days:
+            return f"已超期 {self.overdue_days} 天"
+        if self.working_days_left is None:
+            return ""
+        return "今日到期" if self.working_days_left == 0 else f"剩 {self.working_days_left} 个工作日"
+
+
+class ItemCatalog:
+    """``ItemInfo`` by id, for the items of one ledger as of a day."""
+
+    def __init__(self, ledger: Ledger, stats):
+        self.ledger = ledger
+        self.rules = ledger.rules
+        self.as_of = stats.as_of
+        self.cal = self.rules.calendar()
+        self.facts = {f.id: f for f in stats.items}
+        self._cache: dict[str, ItemInfo] = {}
+
+    def __call__(self, item_id: str) -> ItemInfo:
+        if item_id not in self._cache:
+            self._cache[item_id] = self._info(item_id)
+        return self._cache[item_id]
+
+    def _info(self, item_id: str) -> ItemInfo:
+        from ..core.deadlines import progress_overdue
+        from ..counting.stats import as_seen
+
+        rules, as_of = self.rules, self.as_of
+        item = as_seen(self.ledger.items[item_id], as_of)
+        d = item.data
+        names = item.private_names
+
+        def clean(text) -> str:
+            return " ".join(mask_text(str(text or ""), names, rules.public_phones).split())  # masked before lines are joined
+
+        dl = effective_deadline(item, rules, self.cal)
+        fact = self.facts.get(item_id)
+        deadline = dl.date if dl else None
+        closed = fact.closed if fact else None
+        overdue = (as_of - deadline).days if deadline and not closed and as_of > deadline else 0
+        left = self.cal.working_days_between(as_of, deadline) if deadline and not closed and as_of <= deadline else None
+        approval = (d.get("approval") or {}).get("opinion")
+        requirement = clean(d.get("summary") or approval or "")
+        returned = [r for r in item.log("reviews") if r["result"] == "returned"]
+        return ItemInfo(
+            id=item_id,
+            number=rules.display_number(item_id),
+            title=clean(d["title"]),
+            category=rules.categories[d["category"]].name if d["category"] in rules.categories else d["category"],
+            source=clean(d.get("source")),
+            leader=rules.leader_name(d["leader"]),
+            lead_unit=d["lead_unit"],
+            lead_unit_name=rules.unit_name(d["lead_unit"], as_of),
+            co_unit_names=[rules.unit_name(u, as_of) for u in d.get("co_units") or []],
+            assigned=item.assigned,
+            deadline=deadline,
+            deadline_basis=dl.explanation if dl else "",
+            status=item.status,
+            status_label=schema.STATUSES[item.status],
+            overdue_days=overdue,
+            working_days_left=left,
+            requirement=requirement,
+            last_progress=item.last_progress_date(),
+            explained=item.has_delay_explanation(as_of),
+            progress_late=item.status in WORKING_STATUSES and bool(progress_overdue(item, rules, as_of)),
+            returned_opinion=clean(returned[-1].get("opinion")) if returned and item.status == "returned" else "",
+        )
+
+
+class _NoLinksLoader(jinja2.FileSystemLoader):
+    """A ``FileSystemLoader`` that refuses a template reached through a symbolic link under the ledger's
+    ``bulletins/`` (B105): what it points to is in no commit and must not end up in a bulletin."""
+
+    def __init__(self, searchpath, root: Path):
+        super().__init__(searchpath)
+        self.root = Path(root)
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        path = Path(filename)
+        if path.is_relative_to(self.root):  # the ledger's own template, not the package's
+            here = self.root
+            for part in path.relative_to(self.root).parts:
+                here = here / part
+                if here.is_symlink():
+                    shown = here.relative_to(self.root).as_posix()
+                    raise DuchaError(f"通报模板 {template} 经过符号链接 {shown}，不读取它指向的内容；"
+                                     "请删除链接，把模板文件本身放在 bulletins/templates/ 下提交。")
+        return source, filename, uptodate
+
+
+def template_env(root: Path) -> jinja2.Environment:
+    """Templates: the ledger's ``bulletins/templates/`` first, then the package's."""
+    dirs = [Path(root) / BULLETINS_DIR / TEMPLATES_DIR, PACKAGE_TEMPLATES]
+    env = jinja2.Environment(
+        loader=_NoLinksLoader([str(d) for d in dirs if d.is_dir()], Path(root)),
+        autoescape=False,  # Markdown, not HTML: every {{ value }} is escaped for Markdown by md_finalize
+        finalize=md_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(cn_date=cn_date, cn=cn_number, rate=rate_text, pct=percent, cell=md_cell)
+    return env
+
+
+# -- bulletins -------------------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+class _Quoted(str):
+    pass
+
+
+class _FlowDict(dict):
+    """A group's few figures on one line: ``zjj: {total: 5, closed: 1, overdue_open: 1}``."""
+
+
+def _flow_list(dumper, data):
+    flow = all(isinstance(x, (str, int)) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _flow_list)
+_Dumper.add_representer(_FlowDict, lambda d, m: d.represent_mapping("tag:yaml.org,2002:map", m, flow_style=True))
+_Dumper.add_representer(_Quoted, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", str(s), style='"'))
+
+
+def dump_front_matter(meta: dict) -> str:
+    figures = meta.get("figures") or {}
+    for grouping in GROUPS:
+        if grouping in figures:
+            figures[grouping] = {k: _FlowDict(v) for k, v in figures[grouping].items()}
+    return yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
+
+
+@dataclass
+class Draft:
+    path: Path
+    text: str
+    meta: dict
+    commit: str
+
+
+def ledger_at(root: Path, as_of: dt.date, commit: str | None = None) -> Ledger:
+    """The committed ledger a draft is computed from; refuses a ledger with check errors."""
+    from ..history.repo import open_repo, resolve_commit
+    from ..ledger.checked import load_ledger_at
+
+    if commit is not None:
+        commit = resolve_commit(open_repo(Path(root)), commit)
+    ledger = load_ledger_at(root, as_of, commit=commit)
+    if ledger.errors:
+        raise LedgerError(
+            f"提交 {ledger.commit[:10]} 中的台账有 {len(ledger.errors)} 个错误，不能据此起草（数字无法核对）。"
+            f"请先改正并提交：\n{format_text(ledger.errors)}",
+            [],
+        )
+    return ledger
+
+
+def draft_bulletin(
+    root: Path,
+    kind: str,
+    as_of: dt.date,
+    date: dt.date,
+    period: str | None = None,
+    scope: dict | None = None,
+    title: str | None = None,
+    commit: str | None = None,
+    due_within_days: int = 5,
+) -> Draft:
+    """A new bulletin of ``kind`` with the next 期号 of ``date``'s year (not written yet)."""
+    root = Path(root)
+    code = kind_code(kind)
+    if code is None:
+        raise DuchaError(f"通报类别“{kind}”不在：{'、'.join(f'{k}（{v}）' for k, v in KINDS.items())}。")
+    ledger = ledger_at(root, as_of, commit)
+    rules = ledger.rules
+    scope = {k: tuple(v) for k, v in (scope or {}).items() if v}
+    for unit in scope.get("unit", ()):
+        if unit not in rules.units:
+            raise DuchaError(f"单位“{unit}”未在台账规则中登记。")
+    for cat in scope.get("category", ()):
+        if cat not in rules.categories:
+            raise DuchaError(f"类别“{cat}”未在台账规则中登记；可选：{'、'.join(rules.categories)}。")
+    period_kind = period if period is not None else DEFAULT_PERIOD[code]
+    spec = Spec(
+        as_of=as_of,
+        scope=scope,
+        period=Period.containing(period_kind, as_of) if period_kind else None,
+        due_within_days=due_within_days,
+        good_min_due=int((rules.bulletins or {}).get("good_min_due", 2)),
+    )
+    source = compute(ledger, spec)
+    figures = source.record(figure_paths(code, source))
+    mentioned: list[str] = []
+    for name in NAMED:
+        if name != "good_units":
+            for ids in (figures.get("named", {}).get(name) or {}).values():
+                mentioned += [i for i in ids if i not in mentioned]
+    existing, _ = load_bulletins(root)
+    number = next_number(existing, code, date.year)
+    scope_names = {
+        "category": [rules.categories[c].name for c in scope.get("category", ())],
+        "unit": [rules.unit_name(u, as_of) for u in scope.get("unit", ())],
+    }
+    title = title or default_title(code, spec, scope_names)
+    configured = (rules.bulletins or {}).get("recipients") or {}
+    recipients = configured.get(code) if isinstance(configured, dict) else None
+    meta = {
+        "kind": KINDS[code],
+        "year": date.year,
+        "number": number,
+        "date": date,
+        "title": title,
+        "issuer": (rules.bulletins or {}).get("issuer") or rules.office_name,
+        "recipients": list(recipients or DEFAULT_RECIPIENTS[code]),
+        "as_of": as_of,
+        "commit": _Quoted(ledger.commit),
+        **spec.meta(),
+        "generator": f"ducha {__version__}",
+        "figures": figures,
+        "items": mentioned,
+    }
+    context = {
+        **meta,
+        "kind": code,
+        "kind_name": KINDS[code],
+        "display_number": f"《{KINDS[code]}》{date.year}年第{number}期",
+        "f": figures,
+        "t": figures["totals"],
+        "p": figures.get("period"),
+        "period": spec.period,
+        "spec": spec,
+        "scope_names": scope_names,
+        "rules": rules,
+        "office": rules.office_name,
+        "item": ItemCatalog(ledger, source.stats),
+        "unit": lambda code_: rules.unit_name(code_, as_of),
+        "category": lambda code_: rules.categories[code_].name if code_ in rules.categories else code_,
+        "headers": stats_mod.headers(due_within_days),
+        "reply_by": rules.calendar().add_working_days(date, 5),
+    }
+    body = tidy(template_env(root).get_template(f"{code}.md.j2").render(**context))
+    text = "---\n" + dump_front_matter(meta) + "---\n\n" + body
+    path = bulletin_path(root, code, date.year, number)
+    shown = path.relative_to(root).as_posix()
+    parsed, findings = parse_bulletin(text.encode("utf-8"), shown)
+    if parsed is None:  # a broken template override: say so rather than write a bulletin check rejects
+        raise LedgerError(f"起草的通报前言有错误（请检查模板 {code}.md.j2）：\n{format_text(findings)}", [])
+    return Draft(path, text, parsed.meta, ledger.commit)
+
+
+def default_title(kind: str, spec: Spec, scope_names: dict) -> str:
+    what = "、".join(scope_names["category"] + scope_names["unit"])
+    if kind == "bulletin":
+        when = spec.period.name if spec.period else f"截至{cn_date(spec.as_of)}"
+        return f"关于{when}{what}督查事项办理情况的通报"
+    if kind == "special":
+        return f"关于{what or '督查事项'}办理情况的专报"
+    if kind == "notice":
+        return f"关于抓紧办理即将到期和超期{what}督查事项的通知"
+    return f"{spec.period.name if spec.period else cn_date(spec.as_of)}{what}督查工作情况"
+
+
+def write_new(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically; never overwrite (a concurrent draft took the number)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not write_exclusive(path, text):
+        raise DuchaError(f"{path} 已存在（期号被占用），未覆盖；请重新运行以取下一个期号。")
+    return path

@@ -1,0 +1,142 @@
+"""Everything the site needs, gathered once: ledger, history, audit, statistics, bulletins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.findings import LedgerError, format_text
+from ..history.repo import HistoryUnavailable, commit_at, open_repo
+from ..history.commits import CacheWarmer
+from ..ledger.checked import Ledger, open_ledger
+from .pages import SiteBuilder
+
+
+@dataclass
+class SiteInputs:
+    ledger: Ledger
+    as_of: dt.date
+    commit: str | None
+    history: object | None = None
+    audit_findings: list = field(default_factory=list)
+    bulletins: list = field(default_factory=list)
+    pending_history: Callable[[], None] | None = None  # fills history and audit_findings; see gather_inputs
+
+    def resolve_history(self) -> tuple[object | None, list]:
+        """The history and audit findings, waiting for them if they are still being read."""
+        if self.pending_history is not None:
+            pending, self.pending_history = self.pending_history, None
+            pending()
+        return self.history, self.audit_findings
+
+    def builder(self, template_dirs=None, per_page: int = 200, use_directory_urls: bool = True, search_indexer=None) -> SiteBuilder:
+        return SiteBuilder(
+            self.ledger,
+            self.as_of,
+            commit=self.commit,
+            history=self.history,
+            audit_findings=self.audit_findings,
+            history_loader=self.resolve_history if self.pending_history is not None else None,
+            bulletins=self.bulletins,
+            template_dirs=template_dirs,
+            per_page=per_page,
+            use_directory_urls=use_directory_urls,
+            search_indexer=search_indexer,
+        )
+
+
+def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool = True, warn=print) -> SiteInputs:
+    """``from_history``: restore the ledger as committed at the end of ``as_of``; else read the work tree.
+
+    A ledger with check errors raises ``LedgerError`` carrying the same findings ``ducha check`` prints.
+    The git history (for timelines and the audit page) is read in a background process started first
+    and joined only when ``SiteInputs.resolve_history`` is called (``SiteBuilder`` does so once the pages
+    that do not need it are made); a history that cannot be read is then a warning, not an error.
+    """
+    root = Path(root)
+    repo = None
+    try:
+        repo = open_repo(root)
+    except HistoryUnavailable as exc:
+        if from_history:
+            raise
+        warn(f"没有 git 历史，网站不含修改记录和审计：{exc}")
+    warmer, rev, sha = None, "HEAD", None
+    if repo is not None and repo.head.is_valid():
+        head = repo.head.commit.hexsha
+        sha = commit_at(repo, as_of) if from_history else None
+        rev = "HEAD" if sha in (None, head) else sha
+        if history and (sha is not None or not from_history):
+            warmer = CacheWarmer.start(root, rev)
+    try:
+        opened = open_ledger(root, as_of, committed=from_history, rev=sha)  # its notices are for a terminal
+        ledger = opened.ledger
+        if from_history:
+            commit = ledger.commit
+        else:
+            commit = repo.head.commit.hexsha if repo is not None and repo.head.is_valid() and not opened.uncommitted else None
+        if ledger.errors:
+            raise LedgerError(
+                f"台账有 {len(ledger.errors)} 个错误，网站未生成。请先运行 ducha check 并改正：\n{format_text(ledger.errors)}",
+                [],
+            )
+        bulletins = site_bulletins(root, warn, verify=repo is not None)
+    except BaseException:
+        if warmer is not None:
+            warmer.stop()
+        raise
+    inputs = SiteInputs(ledger, as_of, commit)
+    inputs.bulletins = bulletins
+    if history and repo is not None:
+
+        def read_history():
+            from ..review.audit import audit_repository
+
+            if warmer is not None:
+                warmer.wait()
+            try:
+                result = audit_repository(root, ledger.rules, rev=rev)
+                inputs.history, inputs.audit_findings = result.history, result.findings
+            except HistoryUnavailable as exc:
+                warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
+
+        inputs.pending_history = read_history
+    return inputs
+
+
+def site_bulletins(root: Path, warn=print, verify: bool = True) -> list[dict]:
+    """The ledger's bulletins for ``SiteBuilder``: src, title, date, items, the ``Bulletin`` and its check.
+
+    A bulletin with a classified marking, or a symbolic link under ``bulletins/``, stops the build
+    (``LedgerError``), as an item error does.  A bulletin that cannot be read, or whose numbers no longer
+    match its commit, is a warning (so a strict build fails); one whose commit is not in this repository
+    is published with a note.
+    """
+    from ..documents.bulletins import REFUSED_BULLETINS, load_bulletins
+    from ..documents.verify import Verifier
+
+    bulletins, findings = load_bulletins(root)
+    refused = [f for f in findings if f.code in REFUSED_BULLETINS]
+    if refused:
+        raise LedgerError(f"通报中有涉密标志或符号链接（{len(refused)} 处），网站未生成。请先改正：\n{format_text(refused)}", [])
+    if findings:
+        warn(f"通报有 {len(findings)} 个问题（ducha check 会列出）：\n{format_text(findings)}")
+    verifier = Verifier(root) if verify else None
+    out = []
+    for b in sorted(bulletins, key=lambda b: (b.date, b.kind, b.number), reverse=True):
+        check = verifier.verify(b) if verifier is not None else None
+        if check is not None and check.status == "mismatch":
+            warn(f"{b.path} 中的数字与其提交重新计算的结果不一致（ducha bulletin verify {b.path}）：\n{format_text(check.findings)}")
+        out.append(
+            {
+                "src": f"bulletins/{b.slug}.md",
+                "title": f"{b.display_number} {b.title}",
+                "date": b.date.isoformat(),
+                "items": b.items,
+                "bulletin": b,
+                "check": check,
+            }
+        )
+    return out

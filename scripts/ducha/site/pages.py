@@ -1,0 +1,711 @@
+"""The intranet site's generated pages, as plain data: no MkDocs here.
+
+``SiteBuilder`` turns a checked ledger (plus, when available, its history,
+audit findings, statistics and bulletins) into ``SitePage`` objects: a source
+URI, a title, ready HTML and front-matter meta.  The MkDocs plugin registers
+them as generated files and injects the HTML, so no item text ever goes
+through Markdown, and every piece of item text is escaped by Jinja2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import multiprocessing
+import os
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .. import TEMPLATES
+from ..core import record
+from ..core import schema
+from ..counting.basis import basis_markdown
+from ..core.deadlines import LIGHTS, effective_deadline, light
+from ..ledger.checked import Ledger
+from ..core.markup import md_cell, md_no_html
+from ..core.mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
+from ..core.model import Item
+
+SECRECY_ORDER = {"public": 0, "internal": 1}
+_ITEM_REF = re.compile(r"(?<![A-Za-z0-9-])DC-\d{4}-\d{4,5}(?![0-9])")  # an item id in free text
+_FORKED_BUILDER = None  # the SiteBuilder a forked worker renders item pages from
+
+
+def _render_item_pages(ids: list[str]) -> list:
+    return [_FORKED_BUILDER._item_page(i) for i in ids]
+TEMPLATE_DIR = TEMPLATES / "site"
+
+
+@dataclass
+class SitePage:
+    src_uri: str
+    title: str
+    html: str
+    meta: dict = field(default_factory=dict)
+    edit_path: str | None = None  # repository path of the real source (an item's YAML)
+    markdown: str | None = None  # pages written as Markdown (rendered by MkDocs) instead of ready HTML
+    search_html: str | None = None  # indexed for full-text search instead of ``html`` (item pages: the summary)
+    search_entries: list | None = None  # ``search_html`` already made into index entries by ``search_indexer``
+
+
+def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
+    """The URL MkDocs gives a Markdown source file (relative to the site root)."""
+    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/" if use_directory_urls else stem + ".html"
+
+
+class Links:
+    def __init__(self, use_directory_urls: bool = True):
+        self.dir_urls = use_directory_urls
+
+    def rel(self, from_src: str, to_src: str, anchor: str = "") -> str:
+        here = page_url(from_src, self.dir_urls)
+        there = page_url(to_src, self.dir_urls)
+        base = here if here.endswith("/") or not here else posixpath.dirname(here) + "/"
+        rel = posixpath.relpath(there or ".", base or ".")
+        if there.endswith("/") and not rel.endswith("/"):
+            rel += "/"
+        if rel == "./":
+            rel = "./"
+        return rel + anchor
+
+
+def item_src(item_id: str) -> str:
+    return f"items/{item_id}.md"
+
+
+class ItemView:
+    """What a page shows of one item: display values, masked where needed."""
+
+    def __init__(self, item: Item, ledger: Ledger, cal, as_of: dt.date):
+        rules = ledger.rules
+        d = item.data
+        self.item = item
+        self.id = item.id
+        self.src = item_src(item.id)
+        self.number = rules.display_number(item.id)
+        citizen = d.get("citizen") or {}
+        self._private = item.private_names
+        self._keep = rules.public_phones
+        self.title = self.mask(d["title"])
+        self.status = item.status
+        self.status_label = schema.STATUSES[item.status]
+        self.deadline = effective_deadline(item, rules, cal)
+        self.light = light(item, rules, cal, as_of, self.deadline)
+        self.light_label = LIGHTS[self.light]
+        self.lead_unit = d["lead_unit"]
+        self.lead_unit_name = rules.unit_name(d["lead_unit"], item.assigned)
+        self.co_unit_names = [rules.unit_name(u, item.assigned) for u in d.get("co_units") or []]
+        self.category = d["category"]
+        self.category_name = rules.categories[d["category"]].name if d["category"] in rules.categories else d["category"]
+        self.leader = d["leader"]
+        self.leader_name = rules.leader_name(d["leader"])
+        self.assigned = item.assigned
+        self.closed = item.closed
+        self.urgency_label = schema.URGENCIES[d["urgency"]]
+        self.secrecy_label = schema.SECRECY[d["secrecy"]]
+        self.overdue_days = (as_of - self.deadline.date).days if self.light == "red" and self.deadline else 0
+        self.citizen = (
+            {
+                "name": mask_name(citizen["name"]) if citizen.get("name") else "",
+                "phone": mask_phone(citizen["phone"]) if citizen.get("phone") else "",
+                "id_number": mask_id_number(citizen["id_number"]) if citizen.get("id_number") else "",
+            }
+            if citizen
+            else None
+        )
+
+    def events(self, rules) -> list:
+        """The item's record, oldest first (``record.events``: the same list ``ducha show`` prints)."""
+        return record.events(self.item, rules)
+
+    def mask(self, text):
+        return mask_text(str(text), self._private, self._keep) if text is not None else ""
+
+
+class SiteBuilder:
+    def __init__(
+        self,
+        ledger: Ledger,
+        as_of: dt.date,
+        commit: str | None = None,
+        history=None,
+        audit_findings=None,
+        history_loader=None,
+        stats=None,
+        bulletins=None,
+        template_dirs: list[Path] | None = None,
+        per_page: int = 200,
+        use_directory_urls: bool = True,
+        search_indexer=None,
+    ):
+        """``history_loader() -> (history, audit_findings)``: when the history is still being read, called once
+        the pages that do not need it are made. ``search_indexer(search_html, meta) -> entries``: the site
+        generator's own indexing of a page's search summary, run here while item pages are rendered (in
+        parallel from ``PARALLEL_ITEMS`` on)."""
+        self.ledger = ledger
+        self.search_indexer = search_indexer
+        self.rules = ledger.rules
+        self.as_of = as_of
+        self.commit = commit
+        self.history = history
+        self.audit_findings = audit_findings or []
+        self.history_loader = history_loader
+        self.stats = stats
+        self.bulletins = bulletins or []
+        self.per_page = per_page
+        self.links = Links(use_directory_urls)
+        self.cal = self.rules.calendar()
+        self.limit = limit = SECRECY_ORDER[self.rules.max_secrecy]
+        self.withholding = limit < max(SECRECY_ORDER.values())  # some valid item may be left unpublished
+        self.items = [i for i in ledger.sorted_items() if SECRECY_ORDER.get(i["secrecy"], 99) <= limit]
+        self.views = {i.id: ItemView(i, ledger, self.cal, as_of) for i in self.items}
+        if self.stats is None:
+            from ..counting import stats as stats_mod
+
+            published = Ledger(ledger.root, ledger.rules, as_of, items={i.id: i for i in self.items}, commit=commit)
+            self.stats = stats_mod.compute(published, as_of)
+        loaders = [jinja2.FileSystemLoader([str(p) for p in template_dirs or [] if Path(p).is_dir()])]
+        loaders.append(jinja2.FileSystemLoader(str(TEMPLATE_DIR)))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.filters["date"] = lambda d: d.isoformat() if d else ""
+        self.env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
+        # commit messages and audit findings are free text too: masked like item text, with every citizen's name
+        self._names = names = ledger.private_names()
+        keep = ledger.rules.public_phones
+        self.env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
+        # a bulletin's title is free text too (the archive, the dashboard, the page's own title)
+        self.bulletins = [{**b, "title": mask_text(b["title"], names, keep)} for b in self.bulletins]
+        self.pages: list[SitePage] = []
+        self._rows: dict[str, str] = {}
+        self._number_ref = None
+        base = page_url("items/index.md", use_directory_urls)
+        self._item_tail = {i: page_url(item_src(i), use_directory_urls)[len(base):] for i in self.views}
+
+    # -- items above max_secrecy ----------------------------------------------
+    # An item the site does not publish is not named anywhere on it: no audit finding about it, and in
+    # free text (commit messages, audit messages, bulletins) its id, number and title are withheld.
+    WITHHELD_ITEM = "（不公开事项）"
+    WITHHELD_LINE = "（此处涉及不在本站公开的事项，已略去。）"
+
+    def is_public(self, item_id: str) -> bool:
+        """Whether the site may name ``item_id``: published here, or (no longer in the ledger) last seen in the
+        history at a level the site publishes.  An id the ledger and history do not know names nothing."""
+        if item_id in self.views:
+            return True
+        if item_id in self.ledger.items:
+            return False
+        for version in reversed((self.history.items.get(item_id) or []) if self.history is not None else []):
+            for fld, _, value in version[4]:
+                if fld == "secrecy" and value is not None:
+                    return SECRECY_ORDER.get(value, 99) <= self.limit
+        return True
+
+    def _withheld_refs(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, id) of every mention of a withheld item in ``text``: its id or its display number."""
+        if not self.withholding or not text:
+            return []
+        if self._number_ref is None:
+            self._number_ref = re.compile(re.escape(self.rules.doc_code) + r"〔(\d{4})〕(\d{1,5})号")
+        refs = [(m.start(), m.end(), m.group(0)) for m in _ITEM_REF.finditer(text)]
+        refs += [(m.start(), m.end(), f"DC-{m.group(1)}-{int(m.group(2)):04d}") for m in self._number_ref.finditer(text)]
+        return sorted(r for r in refs if not self.is_public(r[2]))
+
+    def _withheld_titles(self, ids) -> list[str]:
+        return sorted({self.ledger.items[i].title for i in ids if i in self.ledger.items} - {""}, key=len, reverse=True)
+
+    def redact(self, text) -> str:
+        """Short free text (a commit message, an audit finding) with withheld items' ids, numbers and titles replaced."""
+        text = "" if text is None else str(text)
+        refs = self._withheld_refs(text)
+        if not refs:
+            return text
+        for title in self._withheld_titles(r[2] for r in refs):
+            text = text.replace(title, self.WITHHELD_ITEM)
+        out, at = [], 0
+        for start, end, _ in self._withheld_refs(text):
+            if start >= at:
+                out += [text[at:start], self.WITHHELD_ITEM]
+                at = end
+        return "".join(out) + text[at:]
+
+    def redact_lines(self, text: str, named=()) -> str:
+        """A bulletin's Markdown without the lines that name a withheld item (by id, number, or the title of one of
+        ``named``, the items it lists): a table row is left out, any other line says what was left out."""
+        if not self.withholding:
+            return text
+        titles = self._withheld_titles(i for i in named if not self.is_public(i))
+        out = []
+        for line in text.split("\n"):
+            if self._withheld_refs(line) or any(t in line for t in titles):
+                if not line.lstrip().startswith("|"):
+                    out.append(self.WITHHELD_LINE)
+                continue
+            out.append(line)
+        return "\n".join(out)
+
+    # -- helpers -------------------------------------------------------------
+    _HREF = "\x00href\x00"
+
+    def rows(self, src: str, views) -> list[Markup]:
+        """Item table rows for the page ``src``: each item's row is rendered once and only relinked."""
+        prefix = self.links.rel(src, "items/index.md")
+        cache = self._rows
+        macro = None
+        out = []
+        for v in views:
+            row = cache.get(v.id)
+            if row is None:
+                macro = macro or self.env.get_template("_macros.html").module.item_row
+                row = cache[v.id] = str(macro(v, self._HREF))
+            out.append(Markup(row.replace(self._HREF, prefix + self._item_tail[v.id])))
+        return out
+
+    def render(self, template: str, src: str, **context) -> str:
+        def link(target: str, anchor: str = "") -> str:
+            return self.links.rel(src, target, anchor)
+
+        return self.env.get_template(template).render(
+            link=link,
+            rows=lambda views: self.rows(src, views),
+            item_src=item_src,
+            rules=self.rules,
+            as_of=self.as_of,
+            commit=self.commit,
+            schema=schema,
+            lights=LIGHTS,
+            stamp=self.stamp(),
+            **context,
+        )
+
+    def stamp(self) -> Markup:
+        version = f"，版本 <code>{self.commit[:10]}</code>" if self.commit else "，版本：工作区（含未提交的修改）"
+        return Markup(f"数据截至 {self.as_of.isoformat()}{version}")
+
+    def add(self, src: str, title: str, template: str, meta: dict | None = None, edit_path: str | None = None,
+            search_template: str | None = None, **ctx):  # fmt: skip
+        html = self.render(template, src, title=title, **ctx)
+        search = self.render(search_template, src, title=title, **ctx) if search_template else None
+        self.pages.append(SitePage(src, title, html, meta or {}, edit_path, search_html=search))
+
+    def list_pages(self, base: str, title: str, ids: list[str], intro: str = "", basis: str = "") -> str:
+        """Paginated item lists at ``base.md``, ``base/2.md`` ...; returns the first page's src."""
+        views = [self.views[i] for i in ids if i in self.views]
+        chunks = [views[i : i + self.per_page] for i in range(0, len(views), self.per_page)] or [[]]
+        srcs = [f"{base}.md"] + [f"{base}-{n}.md" for n in range(2, len(chunks) + 1)]
+        for n, (src, chunk) in enumerate(zip(srcs, chunks), 1):
+            self.add(
+                src,
+                title if n == 1 else f"{title}（第 {n} 页）",
+                "list.html",
+                meta={"search": {"exclude": True}, "hide": ["navigation", "toc"], "template": "ducha/fast.html"},
+                views=chunk,
+                total=len(views),
+                intro=intro,
+                basis=basis,
+                page_no=n,
+                page_srcs=srcs,
+            )
+        return srcs[0]
+
+    # -- pages ---------------------------------------------------------------
+    def build(self) -> list[SitePage]:
+        # pages that do not need the history first, while it may still be being read
+        self.pages = []
+        self.list_pages("items/index", "全部事项", [v.id for v in self.views.values()], basis="台账中全部可发布的事项，按编号排列。")
+        self.stats_pages()
+        lists = self.pages
+        self.pages = []
+        self.reference_pages()
+        self.bulletin_pages()
+        rest = self.pages
+        if self.history_loader is not None:
+            self.history, self.audit_findings = self.history_loader()
+        self.pages = []
+        self.item_pages()
+        items = self.pages
+        self.pages = []
+        self.audit_page()
+        self.pages = items + lists + self.pages + rest
+        return self.pages
+
+    # -- statistics ------------------------------------------------------------
+    # figures shown (and linked) in the grouped tables; the dashboard's totals add the open count and lights
+    GROUP_FIGURES = ("total", "closed", "due", "closed_on_time", "closed_late", "overdue_open", "overdue_unexplained", "due_soon")
+    TOTAL_FIGURES = GROUP_FIGURES + ("open", "light_yellow", "light_green")
+    SAME_AS = {"light_red": "overdue_open"}  # a red light is by definition an open item past its deadline
+
+    def figure_src(self, grouping: str, key: str, figure: str) -> str:
+        """The list page behind one number: ``lists/<grouping>/<key>/<figure>.md`` (totals: ``lists/all/...``)."""
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
+        return f"lists/{grouping}/{safe}/{figure}.md" if grouping else f"lists/all/{figure}.md"
+
+    def stats_pages(self):
+        from ..counting import stats as stats_mod
+
+        st = self.stats
+        headers = stats_mod.headers(st.due_within_days)
+        self._figure_pages: dict[str, str] = {}
+
+        def figure_page(grouping: str, group, figure: str) -> str:
+            figure = self.SAME_AS.get(figure, figure)
+            src = self.figure_src(grouping, group.key, figure)
+            if src not in self._figure_pages:
+                label = f"{group.name} · {headers[figure]}" if grouping else headers[figure]
+                basis = f"{headers[figure]}：见统计口径。截至 {self.as_of.isoformat()}。"
+                self._figure_pages[src] = self.list_pages(src[:-3], label, list(group[figure].ids), basis=basis)
+            return self._figure_pages[src]
+
+        self.figure_link = figure_page
+        totals = st.totals
+        for figure in self.TOTAL_FIGURES:
+            figure_page("", totals, figure)
+        tables = {}
+        for grouping in stats_mod.GROUPINGS:
+            for group in st.groups[grouping]:
+                for figure in self.GROUP_FIGURES:
+                    if group[figure].count:
+                        figure_page(grouping, group, figure)
+            tables[grouping] = st.groups[grouping]
+        by_status = defaultdict(list)
+        for f in st.items:
+            by_status[f.status].append(f.id)
+        status_srcs = {s: self.list_pages(f"lists/status/{s}", f"状态：{schema.STATUSES[s]}", ids) for s, ids in by_status.items()}
+        pending = self.pending_for_leaders()
+        self.add(
+            "index.md",
+            "首页",
+            "dashboard.html",
+            meta={"hide": ["navigation", "toc"], "search": {"exclude": True}},
+            st=st,
+            headers=headers,
+            fig=lambda figure: self._figure_pages[self.figure_src("", "", self.SAME_AS.get(figure, figure))],
+            overdue=[self.views[i] for i in sorted(totals["overdue_open"].ids, key=lambda i: -self.views[i].overdue_days)][:15],
+            due_soon=sorted((self.views[i] for i in totals["due_soon"].ids), key=lambda v: v.deadline.date)[:15],
+            pending=pending,
+            charts=self.charts(),
+            bulletins=sorted(self.bulletins, key=lambda b: b.get("date", ""), reverse=True)[:5],
+            status_srcs=status_srcs,
+            by_status={s: len(v) for s, v in by_status.items()},
+        )
+        scores = self.scores_page()
+        for grouping, title in stats_mod.GROUPINGS.items():
+            self.add(
+                f"status/{grouping}.md",
+                f"按{title}统计",
+                "groups.html",
+                meta={"search": {"exclude": True}},
+                grouping=grouping,
+                grouping_name=title,
+                groups=tables[grouping],
+                totals=totals,
+                headers=headers,
+                figures=self.GROUP_FIGURES,
+                rates=stats_mod.RATES,
+                figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
+                scores=scores if grouping == "unit" else {},
+            )
+        self.pages.append(SitePage("reference/stats.md", "统计口径", "", {}, markdown=basis_markdown(self.rules, st.due_within_days, scoring=True)))
+
+    def scores_page(self) -> dict:
+        """考核: each unit's score, rank and every point added or deducted, linked to its item."""
+        from ..counting import scoring
+
+        ranked = scoring.score_units(self.stats, self.rules)
+        self.add(
+            "status/scores.md",
+            "单位考核",
+            "scores.html",
+            meta={"search": {"exclude": True}},
+            ranked=ranked,
+            events=scoring.EVENTS,
+            views=self.views,
+        )
+        return {u.unit: u for u in ranked}
+
+    def pending_for_leaders(self) -> list[tuple[str, str, ItemView, str]]:
+        """What waits on a leader: drafts to approve, extension requests to decide, papers not yet returned."""
+        out = []
+        for v in self.views.values():
+            d = v.item.data
+            if v.status == "draft":
+                out.append((v.leader_name, "拟办意见待审批", v, v.assigned.isoformat()))
+            for e in d.get("extensions") or []:
+                if not e.get("approved") and not e.get("rejected") and v.status not in ("closed", "cancelled"):
+                    out.append((v.leader_name, "延期申请待批", v, e["requested"].isoformat()))
+            for c in d.get("circulation") or []:
+                if not c.get("returned"):
+                    out.append((self.rules.leader_name(c["leader"]), "送阅件未退回", v, c["sent"].strftime("%Y-%m-%d %H:%M")))
+        return sorted(out, key=lambda r: r[3])
+
+    def charts(self) -> dict[str, Markup]:
+        st = self.stats
+        units = sorted(st.groups["unit"], key=lambda g: (-g.count("overdue_open"), -g.count("open"), g.key))[:12]
+        months = sorted(st.groups["month"], key=lambda g: g.key)
+        cats = sorted(st.groups["category"], key=lambda g: -g.count("total"))
+        def rows(groups, main, part, figure, grouping):
+            out = []
+            for g in groups:
+                src = self._figure_pages.get(self.figure_src(grouping, g.key, figure))
+                out.append((g.name, g.count(main), g.count(part), self.links.rel("index.md", src) if src else None))
+            return out
+
+        return {
+            "unit": bar_chart(rows(units, "open", "overdue_open", "open", "unit"), "未办结", "其中超期"),
+            "month": bar_chart(rows(months, "total", "closed", "total", "month"), "交办", "已办结"),
+            "category": bar_chart(rows(cats, "total", "closed", "total", "category"), "事项", "已办结"),
+        }
+
+
+    def reference_pages(self):
+        from ..core import codes
+
+        self.pages.append(SitePage("reference/codes.md", "校验规则", "", {}, markdown=codes.docs_markdown()))
+
+    # -- bulletins -------------------------------------------------------------
+    # ``self.bulletins``: dicts with src, title, date, items (what the dashboard and item pages read), and,
+    # from ``publish.site_bulletins``, ``bulletin`` (a ``bulletins.Bulletin``) and ``check`` (its
+    # ``figures.Verification``, or None when it was not verified)
+    BULLETIN_CHECK = {
+        "ok": "已按该提交重新计算核对，{n} 个数字全部一致。",
+        "mismatch": "按该提交重新计算，以下数字与通报记录不一致（见“文中数字”）。",
+        "unavailable": "本次生成网站时无法核对：{why}。",
+        "no_figures": "本期没有记录需要核对的数字。",
+    }
+
+    def bulletin_pages(self):
+        """The archive ``bulletins/index.md`` (by kind and year) and one page per bulletin, rendered by
+        MkDocs from the bulletin's Markdown, with its data source and every recorded figure linked to its items."""
+        from ..documents.bulletins import KINDS
+
+        entries = [e for e in self.bulletins if e.get("bulletin") is not None]
+        for entry in entries:
+            b = entry["bulletin"]
+            self.pages.append(
+                SitePage(entry["src"], entry["title"], "", {}, edit_path=b.path, markdown=self.bulletin_markdown(entry))
+            )
+        lines = [
+            "# 督查通报",
+            "",
+            "督查室编发的《督查通报》《督查专报》《督查通知》《政务督查》。每期的数字都注明截止日和所依据的台账提交，"
+            "可以用 `ducha bulletin verify` 按该提交重新计算核对；点开一期，文末“文中数字”列出每个数字所涉的事项。",
+            "",
+        ]
+        if not entries:
+            lines.append("暂无通报。")
+        state = {"ok": "一致", "mismatch": "**不一致**", "unavailable": "未核对", "no_figures": "—"}
+        for kind, name in KINDS.items():
+            mine = [e for e in entries if e["bulletin"].kind == kind]
+            if not mine:
+                continue
+            lines += [f"## {name}", ""]
+            for year in sorted({e["bulletin"].year for e in mine}, reverse=True):
+                lines += [f"### {year}年", "", "| 期号 | 标题 | 印发日期 | 数据截至 | 核对 |", "|---|---|---|---|---|"]
+                for e in sorted((e for e in mine if e["bulletin"].year == year), key=lambda e: -e["bulletin"].number):
+                    b, check = e["bulletin"], e.get("check")
+                    href = posixpath.relpath(e["src"], "bulletins")
+                    as_of = b.meta.get("as_of")
+                    lines.append(
+                        f"| [第{b.number}期]({href}) | {md_cell(self.env.filters['mask'](b.title))} | {b.date.isoformat()} | "
+                        f"{as_of.isoformat() if as_of else '—'} | {state[check.status] if check else '未核对'} |"
+                    )
+                lines.append("")
+        self.pages.append(SitePage("bulletins/index.md", "督查通报", "", {"search": {"exclude": True}}, markdown="\n".join(lines)))
+
+    def bulletin_markdown(self, entry: dict) -> str:
+        from ..documents.verify import figure_label, leaves
+
+        b, check = entry["bulletin"], entry.get("check")
+        names = self._names
+        # the office's own numbers stay: the rules file's, and those on the bulletin's contact lines (联系电话)
+        keep = self.ledger.rules.public_phones | contact_numbers(b.body)
+        body = md_no_html(mask_text(self.redact_lines(b.body, b.items), names, keep)).strip("\n")
+        meta = b.meta
+        as_of, commit = meta.get("as_of"), meta.get("commit")
+        params = meta.get("params") or {}
+        due_within = params.get("due_within_days", 5) if isinstance(params, dict) else 5
+        lines = [body, "", "---", "", "## 文中数字 {#figures}", ""]
+        source = f"本期数字截至 {as_of.isoformat()}，依据台账提交 {_commit_md(commit)}。" if as_of and commit else "本期没有写明数字所依据的提交和截止日。"
+        if check is not None:
+            message = self.BULLETIN_CHECK[check.status].format(n=len(check.checked), why=md_cell(check.message))
+            kind = {"ok": "success", "mismatch": "danger", "unavailable": "warning", "no_figures": "note"}[check.status]
+            lines += [f'!!! {kind} "数据来源与核对"', f"    {source}{message}", ""]
+            for f in check.findings if check.status == "mismatch" else []:
+                lines.append(f"    - {md_cell(f.field)}：{md_cell(f.message)}")
+            lines.append("")
+        else:
+            lines += [source, ""]
+        recorded = leaves(meta.get("figures") or {})
+        if not recorded:
+            return "\n".join(lines) + "\n"
+        lines += ["| 数字 | 通报记录 | 所涉事项 |", "|---|---|---|"]
+        bad = {f.field for f in check.findings} if check is not None else set()
+        lists: dict[tuple[str, ...], str] = {}  # one list page per distinct set of items (a rate and its count share)
+        for path, value in recorded:
+            label = figure_label(path, self.rules, as_of or self.as_of, due_within)
+            shown = recorded_text = self.redact(_figure_text(value, self.rules, as_of or self.as_of))
+            if f"figures.{path}" in bad:
+                shown += " ⚠"
+            link = "—"
+            leaf = check.checked.get(path) if check is not None else None
+            shown_ids = tuple(i for i in leaf.ids if i in self.views) if leaf is not None else ()
+            withheld = len(leaf.ids) - len(shown_ids) if leaf is not None else 0
+            if shown_ids:
+                base = "lists/bulletins/" + b.slug + "/" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in path)
+                title = f"{b.display_number} · {label}"
+                basis = f"通报记录：{recorded_text}；按提交 {check.commit[:10]} 截至 {as_of.isoformat()} 重新计算所涉的事项（事项显示为当前状态）。"
+                src = lists.get(shown_ids) or lists.setdefault(shown_ids, self.list_pages(base, title, list(shown_ids), basis=basis))
+                link = f"[{len(shown_ids)} 项]({posixpath.relpath(src, posixpath.dirname(entry['src']))})"
+            if withheld:
+                link = f"{link if shown_ids else ''}（另有 {withheld} 项不在本站公开）"
+            lines.append(f"| {md_cell(label)} | {md_cell(shown)} | {link} |")
+        return "\n".join(lines) + "\n"
+
+    PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders half of them
+
+    def item_pages(self):
+        self._mentions = defaultdict(list)
+        for b in self.bulletins:
+            for item_id in b.get("items", []):
+                self._mentions[item_id].append(b)
+        ids = list(self.views)
+        if len(ids) < self.PARALLEL_ITEMS or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+            self.pages += [self._item_page(i) for i in ids]
+            return
+        global _FORKED_BUILDER
+        _FORKED_BUILDER = self
+        half = len(ids) // 2
+        try:
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                theirs = pool.apply_async(_render_item_pages, (ids[half:],))
+                mine = [self._item_page(i) for i in ids[:half]]
+                self.pages += mine + theirs.get()
+        finally:
+            _FORKED_BUILDER = None
+
+    def _item_page(self, item_id: str) -> SitePage:
+        view = self.views[item_id]
+        timeline = self.history.timeline(item_id) if self.history is not None else None
+        html_ctx = dict(
+            v=view,
+            d=view.item.data,
+            timeline=[{**t, "message": self.redact(t["message"])} for t in timeline] if timeline and self.withholding else timeline,
+            bulletins=self._mentions.get(item_id, []),
+        )
+        title = f"{view.number} {view.title}"
+        meta = {"search": {"boost": 2}, "hide": ["navigation", "toc"], "template": "ducha/fast.html"}
+        search_html = self.render("item_search.html", view.src, title=title, **html_ctx)
+        return SitePage(
+            view.src,
+            title,
+            self.render("item.html", view.src, title=title, **html_ctx),
+            meta,
+            view.item.path,
+            search_html=search_html,
+            search_entries=self.search_indexer(search_html, {"title": title, **meta}) if self.search_indexer else None,
+        )
+
+    def audit_page(self):
+        recent = self.history.commits[-100:][::-1] if self.history is not None else []  # newest first
+        recent = [c._replace(message=self.redact(c.shown_message)) for c in recent]
+        findings = [f for f in self.audit_findings if not f.item or self.is_public(f.item)]
+        # newest first, and only so many: the page stays small whatever the history holds
+        shown = [dataclasses.replace(f, message=self.redact(f.message)) for f in findings[-AUDIT_ROWS:][::-1]]
+        changed = defaultdict(list)
+        if self.history is not None:
+            wanted = {c.sha for c in recent}
+            for item_id, versions in self.history.items.items():
+                for v in versions:
+                    sha = self.history.commits[v[0]].sha
+                    if sha in wanted and item_id in self.views:
+                        changed[sha].append(item_id)
+        from collections import Counter
+
+        from ..core import codes
+        from ..review.audit import audit_notices
+
+        self.add(
+            "audit/index.md",
+            "审计",
+            "audit.html",
+            meta={"search": {"exclude": True}},
+            recent=recent,
+            changed=changed,
+            findings=shown,
+            total=len(findings),
+            by_code=sorted(Counter(f.code for f in findings).items()) if len(findings) > len(shown) else [],
+            notices=[n.text for n in audit_notices(self.history)] if self.history is not None else [],
+            codes=codes,
+            history_available=self.history is not None,
+        )
+
+
+AUDIT_ROWS = 500  # audit findings listed on the 审计 page (the newest); all of them are counted by code
+
+
+def _commit_md(commit) -> str:
+    """A commit named in a bulletin's front matter, for Markdown: a hash in code type, anything else as text."""
+    text = str(commit)[:10]
+    return f"`{text}`" if text.isalnum() and text.isascii() else md_cell(text)
+
+
+def _figure_text(value, rules, as_of) -> str:
+    """A recorded figure as a reader wants it: 48.1%（38/79）, 3 项, unit names."""
+    if isinstance(value, list):
+        if len(value) == 2 and all(type(x) is int for x in value):
+            from ..counting.stats import Rate
+
+            return Rate(*value).text()
+        if all(isinstance(x, str) and x in rules.units for x in value):
+            return "、".join(rules.unit_name(x, as_of) for x in value) or "（无）"
+        return "、".join(map(str, value)) or "（无）"
+    return str(value)
+
+
+def bar_chart(rows: list[tuple[str, int, int, str | None]], main_label: str, part_label: str) -> Markup:
+    """A horizontal bar chart as inline SVG, drawn at build time (no chart library, no CDN).
+
+    Each row is (label, value, part of the value, link); the whole row links to the items behind it.
+    """
+    from markupsafe import escape
+
+    if not rows:
+        return Markup("<p>暂无数据。</p>")
+    bar_h, gap, label_w, width = 18, 6, 150, 560
+    top = 22
+    peak = max(r[1] for r in rows) or 1
+    scale = (width - label_w - 60) / peak
+    height = top + len(rows) * (bar_h + gap)
+    parts = [
+        f'<svg class="ducha-chart" role="img" viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">',
+        f'<rect x="{label_w}" y="4" width="12" height="10" fill="#ef9a9a"/><text x="{label_w + 16}" y="13">{escape(main_label)}</text>',
+        f'<rect x="{label_w + 90}" y="4" width="12" height="10" fill="#c62828"/><text x="{label_w + 106}" y="13">{escape(part_label)}</text>',
+    ]
+    for n, (label, value, part, href) in enumerate(rows):
+        y = top + n * (bar_h + gap)
+        short = label if len(label) <= 11 else label[:10] + "…"
+        row = [
+            f'<title>{escape(label)}：{escape(main_label)} {value}，{escape(part_label)} {part}</title>',
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(short)}</text>',
+            f'<rect x="{label_w}" y="{y}" width="{max(value * scale, 1 if value else 0):.1f}" height="{bar_h}" fill="#ef9a9a"/>',
+            f'<rect x="{label_w}" y="{y}" width="{part * scale:.1f}" height="{bar_h}" fill="#c62828"/>',
+            f'<text x="{label_w + value * scale + 4:.1f}" y="{y + 13}">{value}（{part}）</text>',
+        ]
+        body = "".join(row)
+        parts.append(f'<a href="{escape(href)}">{body}</a>' if href else f"<g>{body}</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))
