@@ -16,35 +16,20 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import shutil
-import subprocess
 import threading
-import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
+from browsing import GIT_ENV, REPO, Session, QuietHandler, git as _git, sample as _sample, write_item as _write_item  # noqa: F401
 from ducha.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM = os.environ.get("DUCHA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 # A sample item, and a word of its title as jieba segments it into the search index.
 SAMPLE_ID = "DC-2026-0001"
@@ -69,34 +54,9 @@ FULL_WIDTH_PHONE = "１３９１２３４５６７８"  # typed with a Chinese i
 OLD_ID_NUMBER = "110101900307123"  # first-generation, 15 digits
 RAW_FORMS = [PHONE, "139-1234-5678", "139 1234 5678", ID_NUMBER, "110101 19900307 1234", FULL_WIDTH_PHONE, OLD_ID_NUMBER, CITIZEN]
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "周敏",
-    "GIT_AUTHOR_EMAIL": "zhoumin@dcs.jiangzhou.gov.cn",
-    "GIT_COMMITTER_NAME": "周敏",
-    "GIT_COMMITTER_EMAIL": "zhoumin@dcs.jiangzhou.gov.cn",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 
 
 # -- the site ------------------------------------------------------------------
-
-
-def _git(root: Path, *args: str, date: str | None = None) -> None:
-    env = {**os.environ, **GIT_ENV}
-    if date:
-        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
-    subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True)
-
-
-def _write_item(root: Path, data: dict) -> None:
-    path = root / "items" / "2026" / f"{data['id']}.yml"
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
-    path.write_text("# yaml-language-server: $schema=../item.schema.json\n" + text, encoding="utf-8")
-
-
-def _sample(item_id: str) -> dict:
-    return yaml.safe_load((REPO / "items" / "2026" / f"{item_id}.yml").read_text(encoding="utf-8"))
 
 
 def _plant_xss(root: Path) -> None:
@@ -148,14 +108,9 @@ def built_site(tmp_path_factory) -> Path:
     return site
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def base_url(built_site) -> str:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built_site)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -164,89 +119,6 @@ def base_url(built_site) -> str:
 
 
 # -- the browser ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")  # Playwright's event loop must not outlive this module
-def chromium():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the playwright Python package is missing: pip install -e '.[test]'", pytrace=False)
-    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: install Debian's chromium and fonts-noto-cjk "
-            "(apt-get install chromium fonts-noto-cjk, as .ci/run does) or set DUCHA_CHROMIUM",
-            pytrace=False,
-        )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Session:
-    """One browser context: every request it makes, and every console error of its pages."""
-
-    def __init__(self, browser, base_url: str):
-        self.base = base_url
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        self.context.route("**/*", self._route)
-        self.context.on("request", lambda r: self.requests.append(r.url))
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"{self.page.url}: {m.text}"))
-        self.page.on("pageerror", lambda e: self.errors.append(f"{self.page.url}: {e}"))
-
-    def _route(self, route):
-        url = route.request.url
-        self.requests.append(url)
-        if _is_local(url):
-            route.continue_()
-        else:
-            route.abort()  # recorded above; never let the test touch the network
-
-    def goto(self, path: str):
-        response = self.page.goto(urljoin(self.base, path))
-        assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
-        self.page.wait_for_load_state("load")
-        return self.page
-
-    def external(self) -> list[str]:
-        return sorted({u for u in self.requests if not _is_local(u)})
-
-    def search(self, word: str, href_part: str, timeout: float = 20.0):
-        """Type ``word`` into Material's search box until a result links to ``href_part``.
-
-        The box reacts to keyup and the worker needs a few seconds to load its index,
-        so retype until it answers.
-        """
-        page = self.page
-        box = page.locator("input.md-search__input")
-        deadline = time.monotonic() + timeout
-        wanted = page.locator(f'a.md-search-result__link[href*="{href_part}"]')
-        while True:
-            box.click()
-            box.fill("")
-            box.fill(word)
-            box.press("End")
-            try:
-                wanted.first.wait_for(state="attached", timeout=1000)
-                return wanted
-            except Exception:
-                if time.monotonic() > deadline:
-                    shown = page.locator(".md-search-result").inner_text()
-                    raise AssertionError(f"searching {word!r} found no link to {href_part} in {timeout:.0f}s: {shown!r}")
-
-    def close(self):
-        self.context.close()
-
-
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in ("data", "blob", "about"):
-        return True
-    return parts.scheme in ("http", "https", "ws", "wss") and (parts.hostname or "") in LOCAL_HOSTS
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ import yaml
 from click.testing import CliRunner
 
 from ducha.cli import main
-from test_browser import GIT_ENV, REPO, Session, _QuietHandler, _sample, _write_item, chromium  # noqa: F401
+from browsing import GIT_ENV, REPO, QuietHandler, Session, sample as _sample, write_item as _write_item
 
 HOSTILE_ID = "DC-2026-0911"
 HOSTILE_WORD = "渣土消纳"  # in the planted title, for search
@@ -171,7 +171,7 @@ def _csp() -> str:
 
 
 def _serve(site: Path, headers: dict[str, str]):
-    class Handler(_QuietHandler):
+    class Handler(QuietHandler):
         def end_headers(self):
             for key, value in headers.items():
                 self.send_header(key, value)
@@ -192,7 +192,7 @@ def served(request, hostile_site):
 
 
 @pytest.fixture
-def browser(chromium, served):  # noqa: F811
+def browser(chromium, served):
     session = Session(chromium, served[1])
     session.dialogs = []
     session.page.on("dialog", lambda d: (session.dialogs.append(d.message), d.dismiss()))
@@ -251,7 +251,7 @@ def test_item_page_is_inert(browser):
 
 
 def test_drafted_bulletin_with_hostile_item_names_and_body_is_inert(browser, hostile_site):
-    html = _assert_inert(browser, _bulletin_path(hostile_site), expect=HOSTILE_WORD)
+    _assert_inert(browser, _bulletin_path(hostile_site), expect=HOSTILE_WORD)
     # shown as written, not dropped: the reader sees what the clerk typed
     text = browser.page.locator("article").inner_text()
     assert "{onerror='window.__x_title_1=1'}" in text
@@ -321,7 +321,7 @@ def test_markup_in_item_and_bulletin_paths_is_refused(tmp_path):
 
 
 def test_bulletin_in_a_markup_folder_is_not_published(tmp_path):
-    from ducha.documents.bulletins import load_bulletins
+    from ducha import load_bulletins
 
     (tmp_path / "bulletins" / "2026" / '"><img src=x onerror=alert(1)>').mkdir(parents=True)
     bad = tmp_path / "bulletins" / "2026" / '"><img src=x onerror=alert(1)>' / "bulletin-01.md"

@@ -185,7 +185,7 @@ def test_drafting_refuses_without_history_and_prints_without_writing(repo, tmp_p
 
 
 def test_site_pages_link_each_figure_to_its_items(repo):
-    from ducha.site.inputs import gather_inputs
+    from ducha import gather_inputs
 
     draft(repo, "--kind", "通报")
     inputs = gather_inputs(repo.path, dt.date(2026, 11, 25), from_history=True, history=False, warn=pytest.fail)

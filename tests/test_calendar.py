@@ -17,8 +17,9 @@ import datetime as dt
 
 import pytest
 
-from ducha.core.workdays import PACKAGE_YEARS, WorkCalendar
-from ducha.core.rules import parse_rules
+from ducha import WorkCalendar
+from ducha.core.workdays import PACKAGE_YEARS
+from ducha import parse_rules
 
 D = dt.date
 

@@ -149,7 +149,7 @@ def test_every_command_and_option_is_documented_in_readme():
 def test_show_and_the_item_page_list_the_same_record(tmp_path):
     """One record of events (record.events) for ``ducha show`` and the item page: the approval and the
     citizen reply are in both."""
-    from ducha.ledger.checked import load_ledger
+    from ducha import load_ledger
     from ducha.core.record import events
 
     root = Path(__file__).resolve().parents[1]

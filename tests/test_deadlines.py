@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from ducha.cli import main
-from ducha.core.deadlines import effective_deadline, light
-from ducha.core.rules import parse_rules
-from ducha.core.validate import Checker
+from ducha import effective_deadline, light
+from ducha import parse_rules
+from ducha import Checker
 
 D = dt.date
 LOAD_AS_OF = D(2026, 12, 31)  # items are loaded (checked) as of this day; lights take their own as_of

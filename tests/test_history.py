@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import pickle
 import subprocess
 from pathlib import Path
 
@@ -17,9 +15,10 @@ from gitutil import make_item as _make_item
 
 from ducha.files import cache as cachefile
 from ducha.cli import main
-from ducha.history.repo import HistoryUnavailable
-from ducha.history.commits import CacheWarmer, History, item_events, load_history
-from ducha.ledger.checked import load_ledger_at
+from ducha import HistoryUnavailable
+from ducha import History, load_history
+from ducha.history.commits import CacheWarmer, item_events
+from ducha import load_ledger_at
 
 D = dt.date
 
@@ -29,11 +28,7 @@ def make_item(item_id: str, status: str, **fields) -> dict:
     return _make_item(item_id, status, **{"deadline": D(2026, 12, 31), **fields})
 
 
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch):
-    """The engine's own git calls must not see the user's git configuration either."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+pytestmark = pytest.mark.usefixtures("isolated_git")
 
 
 def changes(h: History, item_id: str) -> list[tuple[str, list[tuple]]]:
@@ -479,15 +474,15 @@ def test_check_as_of_ignores_uncommitted_work_and_says_so(tmp_path):
 def test_synthetic_history_audit_finds_exactly_the_planted_cases(tmp_path):
     from bench.synth_git import SynthHistory
 
-    from ducha.review.audit import run_audit
-    from ducha.ledger.rulesfile import load_rules
+    from ducha import audit_repository
+    from ducha import load_rules
 
     synth = SynthHistory(n_items=80, n_commits=500, seed=3)
     planted = synth.write(tmp_path / "synth", checkout=True)
     root = tmp_path / "synth"
     assert int(subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=root, capture_output=True, text=True).stdout) == 500
     assert subprocess.run(["git", "fsck", "--full", "--strict"], cwd=root, capture_output=True).returncode == 0
-    findings = run_audit(root, load_rules(root / "items", root))
+    findings = audit_repository(root, load_rules(root / "items", root)).findings
     by_code: dict[str, set] = {}
     for f in findings:
         by_code.setdefault(f.code, set()).add(f.item or f.commit)

@@ -9,18 +9,18 @@ import os
 import random
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from gitutil import PROJECT, dump_item, item_path, make_item, make_repo
 
 from ducha.files import cache as cachefile
-from ducha.review.audit import PER_GROUP, audit, run_audit
+from ducha import audit_repository
+from ducha.review.audit import PER_GROUP, audit
 from ducha.cli import main
-from ducha.history.commits import load_history
-from ducha.ledger.checked import load_ledger_at
-from ducha.ledger.rulesfile import load_rules
+from ducha import load_history
+from ducha import load_ledger_at
+from ducha import load_rules
 from ducha.site.pages import AUDIT_ROWS
 
 D = dt.date
@@ -29,10 +29,7 @@ GBK_YML = "items/2026/督查事项.yml".encode("gbk")
 GBK_OUTSIDE = "材料/会议纪要.docx".encode("gbk")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+pytestmark = pytest.mark.usefixtures("isolated_git")
 
 
 def run(*args):
@@ -241,12 +238,12 @@ def test_a_rewrite_is_found_after_the_cache_is_gone_and_remembered_after_it_is_r
     for cache in ducha.glob("history-*.pickle"):
         cache.unlink()
     new = rewrite(repo)
-    findings = run_audit(repo.path, rules(repo))
+    findings = audit_repository(repo.path, rules(repo)).findings
     assert [(f.code, f.commit) for f in findings if f.code == "A108"] == [("A108", new)]
     assert old[:10] in next(f.message for f in findings if f.code == "A108")
     for cache in ducha.glob("history-*.pickle"):  # damaged this time
         cache.write_bytes(b"\x80garbage")
-    assert [f.commit for f in run_audit(repo.path, rules(repo)) if f.code == "A108"] == [new]
+    assert [f.commit for f in audit_repository(repo.path, rules(repo)).findings if f.code == "A108"] == [new]
 
 
 def test_a_fresh_clone_says_it_could_not_check_for_rewrites_until_it_has_a_record(tmp_path):
@@ -299,7 +296,7 @@ def test_findings_are_capped_per_commit_item_and_code_with_a_summary(tmp_path):
     item["progress"] = [{"date": D(2026, 11, 18), "by": "fgw", "text": f"补录第 {n} 次进展。"} for n in range(PER_GROUP + 35)]
     repo.write_item(item)
     sha = repo.commit("补录进展", "2026-12-20")  # every entry 32 days before its commit: A101
-    a101 = [f for f in run_audit(repo.path, rules(repo)) if f.code == "A101" and f.commit == sha]
+    a101 = [f for f in audit_repository(repo.path, rules(repo)).findings if f.code == "A101" and f.commit == sha]
     assert len(a101) == PER_GROUP + 1
     assert a101[-1].message == "另有 35 条同类发现未列出。"
     assert all("progress[" in f.message for f in a101[:-1])
@@ -314,7 +311,7 @@ def test_the_audit_page_lists_the_newest_findings_and_counts_all(tmp_path):
         repo.write_item(item)
     repo.commit("批量补录", "2026-12-20")
     with_site(repo)
-    total = len(run_audit(repo.path, rules(repo)))
+    total = len(audit_repository(repo.path, rules(repo)).findings)
     assert total > AUDIT_ROWS
     result = run("build", "--root", repo.path)
     assert result.exit_code == 0, result.output

@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from ducha.cli import main
 from ducha.intake.importer import SAMPLE_HEADER, SAMPLE_ROWS, SAMPLE_TITLE, match_unit, parse_deadline
-from ducha.ledger.rulesfile import load_rules
+from ducha import load_rules
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "data" / "import-sample.xlsx"

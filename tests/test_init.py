@@ -11,7 +11,7 @@ from gitutil import LedgerRepo
 
 from ducha.intake import scaffold
 from ducha.cli import main
-from ducha.ledger.rulesfile import load_rules
+from ducha import load_rules
 
 PROJECT = Path(__file__).resolve().parents[1]
 PACKAGE_TEMPLATES = PROJECT / "scripts" / "ducha" / "templates"

@@ -61,7 +61,7 @@ def test_each_adapter_words_the_hint_for_its_own_options(tmp_path):
 
 def test_office_timezone_other_than_beijing_is_refused(tmp_path):
     """Every day boundary is Beijing time; a rules file that says otherwise is refused, not ignored."""
-    from ducha.core.rules import parse_rules
+    from ducha import parse_rules
     from gitutil import LEDGER_YML
 
     text = LEDGER_YML.read_text(encoding="utf-8")
@@ -72,3 +72,133 @@ def test_office_timezone_other_than_beijing_is_refused(tmp_path):
     assert "只能是 'Asia/Shanghai'" in findings[0].message
     rules, findings = parse_rules(text.encode(), "items/ledger.yml")
     assert rules is not None and not findings
+
+
+# -- the folders are the architecture ---------------------------------------------------------------
+
+# Each subpackage may import its own modules and those of the layers before it, never a later one.
+LAYERS = [{"core"}, {"files"}, {"history"}, {"ledger"}, {"review", "counting"}, {"documents"}, {"intake"}, {"site"}, {"cli", "plugin"}]
+PURE_FORBIDDEN = {"subprocess", "git", "os", "shutil", "tempfile", "fcntl", "glob", "pathlib", "io", "multiprocessing", "mkdocs", "click"}
+
+
+def _module_name(path: Path) -> str:
+    parts = ["ducha", *path.relative_to(PACKAGE).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str, list[str]]]:
+    """Every import in the file, at any depth (imports inside functions count): (line, module, names)."""
+    mod = _module_name(path)
+    package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name, []) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            names = [a.name for a in node.names]
+            if node.level and not node.module:  # from . import a, b: each may be a module
+                out += [(node.lineno, f"{target}.{n}" if (PACKAGE.parent / f"{target}.{n}".replace(".", "/")).with_suffix(".py").exists()
+                         or (PACKAGE.parent / f"{target}.{n}".replace(".", "/")).is_dir() else target, [n]) for n in names]  # fmt: skip
+            else:
+                out.append((node.lineno, target, names))
+    return out
+
+
+def _graph() -> dict[str, dict[str, list[tuple[int, list[str]]]]]:
+    graph = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        edges = graph.setdefault(_module_name(path), {})
+        for line, target, names in _imports(path):
+            edges.setdefault(target, []).append((line, names))
+    return graph
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "ducha" or len(parts) < 2:
+        return None
+    return next((i for i, layer in enumerate(LAYERS) if parts[1] in layer), None)
+
+
+def test_every_module_lives_in_a_layer():
+    loose = [m for m in _graph() if m != "ducha" and _layer(m) is None]
+    assert not loose, f"modules outside the layered subpackages: {loose}"
+
+
+def test_subpackages_import_only_their_own_layer_and_those_before_it():
+    wrong = []
+    for module, edges in _graph().items():
+        here = _layer(module)
+        for target, uses in edges.items():
+            there = _layer(target)
+            if here is not None and there is not None and there > here:
+                wrong.append(f"{module} (line {uses[0][0]}) imports {target}")
+            if here == there and here is not None and module.split(".")[1] != target.split(".")[1]:
+                wrong.append(f"{module} (line {uses[0][0]}) imports {target}, a sibling of the same layer")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_only_the_adapters_import_click_or_mkdocs():
+    wrong = [f"{m} imports {t}" for m, edges in _graph().items() for t in edges
+             if t.split(".")[0] in ("click", "mkdocs") and m.split(".")[1:2] not in (["cli"], ["plugin"])]  # fmt: skip
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_pure_layer_runs_no_git_and_touches_no_files():
+    wrong = [f"{m} imports {t}" for m, edges in _graph().items() if m.startswith("ducha.core") for t in edges
+             if t.split(".")[0] in PURE_FORBIDDEN]  # fmt: skip
+    assert not wrong, "\n".join(wrong)
+    for path in (PACKAGE / "core").rglob("*.py"):
+        calls = [n.lineno for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "open"]  # fmt: skip
+        assert not calls, f"{path.relative_to(PACKAGE)} opens files (lines {calls})"
+
+
+def test_no_import_cycles():
+    graph = {m: {t for t in edges if t in _graph_modules()} for m, edges in _graph().items()}
+    cycles = []
+    state: dict[str, int] = {}
+
+    def visit(m, stack):
+        state[m] = 1
+        for t in sorted(graph.get(m, ())):
+            if t == m:
+                continue
+            if state.get(t) == 1:
+                cycles.append(" -> ".join(stack[stack.index(t):] + [t]))
+            elif t not in state:
+                visit(t, stack + [t])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert not cycles, "\n".join(cycles)
+
+
+def _graph_modules() -> set[str]:
+    return {_module_name(p) for p in PACKAGE.rglob("*.py")} - {"ducha"}
+
+
+def test_no_module_imports_another_modules_private_names():
+    wrong = [f"{m} (line {line}) imports {t}.{n}" for m, edges in _graph().items() for t, uses in edges.items()
+             if t.startswith("ducha") and t != m for line, names in uses for n in names
+             if n.startswith("_") and not n.startswith("__")]  # fmt: skip
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_public_api_names_what_the_adapters_call():
+    """``ducha.X`` resolves for every public name, to the function its module defines (imported on first use)."""
+    import importlib
+
+    import ducha
+
+    for name, where in ducha._API.items():
+        module, _, attr = where.partition(":")
+        assert getattr(ducha, name) is getattr(importlib.import_module(f"ducha.{module}"), attr or name), name
+    assert "open_ledger" in dir(ducha) and "audit_repository" in ducha.__all__

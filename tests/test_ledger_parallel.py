@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ducha.ledger.checked import PARALLEL_THRESHOLD, ItemTable, load_ledger, load_ledger_from_blobs
-from ducha.core.model import Item
+from ducha.ledger.checked import PARALLEL_THRESHOLD, ItemTable, load_ledger_from_blobs
+from ducha import load_ledger
+from ducha import Item
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
 
@@ -76,8 +77,8 @@ def test_item_table_behaves_like_a_dict():
 def test_items_rebuilt_in_the_parent_equal_the_checked_ones():
     """Worker processes send back bytes; the parent's rebuild must give exactly Checker.load's item."""
     from ducha.ledger.checked import item_from_bytes
-    from ducha.ledger.rulesfile import load_rules
-    from ducha.core.validate import Checker
+    from ducha import load_rules
+    from ducha import Checker
 
     repo = Path(__file__).resolve().parents[1]
     rules = load_rules(repo / "items")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ducha.core.mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text, phone_digits
+from ducha import mask_text
+from ducha.core.mask import contact_numbers, mask_id_number, mask_name, mask_phone, phone_digits
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from ducha.cli import main
-from ducha.ledger.checked import load_ledger
-from ducha.documents.notices import current_units, unit_notices
+from ducha import load_ledger
+from ducha import unit_notices
+from ducha.core.rules import current_units
 from gitutil import PROJECT, make_item, make_repo
 
 AS_OF = "2026-11-25"

@@ -177,7 +177,7 @@ def test_theme_shell_cache_gives_the_same_pages_as_full_rendering(sample_site, t
 def test_item_pages_rendered_in_a_forked_worker_are_the_same(sample_site, monkeypatch):
     import datetime as dt
 
-    from ducha.site.inputs import gather_inputs
+    from ducha import gather_inputs
     from ducha.site.pages import SiteBuilder
 
     from ducha.plugin import MaterialSearchIndexer

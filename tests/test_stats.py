@@ -33,10 +33,10 @@ from gitutil import PROJECT, make_item, make_repo
 from ducha.counting import export
 from ducha.core import schema
 from ducha.cli import main
-from ducha.ledger.checked import load_ledger, load_ledger_at
-from ducha.core.rules import parse_rules
-from ducha.counting.scoring import score_units
-from ducha.counting.basis import basis_markdown
+from ducha import load_ledger, load_ledger_at
+from ducha import parse_rules
+from ducha import score_units
+from ducha import basis_markdown
 from ducha.counting.stats import COUNTS, RATES, compute
 
 D = dt.date
@@ -46,10 +46,7 @@ def nov(day: int) -> dt.date:
     return D(2026, 11, day)
 
 
-@pytest.fixture(autouse=True)
-def _isolated_git(monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+pytestmark = pytest.mark.usefixtures("isolated_git")
 
 
 def _prog(day, unit):

@@ -52,7 +52,7 @@ print(n, time.perf_counter() - t0)
 LIBRARY = """
 import sys, time, datetime as dt
 t0 = time.perf_counter()
-from ducha.ledger.checked import load_ledger
+from ducha import load_ledger
 ledger = load_ledger(sys.argv[1], dt.date.fromisoformat(sys.argv[2]), jobs=int(sys.argv[3]))
 print(len(ledger.items), len(ledger.errors), time.perf_counter() - t0)
 """

@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE))
 
 from synth_git import SynthHistory  # noqa: E402
 
-from ducha import cachefile  # noqa: E402
+from ducha.files import cache as cachefile  # noqa: E402
 
 ANCHOR = ["git", "log", "--first-parent", "--diff-merges=first-parent", "-z", "--raw", "-M", "--no-abbrev"]
 PLAIN = ["git", "log", "-z", "--raw"]

@@ -37,7 +37,7 @@ TARGET = 2.0
 RUN = """
 import sys, time, datetime as dt
 t0 = time.perf_counter()
-from ducha.ledger.checked import load_ledger_at
+from ducha import load_ledger_at
 from ducha.counting.stats import compute
 t1 = time.perf_counter()
 day = dt.date.fromisoformat(sys.argv[2])
@@ -80,7 +80,7 @@ def main(argv=None):
     import datetime as dt
 
     day = args.as_of or (dt.date.fromisoformat(last) - dt.timedelta(days=60)).isoformat()
-    from ducha.history.commits import load_history
+    from ducha import load_history
 
     t = time.perf_counter()
     load_history(path)

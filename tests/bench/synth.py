@@ -22,8 +22,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from ducha.core.workdays import WorkCalendar
-from ducha.core.rules import Rules, parse_rules
+from ducha import WorkCalendar
+from ducha import Rules, parse_rules
 from ducha.core.schema import ITEM_FIELDS_ORDER
 
 REPO = Path(__file__).resolve().parents[2]

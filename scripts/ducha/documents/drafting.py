@@ -294,7 +294,7 @@ class Draft:
 def ledger_at(root: Path, as_of: dt.date, commit: str | None = None) -> Ledger:
     """The committed ledger a draft is computed from; refuses a ledger with check errors."""
     from ..history.repo import open_repo, resolve_commit
-    from ..ledger.checked import load_ledger_at
+    from ..ledger.sources import load_ledger_at
 
     if commit is not None:
         commit = resolve_commit(open_repo(Path(root)), commit)

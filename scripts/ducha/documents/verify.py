@@ -475,7 +475,7 @@ class Verifier:
         return sha, ""
 
     def ledger(self, sha: str, as_of: dt.date) -> Ledger:
-        from ..ledger.checked import load_ledger_at
+        from ..ledger.sources import load_ledger_at
 
         key = (sha, as_of)
         if key not in self._ledgers:  # items only, as statistics read them: a validator grown stricter since

@@ -1,4 +1,4 @@
-"""The ledger: the rules plus every item, loaded and checked as of a date."""
+"""The checked ledger: the rules plus every item, each file checked as of a date (in parallel for large ledgers)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,12 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ..core.findings import Finding, Hint, LedgerError, Notice
-from ..core.paths import ITEMS_DIR, RULES_FILE, id_of_path, misnamed_item
-from ..files import tree
+from ..core.findings import Finding, LedgerError, Notice
+from ..core.paths import ITEMS_DIR, RULES_FILE, id_of_path
 from ..core import yamlio
 from ..core.model import Item, typed_dates
 from ..core.rules import Rules, parse_rules
-from .rulesfile import load_rules, rules_link_refusal
 from ..core.validate import Checker
 
 PARALLEL_THRESHOLD = 3000
@@ -90,25 +87,6 @@ class Ledger:
         return tuple(sorted({n for item in self.items.values() for n in item.private_names}))
 
 
-def find_root(start: Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` that holds ``items/ledger.yml``."""
-    here = Path(start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / ITEMS_DIR / RULES_FILE).is_file():
-            return folder
-    raise LedgerError(f"在 {here} 及其上级目录中找不到台账（items/{RULES_FILE}）。", hint=Hint("root"))
-
-
-def _scan_items(root: Path) -> tuple[list[str], list[Finding]]:
-    """The item files under ``items/`` (posix paths relative to ``root``, sorted part by part: plain strings,
-    as 30,000 ``Path`` objects cost more than checking some of the files) and a finding for each file that is not read: a symbolic link
-    (D111, never followed) or a name that looks meant as an item but does not end in ``.yml`` (D112)."""
-    files, links = tree.walk(root, ITEMS_DIR)
-    rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"
-    out = [rel for rel in files if rel.endswith(".yml") and rel != rules_rel]
-    return out, refused_findings([rel for rel in links if rel != rules_rel], [rel for rel in files if misnamed_item(rel)])
-
-
 NOT_READ = ("D111", "D112")  # codes of files under items/ that are not read at all
 
 
@@ -156,7 +134,7 @@ def _check_in_worker(args) -> list[tuple[str | None, bytes | None, list[Finding]
     ]
 
 
-def _check_all(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
+def check_all(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
     """``[(item id or None, Item or (bytes, display path) or None, findings)]`` in ``entries`` order."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     if jobs <= 1 or len(entries) < PARALLEL_THRESHOLD:
@@ -179,7 +157,7 @@ def check_entries(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, by
     """Load and check ``(display path, stem, bytes or file name)`` entries, in parallel when there are many."""
     return [
         (item_from_bytes(*item) if type(item) is tuple else item, findings)
-        for _, item, findings in _check_all(rules, as_of, entries, jobs)
+        for _, item, findings in check_all(rules, as_of, entries, jobs)
     ]
 
 
@@ -198,50 +176,7 @@ def duplicate_findings(items_by_path: list[tuple[str, str | None]]) -> list[Find
     return out
 
 
-def load_ledger(
-    root: Path,
-    as_of: dt.date,
-    only: list[Path] | None = None,
-    rules: Rules | None = None,
-    jobs: int | None = None,
-) -> Ledger:
-    """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared)."""
-    root = Path(root).resolve()
-    rules = rules or load_rules(root / ITEMS_DIR, root)
-    rels, refused = _scan_items(root)
-    selected = rels
-    if only is not None:
-        named = {_named(p) for p in only}
-        refused = [f for f in refused if root / f.path in named]  # a file not read is reported, not followed
-        not_read = {root / f.path for f in refused}
-        files = [root / rel for rel in rels]
-        wanted = {Path(p).resolve() for p in only if _named(p) not in not_read}
-        selected = [rel for rel, f in zip(rels, files) if f.resolve() in wanted]
-        missing = wanted - {f.resolve() for f in files} - {(root / ITEMS_DIR / RULES_FILE).resolve()}
-        if missing:
-            raise LedgerError("不是台账中的事项文件：" + "、".join(sorted(str(m) for m in missing)))
-    base = str(root)
-    entries = [(rel, id_of_path(rel), os.path.join(base, rel)) for rel in selected]
-    results = _check_all(rules, as_of, entries, jobs)
-    ledger = Ledger(str(root), rules, as_of, files=len(selected) + len(refused) + 1)
-    ledger.findings += refused
-    claimed = _collect(ledger, entries, results)
-    if only is not None:
-        chosen = {e[0] for e in entries}
-        claimed += [(rel, id_of_path(rel)) for rel in rels if rel not in chosen]
-        ledger.findings += [f for f in duplicate_findings(claimed) if f.path in chosen]
-    else:
-        ledger.findings += duplicate_findings(claimed)
-    return ledger
-
-
-def _named(path) -> Path:
-    """A path as named, its folders resolved but not its last part (which may be a symbolic link)."""
-    path = Path(path)
-    return path.parent.resolve() / path.name
-
-
-def _collect(ledger: Ledger, entries, results) -> list[tuple[str, str]]:
+def collect_checked(ledger: Ledger, entries, results) -> list[tuple[str, str]]:
     """Add each checked file's findings and item to ``ledger``; returns (path, id it claims) for duplicate checks."""
     claimed = []
     for (shown, stem, _), (item_id, item, findings) in zip(entries, results):
@@ -262,100 +197,9 @@ def load_ledger_from_blobs(
     if rules is None:
         raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
     entries = [(p, id_of_path(p), raw) for p, raw in sorted(files.items())]
-    results = _check_all(rules, as_of, entries, jobs)
+    results = check_all(rules, as_of, entries, jobs)
     ledger = Ledger("", rules, as_of, files=len(entries) + len(refused) + 1, commit=commit)
     ledger.findings += refused
-    claimed = _collect(ledger, entries, results)
+    claimed = collect_checked(ledger, entries, results)
     ledger.findings += duplicate_findings(claimed)
     return ledger
-
-
-def load_ledger_at(
-    root: Path, as_of: dt.date, rev: str = "HEAD", commit: str | None = None, jobs: int | None = None, checks: bool = True
-) -> Ledger:
-    """The ledger as it stood at the end of ``as_of`` on ``rev`` (or at ``commit``), read from git.
-
-    ``checks=False``: items only, no findings, through the parsed-item cache (``itemcache``) — for statistics.
-    """
-    from ..history.repo import BlobReader, HistoryUnavailable, commit_at, ensure_full_history, item_tree_at, open_repo
-
-    repo = open_repo(Path(root))
-    ensure_full_history(repo)
-    sha = commit or commit_at(repo, as_of, rev)
-    if sha is None:
-        raise HistoryUnavailable(f"{as_of.isoformat()} 当天结束前（北京时间）{rev} 上还没有任何提交，无法还原当时的台账。", hint=Hint("worktree"))
-    rules_blob, blobs, links, others = item_tree_at(repo, sha)
-    rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"
-    if rules_rel in links or ITEMS_DIR in links:
-        raise LedgerError(*rules_link_refusal(rules_rel, f"提交 {sha[:10]} 中的"))
-    if rules_blob is None:
-        raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {ITEMS_DIR}/{RULES_FILE}。")
-    refused = refused_findings(links, [p for p in others if misnamed_item(p)])
-    if not checks:
-        from .itemcache import load_items
-
-        ledger = load_items(repo, sha, rules_blob, blobs, as_of, jobs=jobs)
-        ledger.findings += refused  # the only findings: what was not read is still said
-        return ledger
-    with BlobReader(repo) as reader:
-        contents = reader.read_many([rules_blob, *blobs.values()])
-    files = {path: contents[blob] for path, blob in blobs.items()}
-    return load_ledger_from_blobs(contents[rules_blob], files, as_of, commit=sha, jobs=jobs, refused=refused)
-
-
-# -- where a ledger comes from: one decision for every command and the site ---------------------------
-
-
-
-
-@dataclass
-class OpenedLedger:
-    ledger: Ledger
-    notices: list[Notice]
-    uncommitted: list[str] = field(default_factory=list)  # item files with changes not committed
-
-
-def open_ledger(
-    root: Path,
-    as_of: dt.date,
-    *,
-    committed: bool,
-    rev: str | None = None,
-    only: list[Path] | None = None,
-    checks: bool = True,
-) -> OpenedLedger:
-    """The ledger a command or the site works on, and what to say about it.
-
-    ``committed``: restore the ledger as committed at the end of ``as_of`` (Beijing time) on the first-parent
-    line of HEAD, or at ``rev``; else read the work tree as of ``as_of`` (uncommitted changes included, and
-    said so). Outside a git repository a committed ledger falls back to the work tree with a notice, unless a
-    ``rev`` was asked for. ``checks=False`` (statistics): a committed ledger's items come through the
-    parsed-item cache without findings. ``only``: check just these work-tree files.
-    """
-    from ..history.repo import HistoryUnavailable, open_repo, resolve_commit, worktree_changes
-
-    root = Path(root)
-    if only is not None or not committed:
-        ledger = load_ledger(root, as_of, only=only)
-        try:
-            changed = worktree_changes(open_repo(root))
-        except HistoryUnavailable:
-            changed = []
-        notices = []
-        if changed and only is None:
-            notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，以下结果包含这些修改（尚未进入台账历史）。"))
-        return OpenedLedger(ledger, notices, changed)
-    try:
-        repo = open_repo(root)
-    except HistoryUnavailable:
-        if rev is not None:
-            raise
-        notice = Notice(f"注意：{root.resolve()} 不是 git 仓库，按工作区文件计算截至 {as_of} 的状态。")
-        return OpenedLedger(load_ledger(root, as_of), [notice])
-    changed = worktree_changes(repo)
-    commit = resolve_commit(repo, rev) if rev is not None else None
-    ledger = load_ledger_at(root, as_of, commit=commit, checks=checks)
-    notices = list(ledger.notices)
-    if changed:
-        notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）。", Hint("worktree")))
-    return OpenedLedger(ledger, notices, changed)

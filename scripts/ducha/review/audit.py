@@ -294,7 +294,3 @@ def audit_repository(root: Path, rules: Rules, since=None, until=None, rev: str 
     with _signers(signers):
         history = load_history(root, rev=rev, signatures=bool(signers))
     return AuditResult(history, audit(history, rules, since, until, statuses_along=_git_statuses_along(root)))
-
-
-def run_audit(root: Path, rules: Rules, since=None, until=None, rev: str = "HEAD") -> list[AuditFinding]:
-    return audit_repository(root, rules, since, until, rev).findings

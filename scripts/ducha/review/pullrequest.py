@@ -15,7 +15,8 @@ from ..core.findings import Finding
 from ..history.repo import BlobReader, ensure_full_history, item_blobs_at, open_repo, worktree_changes
 from ..history.repo import merge_base as find_merge_base
 from ..history.commits import LOG_FORMAT_NOSIG, parse_log_record
-from ..ledger.checked import Ledger, load_ledger
+from ..ledger.checked import Ledger
+from ..ledger.sources import load_ledger
 from ..core.paths import is_item_path, id_of_path, misnamed_item
 from ..core.workflow import compare
 

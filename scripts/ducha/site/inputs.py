@@ -10,7 +10,8 @@ from pathlib import Path
 from ..core.findings import LedgerError, format_text
 from ..history.repo import HistoryUnavailable, commit_at, open_repo
 from ..history.commits import CacheWarmer
-from ..ledger.checked import Ledger, open_ledger
+from ..ledger.checked import Ledger
+from ..ledger.sources import open_ledger
 from .pages import SiteBuilder
 
 

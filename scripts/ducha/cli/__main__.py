@@ -1,0 +1,5 @@
+"""``python -m ducha.cli``: the same as the ``ducha`` command."""
+
+from . import main
+
+main()

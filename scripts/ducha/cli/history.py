@@ -1,0 +1,105 @@
+"""History: ``ducha history`` (one item's commits) and ``ducha audit`` (the whole ledger's)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..core import schema as schema_mod
+from ..core.paths import ITEMS_DIR
+from ..ledger.rulesfile import load_rules
+from .common import AsOf, FORMAT, ROOT, library_errors, root_dir, say
+
+
+def _history(root, rev="HEAD", signatures=False):
+    from ..history.commits import load_history
+
+    with library_errors():
+        h = load_history(root_dir(root), rev=rev, signatures=signatures)
+    for notice in h.notices:
+        say(notice.text)
+    return h
+
+
+def _value(v) -> str:
+    if v is None:
+        return "（无）"
+    if isinstance(v, dict):
+        return "；".join(f"{k}: {_value(x)}" for k, x in v.items())
+    if isinstance(v, list):
+        return "、".join(_value(x) for x in v)
+    text = str(v).strip().replace("\n", " ")
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+@click.command()
+@click.argument("item_id")
+@click.option("--rev", default="HEAD", show_default=True, help="沿哪个分支的第一父提交链读取历史。")
+@FORMAT
+@ROOT
+def history(item_id, rev, fmt, root):
+    """一个事项的修改时间线（从早到晚）：谁、何时、在哪个提交改了哪些字段。
+
+    改名或移动到其他年份目录的文件保持同一条时间线；合并请求记在合并提交上。
+    """
+    h = _history(root, rev)
+    timeline = h.timeline(item_id)
+    if not timeline:
+        raise click.ClickException(f"历史中没有编号为 {item_id} 的事项。")
+    if fmt == "json":
+        click.echo(json.dumps(schema_mod.jsonable(timeline), ensure_ascii=False, indent=2))
+        return
+    action = {"A": "新建", "M": "修改", "R": "移动/改名", "D": "删除"}
+    for entry in timeline:
+        click.echo(f"{entry['date']}  {entry['commit'][:10]}  {entry['author']} <{entry['email']}>  {action[entry['action']]}")
+        click.echo(f"    {entry['message'].splitlines()[0] if entry['message'] else ''}")
+        for ch in entry["changes"]:
+            if ch["old"] is None:
+                click.echo(f"    + {ch['field']}: {_value(ch['new'])}")
+            elif ch["new"] is None:
+                click.echo(f"    - {ch['field']}: {_value(ch['old'])}")
+            else:
+                click.echo(f"    ~ {ch['field']}: {_value(ch['old'])} → {_value(ch['new'])}")
+
+
+@click.command()
+@click.option("--since", type=AsOf(), default=None, help="只看这一天及以后的提交（北京时间）。")
+@click.option("--until", type=AsOf(), default=None, help="只看这一天及以前的提交（北京时间）。")
+@click.option("--rev", default="HEAD", show_default=True, help="审计哪个分支（沿第一父提交链）。")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="输出格式。")
+@ROOT
+def audit(since, until, rev, fmt, root):
+    """审计台账的提交历史：倒签日期、未经批准改期限、改动已办结事项、删除事项、
+    绕过合并请求、名单外提交人、缺少签名、历史被改写。
+
+    发现问题时仍以 0 退出（审计发现供核实，不是校验错误）；无法读取历史时以 1 退出。
+    """
+    from ..review.audit import audit_repository
+
+    root = root_dir(root)
+    with library_errors():
+        rules = load_rules(root / ITEMS_DIR, root)
+        result = audit_repository(root, rules, since, until, rev)
+    for notice in result.notices:
+        say(notice.text)
+    findings = result.findings
+    rows = [f.as_dict() for f in findings]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
+
+        from ..counting.export import safe_cell
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=["code", "item", "commit", "author", "date", "message"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
+    else:
+        from ..core import codes
+
+        for f in findings:
+            where = f" {f.item}" if f.item else ""
+            click.echo(f"{f.date}  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）")
+        click.echo(f"共 {len(findings)} 条审计发现。")

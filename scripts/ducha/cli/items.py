@@ -1,0 +1,270 @@
+"""The items: ``ducha list``, ``show``, ``new`` and ``import``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..core import schema as schema_mod
+from ..core.deadlines import LIGHTS, effective_deadline, light
+from ..core.findings import format_text
+from ..ledger.sources import load_ledger
+from ..core.paths import ITEMS_DIR
+from ..ledger.rulesfile import load_rules
+from .common import AS_OF, AsOf, FORMAT, REV, ROOT, WORKTREE, hint_text, library_errors, load_for, root_dir, say_unread, today
+
+
+def _item_row(item, ledger, cal=None):
+    rules = ledger.rules
+    cal = cal or rules.calendar()
+    dl = effective_deadline(item, rules, cal)
+    return {
+        "id": item.id,
+        "number": rules.display_number(item.id),
+        "title": item.title,
+        "status": item.status,
+        "light": light(item, rules, cal, ledger.as_of, dl),
+        "lead_unit": item["lead_unit"],
+        "category": item["category"],
+        "deadline": dl.date.isoformat() if dl else None,
+        "path": item.path,
+    }
+
+
+@click.command("list")
+@click.option("--status", type=click.Choice(list(schema_mod.STATUSES)), multiple=True, help="按状态筛选（可多次）。")
+@click.option("--unit", multiple=True, help="按牵头单位代码筛选（可多次）。")
+@click.option("--category", multiple=True, help="按类别代码筛选（可多次）。")
+@click.option("--light", "lights", type=click.Choice(list(LIGHTS)), multiple=True, help="按灯色筛选（可多次）。")
+@click.option("--overdue", is_flag=True, help="只列超期未办结事项。")
+@AS_OF
+@FORMAT
+@WORKTREE
+@REV
+@ROOT
+def list_(status, unit, category, lights, overdue, as_of, fmt, worktree, rev, root):
+    """列出事项，可按状态、单位、类别、灯色筛选。"""
+    ledger = load_for(root, as_of, worktree=worktree, rev=rev)
+    say_unread(ledger)
+    rows = []
+    cal = ledger.rules.calendar()  # one calendar, so working days are cached across rows
+    for item in ledger.sorted_items():
+        if status and item.status not in status:
+            continue
+        if unit and item["lead_unit"] not in unit:
+            continue
+        if category and item["category"] not in category:
+            continue
+        row = _item_row(item, ledger, cal)
+        if lights and row["light"] not in lights:
+            continue
+        if overdue and row["light"] != "red":
+            continue
+        rows.append(row)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    rules = ledger.rules
+    for r in rows:
+        click.echo(
+            f"{r['id']}  {schema_mod.STATUSES[r['status']]:<4}  {LIGHTS[r['light']]:<4}  "
+            f"{r['deadline'] or '':<10}  {rules.unit_name(r['lead_unit'])}  {r['title']}"
+        )
+    click.echo(f"共 {len(rows)} 项（截至 {ledger.as_of.isoformat()}）。")
+
+
+@click.command()
+@click.argument("item_id")
+@AS_OF
+@FORMAT
+@WORKTREE
+@REV
+@ROOT
+def show(item_id, as_of, fmt, worktree, rev, root):
+    """显示一个事项：字段、有效期限及其由来、灯色。"""
+    ledger = load_for(root, as_of, worktree=worktree, rev=rev)
+    item = ledger.items.get(item_id)
+    if item is None:
+        raise click.ClickException(f"台账中没有编号为 {item_id} 的事项（或该事项文件有错误，请先运行 ducha check）。")
+    rules = ledger.rules
+    cal = rules.calendar()
+    dl = effective_deadline(item, rules, cal)
+    lt = light(item, rules, cal, ledger.as_of, dl)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    **schema_mod.jsonable(item.data),
+                    "number": rules.display_number(item.id),
+                    "path": item.path,
+                    "effective_deadline": dl.date.isoformat() if dl else None,
+                    "deadline_basis": dl.explanation if dl else None,
+                    "light": lt,
+                    "as_of": ledger.as_of.isoformat(),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    d = item.data
+    lines = [
+        f"{rules.display_number(item.id)}  {item.id}",
+        f"事项：{d['title']}",
+        f"类别：{rules.categories[d['category']].name}    来源：{d['source']}",
+        f"交办领导：{rules.leader_name(d['leader'])}",
+        f"牵头单位：{rules.unit_name(d['lead_unit'], item.assigned)}"
+        + (f"    配合单位：{'、'.join(rules.unit_name(u, item.assigned) for u in d.get('co_units') or [])}" if d.get("co_units") else ""),
+        f"交办日期：{item.assigned}    紧急程度：{schema_mod.URGENCIES[d['urgency']]}    密级：{schema_mod.SECRECY[d['secrecy']]}",
+        f"状态：{schema_mod.STATUSES[item.status]}    灯色：{LIGHTS[lt]}（截至 {ledger.as_of}）",
+    ]
+    if dl:
+        lines.append(f"有效期限：{dl.date}（{dl.explanation}）")
+    from ..core.record import events
+
+    lines.append("办理过程：")
+    for e in events(item, rules):
+        who = f" {e.who}" if e.who else ""
+        text = f"：{e.text.strip()}" if e.text else ""
+        lines.append(f"  {e.date} {e.kind}{who}{text}")
+        if e.reason:
+            lines.append(f"    说明原因：{e.reason.strip()}")
+    lines.append(f"文件：{item.path}")
+    click.echo("\n".join(lines))
+
+
+@click.command()
+@click.option("--title", help="事项名称。")
+@click.option("--category", help="类别代码（ledger.yml 的 categories）。")
+@click.option("--source", help="来源：会议纪要、文件号、批示件、来信。")
+@click.option("--leader", help="交办领导代码。")
+@click.option("--lead-unit", help="牵头单位代码。")
+@click.option("--co-unit", "co_units", multiple=True, help="配合单位代码（可多次）。")
+@click.option("--assigned", type=AsOf(), default=None, help="交办日期（默认今天）。")
+@click.option("--deadline", type=AsOf(), default=None, help="办理期限（不写则按类别默认期限）。")
+@click.option("--urgency", type=click.Choice(list(schema_mod.URGENCIES)), default="normal", show_default=True, help="紧急程度。")
+@click.option("--secrecy", type=click.Choice(list(schema_mod.SECRECY)), default="internal", show_default=True, help="密级。")
+@click.option("--summary", "summary_text", default=None, help="交办内容与具体要求。")
+@ROOT
+def new(title, category, source, leader, lead_unit, co_units, assigned, deadline, urgency, secrecy, summary_text, root):
+    """登记一个新事项（状态为拟办），自动分配下一个编号。
+
+    缺少的必填项会逐项询问；也可全部用选项给出（适合脚本）。
+    """
+    from ..intake.newitem import ids_ever_committed, write_new_item
+    from ..core.validate import Checker
+
+    root = root_dir(root)
+    with library_errors():
+        rules = load_rules(root / ITEMS_DIR, root)
+
+    def ask(value, prompt, choices):
+        if value:
+            if value not in choices:
+                raise click.BadParameter(f"“{value}”未在台账规则中登记；可选：{'、'.join(choices)}")
+            return value
+        listing = "\n".join(f"  {k}  {v}" for k, v in choices.items())
+        return click.prompt(f"{listing}\n{prompt}", type=click.Choice(list(choices)), show_choices=False)
+
+    title = title or click.prompt("事项名称")
+    category = ask(category, "类别", {k: c.name for k, c in rules.categories.items()})
+    source = source or click.prompt("来源（会议纪要、文件号、批示件、来信）")
+    leader = ask(leader, "交办领导", {k: rules.leader_name(k) for k in rules.leaders})
+    lead_unit = ask(lead_unit, "牵头单位", {k: u.name for k, u in rules.units.items()})
+    for u in co_units:
+        ask(u, "配合单位", {k: x.name for k, x in rules.units.items()})
+    assigned = assigned or today()
+    data = {
+        "title": title,
+        "category": category,
+        "source": source,
+        "leader": leader,
+        "lead_unit": lead_unit,
+        "co_units": list(co_units),
+        "assigned": assigned,
+        "deadline": deadline,
+        "urgency": urgency,
+        "secrecy": secrecy,
+        "status": "draft",
+        "summary": summary_text,
+    }
+    item_id, path = write_new_item(root / ITEMS_DIR, data, used=ids_ever_committed(root))
+    shown = path.relative_to(root).as_posix()
+    item, findings = Checker(rules, max(assigned, today())).load(path.read_bytes(), shown, path.stem)
+    errors = [f for f in findings if f.is_error]
+    if errors:
+        path.unlink()
+        click.echo(format_text(errors), err=True)
+        raise click.ClickException("新事项未通过校验，已撤回，未写入任何文件。")
+    click.echo(f"已登记 {item_id}（{rules.display_number(item_id)}）：{shown}")
+    click.echo("下一步：补充拟办意见（approval），经领导审批后改为已交办（assigned），提交合并请求。")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--category", default=None, help="事项类别代码（表中没有“类别”列时必填），如 work_report_target。")
+@click.option("--source", default=None, help="来源（表中没有“来源”列时必填），如“《2026年市政府工作报告》目标任务分解”；各行自动加“第N项”。")
+@click.option("--leader", default=None, help="交办领导代码（表中没有“责任领导”列或该格为空时用）。")
+@click.option("--assigned", type=AsOf(), default=None, help="交办日期（默认今天）。")
+@click.option("--urgency", type=click.Choice(list(schema_mod.URGENCIES)), default="normal", show_default=True, help="紧急程度（表中没有“紧急程度”列时）。")
+@click.option("--secrecy", type=click.Choice(list(schema_mod.SECRECY)), default="internal", show_default=True, help="密级。")
+@click.option("--approved-by", default=None, help="分解方案已经该领导审定：事项直接登记为已交办，拟办意见记为按分解方案落实。默认登记为拟办。")
+@click.option("--sheet", default=None, help="工作表名称（默认第一个工作表）。")
+@click.option("--dry-run", is_flag=True, help="试运行：只显示将登记哪些事项，不写任何文件。")
+@click.option("--sample", is_flag=True, help="不导入，而是把一份示例任务分解表写到 FILE。")
+@ROOT
+def import_(file, category, source, leader, assigned, urgency, secrecy, approved_by, sheet, dry_run, sample, root):
+    """导入任务分解表（.xlsx）：每行一个事项（序号、事项、牵头单位、配合单位、完成时限、责任领导……）。
+
+    单位名称按全称、曾用名、常用简称（如“市发改委”）或代码匹配；“各区县政府”展开为各区县。
+    逐行校验，有任何一行出错则列出所有错误（第几行、哪一列），不登记任何事项。
+    """
+    from ..intake.importer import COLUMN_NAMES, plan_import, write_import, write_sample
+    from ..intake.newitem import ids_ever_committed
+
+    if sample:
+        with library_errors():
+            write_sample(file)
+        click.echo(f"已写出示例任务分解表：{file}")
+        click.echo(f"试导入：ducha import {file} --category meeting_decision --source 市政府第25次常务会议纪要 --dry-run")
+        return
+    if not Path(file).is_file():
+        raise click.BadParameter(f"文件“{file}”不存在。", param_hint="FILE")
+    root = root_dir(root)
+    with library_errors():
+        rules = load_rules(root / ITEMS_DIR, root)
+        ledger = load_ledger(root, today())
+        used = ids_ever_committed(root)
+        plan = plan_import(
+            file, rules, ledger.items, root / ITEMS_DIR,
+            category=category, source=source, leader=leader, assigned=assigned or today(), urgency=urgency,
+            secrecy=secrecy, approved_by=approved_by, sheet=sheet, today=today(), used=used,
+        )  # fmt: skip
+    head = f"{file}：工作表“{plan.sheet}”，表头在第 {plan.header_row} 行"
+    cols = "、".join(f"{COLUMN_NAMES[k]} {v}" for k, v in plan.columns.items())
+    if plan.errors:
+        click.echo(f"{head}（识别的列：{cols}）。", err=True)
+        for e in plan.errors:
+            click.echo(f"  {e.text()}{hint_text(e.hint)}", err=True)
+        rows = len({e.row for e in plan.errors})
+        raise click.ClickException(f"{rows} 行有错误（共 {len(plan.errors)} 处），未登记任何事项；请改正后重新导入。")
+    status = "已交办" if approved_by else "拟办"
+    click.echo(f"{head}（识别的列：{cols}）。")
+    click.echo(f"{'将' if dry_run else '已'}登记 {len(plan.items)} 个事项（状态：{status}）：")
+    written = dict() if dry_run else {i: p for i, p in write_import(plan, root / ITEMS_DIR, used)}
+    for p in plan.items:
+        d = p.data
+        co = "、".join(rules.unit_name(u, d["assigned"]) for u in d.get("co_units") or [])
+        click.echo(f"  第 {p.row} 行  {p.item_id}  {d['title']}")
+        click.echo(f"      牵头：{rules.unit_name(d['lead_unit'], d['assigned'])}（{d['lead_unit']}）" + (f"  配合：{co}" if co else ""))
+        click.echo(f"      交办领导：{rules.leader_name(d['leader'])}  交办：{d['assigned']}  期限：{d.get('deadline') or '按类别默认期限'}  来源：{d['source']}")
+        if p.notes:
+            click.echo(f"      说明：{'；'.join(p.notes)}")
+    if plan.skipped:
+        click.echo("跳过：" + "；".join(f"第 {n} 行 {why}" for n, why in plan.skipped) + "。")
+    if dry_run:
+        click.echo("试运行：未写入任何文件。去掉 --dry-run 即登记以上事项（编号以实际写入时为准）。")
+    else:
+        click.echo(f"已写入 {len(written)} 个事项文件到 items/{plan.items[0].data['assigned'].year}/；请运行 ducha check 后提交合并请求。")

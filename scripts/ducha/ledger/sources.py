@@ -1,0 +1,168 @@
+"""Where a ledger comes from: the work tree, or git as of a day or at a commit — one decision (``open_ledger``)
+for every command, the drafts and the site, with what to tell the user about it as data (``Notice``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.findings import Finding, Hint, LedgerError, Notice
+from ..core.paths import ITEMS_DIR, RULES_FILE, id_of_path, misnamed_item
+from ..files import tree
+from ..core.rules import Rules
+from .checked import Ledger, check_all, collect_checked, duplicate_findings, load_ledger_from_blobs, refused_findings
+from .rulesfile import load_rules, rules_link_refusal
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` that holds ``items/ledger.yml``."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ITEMS_DIR / RULES_FILE).is_file():
+            return folder
+    raise LedgerError(f"在 {here} 及其上级目录中找不到台账（items/{RULES_FILE}）。", hint=Hint("root"))
+
+
+def _scan_items(root: Path) -> tuple[list[str], list[Finding]]:
+    """The item files under ``items/`` (posix paths relative to ``root``, sorted part by part: plain strings,
+    as 30,000 ``Path`` objects cost more than checking some of the files) and a finding for each file that is not read: a symbolic link
+    (D111, never followed) or a name that looks meant as an item but does not end in ``.yml`` (D112)."""
+    files, links = tree.walk(root, ITEMS_DIR)
+    rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"
+    out = [rel for rel in files if rel.endswith(".yml") and rel != rules_rel]
+    return out, refused_findings([rel for rel in links if rel != rules_rel], [rel for rel in files if misnamed_item(rel)])
+
+
+def load_ledger(
+    root: Path,
+    as_of: dt.date,
+    only: list[Path] | None = None,
+    rules: Rules | None = None,
+    jobs: int | None = None,
+) -> Ledger:
+    """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared)."""
+    root = Path(root).resolve()
+    rules = rules or load_rules(root / ITEMS_DIR, root)
+    rels, refused = _scan_items(root)
+    selected = rels
+    if only is not None:
+        named = {_named(p) for p in only}
+        refused = [f for f in refused if root / f.path in named]  # a file not read is reported, not followed
+        not_read = {root / f.path for f in refused}
+        files = [root / rel for rel in rels]
+        wanted = {Path(p).resolve() for p in only if _named(p) not in not_read}
+        selected = [rel for rel, f in zip(rels, files) if f.resolve() in wanted]
+        missing = wanted - {f.resolve() for f in files} - {(root / ITEMS_DIR / RULES_FILE).resolve()}
+        if missing:
+            raise LedgerError("不是台账中的事项文件：" + "、".join(sorted(str(m) for m in missing)))
+    base = str(root)
+    entries = [(rel, id_of_path(rel), os.path.join(base, rel)) for rel in selected]
+    results = check_all(rules, as_of, entries, jobs)
+    ledger = Ledger(str(root), rules, as_of, files=len(selected) + len(refused) + 1)
+    ledger.findings += refused
+    claimed = collect_checked(ledger, entries, results)
+    if only is not None:
+        chosen = {e[0] for e in entries}
+        claimed += [(rel, id_of_path(rel)) for rel in rels if rel not in chosen]
+        ledger.findings += [f for f in duplicate_findings(claimed) if f.path in chosen]
+    else:
+        ledger.findings += duplicate_findings(claimed)
+    return ledger
+
+
+def _named(path) -> Path:
+    """A path as named, its folders resolved but not its last part (which may be a symbolic link)."""
+    path = Path(path)
+    return path.parent.resolve() / path.name
+
+
+def load_ledger_at(
+    root: Path, as_of: dt.date, rev: str = "HEAD", commit: str | None = None, jobs: int | None = None, checks: bool = True
+) -> Ledger:
+    """The ledger as it stood at the end of ``as_of`` on ``rev`` (or at ``commit``), read from git.
+
+    ``checks=False``: items only, no findings, through the parsed-item cache (``itemcache``) — for statistics.
+    """
+    from ..history.repo import BlobReader, HistoryUnavailable, commit_at, ensure_full_history, item_tree_at, open_repo
+
+    repo = open_repo(Path(root))
+    ensure_full_history(repo)
+    sha = commit or commit_at(repo, as_of, rev)
+    if sha is None:
+        raise HistoryUnavailable(f"{as_of.isoformat()} 当天结束前（北京时间）{rev} 上还没有任何提交，无法还原当时的台账。", hint=Hint("worktree"))
+    rules_blob, blobs, links, others = item_tree_at(repo, sha)
+    rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"
+    if rules_rel in links or ITEMS_DIR in links:
+        raise LedgerError(*rules_link_refusal(rules_rel, f"提交 {sha[:10]} 中的"))
+    if rules_blob is None:
+        raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {ITEMS_DIR}/{RULES_FILE}。")
+    refused = refused_findings(links, [p for p in others if misnamed_item(p)])
+    if not checks:
+        from .itemcache import load_items
+
+        ledger = load_items(repo, sha, rules_blob, blobs, as_of, jobs=jobs)
+        ledger.findings += refused  # the only findings: what was not read is still said
+        return ledger
+    with BlobReader(repo) as reader:
+        contents = reader.read_many([rules_blob, *blobs.values()])
+    files = {path: contents[blob] for path, blob in blobs.items()}
+    return load_ledger_from_blobs(contents[rules_blob], files, as_of, commit=sha, jobs=jobs, refused=refused)
+
+
+
+
+
+
+@dataclass
+class OpenedLedger:
+    ledger: Ledger
+    notices: list[Notice]
+    uncommitted: list[str] = field(default_factory=list)  # item files with changes not committed
+
+
+def open_ledger(
+    root: Path,
+    as_of: dt.date,
+    *,
+    committed: bool,
+    rev: str | None = None,
+    only: list[Path] | None = None,
+    checks: bool = True,
+) -> OpenedLedger:
+    """The ledger a command or the site works on, and what to say about it.
+
+    ``committed``: restore the ledger as committed at the end of ``as_of`` (Beijing time) on the first-parent
+    line of HEAD, or at ``rev``; else read the work tree as of ``as_of`` (uncommitted changes included, and
+    said so). Outside a git repository a committed ledger falls back to the work tree with a notice, unless a
+    ``rev`` was asked for. ``checks=False`` (statistics): a committed ledger's items come through the
+    parsed-item cache without findings. ``only``: check just these work-tree files.
+    """
+    from ..history.repo import HistoryUnavailable, open_repo, resolve_commit, worktree_changes
+
+    root = Path(root)
+    if only is not None or not committed:
+        ledger = load_ledger(root, as_of, only=only)
+        try:
+            changed = worktree_changes(open_repo(root))
+        except HistoryUnavailable:
+            changed = []
+        notices = []
+        if changed and only is None:
+            notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，以下结果包含这些修改（尚未进入台账历史）。"))
+        return OpenedLedger(ledger, notices, changed)
+    try:
+        repo = open_repo(root)
+    except HistoryUnavailable:
+        if rev is not None:
+            raise
+        notice = Notice(f"注意：{root.resolve()} 不是 git 仓库，按工作区文件计算截至 {as_of} 的状态。")
+        return OpenedLedger(load_ledger(root, as_of), [notice])
+    changed = worktree_changes(repo)
+    commit = resolve_commit(repo, rev) if rev is not None else None
+    ledger = load_ledger_at(root, as_of, commit=commit, checks=checks)
+    notices = list(ledger.notices)
+    if changed:
+        notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）。", Hint("worktree")))
+    return OpenedLedger(ledger, notices, changed)
