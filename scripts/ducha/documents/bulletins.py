@@ -16,11 +16,11 @@ from pathlib import Path
 from ..files import tree
 from ..core import yamlio
 from ..core.findings import Finding
+from ..core.paths import BULLETINS_DIR
 from ..core.markup import plain_name
 from ..core.model import to_date
 from ..core.validate import classified_mark, classified_secrecy
 
-BULLETINS_DIR = "bulletins"
 KINDS = {
     "bulletin": "督查通报",
     "special": "督查专报",

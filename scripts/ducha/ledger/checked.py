@@ -8,12 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 
-from ..core.findings import Finding, LedgerError, Notice
-from ..core.paths import ITEMS_DIR, RULES_FILE, id_of_path
+from ..core.findings import Finding, Notice
+from ..core.paths import id_of_path
 from ..core import yamlio
 from ..core.model import Item, typed_dates
-from ..core.rules import Rules, parse_rules
+from ..core.rules import Rules
 from ..core.validate import Checker
+from .rulesfile import committed_rules
 
 PARALLEL_THRESHOLD = 3000
 
@@ -193,9 +194,7 @@ def load_ledger_from_blobs(
 ) -> Ledger:  # fmt: skip
     """The same from in-memory contents (a git tree): ``files`` maps ``items/...yml`` paths to bytes;
     ``refused``: findings about the tree's files that were not read (``refused_findings``)."""
-    rules, findings = parse_rules(rules_raw, f"{ITEMS_DIR}/{RULES_FILE}")
-    if rules is None:
-        raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
+    rules = committed_rules(rules_raw)
     entries = [(p, id_of_path(p), raw) for p, raw in sorted(files.items())]
     results = check_all(rules, as_of, entries, jobs)
     ledger = Ledger("", rules, as_of, files=len(entries) + len(refused) + 1, commit=commit)

@@ -20,12 +20,12 @@ import hashlib
 from pathlib import Path
 
 from ..files import cache as cachefile
-from ..core.findings import LedgerError, Notice
+from ..core.findings import Notice
 from ..history.repo import BlobReader
 from .checked import Ledger, check_entries
 from ..core.model import Item
-from ..core.paths import ITEMS_DIR, RULES_FILE, id_of_path
-from ..core.rules import parse_rules
+from ..core.paths import id_of_path
+from .rulesfile import committed_rules
 
 CACHE_NAME = "items.pickle"
 FORMAT = 2  # bump when the pickled classes move or change shape (2: classes under ducha.core, ducha.ledger)
@@ -102,9 +102,7 @@ def _load_items(repo, commit, rules_blob, blobs, as_of, jobs, use_cache):
     missing = sorted(p for p, key in keys.items() if key not in cache)
     with BlobReader(repo) as reader:
         contents = reader.read_many([rules_blob, *(blobs[p] for p in missing)])
-    rules, findings = parse_rules(contents[rules_blob], f"{ITEMS_DIR}/{RULES_FILE}")
-    if rules is None:
-        raise LedgerError(f"台账规则文件 {ITEMS_DIR}/{RULES_FILE} 有错误，无法继续。", findings)
+    rules = committed_rules(contents[rules_blob])
     if missing:
         entries = [(p, id_of_path(p), contents[blobs[p]]) for p in missing]
         memo: dict = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.findings import Finding, LedgerError
-from ..core.paths import RULES_FILE
+from ..core.paths import RULES_FILE, RULES_PATH
 from ..core.rules import Rules, parse_rules
 
 
@@ -22,6 +22,14 @@ def load_rules(items_dir: Path, display_root: Path | None = None) -> Rules:
     rules, findings = parse_rules(path.read_bytes(), shown)
     if rules is None:
         raise LedgerError(f"台账规则文件 {shown} 有错误，无法继续检查事项。", findings)
+    return rules
+
+
+def committed_rules(raw: bytes) -> Rules:
+    """The rules of a git tree (``items/ledger.yml``'s bytes), or the error naming every finding."""
+    rules, findings = parse_rules(raw, RULES_PATH)
+    if rules is None:
+        raise LedgerError(f"台账规则文件 {RULES_PATH} 有错误，无法继续。", findings)
     return rules
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.findings import Finding, Hint, LedgerError, Notice
-from ..core.paths import ITEMS_DIR, RULES_FILE, id_of_path, misnamed_item
+from ..core.paths import ITEMS_DIR, RULES_FILE, RULES_PATH, id_of_path, misnamed_item
 from ..files import tree
 from ..core.rules import Rules
 from .checked import Ledger, check_all, collect_checked, duplicate_findings, load_ledger_from_blobs, refused_findings
@@ -30,9 +30,8 @@ def _scan_items(root: Path) -> tuple[list[str], list[Finding]]:
     as 30,000 ``Path`` objects cost more than checking some of the files) and a finding for each file that is not read: a symbolic link
     (D111, never followed) or a name that looks meant as an item but does not end in ``.yml`` (D112)."""
     files, links = tree.walk(root, ITEMS_DIR)
-    rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"
-    out = [rel for rel in files if rel.endswith(".yml") and rel != rules_rel]
-    return out, refused_findings([rel for rel in links if rel != rules_rel], [rel for rel in files if misnamed_item(rel)])
+    out = [rel for rel in files if rel.endswith(".yml") and rel != RULES_PATH]
+    return out, refused_findings([rel for rel in links if rel != RULES_PATH], [rel for rel in files if misnamed_item(rel)])
 
 
 def load_ledger(
@@ -93,11 +92,10 @@ def load_ledger_at(
     if sha is None:
         raise HistoryUnavailable(f"{as_of.isoformat()} 当天结束前（北京时间）{rev} 上还没有任何提交，无法还原当时的台账。", hint=Hint("worktree"))
     rules_blob, blobs, links, others = item_tree_at(repo, sha)
-    rules_rel = f"{ITEMS_DIR}/{RULES_FILE}"
-    if rules_rel in links or ITEMS_DIR in links:
-        raise LedgerError(*rules_link_refusal(rules_rel, f"提交 {sha[:10]} 中的"))
+    if RULES_PATH in links or ITEMS_DIR in links:
+        raise LedgerError(*rules_link_refusal(RULES_PATH, f"提交 {sha[:10]} 中的"))
     if rules_blob is None:
-        raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {ITEMS_DIR}/{RULES_FILE}。")
+        raise LedgerError(f"提交 {sha[:10]} 中没有台账规则文件 {RULES_PATH}。")
     refused = refused_findings(links, [p for p in others if misnamed_item(p)])
     if not checks:
         from .itemcache import load_items
