@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..core import schema as schema_mod
-from ..core.deadlines import LIGHTS, effective_deadline, light
+from ..core.deadlines import LIGHTS, standing
 from ..core.findings import format_text
 from ..ledger.sources import load_ledger
 from ..core.paths import ITEMS_DIR
@@ -19,16 +19,16 @@ from .common import AS_OF, AsOf, FORMAT, REV, ROOT, WORKTREE, hint_text, library
 def _item_row(item, ledger, cal=None):
     rules = ledger.rules
     cal = cal or rules.calendar()
-    dl = effective_deadline(item, rules, cal)
+    st = standing(item, rules, cal, ledger.as_of)
     return {
         "id": item.id,
         "number": rules.display_number(item.id),
         "title": item.title,
         "status": item.status,
-        "light": light(item, rules, cal, ledger.as_of, dl),
+        "light": st.light,
         "lead_unit": item["lead_unit"],
         "category": item["category"],
-        "deadline": dl.date.isoformat() if dl else None,
+        "deadline": st.date.isoformat() if st.date else None,
         "path": item.path,
     }
 
@@ -90,8 +90,8 @@ def show(item_id, as_of, fmt, worktree, rev, root):
         raise click.ClickException(f"台账中没有编号为 {item_id} 的事项（或该事项文件有错误，请先运行 ducha check）。")
     rules = ledger.rules
     cal = rules.calendar()
-    dl = effective_deadline(item, rules, cal)
-    lt = light(item, rules, cal, ledger.as_of, dl)
+    st = standing(item, rules, cal, ledger.as_of)
+    dl, lt = st.deadline, st.light
     if fmt == "json":
         click.echo(
             json.dumps(

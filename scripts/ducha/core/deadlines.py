@@ -100,6 +100,26 @@ def progress_overdue(item: Item, rules: Rules, as_of: dt.date) -> int:
 
 
 def overdue_days(item: Item, deadline: Deadline | None, as_of: dt.date) -> int:
+    """Days an item still open at the end of ``as_of`` is past its deadline (0 when not)."""
     if deadline is None or not item.is_open_on(as_of):
         return 0
     return max(0, (as_of - deadline.date).days)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an item stands at the end of a day: its effective deadline, its light, days past the deadline."""
+
+    deadline: Deadline | None
+    light: str
+    overdue_days: int  # an open item past its deadline: days since; 0 otherwise
+
+    @property
+    def date(self) -> dt.date | None:
+        return self.deadline.date if self.deadline else None
+
+
+def standing(item: Item, rules: Rules, cal: WorkCalendar, as_of: dt.date) -> Standing:
+    """The one place that says an item's deadline, light and overdue days (every list, page and count)."""
+    dl = effective_deadline(item, rules, cal)
+    return Standing(dl, light(item, rules, cal, as_of, dl), overdue_days(item, dl, as_of))

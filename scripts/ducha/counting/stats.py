@@ -297,39 +297,13 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
     if closed is not None and closed > as_of:
         closed = None
     flags = ["total"]
-    overdue_days = 0
     if closed:
-        flags += ("closed", "due")
-        if deadline is None or closed <= deadline:
-            flags.append("closed_on_time")
-        else:
-            flags.append("closed_late")
-            overdue_days = (closed - deadline).days
+        overdue_days = _closed_flags(flags, closed, deadline)
     else:
-        flags.append("open")
-        if lt in ("green", "yellow", "red"):
-            flags.append("light_" + lt)
-        if deadline is not None:
-            if as_of > deadline:
-                flags += ("due", "overdue_open")
-                overdue_days = (as_of - deadline).days
-                if item.late_without_explanation(deadline, as_of):
-                    flags.append("overdue_unexplained")
-            elif deadline < soon_before:
-                flags.append("due_soon")
-        if status in WORKING_STATUSES:
-            flags.append("progress_required")
-            if not progress_overdue(item, rules, as_of):
-                flags.append("progress_on_time")
+        overdue_days = _open_flags(flags, item, rules, as_of, soon_before, deadline, lt)
     if deadline is None:
         flags.append("no_deadline")
-    category = rules.categories.get(data["category"])
-    if category is not None and category.mailbox:
-        flags.append("mailbox_total")
-        if closed:
-            flags.append("mailbox_closed")
-        if data.get("reply") and data["reply"]["date"] <= as_of:
-            flags.append("mailbox_replied")
+    _mailbox_flags(flags, item, rules, as_of, closed)
     returned = ()
     if data.get("reviews"):
         returned = tuple(r["date"] for r in data["reviews"] if r["result"] == "returned" and r["date"] <= as_of)
@@ -358,6 +332,49 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         returned=returned,
         reading=reading,
     )
+
+
+def _closed_flags(flags: list[str], closed: dt.date, deadline: dt.date | None) -> int:
+    """Flags of an item closed by as_of; returns the days it closed late (0 when on time)."""
+    flags += ("closed", "due")
+    if deadline is None or closed <= deadline:
+        flags.append("closed_on_time")
+        return 0
+    flags.append("closed_late")
+    return (closed - deadline).days
+
+
+def _open_flags(flags, item: Item, rules: Rules, as_of, soon_before, deadline, lt) -> int:
+    """Flags of an item still open at as_of; returns the days it is overdue (0 when not)."""
+    flags.append("open")
+    overdue_days = 0
+    if lt in ("green", "yellow", "red"):
+        flags.append("light_" + lt)
+    if deadline is not None:
+        if as_of > deadline:
+            flags += ("due", "overdue_open")
+            overdue_days = (as_of - deadline).days
+            if item.late_without_explanation(deadline, as_of):
+                flags.append("overdue_unexplained")
+        elif deadline < soon_before:
+            flags.append("due_soon")
+    if item.data["status"] in WORKING_STATUSES:
+        flags.append("progress_required")
+        if not progress_overdue(item, rules, as_of):
+            flags.append("progress_on_time")
+    return overdue_days
+
+
+def _mailbox_flags(flags: list[str], item: Item, rules: Rules, as_of: dt.date, closed) -> None:
+    """A mayor's-mailbox letter: counted, closed, replied to."""
+    data = item.data
+    category = rules.categories.get(data["category"])
+    if category is not None and category.mailbox:
+        flags.append("mailbox_total")
+        if closed:
+            flags.append("mailbox_closed")
+        if data.get("reply") and data["reply"]["date"] <= as_of:
+            flags.append("mailbox_replied")
 
 
 def _reading(item: Item, rules: Rules, as_of: dt.date) -> tuple[tuple[str, bool], ...]:
@@ -468,6 +485,28 @@ def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
             excluded[f].append(item.id)
         else:
             facts.append(f)
+    total, accs = _add_up(facts)
+    groups = {
+        grouping: [table[k].group(k, group_name(rules, grouping, k, as_of)) for k in _order(rules, grouping, table)]
+        for grouping, table in accs.items()
+    }
+    unknown = sorted(set(cal.unknown_years))
+    return Stats(
+        as_of=as_of,
+        commit=getattr(ledger, "commit", None),
+        due_within_days=due_within_days,
+        due_soon_before=soon_before,
+        rules=rules,
+        totals=total.group("", "合计"),
+        groups=groups,
+        items=facts,
+        excluded={k: Figure(len(v), tuple(v)) for k, v in excluded.items()},
+        unknown_years=tuple(unknown),
+    )
+
+
+def _add_up(facts: list[ItemFacts]) -> tuple[_Acc, dict[str, dict[str, _Acc]]]:
+    """(the total, grouping → key → its sums) over the counted items; the hot loop, kept flat."""
     total = _Acc()
     accs: dict[str, dict[str, _Acc]] = {g: {} for g in GROUPINGS}
     by_unit, by_co, by_cat, by_leader, by_month, by_urgency = (accs[g] for g in GROUPINGS)
@@ -503,20 +542,4 @@ def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
         if f.reading:
             for who in {w for w, _ in f.reading if w != f.leader}:  # papers this leader read on others' items
                 (by_leader.get(who) or by_leader.setdefault(who, _Acc())).add_reading(f, who)
-    groups = {
-        grouping: [table[k].group(k, group_name(rules, grouping, k, as_of)) for k in _order(rules, grouping, table)]
-        for grouping, table in accs.items()
-    }
-    unknown = sorted(set(cal.unknown_years))
-    return Stats(
-        as_of=as_of,
-        commit=getattr(ledger, "commit", None),
-        due_within_days=due_within_days,
-        due_soon_before=soon_before,
-        rules=rules,
-        totals=total.group("", "合计"),
-        groups=groups,
-        items=facts,
-        excluded={k: Figure(len(v), tuple(v)) for k, v in excluded.items()},
-        unknown_years=tuple(unknown),
-    )
+    return total, accs

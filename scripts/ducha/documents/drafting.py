@@ -21,7 +21,7 @@ from .. import __version__
 from ..core import schema
 from ..counting import stats as stats_mod
 from .bulletins import BULLETINS_DIR, KINDS, TEMPLATES_DIR, bulletin_path, kind_code, load_bulletins, next_number, parse_bulletin
-from ..core.deadlines import effective_deadline
+from ..core.deadlines import standing
 from .verify import GROUPS, NAMED, Period, Spec, compute
 from ..core.findings import DuchaError, LedgerError, format_text
 from ..ledger.checked import Ledger
@@ -178,11 +178,10 @@ class ItemCatalog:
         def clean(text) -> str:
             return " ".join(mask_text(str(text or ""), names, rules.public_phones).split())  # masked before lines are joined
 
-        dl = effective_deadline(item, rules, self.cal)
+        st = standing(item, rules, self.cal, as_of)
+        dl, deadline, overdue = st.deadline, st.date, st.overdue_days
         fact = self.facts.get(item_id)
-        deadline = dl.date if dl else None
         closed = fact.closed if fact else None
-        overdue = (as_of - deadline).days if deadline and not closed and as_of > deadline else 0
         left = self.cal.working_days_between(as_of, deadline) if deadline and not closed and as_of <= deadline else None
         approval = (d.get("approval") or {}).get("opinion")
         requirement = clean(d.get("summary") or approval or "")

@@ -177,6 +177,14 @@ def worktree_changes(repo: git.Repo) -> list[str]:
     return sorted(p for p in paths if p.startswith(ITEMS_PREFIX))
 
 
+def changed_since(repo: git.Repo, commit: str) -> list[str]:
+    """Every path that differs between ``commit`` and the work tree: committed, staged, unstaged or new
+    (untracked, not ignored); a rename counts as both its paths. What a pull request touched."""
+    changed = repo.git.diff("--name-only", "-z", "--no-renames", commit, "--").split("\0")
+    changed += repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")
+    return sorted({p for p in changed if p})
+
+
 def resolve_commit(repo: git.Repo, rev: str) -> str:
     """The commit ``rev`` (a sha, branch or tag) names, or a Chinese error saying there is none."""
     try:

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import git
@@ -117,6 +117,10 @@ def _walked(old, statuses: list, new) -> bool:
     return len(seq) > 1 and seq[-1] == new and all(legal_transition(a, b) for a, b in zip(seq, seq[1:]))
 
 
+SIGNATURE_MEANING = {"N": "没有签名", "B": "签名无效", "U": "签名者未受信任", "E": "无法验证签名",
+                     "X": "签名已过期", "Y": "签名密钥已过期", "R": "签名密钥已吊销"}  # fmt: skip
+
+
 def audit(
     history: History, rules: Rules, since: dt.date | None = None, until: dt.date | None = None,
     statuses_along: StatusesAlong | None = None,
@@ -124,76 +128,99 @@ def audit(
     """``statuses_along``: how to look inside a merged pull request.  Main's first-parent line sees a
     pull request as one step; one that walked in_progress → reported → closed over several commits
     (each checked by ``ducha check --base``) is not a skipped step."""
-    out: list[AuditFinding] = []
-    staff = {s["email"].lower() for s in rules.staff}
-    tolerance = rules.backdating_tolerance_days
-
-    def in_range(day: dt.date) -> bool:
-        return (since is None or day >= since) and (until is None or day <= until)
-
-    def add(code, item, commit, message):
-        out.append(AuditFinding(code, item, commit.sha, commit.author, commit.date, message))
-
+    run = _Audit(history, rules, since, until, statuses_along)
     for i, commit in enumerate(history.commits):
-        day = commit.when.astimezone(TZ).date()
-        if not in_range(day):
-            continue
-        if rules.require_merge and commit.parents == 1 and i > 0:
-            add("A105", "", commit, f"提交“{commit.shown_subject}”直接进入主分支，没有经过合并请求。")
-        if commit.classified:
-            add("A114", "", commit, f"提交说明第 {commit.classified[0]} 行含密级标志，涉密内容不得写入本系统；网站和修改记录中不显示该说明。")
-        if staff and commit.email.lower() not in staff:
-            add("A106", "", commit, f"提交人 {commit.author} <{commit.email}> 不在督查室人员名单中。")
-        if rules.allowed_signers and commit.signature != "G":
-            meaning = {"N": "没有签名", "B": "签名无效", "U": "签名者未受信任", "E": "无法验证签名",
-                       "X": "签名已过期", "Y": "签名密钥已过期", "R": "签名密钥已吊销"}  # fmt: skip
-            add("A107", "", commit, f"提交{meaning.get(commit.signature, '签名状态未知')}（%G?={commit.signature}）。")
-
+        if run.in_range(commit):
+            run.commit_findings(i, commit)
     for item_id, versions in history.items.items():
+        run.item_findings(item_id, versions)
+    for code, idx, item_id, message in history.problems:
+        commit = history.commits[idx]
+        if run.in_range(commit):
+            run.add(code, item_id, commit, message)
+    for old_head, seen_at in history.rewrites:
+        commit = next((c for c in history.commits if c.sha == seen_at), None)
+        run.out.append(
+            AuditFinding("A108", "", seen_at, commit.author if commit else "", commit.date if commit else "",
+                         f"上次读取历史时的最新提交 {old_head[:10]} 已不在主分支历史中（强制推送或变基）。")
+        )  # fmt: skip
+    run.out.sort(key=lambda f: (f.date, f.commit, f.code, f.item))
+    return capped(run.out)
+
+
+@dataclass
+class _Audit:
+    """One audit run: its inputs, its period and the findings so far."""
+
+    history: History
+    rules: Rules
+    since: dt.date | None
+    until: dt.date | None
+    statuses_along: StatusesAlong | None
+    out: list[AuditFinding] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.staff = {s["email"].lower() for s in self.rules.staff}
+
+    def in_range(self, commit) -> bool:
+        day = commit.when.astimezone(TZ).date()
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+    def add(self, code, item, commit, message) -> None:
+        self.out.append(AuditFinding(code, item, commit.sha, commit.author, commit.date, message))
+
+    def commit_findings(self, i: int, commit) -> None:
+        """What is wrong with a commit itself: its way in, its message, its author, its signature."""
+        rules, staff = self.rules, self.staff
+        if rules.require_merge and commit.parents == 1 and i > 0:
+            self.add("A105", "", commit, f"提交“{commit.shown_subject}”直接进入主分支，没有经过合并请求。")
+        if commit.classified:
+            self.add("A114", "", commit, f"提交说明第 {commit.classified[0]} 行含密级标志，涉密内容不得写入本系统；网站和修改记录中不显示该说明。")
+        if staff and commit.email.lower() not in staff:
+            self.add("A106", "", commit, f"提交人 {commit.author} <{commit.email}> 不在督查室人员名单中。")
+        if rules.allowed_signers and commit.signature != "G":
+            meaning = SIGNATURE_MEANING.get(commit.signature, "签名状态未知")
+            self.add("A107", "", commit, f"提交{meaning}（%G?={commit.signature}）。")
+
+    def item_findings(self, item_id: str, versions) -> None:
+        """Each version of one item, judged against the state before it."""
         state: dict | None = None
         for idx, path, blob, action, changes, ok in versions:
-            commit = history.commits[idx]
-            day = commit.when.astimezone(TZ).date()
+            commit = self.history.commits[idx]
             previous = state
             if action == "D":
                 state = None
             elif ok:
                 state = apply_changes(state or {}, changes)
-            if not in_range(day):
+            if not self.in_range(commit):
                 continue
             if action == "D":
-                add("A104", item_id, commit, f"删除了事项文件 {path}。")
-                continue
-            if not ok:
+                self.add("A104", item_id, commit, f"删除了事项文件 {path}。")
+            elif not ok:
                 why = next((new for fld, _, new in changes if fld == "(file)"), "无法读取的版本")
-                add("A113", item_id, commit, f"{path} 的这一版本未审计（{why}）")
-                continue
-            for fld, recorded in _dates_recorded(changes):
-                gap = (recorded - day).days
-                if abs(gap) > tolerance:
-                    when = "晚" if gap < 0 else "早"
-                    add("A101", item_id, commit,
-                        f"{fld} 记为 {recorded}，而写入它的提交在 {day}，提交比记录日期{when} {abs(gap)} 天（容许 {tolerance} 天）。")  # fmt: skip
-            if previous is not None and state is not None:
-                for v in compare(previous, state):
-                    code = _T_TO_A.get(v.code)
-                    if code == "A109" and commit.parents > 1 and statuses_along is not None:
-                        if _walked(previous.get("status"), statuses_along(commit.sha, path), state.get("status")):
-                            continue
-                    if code:
-                        add(code, item_id, commit, v.message)
-    for code, idx, item_id, message in history.problems:
-        commit = history.commits[idx]
-        if in_range(commit.when.astimezone(TZ).date()):
-            add(code, item_id, commit, message)
-    for old_head, seen_at in history.rewrites:
-        commit = next((c for c in history.commits if c.sha == seen_at), None)
-        out.append(
-            AuditFinding("A108", "", seen_at, commit.author if commit else "", commit.date if commit else "",
-                         f"上次读取历史时的最新提交 {old_head[:10]} 已不在主分支历史中（强制推送或变基）。")
-        )  # fmt: skip
-    out.sort(key=lambda f: (f.date, f.commit, f.code, f.item))
-    return capped(out)
+                self.add("A113", item_id, commit, f"{path} 的这一版本未审计（{why}）")
+            else:
+                self.version_findings(item_id, commit, path, changes, previous, state)
+
+    def version_findings(self, item_id, commit, path, changes, previous, state) -> None:
+        """Backdated dates (A101) and steps the workflow forbids (A1xx from the T1xx rules)."""
+        day = commit.when.astimezone(TZ).date()
+        tolerance = self.rules.backdating_tolerance_days
+        for fld, recorded in _dates_recorded(changes):
+            gap = (recorded - day).days
+            if abs(gap) > tolerance:
+                when = "晚" if gap < 0 else "早"
+                self.add("A101", item_id, commit,
+                         f"{fld} 记为 {recorded}，而写入它的提交在 {day}，提交比记录日期{when} {abs(gap)} 天（容许 {tolerance} 天）。")  # fmt: skip
+        if previous is None or state is None:
+            return
+        for v in compare(previous, state):
+            code = _T_TO_A.get(v.code)
+            if code == "A109" and commit.parents > 1 and self.statuses_along is not None:
+                if _walked(previous.get("status"), self.statuses_along(commit.sha, path), state.get("status")):
+                    continue
+            if code:
+                self.add(code, item_id, commit, v.message)
 
 
 PER_GROUP = 20  # findings listed per (commit, item, code); the rest are counted in one summary finding

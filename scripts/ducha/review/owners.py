@@ -175,8 +175,7 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     """
     from pathlib import Path
 
-    from ..core import yamlio
-    from ..history.repo import BlobReader, ensure_full_history, item_blobs_at, open_repo
+    from ..history.repo import changed_since, ensure_full_history, open_repo
     from ..history.repo import merge_base as find_merge_base
 
     root = Path(root).resolve()
@@ -185,22 +184,27 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     merge_base = find_merge_base(repo, base)
     rules = load_rules(root / ITEMS_DIR, root)
     rules_list, _ = rules_for(rules)
-    _, by_category, by_unit = _reviewers(rules)
     heads = rules_list[1].owners  # the rules file's owners: office.reviewers, or every reviewer without them
-    changed = repo.git.diff("--name-only", "-z", "--no-renames", merge_base, "--").split("\0")
-    changed += repo.git.ls_files("--others", "--exclude-standard", "-z").split("\0")  # new, not yet added
-    changed = sorted({p for p in changed if p})
-    _, base_items = item_blobs_at(repo, merge_base)
-    base_by_id = {id_of_path(p): blob for p, blob in base_items.items()}
+    changed = changed_since(repo, merge_base)
+    reviews = _Reviews()
+    for item_id, versions in _item_versions(repo, root, merge_base, changed):
+        if not _need_item_reviewers(reviews, rules, item_id, versions):
+            reviews.need(heads, "督查室负责人", item=item_id)
+    for path in changed:
+        if not is_item_path(path) and _owned_by_heads(path, rules_list):
+            reviews.need(heads, "督查室负责人", file=path)
+    return merge_base, sorted(reviews.by_owner.values(), key=lambda r: r.owner)
 
-    touched = {id_of_path(p): p for p in changed if is_item_path(p)}
-    with BlobReader(repo) as reader:
-        old_blobs = reader.read_many(sorted({base_by_id[i] for i in touched if i in base_by_id}))
-    reviews: dict[str, Review] = {}
 
-    def need(owners, role: str, item: str | None = None, file: str | None = None):
+class _Reviews:
+    """The reviews a change needs, gathered owner by owner."""
+
+    def __init__(self):
+        self.by_owner: dict[str, Review] = {}
+
+    def need(self, owners, role: str, item: str | None = None, file: str | None = None) -> None:
         for owner in owners:
-            r = reviews.setdefault(owner, Review(owner, [], [], []))
+            r = self.by_owner.setdefault(owner, Review(owner, [], [], []))
             if role not in r.roles:
                 r.roles.append(role)
             if item and item not in r.items:
@@ -208,22 +212,34 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
             if file and file not in r.files:
                 r.files.append(file)
 
+
+def _item_versions(repo, root, merge_base: str, changed: list[str]):
+    """(item id, [its data at the merge base, its data in the work tree]) for each touched item, by id."""
+    from ..core import yamlio
+    from ..history.repo import BlobReader, item_blobs_at
+
+    _, base_items = item_blobs_at(repo, merge_base)
+    base_by_id = {id_of_path(p): blob for p, blob in base_items.items()}
+    touched = {id_of_path(p): p for p in changed if is_item_path(p)}
+    with BlobReader(repo) as reader:
+        old_blobs = reader.read_many(sorted({base_by_id[i] for i in touched if i in base_by_id}))
     for item_id, path in sorted(touched.items()):
         versions = [yamlio.read(old_blobs[base_by_id[item_id]], path).data] if item_id in base_by_id else []
         if (root / path).is_file():
             versions.append(yamlio.read((root / path).read_bytes(), path).data)
-        found = False
-        for data in versions:
-            if not isinstance(data, dict):
-                continue
-            for label, things, owners in (("类别", rules.categories, by_category), ("单位", rules.units, by_unit)):
-                code = str(data.get("category" if label == "类别" else "lead_unit"))
-                if owners.get(code):
-                    need(owners[code], f"{label} {things[code].name}（{code}）", item=item_id)
-                    found = True
-        if not found:
-            need(heads, "督查室负责人", item=item_id)
-    for path in changed:
-        if not is_item_path(path) and _owned_by_heads(path, rules_list):
-            need(heads, "督查室负责人", file=path)
-    return merge_base, sorted(reviews.values(), key=lambda r: r.owner)
+        yield item_id, versions
+
+
+def _need_item_reviewers(reviews: _Reviews, rules: Rules, item_id: str, versions: list) -> bool:
+    """Ask the reviewers of each version's category and lead unit; False when no version has any."""
+    _, by_category, by_unit = _reviewers(rules)
+    found = False
+    for data in versions:
+        if not isinstance(data, dict):
+            continue
+        for label, things, owners in (("类别", rules.categories, by_category), ("单位", rules.units, by_unit)):
+            code = str(data.get("category" if label == "类别" else "lead_unit"))
+            if owners.get(code):
+                reviews.need(owners[code], f"{label} {things[code].name}（{code}）", item=item_id)
+                found = True
+    return found

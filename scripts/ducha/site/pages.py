@@ -26,7 +26,7 @@ from .. import TEMPLATES
 from ..core import record
 from ..core import schema
 from ..counting.basis import basis_markdown
-from ..core.deadlines import LIGHTS, effective_deadline, light
+from ..core.deadlines import LIGHTS, standing
 from ..ledger.checked import Ledger
 from ..core.markup import md_cell, md_no_html
 from ..core.mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
@@ -98,8 +98,8 @@ class ItemView:
         self.title = self.mask(d["title"])
         self.status = item.status
         self.status_label = schema.STATUSES[item.status]
-        self.deadline = effective_deadline(item, rules, cal)
-        self.light = light(item, rules, cal, as_of, self.deadline)
+        st = standing(item, rules, cal, as_of)
+        self.deadline, self.light, self.overdue_days = st.deadline, st.light, st.overdue_days
         self.light_label = LIGHTS[self.light]
         self.lead_unit = d["lead_unit"]
         self.lead_unit_name = rules.unit_name(d["lead_unit"], item.assigned)
@@ -112,7 +112,6 @@ class ItemView:
         self.closed = item.closed
         self.urgency_label = schema.URGENCIES[d["urgency"]]
         self.secrecy_label = schema.SECRECY[d["secrecy"]]
-        self.overdue_days = (as_of - self.deadline.date).days if self.light == "red" and self.deadline else 0
         self.citizen = (
             {
                 "name": mask_name(citizen["name"]) if citizen.get("name") else "",
