@@ -71,6 +71,28 @@ def typed_dates(data: dict) -> list[tuple[str, object]]:
     return bad
 
 
+NOT_EVENTS = ("deadline", "new_deadline")  # dates that say when something is due, not when it happened
+
+
+def event_dates(data: dict):
+    """(field, date) of everything a typed item records as having happened, in the tables' order;
+    a circulation time gives its day."""
+    for key in DATE_FIELDS:
+        if key not in NOT_EVENTS and data.get(key):
+            yield key, data[key]
+    for parent, keys in NESTED_DATE_FIELDS.items():
+        if data.get(parent):
+            for key in keys:
+                yield f"{parent}.{key}", data[parent][key]
+    for parents in (LIST_DATE_FIELDS, LIST_DATETIME_FIELDS):
+        for parent, keys in parents.items():
+            for i, entry in enumerate(data.get(parent) or ()):
+                for key in keys:
+                    if key not in NOT_EVENTS and entry.get(key):
+                        value = entry[key]
+                        yield f"{parent}[{i}].{key}", value.date() if isinstance(value, dt.datetime) else value
+
+
 @dataclass
 class Item:
     """``path`` is the display path (posix, relative to the ledger root)."""

@@ -11,7 +11,7 @@ from .workdays import WorkCalendar
 from .deadlines import effective_deadline
 from .findings import Finding
 from .markup import plain_name
-from .model import WORKING_STATUSES, Item, typed_dates
+from .model import WORKING_STATUSES, Item, event_dates, typed_dates
 from .rules import Rules
 from .schemacheck import schema_findings
 
@@ -177,7 +177,7 @@ class Checker:
             if c.get("returned") and c["returned"] < c["sent"]:
                 add("D407", f"circulation[{i}].returned", f"退回时间 {c['returned']:%Y-%m-%d %H:%M} 早于送阅时间 {c['sent']:%Y-%m-%d %H:%M}。")
         # nothing may be dated after as_of
-        for fld, day in _all_dates(item):
+        for fld, day in event_dates(item.data):
             if day > as_of:
                 add("D404", fld, f"日期 {day} 晚于统计截止日 {as_of}。")
 
@@ -306,25 +306,6 @@ def _hours(h: float) -> str:
     if h >= 24:
         return f"{h / 24:.1f} 天".replace(".0 天", " 天")
     return f"{h:.1f} 小时".replace(".0 小时", " 小时")
-
-
-def _all_dates(item: Item):
-    for key in ("assigned", "closed"):
-        if item.get(key):
-            yield key, item[key]
-    for parent, key in (("approval", "date"), ("result", "reported"), ("cancellation", "date"), ("reply", "date")):
-        if item.get(parent):
-            yield f"{parent}.{key}", item[parent][key]
-    for name, keys in (("progress", ("date",)), ("reminders", ("date",)), ("reviews", ("date",)),
-                       ("extensions", ("requested", "approved", "rejected"))):
-        for i, entry in enumerate(item.log(name)):
-            for key in keys:
-                if entry.get(key):
-                    yield f"{name}[{i}].{key}", entry[key]
-    for i, c in enumerate(item.log("circulation")):
-        for key in ("sent", "returned"):
-            if c.get(key):
-                yield f"circulation[{i}].{key}", c[key].date()
 
 
 def classified_mark(text: str) -> tuple[int, str] | None:

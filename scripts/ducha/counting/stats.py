@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..files import cache as cachefile
 from ..core import schema
 from ..core.deadlines import effective_deadline, light, progress_overdue
-from ..core.model import WORKING_STATUSES, Item
+from ..core.model import WORKING_STATUSES, Item, event_dates
 from ..core.rules import Rules
 
 GROUPINGS = {
@@ -193,25 +193,6 @@ class Stats:
 # -- the item as it stood on a day --------------------------------------------------------------
 
 
-def _later(data: dict, day: dt.date, end: dt.datetime) -> bool:
-    if data.get("closed") and data["closed"] > day:
-        return True
-    for key, sub in (("result", "reported"), ("cancellation", "date"), ("reply", "date")):
-        if data.get(key) and data[key][sub] > day:
-            return True
-    for name in ("progress", "reminders", "reviews"):
-        for e in data.get(name) or ():
-            if e["date"] > day:
-                return True
-    for e in data.get("extensions") or ():
-        if e["requested"] > day or (e.get("approved") or day) > day or (e.get("rejected") or day) > day:
-            return True
-    for c in data.get("circulation") or ():
-        if c["sent"] >= end or (c.get("returned") and c["returned"] >= end):
-            return True
-    return False
-
-
 def _status_from_records(data: dict) -> str:
     if data.get("cancellation"):
         return "cancelled"
@@ -234,7 +215,7 @@ def as_seen(item: Item, day: dt.date) -> Item:
     """
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
     data = item.data
-    if not _later(data, day, end):
+    if not any(d > day for _, d in event_dates(data)):
         return item
     data = dict(data)
     state = False
