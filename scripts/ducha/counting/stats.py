@@ -178,7 +178,6 @@ class Stats:
     as_of: dt.date
     commit: str | None
     due_within_days: int
-    due_soon_before: dt.date  # due_soon: as_of <= deadline < this day
     rules: Rules = field(repr=False)
     totals: Group
     groups: dict[str, list[Group]]
@@ -476,7 +475,6 @@ def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
         as_of=as_of,
         commit=getattr(ledger, "commit", None),
         due_within_days=due_within_days,
-        due_soon_before=soon_before,
         rules=rules,
         totals=total.group("", "合计"),
         groups=groups,
