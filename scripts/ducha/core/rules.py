@@ -110,6 +110,26 @@ def _date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
+@dataclass
+class _Reading:
+    """One rules file being read: where a field is, and the findings so far."""
+
+    path: str
+    text: str
+    findings: list[Finding]
+
+    def line(self, field_path: str):
+        return yamlio.line_for(self.text, field_path)
+
+    def date_at(self, value, field_path: str) -> dt.date | None:
+        """The date of a field the schema let through as YYYY-MM-DD; R106 (and ``None``) for one no calendar has."""
+        try:
+            return _date(value)
+        except ValueError:
+            self.findings.append(Finding(self.path, self.line(field_path), "R106", field_path, f"“{value}”不是实际存在的日期。"))
+            return None
+
+
 def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
     parsed = yamlio.read(raw, path)
     if parsed.data is None:
@@ -118,42 +138,49 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
     findings = schema_findings(schema.jsonable(data), schema.rules_schema(), path, parsed.text, code_map=_rules_code)
     if findings:
         return None, findings
+    reading = _Reading(path, parsed.text, findings)
+    units = _read_units(data["units"], reading)
+    _merge_findings(data["units"], units, reading)
+    categories = _read_categories(data["categories"])
+    overrides = _read_holiday_overrides(data.get("holiday_overrides") or {}, reading)
+    findings += _scoring_findings(path, data.get("scoring") or {}, reading.line)
+    if findings:
+        return None, findings
+    return _build_rules(path, data, units, categories, overrides), []
 
-    def line(field_path: str):
-        return yamlio.line_for(parsed.text, field_path)
 
-    def date_at(value, field_path: str) -> dt.date | None:
-        """The date of a field the schema let through as YYYY-MM-DD; R106 (and ``None``) for one no calendar has."""
-        try:
-            return _date(value)
-        except ValueError:
-            findings.append(Finding(path, line(field_path), "R106", field_path, f"“{value}”不是实际存在的日期。"))
-            return None
-
+def _read_units(spec: dict, reading: _Reading) -> dict[str, Unit]:
     units = {}
-    for code, u in data["units"].items():
+    for code, u in spec.items():
         former = tuple(
-            {"name": f["name"], "until": date_at(f["until"], f"units.{code}.former_names[{i}].until")}
+            {"name": f["name"], "until": reading.date_at(f["until"], f"units.{code}.former_names[{i}].until")}
             for i, f in enumerate(u.get("former_names", []))
         )
         units[code] = Unit(
             code=code,
             name=u["name"],
             kind=u["kind"],
-            valid_until=date_at(u["valid_until"], f"units.{code}.valid_until") if "valid_until" in u else None,
+            valid_until=reading.date_at(u["valid_until"], f"units.{code}.valid_until") if "valid_until" in u else None,
             merged_into=u.get("merged_into"),
             former_names=former,
             reviewers=tuple(u.get("reviewers", [])),
         )
+    return units
+
+
+def _merge_findings(spec: dict, units: dict[str, Unit], reading: _Reading) -> None:
+    """R103 for a unit merged into one not registered, or merged without a valid_until."""
     for code, unit in units.items():
-        if unit.merged_into and (unit.merged_into not in units or "valid_until" not in data["units"][code]):
-            findings.append(
-                Finding(path, line(f"units.{code}.merged_into"), "R103", f"units.{code}.merged_into",
+        if unit.merged_into and (unit.merged_into not in units or "valid_until" not in spec[code]):
+            reading.findings.append(
+                Finding(reading.path, reading.line(f"units.{code}.merged_into"), "R103", f"units.{code}.merged_into",
                         f"单位 {code} 并入的单位“{unit.merged_into}”未登记，或缺少 valid_until。")
             )
-    categories = {}
-    for code, c in data["categories"].items():
-        categories[code] = Category(
+
+
+def _read_categories(spec: dict) -> dict[str, Category]:
+    return {
+        code: Category(
             code=code,
             name=c["name"],
             deadline={u: DeadlineRule(r["days"], r["unit"]) for u, r in c["deadline"].items()},
@@ -161,30 +188,38 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
             mailbox=bool(c.get("mailbox", False)),
             reviewers=tuple(c.get("reviewers", [])),
         )
+        for code, c in spec.items()
+    }
+
+
+def _read_holiday_overrides(spec: dict, reading: _Reading) -> dict[int, dict[str, set]]:
+    """Each year's extra holidays and working days; R104 for a day of another year or listed as both."""
     overrides: dict[int, dict[str, set]] = {}
-    for year_key, spec in (data.get("holiday_overrides") or {}).items():
+    for year_key, days in spec.items():
         year = int(year_key)
-        holidays = {date_at(d, f"holiday_overrides.{year_key}.holidays[{i}]") for i, d in enumerate(spec["holidays"])}
-        workdays = {date_at(d, f"holiday_overrides.{year_key}.workdays[{i}]") for i, d in enumerate(spec["workdays"])}
+        holidays = {reading.date_at(d, f"holiday_overrides.{year_key}.holidays[{i}]") for i, d in enumerate(days["holidays"])}
+        workdays = {reading.date_at(d, f"holiday_overrides.{year_key}.workdays[{i}]") for i, d in enumerate(days["workdays"])}
         holidays.discard(None)
         workdays.discard(None)
         bad = sorted(d for d in holidays | workdays if d.year != year)
         clash = sorted(holidays & workdays)
         if bad or clash:
             what = "、".join(str(d) for d in bad + clash)
-            findings.append(
-                Finding(path, line(f"holiday_overrides.{year_key}"), "R104", f"holiday_overrides.{year_key}",
+            reading.findings.append(
+                Finding(reading.path, reading.line(f"holiday_overrides.{year_key}"), "R104", f"holiday_overrides.{year_key}",
                         f"{year} 年的节假日补充数据有误：{what} 不属于该年份或同时列为放假和上班。")
             )
         overrides[year] = {"holidays": holidays, "workdays": workdays}
-    findings += _scoring_findings(path, data.get("scoring") or {}, line)
-    if findings:
-        return None, findings
+    return overrides
+
+
+def _build_rules(path: str, data: dict, units: dict, categories: dict, overrides: dict) -> Rules:
+    """The ``Rules`` of a checked file, with the defaults of what it leaves out."""
     office = data["office"]
-    reading = dict(DEFAULT_READING_LIMITS)
-    reading.update(data.get("reading_limits") or {})
+    reading_limits = dict(DEFAULT_READING_LIMITS)
+    reading_limits.update(data.get("reading_limits") or {})
     audit = data.get("audit") or {}
-    rules = Rules(
+    return Rules(
         path=path,
         office_name=office["name"],
         issuer=office["issuer"],
@@ -195,7 +230,7 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
         categories=categories,
         yellow_working_days=(data.get("lights") or {}).get("yellow_working_days", 3),
         progress_every_days=(data.get("progress") or {}).get("every_days", 15),
-        reading_limits=reading,
+        reading_limits=reading_limits,
         holiday_overrides=overrides,
         backdating_tolerance_days=audit.get("backdating_tolerance_days", 3),
         require_merge=audit.get("require_merge", True),
@@ -207,7 +242,6 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
                                                           *(p for u in data["units"].values() for p in u.get("phones", []))]),
         raw=data,
     )
-    return rules, []
 
 
 def _scoring_findings(path, scoring: dict, line) -> list[Finding]:

@@ -325,28 +325,10 @@ def draft_bulletin(
         raise DuchaError(f"通报类别“{kind}”不在：{'、'.join(f'{k}（{v}）' for k, v in KINDS.items())}。")
     ledger = ledger_at(root, as_of, commit)
     rules = ledger.rules
-    scope = {k: tuple(v) for k, v in (scope or {}).items() if v}
-    for unit in scope.get("unit", ()):
-        if unit not in rules.units:
-            raise DuchaError(f"单位“{unit}”未在台账规则中登记。")
-    for cat in scope.get("category", ()):
-        if cat not in rules.categories:
-            raise DuchaError(f"类别“{cat}”未在台账规则中登记；可选：{'、'.join(rules.categories)}。")
-    period_kind = period if period is not None else DEFAULT_PERIOD[code]
-    spec = Spec(
-        as_of=as_of,
-        scope=scope,
-        period=Period.containing(period_kind, as_of) if period_kind else None,
-        due_within_days=due_within_days,
-        good_min_due=int((rules.bulletins or {}).get("good_min_due", 2)),
-    )
+    scope = _checked_scope(rules, scope)
+    spec = _draft_spec(rules, code, as_of, period, scope, due_within_days)
     source = compute(ledger, spec)
     figures = source.record(figure_paths(code, source))
-    mentioned: list[str] = []
-    for name in NAMED:
-        if name != "good_units":
-            for ids in (figures.get("named", {}).get(name) or {}).values():
-                mentioned += [i for i in ids if i not in mentioned]
     existing, _ = load_bulletins(root)
     number = next_number(existing, code, date.year)
     scope_names = {
@@ -354,9 +336,51 @@ def draft_bulletin(
         "unit": [rules.unit_name(u, as_of) for u in scope.get("unit", ())],
     }
     title = title or default_title(code, spec, scope_names)
+    meta = _front_matter(ledger, code, date, number, title, spec, figures)
+    context = _template_context(meta, code, ledger, source, scope_names)
+    return _render_draft(root, code, meta, context, ledger.commit)
+
+
+def _checked_scope(rules, scope: dict | None) -> dict:
+    """The scope as tuples of codes (empty ones left out); refuses a unit or category the rules do not know."""
+    scope = {k: tuple(v) for k, v in (scope or {}).items() if v}
+    for unit in scope.get("unit", ()):
+        if unit not in rules.units:
+            raise DuchaError(f"单位“{unit}”未在台账规则中登记。")
+    for cat in scope.get("category", ()):
+        if cat not in rules.categories:
+            raise DuchaError(f"类别“{cat}”未在台账规则中登记；可选：{'、'.join(rules.categories)}。")
+    return scope
+
+
+def _draft_spec(rules, code: str, as_of: dt.date, period: str | None, scope: dict, due_within_days: int) -> Spec:
+    """What the draft's figures are computed over (the kind's usual period unless ``period`` is given)."""
+    period_kind = period if period is not None else DEFAULT_PERIOD[code]
+    return Spec(
+        as_of=as_of,
+        scope=scope,
+        period=Period.containing(period_kind, as_of) if period_kind else None,
+        due_within_days=due_within_days,
+        good_min_due=int((rules.bulletins or {}).get("good_min_due", 2)),
+    )
+
+
+def _mentioned(figures: dict) -> list[str]:
+    """The items the named lists mention, each once, in order (``good_units`` names units, not items)."""
+    mentioned: list[str] = []
+    for name in NAMED:
+        if name != "good_units":
+            for ids in (figures.get("named", {}).get(name) or {}).values():
+                mentioned += [i for i in ids if i not in mentioned]
+    return mentioned
+
+
+def _front_matter(ledger: Ledger, code: str, date: dt.date, number: int, title: str, spec: Spec, figures: dict) -> dict:
+    """The draft's front matter, in the order it is written."""
+    rules = ledger.rules
     configured = (rules.bulletins or {}).get("recipients") or {}
     recipients = configured.get(code) if isinstance(configured, dict) else None
-    meta = {
+    return {
         "kind": KINDS[code],
         "year": date.year,
         "number": number,
@@ -364,18 +388,23 @@ def draft_bulletin(
         "title": title,
         "issuer": (rules.bulletins or {}).get("issuer") or rules.office_name,
         "recipients": list(recipients or DEFAULT_RECIPIENTS[code]),
-        "as_of": as_of,
+        "as_of": spec.as_of,
         "commit": _Quoted(ledger.commit),
         **spec.meta(),
         "generator": f"ducha {__version__}",
         "figures": figures,
-        "items": mentioned,
+        "items": _mentioned(figures),
     }
-    context = {
+
+
+def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names: dict) -> dict:
+    """What the kind's template is rendered with: the front matter, and the helpers it uses."""
+    rules, spec, figures, date = ledger.rules, source.spec, meta["figures"], meta["date"]
+    return {
         **meta,
         "kind": code,
         "kind_name": KINDS[code],
-        "display_number": f"《{KINDS[code]}》{date.year}年第{number}期",
+        "display_number": f"《{KINDS[code]}》{date.year}年第{meta['number']}期",
         "f": figures,
         "t": figures["totals"],
         "p": figures.get("period"),
@@ -385,19 +414,23 @@ def draft_bulletin(
         "rules": rules,
         "office": rules.office_name,
         "item": ItemCatalog(ledger, source.stats),
-        "unit": lambda code_: rules.unit_name(code_, as_of),
+        "unit": lambda code_: rules.unit_name(code_, spec.as_of),
         "category": lambda code_: rules.categories[code_].name if code_ in rules.categories else code_,
-        "headers": stats_mod.headers(due_within_days),
+        "headers": stats_mod.headers(spec.due_within_days),
         "reply_by": rules.calendar().add_working_days(date, 5),
     }
+
+
+def _render_draft(root: Path, code: str, meta: dict, context: dict, commit: str) -> Draft:
+    """Render the body, put the front matter above it, and check the front matter as ``ducha check`` would."""
     body = tidy(template_env(root).get_template(f"{code}.md.j2").render(**context))
     text = "---\n" + dump_front_matter(meta) + "---\n\n" + body
-    path = bulletin_path(root, code, date.year, number)
+    path = bulletin_path(root, code, meta["year"], meta["number"])
     shown = path.relative_to(root).as_posix()
     parsed, findings = parse_bulletin(text.encode("utf-8"), shown)
     if parsed is None:  # a broken template override: say so rather than write a bulletin check rejects
         raise LedgerError(f"起草的通报前言有错误（请检查模板 {code}.md.j2）：\n{format_text(findings)}", [])
-    return Draft(path, text, parsed.meta, ledger.commit)
+    return Draft(path, text, parsed.meta, commit)
 
 
 def default_title(kind: str, spec: Spec, scope_names: dict) -> str:

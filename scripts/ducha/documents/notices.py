@@ -54,7 +54,17 @@ def unit_notices(
 ) -> list[UnitNotice]:
     """Notices for ``units`` (default: every current unit), rendered from ``unit-notice.md.j2``."""
     rules = ledger.rules
-    for code in units or []:
+    _check_units(rules, units or [], as_of)
+    wanted = list(units) if units else current_units(rules, as_of)
+    notices = {code: UnitNotice(code, rules.unit_name(code, as_of)) for code in wanted}
+    _fill_notices(ledger, as_of, due_within_days, notices)
+    _render_notices(ledger, as_of, root, due_within_days, date or as_of, notices.values())
+    return list(notices.values())
+
+
+def _check_units(rules, units: list[str], as_of: dt.date) -> None:
+    """Refuse a unit the rules do not know, and one merged away before ``as_of`` (naming its successor)."""
+    for code in units:
         if code not in rules.units:
             raise DuchaError(f"单位“{code}”未在台账规则中登记；可选：{'、'.join(rules.units)}。")
         later = successor(rules, code, as_of)
@@ -65,20 +75,29 @@ def unit_notices(
                 f"其事项列入后者的通知单。",
                 hint=Hint("units", later),
             )
-    wanted = list(units) if units else current_units(rules, as_of)
+
+
+def _section(f) -> str | None:
+    """The notice section an item's facts put it in (None: it needs no notice)."""
+    if "open" not in f.flags or f.status == "reported":  # reported: waiting for the office's review, not the unit
+        return None
+    if "overdue_open" in f.flags:
+        return "overdue"
+    if "due_soon" in f.flags:
+        return "due_soon"
+    if "progress_required" in f.flags and "progress_on_time" not in f.flags:
+        return "progress_late"
+    return None
+
+
+def _fill_notices(ledger: Ledger, as_of: dt.date, due_within_days: int, notices: dict[str, UnitNotice]) -> None:
+    """Put each item in the notices of its lead and co-handling units (or their successors), each section sorted."""
+    rules = ledger.rules
     st = stats_mod.compute(ledger, as_of, due_within_days=due_within_days)
     catalog = ItemCatalog(ledger, st)
-    notices = {code: UnitNotice(code, rules.unit_name(code, as_of)) for code in wanted}
     for f in st.items:
-        if "open" not in f.flags or f.status == "reported":  # reported: waiting for the office's review, not the unit
-            continue
-        if "overdue_open" in f.flags:
-            section = "overdue"
-        elif "due_soon" in f.flags:
-            section = "due_soon"
-        elif "progress_required" in f.flags and "progress_on_time" not in f.flags:
-            section = "progress_late"
-        else:
+        section = _section(f)
+        if section is None:
             continue
         for unit in dict.fromkeys(successor(rules, u, as_of) for u in (f.lead_unit, *f.co_units)):
             if unit in notices:
@@ -87,10 +106,14 @@ def unit_notices(
         n.overdue.sort(key=lambda i: (-i.overdue_days, i.id))
         n.due_soon.sort(key=lambda i: (i.deadline, i.id))
         n.progress_late.sort(key=lambda i: (i.last_progress or i.assigned, i.id))
+
+
+def _render_notices(ledger: Ledger, as_of: dt.date, root: Path | None, due_within_days: int, day: dt.date, notices) -> None:
+    """Set each notice's text, dated ``day``, from the ``unit-notice.md.j2`` template."""
+    rules = ledger.rules
     env = template_env(root or Path(ledger.root or "."))
     template = env.get_template(TEMPLATE)
-    day = date or as_of
-    for n in notices.values():
+    for n in notices:
         n.text = tidy(template.render(
             notice=n,
             unit=n.unit,
@@ -104,7 +127,6 @@ def unit_notices(
             commit=ledger.commit,
             cn_date=cn_date,
         ))
-    return list(notices.values())
 
 
 def _sha(data: bytes) -> str:

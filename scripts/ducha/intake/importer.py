@@ -289,6 +289,64 @@ def read_sheet(path: Path, sheet: str | None = None):
 # -- planning --------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Given:
+    """The values given for the whole sheet (a column, where the sheet has one, overrides them row by row)."""
+
+    category: str | None
+    source: str | None
+    leader: str | None
+    assigned: dt.date
+    urgency: str
+    secrecy: str
+    approved_by: str | None
+
+
+@dataclass
+class _Batch:
+    """One import under way: what every row is read against, and what the rows so far have taken."""
+
+    rules: Rules
+    cols: dict[str, tuple[int, str]]  # column key -> (index, letter)
+    given: _Given
+    plan: ImportPlan
+    checker: object  # core.validate.Checker
+    existing: set  # (title, source) of the ledger's items
+    seen: dict[tuple, int]  # (title, source) -> the first row that had it
+    year: int
+    seq_next: int
+
+
+@dataclass
+class _Row:
+    """One item row being planned: its cells, the item so far, what it notes and what is wrong with it."""
+
+    n: int
+    cell: dict
+    text: dict[str, str]
+    letters: dict[str, str]
+    data: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def err(self, col, message, hint=None):
+        self.errors.append(RowError(self.n, col, self.letters.get(col) if col else None, message, hint))
+
+
+def _check_given(rules: Rules, cols: dict, given: _Given) -> None:
+    """Refuse given values the rules do not know, and a missing column nothing is given for."""
+    for param, what, value, known in (("category", "类别", given.category, rules.categories), ("leader", "交办领导", given.leader, rules.leaders),
+                                      ("approved_by", "审批领导", given.approved_by, rules.leaders)):  # fmt: skip
+        if value is not None and value not in known:
+            raise ImportError_(f"{what}“{value}”未在台账规则中登记；可选：{'、'.join(known)}。", hint=Hint(param))
+    if "category" not in cols and given.category is None:
+        raise ImportError_("表中没有“类别”列，须统一指定这些事项的类别（如 work_report_target）。", hint=Hint("category"))
+    if "source" not in cols and not given.source:
+        raise ImportError_("表中没有“来源”列，须统一写明来源（如“《2026年市政府工作报告》目标任务分解”）。", hint=Hint("source"))
+    if "leader" not in cols and given.leader is None:
+        raise ImportError_("表中没有“责任领导”列，须统一指定交办领导。", hint=Hint("leader"))
+
+
 def plan_import(
     path: Path,
     rules: Rules,
@@ -307,162 +365,214 @@ def plan_import(
     used=(),
 ) -> ImportPlan:
     """Read and check every row; assign the ids the items would get (never one in ``used``).  Writes nothing."""
-    from .newitem import dump_item, next_sequence
+    from .newitem import next_sequence
     from ..core.validate import Checker
 
     title, header_row, cols, rows = read_sheet(Path(path), sheet)
     plan = ImportPlan(str(path), title, header_row, {k: v[1] for k, v in cols.items()})
-    for param, what, value, known in (("category", "类别", category, rules.categories), ("leader", "交办领导", leader, rules.leaders),
-                                      ("approved_by", "审批领导", approved_by, rules.leaders)):  # fmt: skip
-        if value is not None and value not in known:
-            raise ImportError_(f"{what}“{value}”未在台账规则中登记；可选：{'、'.join(known)}。", hint=Hint(param))
-    if "category" not in cols and category is None:
-        raise ImportError_("表中没有“类别”列，须统一指定这些事项的类别（如 work_report_target）。", hint=Hint("category"))
-    if "source" not in cols and not source:
-        raise ImportError_("表中没有“来源”列，须统一写明来源（如“《2026年市政府工作报告》目标任务分解”）。", hint=Hint("source"))
-    if "leader" not in cols and leader is None:
-        raise ImportError_("表中没有“责任领导”列，须统一指定交办领导。", hint=Hint("leader"))
-    checker = Checker(rules, max(assigned, today or assigned))
-    existing = {(i.get("title"), i.get("source")) for i in ledger_items.values()}
-    seen: dict[tuple, int] = {}
-    year = assigned.year
-    seq_next = next_sequence(Path(items_dir) / str(year), year, used)
-
+    given = _Given(category, source, leader, assigned, urgency, secrecy, approved_by)
+    _check_given(rules, cols, given)
+    batch = _Batch(
+        rules, cols, given, plan,
+        checker=Checker(rules, max(assigned, today or assigned)),
+        existing={(i.get("title"), i.get("source")) for i in ledger_items.values()},
+        seen={},
+        year=assigned.year,
+        seq_next=next_sequence(Path(items_dir) / str(assigned.year), assigned.year, used),
+    )  # fmt: skip
     for n, values in rows:
-        cell = {k: values[i] if i < len(values) else None for k, (i, _) in cols.items()}
-        text = {k: _cell_text(v) for k, v in cell.items()}
-        if not any(text.values()):
-            continue
-        if not text.get("title") and not text.get("lead_unit"):
-            label = next((t for t in text.values() if t), "")
-            plan.skipped.append((n, f"分组标题“{label}”" if label else "空行"))
-            continue
-        errors: list[RowError] = []
-
-        def err(col, message, hint=None):
-            errors.append(RowError(n, col, plan.columns.get(col) if col else None, message, hint))
-
-        notes: list[str] = []
-        data: dict = {}
-        if not text.get("title"):
-            err("title", "事项为空")
-        elif len(text["title"]) > 200:
-            err("title", f"事项有 {len(text['title'])} 字，超过 200 字；请在“事项”列写简短名称，详细内容写在“具体要求”列")
-        data["title"] = " ".join(text.get("title", "").split())
-        # category
-        cat = category
-        if text.get("category"):
-            cat = match_category(rules, text["category"])
-            if cat is None:
-                err("category", f"“{text['category']}”不是台账规则中的类别；可选：{'、'.join(c.name for c in rules.categories.values())}")
-        data["category"] = cat
-        # source
-        src = text.get("source") or source or ""
-        if text.get("seq") and not text.get("source"):
-            src = f"{src}第{text['seq']}项"
-        data["source"] = src
-        # leader
-        lead_leader = leader
-        if text.get("leader"):
-            names = [x for x in _SPLIT.split(text["leader"]) if x]
-            lead_leader, why = match_leader(rules, names[0])
-            if lead_leader is None:
-                err("leader", why)
-            elif len(names) > 1:
-                notes.append(f"责任领导写了 {len(names)} 位，以第一位 {rules.leader_name(lead_leader)} 为交办领导")
-        if not lead_leader and "leader" in cols and not text.get("leader") and leader is None:
-            err("leader", "责任领导为空（也可为整张表统一指定交办领导）", hint=Hint("leader"))
-        data["leader"] = lead_leader
-        # dates
-        day = assigned
-        if text.get("assigned"):
-            got, why = parse_deadline(cell["assigned"], year)
-            if got is None:
-                err("assigned", why.replace("期限", "交办日期"))
-            else:
-                day = got
-        data["assigned"] = day
-        # units
-        leads: list[str] = []
-        if not text.get("lead_unit"):
-            err("lead_unit", "牵头单位为空")
-        else:
-            for code, note in match_units(rules, text["lead_unit"], day):
-                if code is None:
-                    err("lead_unit", note)
-                else:
-                    leads.append(code)
-                    if note:
-                        notes.append(note)
-        co: list[str] = []
-        for code, note in match_units(rules, text.get("co_units", ""), day):
-            if code is None:
-                err("co_units", note)
-            else:
-                co.append(code)
-                if note and note not in notes:
-                    notes.append(note)
-        if leads:
-            data["lead_unit"] = leads[0]
-            if len(leads) > 1:
-                names = "、".join(rules.unit_name(c, day) for c in leads[1:])
-                notes.append(f"牵头单位写了 {len(leads)} 个，以第一个为牵头单位，{names} 列为配合单位")
-            co = [c for c in dict.fromkeys(leads[1:] + co) if c != leads[0]]
-        data["co_units"] = co
-        # deadline
-        if text.get("deadline"):
-            got, why = parse_deadline(cell["deadline"], day.year)
-            if got is not None and got < day and isinstance(cell["deadline"], str) and not re.search(r"\d{4}", cell["deadline"]):
-                got, why = parse_deadline(cell["deadline"], day.year + 1)  # 一季度 written in November: next year's
-                notes.append(f"完成时限“{text['deadline']}”未写年份，按 {got.year} 年计")
-            if got is None:
-                err("deadline", why)
-            elif got < day:
-                err("deadline", f"完成时限 {got} 早于交办日期 {day}")
-            else:
-                data["deadline"] = got
-        else:
-            notes.append("未写完成时限，按类别默认期限")
-        # urgency
-        urg = urgency
-        if text.get("urgency"):
-            urg = next((k for k, v in schema.URGENCIES.items() if text["urgency"] in (k, v)), None)
-            if urg is None:
-                err("urgency", f"“{text['urgency']}”不在：{'、'.join(schema.URGENCIES.values())}")
-        data["urgency"] = urg or urgency
-        data["secrecy"] = secrecy
-        parts = [text.get("summary", ""), f"备注：{text['note']}" if text.get("note") else ""]
-        data["summary"] = "\n".join(t for t in parts if t) or None
-        if approved_by:
-            lead_name = rules.unit_name(data.get("lead_unit", ""), day)
-            data["status"] = "assigned"
-            data["approval"] = {"opinion": f"按{src}分解落实，由{lead_name}牵头办理。", "by": approved_by, "date": day}
-        else:
-            data["status"] = "draft"
-        dup_key = (data["title"], data["source"])
-        if data["title"] and dup_key in existing:
-            err("title", "台账中已有同一来源的同名事项，可能已经导入过；请删去这一行")
-        elif data["title"] and dup_key in seen:
-            err("title", f"与第 {seen[dup_key]} 行重复")
-        seen.setdefault(dup_key, n)
-        if not errors:  # the same checks as ducha check, on the file this row would become
-            item_id = f"DC-{year}-{seq_next + len(plan.items):04d}"
-            record = {k: v for k, v in data.items() if v not in (None, "", [])}
-            raw = dump_item({**record, "id": item_id}).encode("utf-8")
-            _, findings = checker.load(raw, f"items/{year}/{item_id}.yml", item_id)
-            for f in findings:
-                if f.is_error:
-                    col = FIELD_COLUMNS.get(f.field.split(".")[0].split("[")[0])
-                    err(col, f"{f.message}（{f.code}）")
-            if not errors:
-                if day.year != year:
-                    err("assigned", f"交办日期 {day} 不在 {year} 年；同一次导入的事项须在同一年度交办（可统一指定交办日期）", hint=Hint("assigned"))
-                else:
-                    plan.items.append(PlannedItem(n, text.get("seq", ""), record, notes, item_id))
-        plan.errors += errors
+        _plan_row(batch, n, values)
     if not plan.items and not plan.errors:
         plan.errors.append(RowError(header_row, None, None, "表头之下没有任何事项行"))
     return plan
+
+
+def _plan_row(batch: _Batch, n: int, values: list) -> None:
+    """Plan one sheet row: skip a blank row or a group heading, else add its item or its errors to the plan."""
+    plan = batch.plan
+    cell = {k: values[i] if i < len(values) else None for k, (i, _) in batch.cols.items()}
+    text = {k: _cell_text(v) for k, v in cell.items()}
+    if not any(text.values()):
+        return
+    if not text.get("title") and not text.get("lead_unit"):
+        label = next((t for t in text.values() if t), "")
+        plan.skipped.append((n, f"分组标题“{label}”" if label else "空行"))
+        return
+    row = _Row(n, cell, text, plan.columns)
+    _row_title(row)
+    _row_category(batch, row)
+    _row_source(batch, row)
+    _row_leader(batch, row)
+    _row_assigned(batch, row)
+    _row_units(batch, row)
+    _row_deadline(row)
+    _row_urgency(batch, row)
+    row.data["secrecy"] = batch.given.secrecy
+    _row_summary(row)
+    _row_status(batch, row)
+    _row_duplicate(batch, row)
+    if not row.errors:
+        _row_as_item(batch, row)
+    plan.errors += row.errors
+
+
+def _row_title(row: _Row) -> None:
+    if not row.text.get("title"):
+        row.err("title", "事项为空")
+    elif len(row.text["title"]) > 200:
+        row.err("title", f"事项有 {len(row.text['title'])} 字，超过 200 字；请在“事项”列写简短名称，详细内容写在“具体要求”列")
+    row.data["title"] = " ".join(row.text.get("title", "").split())
+
+
+def _row_category(batch: _Batch, row: _Row) -> None:
+    rules, text = batch.rules, row.text
+    cat = batch.given.category
+    if text.get("category"):
+        cat = match_category(rules, text["category"])
+        if cat is None:
+            row.err("category", f"“{text['category']}”不是台账规则中的类别；可选：{'、'.join(c.name for c in rules.categories.values())}")
+    row.data["category"] = cat
+
+
+def _row_source(batch: _Batch, row: _Row) -> None:
+    text = row.text
+    src = text.get("source") or batch.given.source or ""
+    if text.get("seq") and not text.get("source"):
+        src = f"{src}第{text['seq']}项"
+    row.data["source"] = src
+
+
+def _row_leader(batch: _Batch, row: _Row) -> None:
+    rules, text, leader = batch.rules, row.text, batch.given.leader
+    lead_leader = leader
+    if text.get("leader"):
+        names = [x for x in _SPLIT.split(text["leader"]) if x]
+        lead_leader, why = match_leader(rules, names[0])
+        if lead_leader is None:
+            row.err("leader", why)
+        elif len(names) > 1:
+            row.notes.append(f"责任领导写了 {len(names)} 位，以第一位 {rules.leader_name(lead_leader)} 为交办领导")
+    if not lead_leader and "leader" in batch.cols and not text.get("leader") and leader is None:
+        row.err("leader", "责任领导为空（也可为整张表统一指定交办领导）", hint=Hint("leader"))
+    row.data["leader"] = lead_leader
+
+
+def _row_assigned(batch: _Batch, row: _Row) -> None:
+    day = batch.given.assigned
+    if row.text.get("assigned"):
+        got, why = parse_deadline(row.cell["assigned"], batch.year)
+        if got is None:
+            row.err("assigned", why.replace("期限", "交办日期"))
+        else:
+            day = got
+    row.data["assigned"] = day
+
+
+def _row_units(batch: _Batch, row: _Row) -> None:
+    """The lead unit (the first one named; any others co-handle) and the co-handling units."""
+    rules, text, notes, day = batch.rules, row.text, row.notes, row.data["assigned"]
+    leads: list[str] = []
+    if not text.get("lead_unit"):
+        row.err("lead_unit", "牵头单位为空")
+    else:
+        for code, note in match_units(rules, text["lead_unit"], day):
+            if code is None:
+                row.err("lead_unit", note)
+            else:
+                leads.append(code)
+                if note:
+                    notes.append(note)
+    co: list[str] = []
+    for code, note in match_units(rules, text.get("co_units", ""), day):
+        if code is None:
+            row.err("co_units", note)
+        else:
+            co.append(code)
+            if note and note not in notes:
+                notes.append(note)
+    if leads:
+        row.data["lead_unit"] = leads[0]
+        if len(leads) > 1:
+            names = "、".join(rules.unit_name(c, day) for c in leads[1:])
+            notes.append(f"牵头单位写了 {len(leads)} 个，以第一个为牵头单位，{names} 列为配合单位")
+        co = [c for c in dict.fromkeys(leads[1:] + co) if c != leads[0]]
+    row.data["co_units"] = co
+
+
+def _row_deadline(row: _Row) -> None:
+    text, cell, day = row.text, row.cell, row.data["assigned"]
+    if not text.get("deadline"):
+        row.notes.append("未写完成时限，按类别默认期限")
+        return
+    got, why = parse_deadline(cell["deadline"], day.year)
+    if got is not None and got < day and isinstance(cell["deadline"], str) and not re.search(r"\d{4}", cell["deadline"]):
+        got, why = parse_deadline(cell["deadline"], day.year + 1)  # 一季度 written in November: next year's
+        row.notes.append(f"完成时限“{text['deadline']}”未写年份，按 {got.year} 年计")
+    if got is None:
+        row.err("deadline", why)
+    elif got < day:
+        row.err("deadline", f"完成时限 {got} 早于交办日期 {day}")
+    else:
+        row.data["deadline"] = got
+
+
+def _row_urgency(batch: _Batch, row: _Row) -> None:
+    urgency = batch.given.urgency
+    urg = urgency
+    if row.text.get("urgency"):
+        urg = next((k for k, v in schema.URGENCIES.items() if row.text["urgency"] in (k, v)), None)
+        if urg is None:
+            row.err("urgency", f"“{row.text['urgency']}”不在：{'、'.join(schema.URGENCIES.values())}")
+    row.data["urgency"] = urg or urgency
+
+
+def _row_summary(row: _Row) -> None:
+    parts = [row.text.get("summary", ""), f"备注：{row.text['note']}" if row.text.get("note") else ""]
+    row.data["summary"] = "\n".join(t for t in parts if t) or None
+
+
+def _row_status(batch: _Batch, row: _Row) -> None:
+    """Assigned, with the approval, when an approving leader is given; else a draft."""
+    data, approved_by = row.data, batch.given.approved_by
+    if approved_by:
+        day = data["assigned"]
+        lead_name = batch.rules.unit_name(data.get("lead_unit", ""), day)
+        data["status"] = "assigned"
+        data["approval"] = {"opinion": f"按{data['source']}分解落实，由{lead_name}牵头办理。", "by": approved_by, "date": day}
+    else:
+        data["status"] = "draft"
+
+
+def _row_duplicate(batch: _Batch, row: _Row) -> None:
+    """A row already in the ledger, or repeating an earlier row (same title and source)."""
+    data, seen = row.data, batch.seen
+    dup_key = (data["title"], data["source"])
+    if data["title"] and dup_key in batch.existing:
+        row.err("title", "台账中已有同一来源的同名事项，可能已经导入过；请删去这一行")
+    elif data["title"] and dup_key in seen:
+        row.err("title", f"与第 {seen[dup_key]} 行重复")
+    seen.setdefault(dup_key, row.n)
+
+
+def _row_as_item(batch: _Batch, row: _Row) -> None:
+    """Check the file this row would become as ``ducha check`` would; plan it as an item if nothing is wrong."""
+    from .newitem import dump_item
+
+    year, plan, day = batch.year, batch.plan, row.data["assigned"]
+    item_id = f"DC-{year}-{batch.seq_next + len(plan.items):04d}"
+    record = {k: v for k, v in row.data.items() if v not in (None, "", [])}
+    raw = dump_item({**record, "id": item_id}).encode("utf-8")
+    _, findings = batch.checker.load(raw, f"items/{year}/{item_id}.yml", item_id)
+    for f in findings:
+        if f.is_error:
+            col = FIELD_COLUMNS.get(f.field.split(".")[0].split("[")[0])
+            row.err(col, f"{f.message}（{f.code}）")
+    if row.errors:
+        return
+    if day.year != year:
+        row.err("assigned", f"交办日期 {day} 不在 {year} 年；同一次导入的事项须在同一年度交办（可统一指定交办日期）", hint=Hint("assigned"))
+    else:
+        plan.items.append(PlannedItem(row.n, row.text.get("seq", ""), record, row.notes, item_id))
 
 
 def write_import(plan: ImportPlan, items_dir: Path, used=()) -> list[tuple[str, Path]]:
