@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..core.findings import LedgerError
 from ..core.rules import Rules
-from .stats import Stats
+from .stats import ItemFacts, Stats
 
 EVENTS = {
     "closed_on_time": "按期办结",
@@ -97,67 +97,81 @@ def _num(x: float):
     return int(x) if float(x).is_integer() else round(x, 2)
 
 
+def _item_events(f: ItemFacts, as_of: dt.date) -> list[tuple[str, dt.date | None, str]]:
+    """The scored events of one item: (event, its day or None for a state at ``as_of``, note)."""
+    events: list[tuple[str, dt.date | None, str]] = []
+    if "closed_on_time" in f.flags:
+        events.append(("closed_on_time", f.closed, f"{f.closed} 办结，期限 {f.deadline}" if f.deadline else f"{f.closed} 办结"))
+    if "closed_late" in f.flags:
+        events.append(("closed_late", f.closed, f"{f.closed} 办结，期限 {f.deadline}，超期 {f.overdue_days} 天"))
+    if "overdue_open" in f.flags:
+        kind = "overdue_unexplained" if "overdue_unexplained" in f.flags else "overdue_explained"
+        events.append((kind, None, f"期限 {f.deadline}，截至 {as_of} 超期 {f.overdue_days} 天"))
+    for day in f.returned:
+        events.append(("returned", day, f"{day} 审核退回重办"))
+    if "progress_required" in f.flags and "progress_on_time" not in f.flags:
+        events.append(("progress_missing", None, f"截至 {as_of} 未按规定间隔报告进展"))
+    return events
+
+
+def _item_roles(f: ItemFacts, sr: ScoringRules) -> list[tuple[str, str, float]]:
+    """(role, unit code, factor) of every unit scored for one item: the lead unit, and co-units when they score."""
+    roles = [("lead", f.lead_unit, 1.0)]
+    if sr.co_unit_factor:
+        roles += [("co", u, sr.co_unit_factor) for u in f.co_units]
+    return roles
+
+
+def _count_item(u: UnitScore, f: ItemFacts, role: str, factor: float, events, sr: ScoringRules, year_start: dt.date) -> None:
+    """Add one item's lines (its ``events`` in the period, times ``factor``) to ``u``, and count the item."""
+    counted = False
+    for event, day, note in events:
+        if not (sr.period == "all" or day is None or day >= year_start):
+            continue
+        counted = True
+        points = sr.points.get(event, 0) * factor
+        if points:
+            u.lines.append(Line(f.id, event, role, day, _num(points), note))
+    if counted or sr.period == "all" or f.assigned >= year_start:
+        u.items += 1
+
+
+def _settle(u: UnitScore, sr: ScoringRules) -> UnitScore:
+    """Set ``u``'s raw score (base plus its lines) and its score held within the bounds."""
+    u.raw = _num(u.base + sum(line.points for line in u.lines))
+    score = u.raw
+    if sr.min is not None:
+        score = max(score, sr.min)
+    if sr.max is not None:
+        score = min(score, sr.max)
+    u.score = _num(score)
+    return u
+
+
+def _rank(scores: list[UnitScore], rules: Rules) -> None:
+    """Sort ``scores`` best first (ties in the rules' unit order) and rank them; equal scores share a rank."""
+    order = {code: i for i, code in enumerate(rules.units)}
+    scores.sort(key=lambda u: (-u.score, order.get(u.unit, len(order)), u.unit))
+    for i, u in enumerate(scores):
+        u.rank = scores[i - 1].rank if i and scores[i - 1].score == u.score else i + 1
+
+
 def score_units(stats: Stats, rules: Rules | None = None) -> list[UnitScore]:
     """Scores of every unit that has items in ``stats``, ranked (equal scores share a rank: 1, 2, 2, 4)."""
     rules = rules or stats.rules
     sr = ScoringRules.from_rules(rules)
     as_of = stats.as_of
     year_start = dt.date(as_of.year, 1, 1)
-
-    def in_period(day: dt.date | None) -> bool:
-        return sr.period == "all" or day is None or day >= year_start
-
     units: dict[str, UnitScore] = {}
-
-    def unit(code: str) -> UnitScore:
-        if code not in units:
-            units[code] = UnitScore(code, rules.unit_name(code, as_of), sr.base, [], 0)
-        return units[code]
-
     for f in stats.items:
-        events: list[tuple[str, dt.date | None, str]] = []
-        if "closed_on_time" in f.flags:
-            events.append(("closed_on_time", f.closed, f"{f.closed} 办结，期限 {f.deadline}" if f.deadline else f"{f.closed} 办结"))
-        if "closed_late" in f.flags:
-            events.append(("closed_late", f.closed, f"{f.closed} 办结，期限 {f.deadline}，超期 {f.overdue_days} 天"))
-        if "overdue_open" in f.flags:
-            kind = "overdue_unexplained" if "overdue_unexplained" in f.flags else "overdue_explained"
-            events.append((kind, None, f"期限 {f.deadline}，截至 {as_of} 超期 {f.overdue_days} 天"))
-        for day in f.returned:
-            events.append(("returned", day, f"{day} 审核退回重办"))
-        if "progress_required" in f.flags and "progress_on_time" not in f.flags:
-            events.append(("progress_missing", None, f"截至 {as_of} 未按规定间隔报告进展"))
-        roles = [("lead", f.lead_unit, 1.0)]
-        if sr.co_unit_factor:
-            roles += [("co", u, sr.co_unit_factor) for u in f.co_units]
-        for role, code, factor in roles:
-            u = unit(code)
-            counted = False
-            for event, day, note in events:
-                points = sr.points.get(event, 0) * factor
-                if not in_period(day):
-                    continue
-                counted = True
-                if points:
-                    u.lines.append(Line(f.id, event, role, day, _num(points), note))
-            if counted or sr.period == "all" or f.assigned >= year_start:
-                u.items += 1
-    out = []
-    for u in units.values():
-        if not u.items and not u.lines:  # only items outside the period
-            continue
-        u.raw = _num(u.base + sum(line.points for line in u.lines))
-        score = u.raw
-        if sr.min is not None:
-            score = max(score, sr.min)
-        if sr.max is not None:
-            score = min(score, sr.max)
-        u.score = _num(score)
-        out.append(u)
-    order = {code: i for i, code in enumerate(rules.units)}
-    out.sort(key=lambda u: (-u.score, order.get(u.unit, len(order)), u.unit))
-    for i, u in enumerate(out):
-        u.rank = out[i - 1].rank if i and out[i - 1].score == u.score else i + 1
+        events = _item_events(f, as_of)
+        for role, code, factor in _item_roles(f, sr):
+            if code not in units:
+                units[code] = UnitScore(code, rules.unit_name(code, as_of), sr.base, [], 0)
+            _count_item(units[code], f, role, factor, events, sr, year_start)
+    # a unit with only items outside the period is not listed
+    out = [_settle(u, sr) for u in units.values() if u.items or u.lines]
+    _rank(out, rules)
     return out
 
 

@@ -158,42 +158,54 @@ class SiteBuilder:
         self.history = history
         self.audit_findings = audit_findings or []
         self.history_loader = history_loader
-        self.stats = stats
-        self.bulletins = bulletins or []
         self.per_page = per_page
         self.links = Links(use_directory_urls)
         self.cal = self.rules.calendar()
+        self._select_published()
+        self.stats = stats if stats is not None else self._published_stats()
+        self._names = ledger.private_names()
+        self.env = self._environment(template_dirs)
+        # a bulletin's title is free text too (the archive, the dashboard, the page's own title)
+        keep = self.rules.public_phones
+        self.bulletins = [{**b, "title": mask_text(b["title"], self._names, keep)} for b in bulletins or []]
+        self.pages: list[SitePage] = []
+        self._rows: dict[str, str] = {}
+        self._number_ref = None
+        base = page_url("items/index.md", use_directory_urls)
+        self._item_tail = {i: page_url(item_src(i), use_directory_urls)[len(base):] for i in self.views}
+
+    def _select_published(self) -> None:
+        """The items the site publishes (up to the rules' ``max_secrecy``, in ledger order) and their views."""
         self.limit = limit = SECRECY_ORDER[self.rules.max_secrecy]
         self.withholding = limit < max(SECRECY_ORDER.values())  # some valid item may be left unpublished
-        self.items = [i for i in ledger.sorted_items() if SECRECY_ORDER.get(i["secrecy"], 99) <= limit]
-        self.views = {i.id: ItemView(i, ledger, self.cal, as_of) for i in self.items}
-        if self.stats is None:
-            from ..counting import stats as stats_mod
+        self.items = [i for i in self.ledger.sorted_items() if SECRECY_ORDER.get(i["secrecy"], 99) <= limit]
+        self.views = {i.id: ItemView(i, self.ledger, self.cal, self.as_of) for i in self.items}
 
-            published = Ledger(ledger.root, ledger.rules, as_of, items={i.id: i for i in self.items}, commit=commit)
-            self.stats = stats_mod.compute(published, as_of)
+    def _published_stats(self):
+        """Statistics of the published items only (when none were given)."""
+        from ..counting import stats as stats_mod
+
+        items = {i.id: i for i in self.items}
+        published = Ledger(self.ledger.root, self.rules, self.as_of, items=items, commit=self.commit)
+        return stats_mod.compute(published, self.as_of)
+
+    def _environment(self, template_dirs: list[Path] | None) -> jinja2.Environment:
+        """The Jinja2 environment: ``template_dirs`` (those that exist) before the built-in templates."""
         loaders = [jinja2.FileSystemLoader([str(p) for p in template_dirs or [] if Path(p).is_dir()])]
         loaders.append(jinja2.FileSystemLoader(str(TEMPLATE_DIR)))
-        self.env = jinja2.Environment(
+        env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
         )
-        self.env.filters["date"] = lambda d: d.isoformat() if d else ""
-        self.env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
+        env.filters["date"] = lambda d: d.isoformat() if d else ""
+        env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
-        self._names = names = ledger.private_names()
-        keep = ledger.rules.public_phones
-        self.env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
-        # a bulletin's title is free text too (the archive, the dashboard, the page's own title)
-        self.bulletins = [{**b, "title": mask_text(b["title"], names, keep)} for b in self.bulletins]
-        self.pages: list[SitePage] = []
-        self._rows: dict[str, str] = {}
-        self._number_ref = None
-        base = page_url("items/index.md", use_directory_urls)
-        self._item_tail = {i: page_url(item_src(i), use_directory_urls)[len(base):] for i in self.views}
+        names, keep = self._names, self.rules.public_phones
+        env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
+        return env
 
     # -- items above max_secrecy ----------------------------------------------
     # An item the site does not publish is not named anywhere on it: no audit finding about it, and in
@@ -356,8 +368,19 @@ class SiteBuilder:
     def stats_pages(self):
         from ..counting import stats as stats_mod
 
+        headers = stats_mod.headers(self.stats.due_within_days)
+        self.figure_list_pages(headers)
+        self.dashboard_page(headers)
+        scores = self.scores_page()
+        self.group_pages(headers, scores)
+        markdown = basis_markdown(self.rules, self.stats.due_within_days, scoring=True)
+        self.pages.append(SitePage("reference/stats.md", "统计口径", "", {}, markdown=markdown))
+
+    def figure_list_pages(self, headers: dict) -> None:
+        """The list page behind every total and every non-zero figure of a group; ``self.figure_link`` makes more."""
+        from ..counting import stats as stats_mod
+
         st = self.stats
-        headers = stats_mod.headers(st.due_within_days)
         self._figure_pages: dict[str, str] = {}
 
         def figure_page(grouping: str, group, figure: str) -> str:
@@ -370,16 +393,18 @@ class SiteBuilder:
             return self._figure_pages[src]
 
         self.figure_link = figure_page
-        totals = st.totals
         for figure in self.TOTAL_FIGURES:
-            figure_page("", totals, figure)
-        tables = {}
+            figure_page("", st.totals, figure)
         for grouping in stats_mod.GROUPINGS:
             for group in st.groups[grouping]:
                 for figure in self.GROUP_FIGURES:
                     if group[figure].count:
                         figure_page(grouping, group, figure)
-            tables[grouping] = st.groups[grouping]
+
+    def dashboard_page(self, headers: dict) -> None:
+        """The item list of each status, then the home page: totals, what is overdue or due soon, what waits."""
+        st = self.stats
+        totals = st.totals
         by_status = defaultdict(list)
         for f in st.items:
             by_status[f.status].append(f.id)
@@ -401,7 +426,11 @@ class SiteBuilder:
             status_srcs=status_srcs,
             by_status={s: len(v) for s, v in by_status.items()},
         )
-        scores = self.scores_page()
+
+    def group_pages(self, headers: dict, scores: dict) -> None:
+        """One table page per grouping (unit, category, ...), each figure linked to its list page."""
+        from ..counting import stats as stats_mod
+
         for grouping, title in stats_mod.GROUPINGS.items():
             self.add(
                 f"status/{grouping}.md",
@@ -410,15 +439,14 @@ class SiteBuilder:
                 meta={"search": {"exclude": True}},
                 grouping=grouping,
                 grouping_name=title,
-                groups=tables[grouping],
-                totals=totals,
+                groups=self.stats.groups[grouping],
+                totals=self.stats.totals,
                 headers=headers,
                 figures=self.GROUP_FIGURES,
                 rates=stats_mod.RATES,
                 figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
                 scores=scores if grouping == "unit" else {},
             )
-        self.pages.append(SitePage("reference/stats.md", "统计口径", "", {}, markdown=basis_markdown(self.rules, st.due_within_days, scoring=True)))
 
     def scores_page(self) -> dict:
         """考核: each unit's score, rank and every point added or deducted, linked to its item."""
