@@ -21,11 +21,14 @@ D = dt.date.fromisoformat
 ITEM = "DC-2026-0001"
 OTHER = "DC-2026-0002"
 REQUEST = {"requested": D("2026-11-17"), "reason": "征地协调需要更多时间。"}
-DECISION = {"approved_by": "mayor_zhang", "approved": D("2026-11-24"), "new_deadline": D("2026-12-30")}
+DECISION = {"approved_by": "mayor_zhang", "approved": D("2026-11-19"), "new_deadline": D("2026-12-30")}
+
+
+AUDIT_AS_OF = "2026-12-31"  # later than every commit of these tests: no A117 (commit dated after the as-of day)
 
 
 def audit(repo, *args):
-    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "json", *args])
+    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "json", "--as-of", AUDIT_AS_OF, *args])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -36,12 +39,12 @@ def found(findings):
 
 def history(tmp_path, **audit_rules):
     """A clean history: every change to an item came through a --no-ff merge by staff on the day it
-    records; an extension requested on one day and decided a week later in another pull request."""
+    records; an extension requested on one day and decided two days later in another pull request."""
     repo = make_repo(tmp_path, **audit_rules)
     repo.pull_request("register", [("2026-11-16", make_item(ITEM, "assigned")), ("2026-11-16", make_item(OTHER, "assigned"))])
     repo.pull_request("progress", [("2026-11-18", make_item(ITEM, "in_progress"))])
     repo.pull_request("extension", [("2026-11-17", make_item(OTHER, "assigned", extensions=[REQUEST]))], "2026-11-18")
-    repo.pull_request("decide", [("2026-11-24", make_item(OTHER, "assigned", extensions=[{**REQUEST, **DECISION}]))], merger=WU)
+    repo.pull_request("decide", [("2026-11-19", make_item(OTHER, "assigned", extensions=[{**REQUEST, **DECISION}]))], merger=WU)
     return repo
 
 
@@ -294,10 +297,10 @@ def test_since_until(tmp_path):
 
 def test_csv_format(tmp_path):
     repo, moved, edited = two_findings(tmp_path)
-    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "csv"])
+    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "csv", "--as-of", AUDIT_AS_OF])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "code,item,commit,author,date,message"
+    assert lines[0] == "code,item,field,commit,author,date,landed,message,review"
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["code"], r["item"], r["commit"], r["date"]) for r in rows] == [
         ("A102", ITEM, moved, "2026-11-25T10:00:00+08:00"),
@@ -307,12 +310,13 @@ def test_csv_format(tmp_path):
 
 def test_text_format(tmp_path):
     repo, moved, edited = two_findings(tmp_path)
-    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--since", "2026-11-26"])
+    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--since", "2026-11-26", "--as-of", AUDIT_AS_OF])
     assert result.exit_code == 0
     assert result.stdout == (
-        f"2026-11-27T10:00:00+08:00  {edited[:10]}  A110 修改或删除了已有记录 {ITEM}："
+        f"2026-11-27  {edited[:10]}  A110 修改或删除了已有记录 {ITEM}："
         f"修改了 progress 的第 1 条已有记录；记录只能在末尾追加。（{ZHOU[0]}）\n"
-        "共 1 条审计发现。\n"
+        f"    复核编号 A110:{ITEM}:{edited[:10]}:progress[0]\n"
+        "共 1 条审计发现：待复核 1 条，已复核 0 条（属实已核 0，不予认可 0）。\n"
     )
 
 
@@ -358,7 +362,7 @@ def test_csv_neutralises_formulas_in_author_names(tmp_path):
     data = make_item(ITEM, "in_progress")
     data["progress"] = [*data["progress"], {"date": D("2026-11-25"), "by": "fgw", "text": "主体开工。"}]
     pr(repo, "outsider", "2026-11-25", data, merger=("=HYPERLINK(\"http://x.example\",\"点我\")", "x@example.com"))
-    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "csv"])
+    result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "csv", "--as-of", AUDIT_AS_OF])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["author"] for r in rows if r["code"] == "A106"] == ["'=HYPERLINK(\"http://x.example\",\"点我\")"]

@@ -129,7 +129,7 @@ def load_for(root, as_of, only=None, worktree=False, rev=None, fmt="text", check
     if use_case is None:
         from ..ledger.sources import open_ledger
 
-        use_case = functools.partial(open_ledger, checks=checks)
+        use_case = functools.partial(open_ledger, checks=checks, counted=True)
     root = root_dir(root)
     committed = not worktree and (as_of is not None or rev is not None)
     with library_errors(fmt):

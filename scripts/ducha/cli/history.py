@@ -10,7 +10,7 @@ import click
 from ..core import schema as schema_mod
 from ..core.paths import ITEMS_DIR
 from ..ledger.rulesfile import load_rules
-from .common import AsOf, FORMAT, ROOT, library_errors, root_dir, say
+from .common import today, AsOf, FORMAT, ROOT, library_errors, root_dir, say
 
 
 def _history(root, rev="HEAD", signatures=False):
@@ -68,9 +68,10 @@ def history(item_id, rev, fmt, root):
 @click.option("--since", type=AsOf(), default=None, help="只看这一天及以后的提交（北京时间）。")
 @click.option("--until", type=AsOf(), default=None, help="只看这一天及以前的提交（北京时间）。")
 @click.option("--rev", default="HEAD", show_default=True, help="审计哪个分支（沿第一父提交链）。")
+@click.option("--as-of", "as_of", type=AsOf(), default=None, help="审计截止日（默认今天）：提交时间晚于这一天的提交本身就是审计发现。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="输出格式。")
 @ROOT
-def audit(since, until, rev, fmt, root):
+def audit(since, until, rev, as_of, fmt, root):
     """审计台账的提交历史：倒签日期、未经批准改期限、改动已办结事项、删除事项、
     绕过合并请求、名单外提交人、缺少签名、历史被改写。
 
@@ -81,7 +82,7 @@ def audit(since, until, rev, fmt, root):
     root = root_dir(root)
     with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
-        result = audit_repository(root, rules, since, until, rev)
+        result = audit_repository(root, rules, since, until, rev, as_of=as_of or today())
     for notice in result.notices:
         say(notice.text)
     findings = result.findings
@@ -93,13 +94,23 @@ def audit(since, until, rev, fmt, root):
 
         from ..counting.export import safe_cell
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=["code", "item", "commit", "author", "date", "message"], lineterminator="\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=["code", "item", "field", "commit", "author", "date", "landed", "message", "review"], lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     else:
         from ..core import codes
 
+        from ..ledger.register import DECISION_LABELS
+
         for f in findings:
             where = f" {f.item}" if f.item else ""
-            click.echo(f"{f.date}  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）")
-        click.echo(f"共 {len(findings)} 条审计发现。")
+            review = f"  [{DECISION_LABELS[f.review]}]" if f.review else ""
+            click.echo(f"{f.landed}  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）{review}")
+            click.echo(f"    复核编号 {f.key}")
+        reviewed = [f for f in findings if f.review]
+        accepted = sum(f.review == "accepted" for f in reviewed)
+        if not findings:
+            click.echo("共 0 条审计发现。")
+            return
+        click.echo(f"共 {len(findings)} 条审计发现：待复核 {len(findings) - len(reviewed)} 条，已复核 {len(reviewed)} 条"
+                   f"（属实已核 {accepted}，不予认可 {len(reviewed) - accepted}）。")  # fmt: skip

@@ -15,6 +15,7 @@ Numbering:
   D7xx  security (classification)
   R1xx  the ledger rules file itself
   N1xx  督查通知单 files (ducha notice)
+  V1xx  the review register of audit findings (audit/reviews.yml)
 """
 
 from __future__ import annotations
@@ -127,6 +128,9 @@ _CODES = [
     Code("A112", WARNING, "提交时间无法识别", "提交对象中的时间或时区偏移无效（如 +9999），多为手工构造或工具故障；核实该提交的来历，按 UTC 时间审计。"),
     Code("A113", WARNING, "历史版本无法读取，未审计", "该版本过大、不是 UTF-8 或 YAML 有误，按检查文件时的同样规则未解析；核实这一版本写了什么，前后版本照常审计。"),
     Code("A114", WARNING, "提交说明含密级标志", "涉密内容一律不得录入本系统，提交说明也不例外；网站上不显示该说明。按保密规定报告处理，今后的提交说明不得写入涉密内容。"),
+    Code("A115", WARNING, "提交时间早于上一提交", "主分支上的提交时间早于它的上一提交（时钟有误或伪造时间）；按上一提交的时间计其入账日，核实该提交的来历。"),
+    Code("A116", WARNING, "提交时间与作者时间相差过大", "提交时间与作者时间相差超过容许天数（变基、补交或改动了时钟）；核实该提交何时真正写成。"),
+    Code("A117", WARNING, "提交时间晚于统计截止日", "提交时间在审计截止日之后（时钟超前或伪造时间）；核实该提交的来历。"),
     # -- the rules file
     Code("R101", ERROR, "找不到台账规则文件", "在 items/ 下创建 ledger.yml（可用 `ducha init` 生成）。"),
     Code("R102", ERROR, "台账规则字段错误", "按提示修改 items/ledger.yml。"),
@@ -137,6 +141,13 @@ _CODES = [
     Code("R107", ERROR, "台账规则文件是符号链接", "items/ledger.yml 和 items/ 文件夹都不能是符号链接；删除链接，把规则文件本身放在 items/ 下提交。"),
     # -- 督查通知单 written to files
     Code("N101", ERROR, "通知单生成后被修改过，未覆盖", "另存人工修改过的通知单，或换一个输出目录；确认不要这些修改时再指定覆盖。"),
+    # -- the review register of audit findings (audit/reviews.yml)
+    Code("V101", ERROR, "复核登记文件无法读取", "audit/reviews.yml 须是 UTF-8 编码的 YAML；按提示改正语法。"),
+    Code("V102", ERROR, "复核登记条目不完整", "每条写 finding（ducha audit 给出的复核编号）、reviewer、date（YYYY-MM-DD）、decision，可加 note。"),
+    Code("V103", ERROR, "复核结论无效", "decision 只能是“属实已核”（所写属实，按所写计）或“不予认可”（按保守值计）。"),
+    Code("V105", ERROR, "同一审计发现重复登记", "一个审计发现只登记一次复核结论；删除重复的条目。"),
+    Code("V106", WARNING, "复核人不在督查室人员名单中", "复核人应是 ledger.yml 的 staff 名单中的人员（写姓名或邮箱）。"),
+    Code("V107", ERROR, "复核日期晚于截止日", "复核日期不能晚于检查的截止日；核对日期。"),
 ]
 
 CODES: dict[str, Code] = {c.code: c for c in _CODES}
@@ -162,6 +173,7 @@ def docs_markdown() -> str:
         ("T1", "合并请求检查（与目标分支比较）"),
         ("A1", "审计发现（提交历史）"),
         ("N1", "督查通知单"),
+        ("V1", "审计发现复核登记（audit/reviews.yml）"),
     ]
     lines = [
         "# 校验规则",

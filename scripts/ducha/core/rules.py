@@ -77,6 +77,7 @@ class Rules:
     backdating_tolerance_days: int = 3
     require_merge: bool = True
     allowed_signers: str | None = None
+    baseline: str | None = None  # a commit (hex) or a day (YYYY-MM-DD): history up to it is taken as written
     max_secrecy: str = "internal"
     scoring: dict = field(default_factory=dict)
     bulletins: dict = field(default_factory=dict)
@@ -235,6 +236,7 @@ def _build_rules(path: str, data: dict, units: dict, categories: dict, overrides
         backdating_tolerance_days=audit.get("backdating_tolerance_days", 3),
         require_merge=audit.get("require_merge", True),
         allowed_signers=audit.get("allowed_signers"),
+        baseline=None if audit.get("baseline") is None else str(audit.get("baseline")),
         max_secrecy=(data.get("site") or {}).get("max_secrecy", "internal"),
         scoring=dict(data.get("scoring") or {}),
         bulletins=dict(data.get("bulletins") or {}),

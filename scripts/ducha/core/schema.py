@@ -16,6 +16,11 @@ from zoneinfo import ZoneInfo
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 TIMEZONE = "Asia/Shanghai"  # every day boundary (as-of days, commit days, deadlines) is Beijing time
 TZ = ZoneInfo(TIMEZONE)  # the rules file's office.timezone may only say so
+
+
+def beijing(when: dt.datetime) -> str:
+    """A moment as people read it: Beijing time, labelled."""
+    return when.astimezone(TZ).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
 ID_PATTERN = r"^DC-(\d{4})-(\d{4,5})$"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "日期，YYYY-MM-DD"}
 DATETIME = {
@@ -242,6 +247,11 @@ def rules_schema() -> dict:
                     "backdating_tolerance_days": {"type": "integer", "minimum": 0},
                     "require_merge": {"type": "boolean"},
                     "allowed_signers": {"type": ["string", "null"]},
+                    "baseline": {
+                        "type": ["string", "null"],
+                        "pattern": r"^([0-9a-f]{7,40}|\d{4}-\d{2}-\d{2})$",
+                        "description": "台账历史的起点（导入存量数据的提交或日期）：此前的记录按所写采信，不作审计",
+                    },
                 },
                 [],
             ),

@@ -293,11 +293,12 @@ class Draft:
 def ledger_at(root: Path, as_of: dt.date, commit: str | None = None) -> Ledger:
     """The committed ledger a draft is computed from; refuses a ledger with check errors."""
     from ..history.repo import open_repo, resolve_commit
-    from ..ledger.sources import load_ledger_at
+    from ..ledger.sources import apply_trust, load_ledger_at
 
     if commit is not None:
         commit = resolve_commit(open_repo(Path(root)), commit)
     ledger = load_ledger_at(root, as_of, commit=commit)
+    apply_trust(ledger, Path(root).resolve())  # counts as the history decides, as every figure does
     if ledger.errors:
         raise LedgerError(
             f"提交 {ledger.commit[:10]} 中的台账有 {len(ledger.errors)} 个错误，不能据此起草（数字无法核对）。"

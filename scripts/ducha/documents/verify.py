@@ -475,11 +475,13 @@ class Verifier:
         return sha, ""
 
     def ledger(self, sha: str, as_of: dt.date) -> Ledger:
-        from ..ledger.sources import load_ledger_at
+        from ..ledger.sources import apply_trust, load_ledger_at
 
         key = (sha, as_of)
         if key not in self._ledgers:  # items only, as statistics read them: a validator grown stricter since
-            self._ledgers[key] = load_ledger_at(self.root, as_of, commit=sha, checks=False)  # changes no figure
+            ledger = load_ledger_at(self.root, as_of, commit=sha, checks=False)  # changes no figure
+            apply_trust(ledger, Path(self.root).resolve())  # counted as the draft was
+            self._ledgers[key] = ledger
         return self._ledgers[key]
 
     def verify(self, bulletin) -> Verification:

@@ -41,6 +41,7 @@ from ..files import cache as cachefile
 from ..core import yamlio
 from .repo import BlobReader, HistoryUnavailable, ensure_full_history, open_repo, resolve_commit, widen_pipe
 from ..core.findings import Notice, foreign, shown_path
+from ..core.model import to_date
 from ..core.paths import ITEMS_PREFIX, RULES_PATH, is_item_path, id_of_path
 from ..core.validate import classified_mark
 from ..core.yamlio import ALIAS_LIMITS
@@ -223,6 +224,80 @@ def diff_fields(old: dict | None, new: dict | None) -> list[Change]:
         for key, o in old.items():
             if key not in new and o is not None:
                 _change(out, key, o, None)
+    return out
+
+
+_ENTRY = re.compile(r"^(\w+)\[(\d+)\]$")
+
+
+def apply_changes(state: dict, changes) -> dict:
+    """Replay one version's field-level changes on the previous state (copy-on-write)."""
+    new = dict(state)
+    lists: dict[str, list] = {}
+    for fld, old, value in changes:
+        if fld.startswith("("):
+            continue
+        m = _ENTRY.match(fld)
+        if m and m.group(1) in LOG_FIELDS:
+            name, idx = m.group(1), int(m.group(2))
+            entries = lists.setdefault(name, list(state.get(name) or []))
+            if value is None:
+                del entries[idx:]
+            else:
+                del entries[idx:]
+                entries.append(value)
+            continue
+        if value is None:
+            new.pop(fld, None)
+        else:
+            new[fld] = value
+    for name, entries in lists.items():
+        if entries:
+            new[name] = entries
+        else:
+            new.pop(name, None)
+    return new
+
+
+def dates_recorded(changes) -> list[tuple[str, dt.date]]:
+    """Dates that a version writes: closure, report, appended progress/reviews/extension decisions."""
+    out = []
+    # an edited log entry comes as its removal plus an append at the same index: pair them, so that
+    # deciding an extension records the decision date only, not the (older) request date again
+    removed = {fld: old for fld, old, new in changes if new is None and _ENTRY.match(fld)}
+    for fld, old, new in changes:
+        if old is None and fld in removed:
+            old = removed[fld]
+        try:
+            if fld == "closed" and new is not None:
+                out.append((fld, to_date(new)))
+            elif fld == "result" and isinstance(new, dict) and "reported" in new:
+                if not isinstance(old, dict) or old.get("reported") != new.get("reported"):
+                    out.append(("result.reported", to_date(new["reported"])))
+            elif isinstance(new, dict) and (m := _ENTRY.match(fld)):
+                name = m.group(1)
+                if name in ("progress", "reviews") and old is None and "date" in new:
+                    out.append((f"{fld}.date", to_date(new["date"])))
+                elif name == "extensions":
+                    if old is None and "requested" in new:
+                        out.append((f"{fld}.requested", to_date(new["requested"])))
+                    for key in ("approved", "rejected"):
+                        if key in new and (not isinstance(old, dict) or key not in old):
+                            out.append((f"{fld}.{key}", to_date(new[key])))
+        except (ValueError, TypeError):
+            continue
+    return out
+
+
+def landing_times(commits: list[Commit]) -> list[dt.datetime]:
+    """When each first-parent commit landed on the branch, by a clock that never runs back: its committer
+    time, or its parent's landing time when it claims to be older (a skewed or forged clock)."""
+    out: list[dt.datetime] = []
+    last = None
+    for c in commits:
+        when = c.when
+        last = when if last is None or when > last else last
+        out.append(last)
     return out
 
 

@@ -74,6 +74,11 @@ class Ledger:
     files: int = 0
     commit: str | None = None
     notices: list[Notice] = field(default_factory=list)  # what the loader had to do (a damaged cache rebuilt)
+    # counting as the history decides (ledger.sources.apply_trust): the corrections, the review register,
+    # and the written version of each item the counts correct
+    trust: object | None = None
+    register: object | None = None
+    written: dict = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:

@@ -120,6 +120,41 @@ class OpenedLedger:
     uncommitted: list[str] = field(default_factory=list)  # item files with changes not committed
 
 
+def apply_trust(ledger: Ledger, root: Path, uncommitted=(), history=None):
+    """Make ``ledger`` count as the history decides (``ledger.trust``): each corrected item is replaced by
+    the version the numbers use; the written items stay in ``ledger.written``.  ``history``: the loaded
+    history of the branch (read through its cache when not given); the review register is the work tree's.
+    Returns the notices to give (what could not be decided)."""
+    from ..history.commits import load_history
+    from ..history.repo import HistoryUnavailable, open_repo
+    from .register import read_register, register_at
+    from .trust import assess, counted_item
+
+    if ledger.commit is None:
+        register = read_register(root, ledger.rules, ledger.as_of)
+    else:
+        register = register_at(open_repo(root), ledger.commit, ledger.rules, ledger.as_of)
+    if history is None:
+        try:
+            history = load_history(root, rev=ledger.commit or "HEAD")
+        except HistoryUnavailable:
+            history = None
+    changed = {id_of_path(p) for p in uncommitted if p.endswith(".yml")}
+    worktree = {i: ledger.items[i].data for i in changed if i in ledger.items} if ledger.commit is None else None
+    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of)
+    ledger.trust, ledger.register = trust, register
+    for item_id, corrections in trust.corrections.items():
+        if item_id in ledger.items:
+            ledger.written[item_id] = ledger.items[item_id]
+            ledger.items[item_id] = counted_item(ledger.items[item_id], corrections)
+    notices = list(trust.notices)
+    if worktree:
+        notices.append(Notice(f"注意：{len(worktree)} 个事项有未提交的修改，其中的期限改动和记录日期按 {ledger.as_of} 入账判定。"))
+    if register.findings:
+        notices.append(Notice(f"注意：复核登记 audit/reviews.yml 有 {len(register.findings)} 个问题，有问题的条目不计；运行 ducha check 查看。"))
+    return notices
+
+
 def open_ledger(
     root: Path,
     as_of: dt.date,
@@ -128,6 +163,7 @@ def open_ledger(
     rev: str | None = None,
     only: list[Path] | None = None,
     checks: bool = True,
+    counted: bool = False,
 ) -> OpenedLedger:
     """The ledger a command or the site works on, and what to say about it.
 
@@ -135,8 +171,16 @@ def open_ledger(
     line of HEAD, or at ``rev``; else read the work tree as of ``as_of`` (uncommitted changes included, and
     said so). Outside a git repository a committed ledger falls back to the work tree with a notice, unless a
     ``rev`` was asked for. ``checks=False`` (statistics): a committed ledger's items come through the
-    parsed-item cache without findings. ``only``: check just these work-tree files.
+    parsed-item cache without findings. ``only``: check just these work-tree files. ``counted``: count as
+    the history decides (``apply_trust``), for every number, light and list; ``ducha check`` reads as written.
     """
+    opened = _open(root, as_of, committed, rev, only, checks)
+    if counted:
+        opened.notices += apply_trust(opened.ledger, Path(root).resolve(), opened.uncommitted)
+    return opened
+
+
+def _open(root, as_of, committed, rev, only, checks) -> OpenedLedger:
     from ..history.repo import HistoryUnavailable, open_repo, resolve_commit, worktree_changes
 
     root = Path(root)

@@ -12,23 +12,22 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import git
 
 from ..core import codes
 from ..history.repo import TZ, BlobReader, open_repo
+from ..core.schema import beijing
 from ..core.findings import Notice
-from ..history.commits import LOG_FIELDS, History, load_history, parse_version
-from ..core.model import to_date
+from ..history.commits import History, apply_changes, dates_recorded, git_date, landing_times, load_history, parse_version
+from ..ledger.trust import baseline_index
 from ..core.rules import Rules
 from ..core.schema import STATUSES
 from ..core.workflow import compare, legal_transition
 
-_ENTRY = re.compile(r"^(\w+)\[(\d+)\]$")
 _T_TO_A = {"T101": "A109", "T102": "A102", "T103": "A110", "T104": "A103"}
 
 
@@ -40,6 +39,14 @@ class AuditFinding:
     author: str
     date: str
     message: str
+    field: str = ""  # the item field the finding is about, "" for a commit or a whole file
+    landed: str = ""  # the day the commit landed on the branch (YYYY-MM-DD, Beijing; see landing_days)
+    review: str = ""  # "" while open; the review register's decision once reviewed (accepted / rejected)
+
+    @property
+    def key(self) -> str:
+        """How the review register names this finding: code:item:commit(10):field."""
+        return f"{self.code}:{self.item or '-'}:{self.commit[:10]}:{self.field or '-'}"
 
     @property
     def severity(self) -> str:
@@ -47,65 +54,6 @@ class AuditFinding:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def apply_changes(state: dict, changes) -> dict:
-    """Replay one version's field-level changes on the previous state (copy-on-write)."""
-    new = dict(state)
-    lists: dict[str, list] = {}
-    for fld, old, value in changes:
-        if fld.startswith("("):
-            continue
-        m = _ENTRY.match(fld)
-        if m and m.group(1) in LOG_FIELDS:
-            name, idx = m.group(1), int(m.group(2))
-            entries = lists.setdefault(name, list(state.get(name) or []))
-            if value is None:
-                del entries[idx:]
-            else:
-                del entries[idx:]
-                entries.append(value)
-            continue
-        if value is None:
-            new.pop(fld, None)
-        else:
-            new[fld] = value
-    for name, entries in lists.items():
-        if entries:
-            new[name] = entries
-        else:
-            new.pop(name, None)
-    return new
-
-
-def _dates_recorded(changes) -> list[tuple[str, dt.date]]:
-    """Dates that a version writes: closure, report, appended progress/reviews/extension decisions."""
-    out = []
-    # an edited log entry comes as its removal plus an append at the same index: pair them, so that
-    # deciding an extension records the decision date only, not the (older) request date again
-    removed = {fld: old for fld, old, new in changes if new is None and _ENTRY.match(fld)}
-    for fld, old, new in changes:
-        if old is None and fld in removed:
-            old = removed[fld]
-        try:
-            if fld == "closed" and new is not None:
-                out.append((fld, to_date(new)))
-            elif fld == "result" and isinstance(new, dict) and "reported" in new:
-                if not isinstance(old, dict) or old.get("reported") != new.get("reported"):
-                    out.append(("result.reported", to_date(new["reported"])))
-            elif isinstance(new, dict) and (m := _ENTRY.match(fld)):
-                name = m.group(1)
-                if name in ("progress", "reviews") and old is None and "date" in new:
-                    out.append((f"{fld}.date", to_date(new["date"])))
-                elif name == "extensions":
-                    if old is None and "requested" in new:
-                        out.append((f"{fld}.requested", to_date(new["requested"])))
-                    for key in ("approved", "rejected"):
-                        if key in new and (not isinstance(old, dict) or key not in old):
-                            out.append((f"{fld}.{key}", to_date(new[key])))
-        except (ValueError, TypeError):
-            continue
-    return out
 
 
 StatusesAlong = Callable[[str, str], list]  # (merge commit, path) -> the item's statuses along the merged branch
@@ -123,28 +71,32 @@ SIGNATURE_MEANING = {"N": "没有签名", "B": "签名无效", "U": "签名者�
 
 def audit(
     history: History, rules: Rules, since: dt.date | None = None, until: dt.date | None = None,
-    statuses_along: StatusesAlong | None = None,
+    statuses_along: StatusesAlong | None = None, as_of: dt.date | None = None,
 ) -> list[AuditFinding]:  # fmt: skip
     """``statuses_along``: how to look inside a merged pull request.  Main's first-parent line sees a
     pull request as one step; one that walked in_progress → reported → closed over several commits
-    (each checked by ``ducha check --base``) is not a skipped step."""
-    run = _Audit(history, rules, since, until, statuses_along)
+    (each checked by ``ducha check --base``) is not a skipped step.  ``since``/``until`` select by the day a
+    commit landed on the branch (``landing_days``); ``as_of``: a commit dated later is itself a finding (A117).
+    History up to the rules' ``audit.baseline`` raises no findings."""
+    run = _Audit(history, rules, since, until, statuses_along, as_of)
     for i, commit in enumerate(history.commits):
-        if run.in_range(commit):
+        if run.in_range(i) and i > run.base:
             run.commit_findings(i, commit)
     for item_id, versions in history.items.items():
         run.item_findings(item_id, versions)
     for code, idx, item_id, message in history.problems:
-        commit = history.commits[idx]
-        if run.in_range(commit):
-            run.add(code, item_id, commit, message)
+        if run.in_range(idx) and idx > run.base:
+            run.add(code, item_id, idx, message)
     for old_head, seen_at in history.rewrites:
-        commit = next((c for c in history.commits if c.sha == seen_at), None)
+        idx = next((i for i, c in enumerate(history.commits) if c.sha == seen_at), None)
+        commit = history.commits[idx] if idx is not None else None
         run.out.append(
             AuditFinding("A108", "", seen_at, commit.author if commit else "", commit.date if commit else "",
-                         f"上次读取历史时的最新提交 {old_head[:10]} 已不在主分支历史中（强制推送或变基）。")
+                         f"上次读取历史时的最新提交 {old_head[:10]} 已不在主分支历史中（强制推送或变基）。",
+                         landed=run.days[idx].isoformat() if idx is not None else "")
         )  # fmt: skip
-    run.out.sort(key=lambda f: (f.date, f.commit, f.code, f.item))
+    order = {c.sha: i for i, c in enumerate(history.commits)}
+    run.out.sort(key=lambda f: (order.get(f.commit, len(order)), f.code, f.item))
     return capped(run.out)
 
 
@@ -157,61 +109,80 @@ class _Audit:
     since: dt.date | None
     until: dt.date | None
     statuses_along: StatusesAlong | None
+    as_of: dt.date | None = None
     out: list[AuditFinding] = field(default_factory=list)
 
     def __post_init__(self):
         self.staff = {s["email"].lower() for s in self.rules.staff}
+        self.times = landing_times(self.history.commits)
+        self.days = [t.astimezone(TZ).date() for t in self.times]
+        self.base, self.notices = baseline_index(self.history, self.rules, self.days)
 
-    def in_range(self, commit) -> bool:
-        day = commit.when.astimezone(TZ).date()
+    def in_range(self, i: int) -> bool:
+        day = self.days[i]
         return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
 
-    def add(self, code, item, commit, message) -> None:
-        self.out.append(AuditFinding(code, item, commit.sha, commit.author, commit.date, message))
+    def add(self, code, item, i: int, message, fld: str = "") -> None:
+        commit = self.history.commits[i]
+        self.out.append(AuditFinding(code, item, commit.sha, commit.author, commit.date, message, fld, landed=self.days[i].isoformat()))
+
+    def clock_findings(self, i: int, commit) -> None:
+        """A commit whose clock cannot be trusted: older than its parent, far from its author time, or later
+        than the as-of day.  Its records count from the landing day the never-backward clock gives."""
+        tolerance = self.rules.backdating_tolerance_days
+        when = commit.when
+        if i and when < self.times[i - 1]:
+            self.add("A115", "", i, f"提交时间 {beijing(when)} 早于上一提交的 {beijing(self.times[i - 1])}；按 {self.days[i]} 入账计。")
+        authored = git_date(commit.author_date)[0]
+        if abs((when - authored).total_seconds()) > tolerance * 86400:
+            self.add("A116", "", i, f"提交时间 {beijing(when)} 与作者时间 {beijing(authored)} 相差超过 {tolerance} 天。")
+        if self.as_of is not None and when.astimezone(TZ).date() > self.as_of:
+            self.add("A117", "", i, f"提交时间 {beijing(when)} 晚于审计截止日 {self.as_of}。")
 
     def commit_findings(self, i: int, commit) -> None:
-        """What is wrong with a commit itself: its way in, its message, its author, its signature."""
+        """What is wrong with a commit itself: its way in, its clock, its message, its author, its signature."""
+        self.clock_findings(i, commit)
         rules, staff = self.rules, self.staff
         if rules.require_merge and commit.parents == 1 and i > 0:
-            self.add("A105", "", commit, f"提交“{commit.shown_subject}”直接进入主分支，没有经过合并请求。")
+            self.add("A105", "", i, f"提交“{commit.shown_subject}”直接进入主分支，没有经过合并请求。")
         if commit.classified:
-            self.add("A114", "", commit, f"提交说明第 {commit.classified[0]} 行含密级标志，涉密内容不得写入本系统；网站和修改记录中不显示该说明。")
+            self.add("A114", "", i, f"提交说明第 {commit.classified[0]} 行含密级标志，涉密内容不得写入本系统；网站和修改记录中不显示该说明。")
         if staff and commit.email.lower() not in staff:
-            self.add("A106", "", commit, f"提交人 {commit.author} <{commit.email}> 不在督查室人员名单中。")
+            self.add("A106", "", i, f"提交人 {commit.author} <{commit.email}> 不在督查室人员名单中。")
         if rules.allowed_signers and commit.signature != "G":
             meaning = SIGNATURE_MEANING.get(commit.signature, "签名状态未知")
-            self.add("A107", "", commit, f"提交{meaning}（%G?={commit.signature}）。")
+            self.add("A107", "", i, f"提交{meaning}（%G?={commit.signature}）。")
 
     def item_findings(self, item_id: str, versions) -> None:
         """Each version of one item, judged against the state before it."""
         state: dict | None = None
         for idx, path, blob, action, changes, ok in versions:
-            commit = self.history.commits[idx]
             previous = state
             if action == "D":
                 state = None
             elif ok:
                 state = apply_changes(state or {}, changes)
-            if not self.in_range(commit):
+            if not self.in_range(idx) or idx <= self.base:
                 continue
             if action == "D":
-                self.add("A104", item_id, commit, f"删除了事项文件 {path}。")
+                self.add("A104", item_id, idx, f"删除了事项文件 {path}。")
             elif not ok:
                 why = next((new for fld, _, new in changes if fld == "(file)"), "无法读取的版本")
-                self.add("A113", item_id, commit, f"{path} 的这一版本未审计（{why}）")
+                self.add("A113", item_id, idx, f"{path} 的这一版本未审计（{why}）")
             else:
-                self.version_findings(item_id, commit, path, changes, previous, state)
+                self.version_findings(item_id, idx, path, changes, previous, state)
 
-    def version_findings(self, item_id, commit, path, changes, previous, state) -> None:
-        """Backdated dates (A101) and steps the workflow forbids (A1xx from the T1xx rules)."""
-        day = commit.when.astimezone(TZ).date()
+    def version_findings(self, item_id, idx: int, path, changes, previous, state) -> None:
+        """Backdated dates (A101, against the landing day) and steps the workflow forbids (A1xx from T1xx)."""
+        day = self.days[idx]
+        commit = self.history.commits[idx]
         tolerance = self.rules.backdating_tolerance_days
-        for fld, recorded in _dates_recorded(changes):
+        for fld, recorded in dates_recorded(changes):
             gap = (recorded - day).days
             if abs(gap) > tolerance:
                 when = "晚" if gap < 0 else "早"
-                self.add("A101", item_id, commit,
-                         f"{fld} 记为 {recorded}，而写入它的提交在 {day}，提交比记录日期{when} {abs(gap)} 天（容许 {tolerance} 天）。")  # fmt: skip
+                self.add("A101", item_id, idx,
+                         f"{fld} 记为 {recorded}，而写入它的提交在 {day}，提交比记录日期{when} {abs(gap)} 天（容许 {tolerance} 天）。", fld)  # fmt: skip
         if previous is None or state is None:
             return
         for v in compare(previous, state):
@@ -220,7 +191,7 @@ class _Audit:
                 if _walked(previous.get("status"), self.statuses_along(commit.sha, path), state.get("status")):
                     continue
             if code:
-                self.add(code, item_id, commit, v.message)
+                self.add(code, item_id, idx, v.message, v.field)
 
 
 PER_GROUP = 20  # findings listed per (commit, item, code); the rest are counted in one summary finding
@@ -243,7 +214,7 @@ def capped(findings: list[AuditFinding], limit: int = PER_GROUP) -> list[AuditFi
         if n <= limit:
             out.append(f)
         if n == limit and seen[key] > limit:
-            out.append(AuditFinding(f.code, f.item, f.commit, f.author, f.date, f"另有 {seen[key] - limit} 条同类发现未列出。"))
+            out.append(AuditFinding(f.code, f.item, f.commit, f.author, f.date, f"另有 {seen[key] - limit} 条同类发现未列出。", landed=f.landed))
     return out
 
 
@@ -297,10 +268,15 @@ def _git_statuses_along(root: Path) -> StatusesAlong:
 class AuditResult:
     history: History
     findings: list[AuditFinding]
+    extra_notices: list[Notice] = field(default_factory=list)
 
     @property
     def notices(self) -> list[Notice]:
-        return audit_notices(self.history)
+        return audit_notices(self.history) + self.extra_notices
+
+    @property
+    def open(self) -> list[AuditFinding]:
+        return [f for f in self.findings if not f.review]
 
 
 def audit_notices(history: History) -> list[Notice]:
@@ -313,11 +289,23 @@ def audit_notices(history: History) -> list[Notice]:
     return out
 
 
-def audit_repository(root: Path, rules: Rules, since=None, until=None, rev: str = "HEAD") -> AuditResult:
+def audit_repository(root: Path, rules: Rules, since=None, until=None, rev: str = "HEAD", as_of: dt.date | None = None) -> AuditResult:
     """The audit of a repository, as ``ducha audit`` prints it and the site's 审计 page shows it: the history
-    read with signatures when the rules name an allowed-signers file, and merges judged by the statuses
-    along the branch they brought in. The one composition both adapters call."""
+    read with signatures when the rules name an allowed-signers file, merges judged by the statuses along
+    the branch they brought in, and each finding marked with the review register's decision (work tree).
+    The one composition both adapters call."""
+    from ..ledger.register import read_register
+
     signers = str((Path(root) / rules.allowed_signers).resolve()) if rules.allowed_signers else None
     with _signers(signers):
         history = load_history(root, rev=rev, signatures=bool(signers))
-    return AuditResult(history, audit(history, rules, since, until, statuses_along=_git_statuses_along(root)))
+    findings = audit(history, rules, since, until, statuses_along=_git_statuses_along(root), as_of=as_of)
+    register = read_register(Path(root), rules, as_of or dt.date.max)
+    findings = [replace(f, review=register.decision(f.key)) if register.entries else f for f in findings]
+    result = AuditResult(history, findings)
+    known = {f.key for f in findings}
+    result.extra_notices = [n for n in baseline_index(history, rules, [])[1]] if rules.baseline else []
+    stale = [k for k in register.entries if k not in known]
+    if stale and since is None and until is None:
+        result.extra_notices.append(Notice(f"注意：复核登记中有 {len(stale)} 条不对应任何审计发现（{'、'.join(stale[:3])}{' 等' if len(stale) > 3 else ''}），请核对编号。"))
+    return result

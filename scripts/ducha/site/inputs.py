@@ -11,7 +11,7 @@ from ..core.findings import LedgerError, format_text
 from ..history.repo import HistoryUnavailable, commit_at, open_repo
 from ..history.commits import CacheWarmer
 from ..ledger.checked import Ledger
-from ..ledger.sources import open_ledger
+from ..ledger.sources import apply_trust, open_ledger
 from .pages import SiteBuilder
 
 
@@ -74,6 +74,10 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
     try:
         opened = open_ledger(root, as_of, committed=from_history, rev=sha)  # its notices are for a terminal
         ledger = opened.ledger
+        if warmer is not None:
+            warmer.wait()  # the history decides what counts: read it (through the warmed cache) first
+        for notice in apply_trust(ledger, root.resolve(), opened.uncommitted):
+            warn(notice.text)
         if from_history:
             commit = ledger.commit
         else:
@@ -98,7 +102,7 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
             if warmer is not None:
                 warmer.wait()
             try:
-                result = audit_repository(root, ledger.rules, rev=rev)
+                result = audit_repository(root, ledger.rules, rev=rev, as_of=as_of)
                 inputs.history, inputs.audit_findings = result.history, result.findings
             except HistoryUnavailable as exc:
                 warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")

@@ -1,0 +1,228 @@
+"""What the history lets count: the numbers use the record as it could legitimately stand, not as written.
+
+A supervision office exists to stop 弄虚作假, so a number may not improve without an approved, committed
+record.  Two rules, both decided by the main branch's first-parent history:
+
+- **History decides the deadline.**  After an item leaves 拟办 its deadline moves only through an approved
+  extension.  Where a commit moved (or removed) ``deadline`` or the default deadline's basis without one
+  (the pull-request rule T102, in the audit A102), every count uses the value it had when the item left 拟办.
+- **The landing clock decides late records.**  A record (``closed``, ``result.reported``, a review, an
+  extension's approval, a progress report) dated more than the tolerance before the day its commit landed
+  on the branch counts as of the landing day (A101).  The landing clock never runs back (``landing_times``).
+
+History up to the rules' ``audit.baseline`` (the bulk import of legacy data) is taken as written.  A finding
+the review register accepts (属实已核) restores the written value; an open or rejected one keeps the
+conservative value.  What the history cannot decide (no git, uncommitted edits) is said in the notices:
+uncommitted edits are judged as landing on the as-of day, the earliest they can land.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from ..core.findings import Notice
+from ..core.model import Item, to_date
+from ..core.rules import Rules
+from ..core.workflow import compare
+from ..history.commits import History, apply_changes, dates_recorded, diff_fields, landing_times
+from ..history.repo import TZ
+
+# the records whose date decides 按期/超期 or the light, as ``dates_recorded`` names them
+_COUNTED_RECORD = re.compile(r"^(closed|result\.reported|reviews\[\d+\]\.date|progress\[\d+\]\.date|extensions\[\d+\]\.approved)$")
+_PATH = re.compile(r"(\w+)(?:\[(\d+)\])?")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One value the counts use instead of the written one, and the audit finding behind it."""
+
+    item: str
+    field: str  # deadline / assigned / closed / result.reported / progress[2].date ...
+    written: object  # the value in the file (None: the field was removed)
+    counted: object  # the value every number uses
+    code: str  # A102 (moved without an approved extension) or A101 (recorded late)
+    commit: str
+    landed: dt.date
+
+    @property
+    def key(self) -> str:
+        """The finding's name in the review register (as ``AuditFinding.key``)."""
+        return f"{self.code}:{self.item}:{self.commit[:10]}:{self.field}"
+
+    @property
+    def reason(self) -> str:
+        if self.code == "A102":
+            return f"未经批准延期改动（提交 {self.commit[:10]}，{self.landed} 入账），按原值 {_shown(self.counted)} 计"
+        return f"记为 {_shown(self.written)}，{self.landed} 才入账（提交 {self.commit[:10]}），按入账日计"
+
+
+def _shown(value) -> str:
+    return "（无）" if value is None else str(value)
+
+
+@dataclass
+class Trust:
+    """The corrections a ledger's counts use, by item, and what could not be decided."""
+
+    corrections: dict[str, list[Correction]] = field(default_factory=dict)
+    accepted: list[Correction] = field(default_factory=list)  # reviewed 属实已核: the written value counts
+    notices: list[Notice] = field(default_factory=list)
+    judged: bool = True  # False: no history to judge by (outside git)
+
+    @property
+    def affected(self) -> list[str]:
+        return sorted(self.corrections)
+
+
+def landing_days(history: History) -> list[dt.date]:
+    """The Beijing day each first-parent commit landed on (see ``landing_times``)."""
+    return [t.astimezone(TZ).date() for t in landing_times(history.commits)]
+
+
+def baseline_index(history: History, rules: Rules, days: list[dt.date]) -> tuple[int, list[Notice]]:
+    """Index of the last commit the baseline covers (-1: none), and a notice when it names no commit."""
+    base = rules.baseline
+    if not base:
+        return -1, []
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", base):
+        day = dt.date.fromisoformat(base)
+        return max((i for i, d in enumerate(days) if d <= day), default=-1), []
+    found = [i for i, c in enumerate(history.commits) if c.sha.startswith(base)]
+    if not found:
+        return -1, [Notice(f"注意：台账规则 audit.baseline 指定的提交 {base} 不在主分支历史中，未设基线，全部历史都作审计。")]
+    return found[0], []
+
+
+def judge_version(previous: dict | None, state: dict, changes, landed: dt.date, tolerance: int):
+    """(code, field, written, counted) for one version landing on ``landed``: a deadline field moved without
+    an approved extension (counted value filled in by the caller) and records dated too early."""
+    out = []
+    if previous is not None and previous.get("status") not in (None, "draft"):
+        for v in compare(previous, state):
+            if v.code == "T102":
+                out.append(("A102", v.field, state.get(v.field), None))
+    for fld, recorded in dates_recorded(changes):
+        if _COUNTED_RECORD.match(fld) and (landed - recorded).days > tolerance:
+            out.append(("A101", fld, recorded, landed))
+    return out
+
+
+class _ItemWalk:
+    """One item's versions: the values its deadline had when it left 拟办 and the corrections since."""
+
+    def __init__(self, item_id: str):
+        self.item_id = item_id
+        self.state: dict | None = None
+        self.legit: dict[str, object] = {}
+        self.found: dict[str, Correction] = {}  # field -> the latest correction of it
+        self.accepted: list[Correction] = []
+
+    def step(self, state: dict | None, changes, sha: str, landed: dt.date, judged: bool, tolerance: int, accepted):
+        """Take the next version; ``judged``: after the baseline (before it, versions are taken as written)."""
+        previous, self.state = self.state, state
+        if state is None:
+            return
+        if previous is None or previous.get("status") in (None, "draft") or not judged:
+            if state.get("status") not in (None, "draft"):  # leaving 拟办 (or as written): the term is set
+                self.legit = {k: state.get(k) for k in ("deadline", "assigned", "category", "urgency")}
+            if not judged:
+                return
+        for code, fld, written, counted in judge_version(previous, state, changes, landed, tolerance):
+            c = Correction(self.item_id, fld, written, self.legit.get(fld) if code == "A102" else counted, code, sha, landed)
+            if c.key in accepted:
+                if code == "A102":
+                    self.legit[fld] = written
+                self.found.pop(fld, None)
+                self.accepted.append(c)
+            else:
+                self.found[fld] = c
+
+    def final(self) -> list[Correction]:
+        """The corrections that still apply to the last version (the field still holds the judged value)."""
+        state = self.state or {}
+        return [c for c in self.found.values() if _same(_get(state, c.field), c.written)]
+
+
+def assess(history: History | None, rules: Rules, upto: str | None, accepted: set[str] = frozenset(),
+           worktree: dict[str, dict] | None = None, as_of: dt.date | None = None) -> Trust:  # fmt: skip
+    """The corrections of every item as committed up to ``upto`` (a commit; None: the whole history), and of
+    the uncommitted ``worktree`` versions (item id -> data), judged as landing on ``as_of``."""
+    if history is None:
+        return Trust(judged=False, notices=[Notice("注意：没有 git 历史，期限改动和补录的记录无法核查，按所写计算。")])
+    days = landing_days(history)
+    base, notices = baseline_index(history, rules, days)
+    last = next((i for i, c in enumerate(history.commits) if c.sha == upto), len(history.commits) - 1) if upto else len(history.commits) - 1
+    tolerance = rules.backdating_tolerance_days
+    trust = Trust(notices=notices)
+    for item_id, versions in history.items.items():
+        walk = _ItemWalk(item_id)
+        state = None
+        for idx, _path, _blob, action, changes, ok in versions:
+            if idx > last:
+                break
+            if action == "D":
+                state = None
+            elif ok:
+                state = apply_changes(state or {}, changes)
+            else:
+                continue
+            walk.step(state, changes, history.commits[idx].sha, days[idx], idx > base, tolerance, accepted)
+        if worktree and item_id in worktree and as_of is not None:
+            data = worktree[item_id]
+            walk.step(data, diff_fields(walk.state, data), "worktree", as_of, True, tolerance, accepted)
+        trust.accepted += walk.accepted
+        found = walk.final()
+        if found:
+            trust.corrections[item_id] = found
+    return trust
+
+
+def counted_item(item: Item, corrections: list[Correction]) -> Item:
+    """``item`` with each corrected field set to the value the counts use."""
+    data = item.data
+    for c in corrections:
+        data = _set(data, c.field, c.counted)
+    return Item(item.id, item.path, data, item.text)
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    try:
+        return to_date(a) == to_date(b)
+    except (TypeError, ValueError):
+        return a == b
+
+
+def _get(data, path: str):
+    for name, idx in _PATH.findall(path):
+        data = data.get(name) if isinstance(data, dict) else None
+        if idx and data is not None:
+            data = data[int(idx)] if isinstance(data, list) and int(idx) < len(data) else None
+    return data
+
+
+def _set(data: dict, path: str, value) -> dict:
+    """A copy of ``data`` with ``path`` (``a.b``, ``a[2].b``) set to ``value`` (None removes a top-level key)."""
+    parts = _PATH.findall(path)
+    name, idx = parts[0]
+    new = dict(data)
+    if len(parts) == 1 and not idx:
+        if value is None:
+            new.pop(name, None)
+        else:
+            new[name] = value
+        return new
+    child = new.get(name)
+    if idx:
+        entries = list(child or [])
+        i = int(idx)
+        if i >= len(entries):
+            return data
+        entries[i] = _set(entries[i], ".".join(f"{n}[{j}]" if j else n for n, j in parts[1:]), value) if len(parts) > 1 else value
+        new[name] = entries
+    else:
+        new[name] = _set(child or {}, ".".join(f"{n}[{j}]" if j else n for n, j in parts[1:]), value)
+    return new
