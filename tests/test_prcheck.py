@@ -48,8 +48,10 @@ def base_items() -> dict[str, dict]:
 
 @pytest.fixture
 def repo(tmp_path):
-    """main holds a valid ledger; HEAD is a fresh branch ``feature`` off it."""
-    r = make_repo(tmp_path)
+    """main holds a valid ledger; HEAD is a fresh branch ``feature`` off it.  The records follow the standard
+    life of tests/gitutil.py (11-16 … 11-23), checked on 11-26: a tolerance of 10 days keeps T108 (a record
+    dated too long before it can land) out of the tests about other rules; test_t108_* use the default 3."""
+    r = make_repo(tmp_path, backdating_tolerance_days=10)
     for data in base_items().values():
         r.write_item(data)
     r.commit("登记督办事项", "2026-11-23")
@@ -447,3 +449,18 @@ def test_every_t_code_is_on_the_codes_page():
     page = codes.docs_markdown()
     for code in ("T101", "T102", "T103", "T104", "T105", "T106", "T107"):
         assert f'<span id="{code}">{code}</span>' in page
+
+
+def test_t108_a_record_dated_before_the_check_beyond_the_tolerance_is_a_warning(tmp_path):
+    r = make_repo(tmp_path)  # tolerance 3 days
+    r.write_item(make_item(ASSIGNED, "assigned"))
+    r.commit("登记督办事项", "2026-11-16")
+    r.checkout("feature", new=True)
+    data = make_item(ASSIGNED, "in_progress")  # progress dated 11-18, checked on 11-26
+    r.write_item(data)
+    r.commit("补录进展", "2026-11-25")
+    code, findings = check(r)
+    assert code == 0  # a warning: the record may be genuine; it counts from the day it lands
+    t108 = [f for f in findings if f["code"] == "T108"]
+    assert [(f["field"], f["severity"]) for f in t108] == [("progress[0].date", "warning")]
+    assert t108[0]["line"] and "2026-11-26" in t108[0]["message"] and "2026-11-18" in t108[0]["message"]

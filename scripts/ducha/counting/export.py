@@ -54,6 +54,7 @@ def stats_dict(stats: Stats, by: str = "unit", ids: bool = False) -> dict:
         "due_within_days": stats.due_within_days,
         "excluded": {k: (list(f.ids) if ids else f.count) for k, f in stats.excluded.items()},
         "unknown_years": list(stats.unknown_years),
+        "corrected": list(stats.corrected) if ids else len(stats.corrected),
         "totals": group_dict(stats.totals, ids),
         "by": by_groups,
     }

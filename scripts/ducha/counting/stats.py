@@ -184,6 +184,8 @@ class Stats:
     items: list[ItemFacts]
     excluded: dict[str, Figure]
     unknown_years: tuple[int, ...] = ()
+    # counted items whose numbers use a value the history decided instead of the written one (ledger.trust)
+    corrected: tuple[str, ...] = ()
 
     def group(self, grouping: str, key: str) -> Group | None:
         return next((g for g in self.groups[grouping] if g.key == key), None)
@@ -481,7 +483,15 @@ def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
         items=facts,
         excluded={k: Figure(len(v), tuple(v)) for k, v in excluded.items()},
         unknown_years=tuple(unknown),
+        corrected=_corrected(ledger, facts),
     )
+
+
+def _corrected(ledger, facts: list[ItemFacts]) -> tuple[str, ...]:
+    trust = getattr(ledger, "trust", None)
+    if trust is None or not trust.corrections:
+        return ()
+    return tuple(f.id for f in facts if f.id in trust.corrections)
 
 
 def _add_up(facts: list[ItemFacts]) -> tuple[_Acc, dict[str, dict[str, _Acc]]]:

@@ -32,6 +32,10 @@ from ..history.repo import TZ
 # the records whose date decides 按期/超期 or the light, as ``dates_recorded`` names them
 _COUNTED_RECORD = re.compile(r"^(closed|result\.reported|reviews\[\d+\]\.date|progress\[\d+\]\.date|extensions\[\d+\]\.approved)$")
 _PATH = re.compile(r"(\w+)(?:\[(\d+)\])?")
+_FIELD_LABELS = {"deadline": "办理期限", "assigned": "交办日期", "category": "类别", "urgency": "紧急程度",
+                 "closed": "办结日期", "result.reported": "报结日期"}  # fmt: skip
+_LOG_LABELS = {"progress": "进展报告", "reviews": "审核", "extensions": "延期"}
+_KEY_LABELS = {"approved": "批准"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,14 @@ class Correction:
     def key(self) -> str:
         """The finding's name in the review register (as ``AuditFinding.key``)."""
         return f"{self.code}:{self.item}:{self.commit[:10]}:{self.field}"
+
+    @property
+    def label(self) -> str:
+        """The field as people name it: 办理期限, 办结日期, 第 2 次进展报告日期 ..."""
+        m = re.fullmatch(r"(\w+)\[(\d+)\]\.(\w+)", self.field)
+        if m:
+            return f"第 {int(m.group(2)) + 1} 次{_LOG_LABELS.get(m.group(1), m.group(1))}{_KEY_LABELS.get(m.group(3), '')}日期"
+        return _FIELD_LABELS.get(self.field, self.field)
 
     @property
     def reason(self) -> str:

@@ -16,7 +16,9 @@ from ..core.findings import Finding
 from ..history.repo import BlobReader, changed_since, ensure_full_history, item_blobs_at, open_repo, worktree_changes
 from ..history.repo import merge_base as find_merge_base
 from ..history.commits import LOG_FORMAT_NOSIG, parse_log_record
+from ..history.commits import diff_fields
 from ..ledger.checked import Ledger
+from ..ledger.trust import judge_version
 from ..ledger.sources import load_ledger
 from ..core.paths import ITEMS_PREFIX, is_item_path, id_of_path, misnamed_item
 from ..core.workflow import compare
@@ -68,6 +70,7 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
     for item_id, sequence in sorted(branch.steps.items()):
         base_source = base_blob.get(item_id)
         ledger.findings.extend(_item_findings(item_id, sequence, base_source, parsed, target_ids, base))
+        ledger.findings.extend(_late_records(sequence, base_source, parsed, as_of, ledger.rules.backdating_tolerance_days))
     ledger.files = len(touched) + len(not_read) + 1
     return ledger
 
@@ -137,6 +140,26 @@ def _item_findings(item_id, sequence, base_source, parsed, target_ids, base) -> 
         if data is not None:
             prev = data
     return findings
+
+
+def _late_records(sequence, base_source, parsed, as_of: dt.date, tolerance: int) -> list[Finding]:
+    """T108: each record the branch adds dated more than the tolerance before the check's day (the earliest
+    it can land on the main branch), which the counts will take as of its landing day (``ledger.trust``)."""
+    final_label, shown, final_source = sequence[-1]
+    if final_source is None:
+        return []
+    prev = parsed(base_source)[0] if base_source is not None else None
+    final_data, final_text = parsed(final_source)
+    if not isinstance(final_data, dict):
+        return []
+    out = []
+    for code, fld, written, counted in judge_version(prev, final_data, diff_fields(prev, final_data), as_of, tolerance):
+        if code == "A101":
+            days = (counted - written).days
+            out.append(Finding(shown, yamlio.line_for(final_text, fld), "T108", fld,
+                               f"{fld} 记为 {written}，最早 {counted} 才能进入主分支，晚 {days} 天（容许 {tolerance} 天）；"
+                               f"合并后按进入主分支之日（不早于 {counted}）计算是否按期。"))  # fmt: skip
+    return out
 
 
 def _regular(path: Path) -> bool:

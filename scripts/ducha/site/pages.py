@@ -23,7 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import TEMPLATES
-from ..core import record
+from ..core import codes, record
 from ..core import schema
 from ..counting.basis import basis_markdown
 from ..core.deadlines import LIGHTS, standing
@@ -298,6 +298,7 @@ class SiteBuilder:
             as_of=self.as_of,
             commit=self.commit,
             schema=schema,
+            codes=codes,
             lights=LIGHTS,
             stamp=self.stamp(),
             **context,
@@ -370,6 +371,11 @@ class SiteBuilder:
 
         headers = stats_mod.headers(self.stats.due_within_days)
         self.figure_list_pages(headers)
+        corrected = [i for i in self.stats.corrected if i in self.views]
+        self.corrected = (len(corrected), self.list_pages(
+            "lists/corrected", "按历史核定值计算的事项", corrected,
+            basis="这些事项的期限被未经批准地改动，或记录日期早于写入它的提交进入主分支之日超过容许天数；统计按核定值计算，见统计口径“以历史为准”。",
+        ) if corrected else None)  # fmt: skip
         self.dashboard_page(headers)
         scores = self.scores_page()
         self.group_pages(headers, scores)
@@ -425,6 +431,7 @@ class SiteBuilder:
             bulletins=sorted(self.bulletins, key=lambda b: b.get("date", ""), reverse=True)[:5],
             status_srcs=status_srcs,
             by_status={s: len(v) for s, v in by_status.items()},
+            corrected=self.corrected,
         )
 
     def group_pages(self, headers: dict, scores: dict) -> None:
@@ -446,6 +453,7 @@ class SiteBuilder:
                 rates=stats_mod.RATES,
                 figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
                 scores=scores if grouping == "unit" else {},
+                corrected=self.corrected,
             )
 
     def scores_page(self) -> dict:
@@ -499,7 +507,6 @@ class SiteBuilder:
 
 
     def reference_pages(self):
-        from ..core import codes
 
         self.pages.append(SitePage("reference/codes.md", "校验规则", "", {}, markdown=codes.docs_markdown()))
 
@@ -605,6 +612,10 @@ class SiteBuilder:
     PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders half of them
 
     def item_pages(self):
+        self._open_findings = defaultdict(list)  # item id -> its audit findings not yet reviewed
+        for f in self.audit_findings:
+            if f.item and not f.review:
+                self._open_findings[f.item].append(f)
         self._mentions = defaultdict(list)
         for b in self.bulletins:
             for item_id in b.get("items", []):
@@ -627,9 +638,12 @@ class SiteBuilder:
     def _item_page(self, item_id: str) -> SitePage:
         view = self.views[item_id]
         timeline = self.history.timeline(item_id) if self.history is not None else None
+        trust = self.ledger.trust
         html_ctx = dict(
             v=view,
             d=view.item.data,
+            corrections=trust.corrections.get(item_id, []) if trust is not None else [],
+            findings=self._open_findings.get(item_id, []),
             timeline=[{**t, "message": self.redact(t["message"])} for t in timeline] if timeline and self.withholding else timeline,
             bulletins=self._mentions.get(item_id, []),
         )
@@ -662,7 +676,6 @@ class SiteBuilder:
                         changed[sha].append(item_id)
         from collections import Counter
 
-        from ..core import codes
         from ..review.audit import audit_notices
 
         self.add(
@@ -676,7 +689,6 @@ class SiteBuilder:
             total=len(findings),
             by_code=sorted(Counter(f.code for f in findings).items()) if len(findings) > len(shown) else [],
             notices=[n.text for n in audit_notices(self.history)] if self.history is not None else [],
-            codes=codes,
             history_available=self.history is not None,
         )
 
