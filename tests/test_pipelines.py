@@ -284,8 +284,13 @@ def test_pull_request_commands_pass_on_legal_changes(forge, origin, tmp_path):
     assert [r.returncode for r in ran] == [0] * len(ran), ran[-1].output
     check = ran[-1]
     assert check.command.startswith("ducha check --base ")
-    # both touched items are checked; the log says so and nothing else is posted anywhere
-    assert check.output.strip().endswith("检查了 3 个文件：0 个错误，0 个警告。"), check.output
+    # both touched items are checked; the log says so and nothing else is posted anywhere. The check runs
+    # today (the pipeline's clock) on records dated 2026-11-18: the only warnings allowed are T108 (a
+    # record dated longer ago than the tolerance before it can land), which depend on the real date
+    last = check.output.strip().splitlines()[-1]
+    assert re.fullmatch(r"检查了 3 个文件：0 个错误，\d+ 个警告。", last), check.output
+    warned = re.findall(r" ([A-Z]\d{3}) 警告", check.output)
+    assert set(warned) <= {"T108"}, check.output
 
 
 @pytest.mark.parametrize("forge", list(PIPELINES))

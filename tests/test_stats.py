@@ -322,7 +322,7 @@ def run(ledger_repo, *args):
 
 def test_cli_json(ledger_repo):
     out = json.loads(run(ledger_repo, "--as-of", "2026-11-23", "--format", "json").stdout)
-    assert list(out) == ["as_of", "commit", "group_by", "due_within_days", "excluded", "unknown_years", "totals", "by"]
+    assert list(out) == ["as_of", "commit", "group_by", "due_within_days", "excluded", "unknown_years", "corrected", "totals", "by"]
     assert out["as_of"] == "2026-11-23" and out["commit"] == ledger_repo[1][nov(23)] and out["group_by"] == "unit"
     assert out["excluded"] == {"draft": 1, "not_assigned": 0, "cancelled": 1}
     t = out["totals"]

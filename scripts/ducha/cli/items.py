@@ -122,10 +122,14 @@ def show(item_id, as_of, fmt, worktree, rev, root):
     ]
     if dl:
         lines.append(f"有效期限：{dl.date}（{dl.explanation}）")
+    trust = ledger.trust
+    for c in trust.corrections.get(item.id, []) if trust is not None else []:
+        written = "（无）" if c.written is None else c.written
+        lines.append(f"核查：{c.label} 文件写 {written}，按 {c.counted} 计——{c.reason}（{c.code}）")
     from ..core.record import events
 
     lines.append("办理过程：")
-    for e in events(item, rules):
+    for e in events(ledger.written.get(item.id, item), rules):
         who = f" {e.who}" if e.who else ""
         text = f"：{e.text.strip()}" if e.text else ""
         lines.append(f"  {e.date} {e.kind}{who}{text}")

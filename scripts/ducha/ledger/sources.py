@@ -141,7 +141,13 @@ def apply_trust(ledger: Ledger, root: Path, uncommitted=(), history=None):
             history = None
     changed = {id_of_path(p) for p in uncommitted if p.endswith(".yml")}
     worktree = {i: ledger.items[i].data for i in changed if i in ledger.items} if ledger.commit is None else None
-    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of)
+    baseline = ledger.rules.baseline
+    if ledger.commit is not None:  # the baseline is the repository's: the current rules say it
+        try:
+            baseline = load_rules(root / ITEMS_DIR, root).baseline
+        except LedgerError:
+            pass
+    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of, baseline)
     ledger.trust, ledger.register = trust, register
     for item_id, corrections in trust.corrections.items():
         if item_id in ledger.items:

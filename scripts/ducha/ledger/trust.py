@@ -7,10 +7,11 @@ record.  Two rules, both decided by the main branch's first-parent history:
   extension.  Where a commit moved (or removed) ``deadline`` or the default deadline's basis without one
   (the pull-request rule T102, in the audit A102), every count uses the value it had when the item left 拟办.
 - **The landing clock decides late records.**  A record (``closed``, ``result.reported``, a review, an
-  extension's approval, a progress report) dated more than the tolerance before the day its commit landed
-  on the branch counts as of the landing day (A101).  The landing clock never runs back (``landing_times``).
+  extension's approval) dated more than the tolerance before the day its commit landed on the branch
+  counts as of the landing day (A101).  The landing clock never runs back (``landing_times``).
 
-History up to the rules' ``audit.baseline`` (the bulk import of legacy data) is taken as written.  A finding
+History up to ``audit.baseline`` (the bulk import of legacy data) is taken as written; the baseline is a fact
+about the repository, so the current rules file's value applies to every commit read.  A finding
 the review register accepts (属实已核) restores the written value; an open or rejected one keeps the
 conservative value.  What the history cannot decide (no git, uncommitted edits) is said in the notices:
 uncommitted edits are judged as landing on the as-of day, the earliest they can land.
@@ -30,7 +31,9 @@ from ..history.commits import History, apply_changes, dates_recorded, diff_field
 from ..history.repo import TZ
 
 # the records whose date decides 按期/超期 or the light, as ``dates_recorded`` names them
-_COUNTED_RECORD = re.compile(r"^(closed|result\.reported|reviews\[\d+\]\.date|progress\[\d+\]\.date|extensions\[\d+\]\.approved)$")
+# (a progress report is not among them: its written date is the conservative one, since an earlier last
+# report makes the next one due sooner; a late one is still an audit finding)
+_COUNTED_RECORD = re.compile(r"^(closed|result\.reported|reviews\[\d+\]\.date|extensions\[\d+\]\.approved)$")
 _PATH = re.compile(r"(\w+)(?:\[(\d+)\])?")
 _FIELD_LABELS = {"deadline": "办理期限", "assigned": "交办日期", "category": "类别", "urgency": "紧急程度",
                  "closed": "办结日期", "result.reported": "报结日期"}  # fmt: skip
@@ -93,9 +96,9 @@ def landing_days(history: History) -> list[dt.date]:
     return [t.astimezone(TZ).date() for t in landing_times(history.commits)]
 
 
-def baseline_index(history: History, rules: Rules, days: list[dt.date]) -> tuple[int, list[Notice]]:
-    """Index of the last commit the baseline covers (-1: none), and a notice when it names no commit."""
-    base = rules.baseline
+def baseline_index(history: History, base: str | None, days: list[dt.date]) -> tuple[int, list[Notice]]:
+    """Index of the last commit the baseline (a commit or a day) covers (-1: none), and a notice when it
+    names no commit of the history."""
     if not base:
         return -1, []
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", base):
@@ -158,13 +161,15 @@ class _ItemWalk:
 
 
 def assess(history: History | None, rules: Rules, upto: str | None, accepted: set[str] = frozenset(),
-           worktree: dict[str, dict] | None = None, as_of: dt.date | None = None) -> Trust:  # fmt: skip
+           worktree: dict[str, dict] | None = None, as_of: dt.date | None = None,
+           baseline: str | None = None) -> Trust:  # fmt: skip
     """The corrections of every item as committed up to ``upto`` (a commit; None: the whole history), and of
-    the uncommitted ``worktree`` versions (item id -> data), judged as landing on ``as_of``."""
+    the uncommitted ``worktree`` versions (item id -> data), judged as landing on ``as_of``; ``baseline``:
+    the current rules' ``audit.baseline``."""
     if history is None:
         return Trust(judged=False, notices=[Notice("注意：没有 git 历史，期限改动和补录的记录无法核查，按所写计算。")])
     days = landing_days(history)
-    base, notices = baseline_index(history, rules, days)
+    base, notices = baseline_index(history, baseline, days)
     last = next((i for i, c in enumerate(history.commits) if c.sha == upto), len(history.commits) - 1) if upto else len(history.commits) - 1
     tolerance = rules.backdating_tolerance_days
     trust = Trust(notices=notices)

@@ -116,7 +116,11 @@ class _Audit:
         self.staff = {s["email"].lower() for s in self.rules.staff}
         self.times = landing_times(self.history.commits)
         self.days = [t.astimezone(TZ).date() for t in self.times]
-        self.base, self.notices = baseline_index(self.history, self.rules, self.days)
+        self.base, self.notices = baseline_index(self.history, self.rules.baseline, self.days)
+        # commits that change the ledger (an item file or the rules): the ones whose way in, author and
+        # signature are audited; a commit that changes only other files (code, docs) is not a ledger record
+        self.ledger_commits = {v[0] for versions in self.history.items.values() for v in versions}
+        self.ledger_commits |= {idx for idx, _ in self.history.rules_versions}
 
     def in_range(self, i: int) -> bool:
         day = self.days[i]
@@ -127,26 +131,29 @@ class _Audit:
         self.out.append(AuditFinding(code, item, commit.sha, commit.author, commit.date, message, fld, landed=self.days[i].isoformat()))
 
     def clock_findings(self, i: int, commit) -> None:
-        """A commit whose clock cannot be trusted: older than its parent, far from its author time, or later
-        than the as-of day.  Its records count from the landing day the never-backward clock gives."""
-        tolerance = self.rules.backdating_tolerance_days
+        """A commit whose clock cannot be trusted: older than its parent or later than the as-of day (any
+        commit: it moves the landing clock).  Its records count from the landing day the clock gives."""
         when = commit.when
         if i and when < self.times[i - 1]:
             self.add("A115", "", i, f"提交时间 {beijing(when)} 早于上一提交的 {beijing(self.times[i - 1])}；按 {self.days[i]} 入账计。")
-        authored = git_date(commit.author_date)[0]
-        if abs((when - authored).total_seconds()) > tolerance * 86400:
-            self.add("A116", "", i, f"提交时间 {beijing(when)} 与作者时间 {beijing(authored)} 相差超过 {tolerance} 天。")
         if self.as_of is not None and when.astimezone(TZ).date() > self.as_of:
             self.add("A117", "", i, f"提交时间 {beijing(when)} 晚于审计截止日 {self.as_of}。")
 
     def commit_findings(self, i: int, commit) -> None:
-        """What is wrong with a commit itself: its way in, its clock, its message, its author, its signature."""
+        """What is wrong with a commit itself: its clock and its message (every commit); its way in, author
+        and signature, and its author time far from its commit time (commits that change the ledger)."""
         self.clock_findings(i, commit)
-        rules, staff = self.rules, self.staff
-        if rules.require_merge and commit.parents == 1 and i > 0:
-            self.add("A105", "", i, f"提交“{commit.shown_subject}”直接进入主分支，没有经过合并请求。")
         if commit.classified:
             self.add("A114", "", i, f"提交说明第 {commit.classified[0]} 行含密级标志，涉密内容不得写入本系统；网站和修改记录中不显示该说明。")
+        if i not in self.ledger_commits:
+            return
+        rules, staff = self.rules, self.staff
+        authored = git_date(commit.author_date)[0]
+        tolerance = rules.backdating_tolerance_days
+        if abs((commit.when - authored).total_seconds()) > tolerance * 86400:
+            self.add("A116", "", i, f"提交时间 {beijing(commit.when)} 与作者时间 {beijing(authored)} 相差超过 {tolerance} 天。")
+        if rules.require_merge and commit.parents == 1 and i > 0:
+            self.add("A105", "", i, f"提交“{commit.shown_subject}”直接进入主分支，没有经过合并请求。")
         if staff and commit.email.lower() not in staff:
             self.add("A106", "", i, f"提交人 {commit.author} <{commit.email}> 不在督查室人员名单中。")
         if rules.allowed_signers and commit.signature != "G":
@@ -304,7 +311,7 @@ def audit_repository(root: Path, rules: Rules, since=None, until=None, rev: str 
     findings = [replace(f, review=register.decision(f.key)) if register.entries else f for f in findings]
     result = AuditResult(history, findings)
     known = {f.key for f in findings}
-    result.extra_notices = [n for n in baseline_index(history, rules, [])[1]] if rules.baseline else []
+    result.extra_notices = baseline_index(history, rules.baseline, [])[1] if rules.baseline else []
     stale = [k for k in register.entries if k not in known]
     if stale and since is None and until is None:
         result.extra_notices.append(Notice(f"注意：复核登记中有 {len(stale)} 条不对应任何审计发现（{'、'.join(stale[:3])}{' 等' if len(stale) > 3 else ''}），请核对编号。"))

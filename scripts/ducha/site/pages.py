@@ -89,6 +89,7 @@ class ItemView:
         rules = ledger.rules
         d = item.data
         self.item = item
+        self.written = ledger.written.get(item.id, item)  # the file as written, when the counts correct it
         self.id = item.id
         self.src = item_src(item.id)
         self.number = rules.display_number(item.id)
@@ -123,8 +124,9 @@ class ItemView:
         )
 
     def events(self, rules) -> list:
-        """The item's record, oldest first (``record.events``: the same list ``ducha show`` prints)."""
-        return record.events(self.item, rules)
+        """The item's record as written, oldest first (``record.events``: the same list ``ducha show`` prints);
+        what the counts take instead is said beside it (the page's 核查 card)."""
+        return record.events(self.written, rules)
 
     def mask(self, text):
         return mask_text(str(text), self._private, self._keep) if text is not None else ""
