@@ -3,10 +3,13 @@ console error, a quiet static server, and the sample ledger's items written into
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import subprocess
+import threading
 import time
-from http.server import SimpleHTTPRequestHandler
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -55,6 +58,18 @@ def sample(item_id: str) -> dict:
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
+
+
+@contextlib.contextmanager
+def serve(site: Path):
+    """A quiet static server of ``site`` on a free localhost port, in a thread: yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class Session:

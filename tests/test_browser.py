@@ -14,19 +14,16 @@ Screenshots for CI are written to ``artifacts/screenshots/``.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import shutil
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 from click.testing import CliRunner
 
-from browsing import GIT_ENV, REPO, Session, QuietHandler, git as _git, sample as _sample, write_item as _write_item  # noqa: F401
+from browsing import GIT_ENV, REPO, Session, QuietHandler, git as _git, sample as _sample, serve, write_item as _write_item  # noqa: F401
 from ducha.cli import main
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -110,12 +107,8 @@ def built_site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def base_url(built_site) -> str:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve(built_site) as url:
+        yield url
 
 
 # -- the browser ---------------------------------------------------------------

@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from ducha.cli import main
+from ducha.documents.bodymarks import strip
 from gitutil import PROJECT, make_item, make_repo
 
 AS_OF = "2026-11-25"  # a Wednesday
@@ -71,7 +72,10 @@ def test_draft_records_commit_as_of_and_every_figure(repo):
         "due_soon": {"czj": ["DC-2026-0004"]},
     }
     assert meta["items"] == ["DC-2026-0003", "DC-2026-0002", "DC-2026-0004"]
-    body = path.read_text(encoding="utf-8").split("---\n", 2)[2]
+    marked = path.read_text(encoding="utf-8").split("---\n", 2)[2]
+    body = strip(marked)  # what a reader sees
+    assert "督办事项共 <!--fig:totals.total-->4 件，已办结 <!--fig:totals.closed-->1 件，办结率 <!--fig:totals.rate_closed-->25.0%（1/4）" in marked
+    assert meta["body_figures"]["totals.overdue_open"] == 2 and meta["body_figures"]["items.DC-2026-0002.overdue_days"] == 3
     for heading in ("# 关于2026年11月督查事项办理情况的通报", "## 一、总体情况", "## 二、按期办结较好的单位",
                     "## 三、超期未办结单位及事项", "## 四、通报批评", "## 五、下步要求", "## 附件"):  # fmt: skip
         assert f"\n{heading}" in "\n" + body, heading
@@ -89,7 +93,7 @@ def test_verify_passes_then_fails_naming_the_edited_figure(repo):
     result = run("bulletin", "verify", "--all", "--root", repo.path)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"bulletins/2026/bulletin-01.md  一致：21 个数字与提交 {sha} 截至 2026-11-25 重新计算的结果一致",
+        f"bulletins/2026/bulletin-01.md  一致：前言 21 个数字与提交 {sha} 截至 2026-11-25 重新计算的结果一致；正文 26 个数字已核对一致",
         "核对了 1 期通报：1 期一致，0 期不一致，0 期无法核对，0 期前言有错误。",
     ]
     text = path.read_text(encoding="utf-8")
@@ -106,7 +110,7 @@ def test_verify_passes_then_fails_naming_the_edited_figure(repo):
     result = run("bulletin", "verify", path, "--root", repo.path)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "bulletins/2026/bulletin-01.md  不一致",
+        "bulletins/2026/bulletin-01.md  不一致：正文 26 个数字已核对一致",
         "bulletins/2026/bulletin-01.md",
         f"  第 {line} 行  B104 错误 figures.totals.overdue_open：超期未办结数：通报记录为 1，按提交 {sha} 截至 2026-11-25 重新计算为 2。",
         f"  第 {named} 行  B104 错误 figures.named.overdue_open.zjj：超期未办结事项 · 市住房和城乡建设局：通报记录为 [DC-2026-0003]，"
@@ -167,7 +171,10 @@ def test_templates_are_overridable_by_the_ledger_and_not_bulletins(repo):
     (own / "notice.md.j2").write_text("# {{ title }}\n\n超期 {{ t.overdue_open }} 件，即将到期 {{ t.due_soon }} 件。\n", encoding="utf-8")
     (own / "README.md").write_text("本目录是本台账的通报模板。\n", encoding="utf-8")
     path = draft(repo, "--kind", "通知")
-    assert path.read_text(encoding="utf-8").endswith("---\n\n# 关于抓紧办理即将到期和超期督查事项的通知\n\n超期 2 件，即将到期 1 件。\n")
+    # the ledger's own template marks its figures as the package's do
+    assert path.read_text(encoding="utf-8").endswith(
+        "---\n\n# 关于抓紧办理即将到期和超期督查事项的通知\n\n超期 <!--fig:totals.overdue_open-->2 件，即将到期 <!--fig:totals.due_soon-->1 件。\n"
+    )
     check = run("check", "--root", repo.path)
     assert check.exit_code == 0 and "B101" not in check.output
 
@@ -192,7 +199,8 @@ def test_site_pages_link_each_figure_to_its_items(repo):
     pages = {p.src_uri: p for p in inputs.builder().build()}
     page = pages["bulletins/2026/bulletin-01.md"]
     assert page.edit_path == "bulletins/2026/bulletin-01.md"
-    assert f"依据台账提交 `{repo.head()[:10]}`。已按该提交重新计算核对，21 个数字全部一致。" in page.markdown
+    assert f"依据台账提交 `{repo.head()[:10]}`。已按该提交重新计算核对：前言记录的 21 个数字一致；正文 26 个数字已核对一致。" in page.markdown
+    assert "全部一致" not in page.markdown and "<!--" not in page.markdown and "fig:" not in page.markdown
     link = re.search(r"\| 超期未办结数 \| 2 \| \[2 项\]\(([^)]+)\) \|", page.markdown).group(1)
     target = pages[posixpath.normpath(posixpath.join("bulletins/2026", link))]
     assert target.title == "《督查通报》2026年第1期 · 超期未办结数"
@@ -217,3 +225,98 @@ def test_the_sample_bulletins_verify_and_a_tampered_copy_does_not(tmp_path):
     copy.write_text(re.sub(rf"(?m)^    closed: {total}$", f"    closed: {total + 1}", text), encoding="utf-8")
     result = run("bulletin", "verify", copy, "--root", PROJECT)
     assert result.exit_code == 1 and f"figures.totals.closed：办结数：通报记录为 {total + 1}" in result.output
+
+
+# -- the body: what people read ----------------------------------------------------------------
+
+
+def _line(text: str, part: str) -> int:
+    return next(n for n, t in enumerate(text.splitlines(), 1) if part in t)
+
+
+def test_an_edited_body_number_names_its_line_figure_and_both_values(repo):
+    path = draft(repo, "--kind", "通报")
+    sha = repo.head()[:10]
+    text = path.read_text(encoding="utf-8")
+    edited = text.replace("共 <!--fig:totals.total-->4 件，已办结 <!--fig:totals.closed-->1 件",
+                          "共 <!--fig:totals.total-->90 件，已办结 <!--fig:totals.closed-->４５ 件")  # a Chinese IME's digits too
+    edited = edited.replace("已超期 <!--fig:items.DC-2026-0002.overdue_days-->5 天，", "已超期五天，")
+    assert edited.count("90 件") == 1 and "已超期五天" in edited
+    path.write_text(edited, encoding="utf-8")
+    result = run("bulletin", "verify", path, "--root", repo.path)
+    assert result.exit_code == 1
+    line, fm = _line(edited, "共 <!--fig:totals.total-->90 件"), _line(edited, "body_figures:")
+    overdue = _line(edited, "已超期五天")
+    assert result.output.splitlines() == [
+        "bulletins/2026/bulletin-01.md  不一致：正文 23 个数字已核对一致，2 个数字与统计项不符或无法核对，1 个起草时写入的统计项在正文中找不到",
+        "bulletins/2026/bulletin-01.md",
+        f"  第 {fm} 行  B110 警告 items.DC-2026-0002.overdue_days：起草时正文写有“江府督办〔2026〕2号 超期天数”3 处，"
+        "现在有 1 处找不到它的标记（数字被删改或标记被删去），无法核对。",
+        f"  第 {line} 行  B108 错误 totals.closed：“办结数”正文写为 ４５，通报前言记录为 1，按提交 {sha} 截至 2026-11-25 重新计算为 1。",
+        f"  第 {line} 行  B108 错误 totals.total：“事项数”正文写为 90，通报前言记录为 4，按提交 {sha} 截至 2026-11-25 重新计算为 4。",
+        "核对了 1 期通报：0 期一致，1 期不一致，0 期无法核对，0 期前言有错误。",
+    ]
+    assert overdue not in (line, fm)
+    # a rate, and a number rewritten in Chinese behind its marker
+    edited = text.replace("<!--fig:totals.rate_closed-->25.0%（1/4）", "<!--fig:totals.rate_closed-->25.0%（1/3）")
+    edited = edited.replace("<!--fig:totals.due_soon-->1 件", "<!--fig:totals.due_soon-->一件")
+    path.write_text(edited, encoding="utf-8")
+    out = run("bulletin", "verify", path, "--format", "json", "--root", repo.path)
+    assert out.exit_code == 1
+    found = {(f["code"], f["field"]): f["message"] for f in __import__("json").loads(out.output)[0]["findings"]}
+    assert found == {
+        ("B108", "totals.rate_closed"): f"“办结率”正文写为 25.0%（1/3），通报前言记录为 1/4，按提交 {sha} 截至 2026-11-25 重新计算为 25.0%（1/4）。",
+        ("B111", "totals.due_soon"): "“5个工作日内到期数”的标记后面不是数字（是“一件将于 5”），无法核对。",
+    }
+
+
+def test_numbers_no_figure_backs_are_listed_as_not_verified_with_their_lines(repo):
+    path = draft(repo, "--kind", "通报")
+    text = path.read_text(encoding="utf-8")
+    added = ("现将有关情况通报如下", "现将有关情况通报如下。11月份督查室约谈3家单位，召开第2次调度会，"
+             "依据江府办〔2026〕86号于2026年11月20日、11月23日 10:30 两次实地督查，共发出督查通知单 12 份")
+    edited = text.replace(*added)
+    path.write_text(edited, encoding="utf-8")
+    result = run("bulletin", "verify", path, "--root", repo.path)
+    assert result.exit_code == 0, result.output
+    line = _line(edited, "约谈3家单位")
+    assert result.output.splitlines()[:3] == [
+        f"bulletins/2026/bulletin-01.md  一致：前言 21 个数字与提交 {repo.head()[:10]} 截至 2026-11-25 重新计算的结果一致；"
+        "正文 26 个数字已核对一致，2 个数字无对应统计项未核对",
+        "bulletins/2026/bulletin-01.md",
+        f"  第 {line} 行  B109 提示：正文数字 3、12 没有对应的统计项，未核对。",
+    ]
+
+
+def test_every_kind_of_untouched_draft_verifies_every_number_of_its_body(repo):
+    for kind in ("通报", "专报", "通知", "政务督查"):
+        path = draft(repo, "--kind", kind)
+        result = run("bulletin", "verify", path, "--root", repo.path)
+        assert result.exit_code == 0, result.output
+        assert "个数字已核对一致" in result.output and "未核对" not in result.output and "B1" not in result.output, result.output
+        assert sum(front(path)["body_figures"].values()) == int(re.search(r"正文 (\d+) 个数字已核对一致", result.output).group(1))
+
+
+def test_the_site_states_both_counts_and_the_mismatches_and_shows_no_marker(repo):
+    from ducha import gather_inputs
+
+    path = draft(repo, "--kind", "通报")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("现将有关情况通报如下", "现将有关情况（约谈3家单位）通报如下"), encoding="utf-8")
+    second = draft(repo, "--kind", "通报")
+    edited = second.read_text(encoding="utf-8").replace("共 <!--fig:totals.total-->4 件", "共 <!--fig:totals.total-->90 件")
+    second.write_text(edited, encoding="utf-8")
+    warned = []
+    inputs = gather_inputs(repo.path, dt.date(2026, 11, 25), from_history=True, history=False, warn=warned.append)
+    pages = {p.src_uri: p for p in inputs.builder().build()}
+    first = pages["bulletins/2026/bulletin-01.md"].markdown
+    assert "前言记录的 21 个数字一致；正文 26 个数字已核对一致，1 个数字无对应统计项未核对。" in first
+    assert f"    - 第 {_line(text, '现将有关情况通报如下')} 行：3" in first
+    page = pages["bulletins/2026/bulletin-02.md"].markdown
+    assert "以下数字与通报记录不一致（见“文中数字”）；正文 25 个数字已核对一致，1 个数字与统计项不符或无法核对。" in page
+    assert f"    - 第 {_line(edited, '共 <!--fig:totals.total-->90 件')} 行 totals.total：“事项数”正文写为 90，通报前言记录为 4" in page
+    for markdown in (first, page):
+        assert "全部一致" not in markdown and "<!--" not in markdown and "fig:" not in markdown
+    archive = pages["bulletins/index.md"].markdown
+    assert "| 2026-11-26 | 2026-11-25 | 一致（正文 1 个数字未核对） |" in archive and "| **不一致** |" in archive
+    assert len(warned) == 1 and "bulletin-02.md" in warned[0] and "B108" in warned[0]

@@ -83,6 +83,8 @@ def bulletin_verify(files, all_, fmt, root):
     """按通报记录的提交和截止日重新计算它记录的每一个数字，与通报核对。
 
     有任何一个数字对不上（如被手工改过），指出是哪个数字、记录值和重新计算的值，退出码为 1。
+    正文中起草时写入的数字（前有看不见的标记）也逐个核对，改过的指出行号、统计项、记录值和正文所写的值（B108），
+    同样退出码为 1；正文中没有对应统计项的数字逐行列出，未核对（B109，提示）。
     """
     from ..documents.bulletins import bulletin_files, link_findings, parse_bulletin
     from ..documents.verify import Verifier
@@ -122,7 +124,7 @@ def bulletin_verify(files, all_, fmt, root):
             return
         label = {"ok": "一致", "no_figures": "无数字", "mismatch": "不一致", "unavailable": "无法核对"}
         for r in results:
-            click.echo(f"{r.path}  {label[r.status]}：{r.message}" if r.message and r.status != "mismatch" else f"{r.path}  {label[r.status]}")
+            click.echo(f"{r.path}  {label[r.status]}：{r.message}" if r.message else f"{r.path}  {label[r.status]}")
             if r.findings:
                 click.echo(format_text(r.findings))
         if parse_errors:

@@ -13,6 +13,7 @@ Numbering:
   D5xx  workflow evidence (status needs its approval, result, review ...)
   D6xx  as-of warnings (overdue, missing progress, reading time, calendar)
   D7xx  security (classification)
+  B1xx  bulletins (front matter, numbering, figures, the numbers of the body)
   R1xx  the ledger rules file itself
   N1xx  督查通知单 files (ducha notice)
   V1xx  the review register of audit findings (audit/reviews.yml)
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 
 ERROR = "error"
 WARNING = "warning"
+NOTICE = "notice"  # said, never a failure: e.g. a number in a bulletin's body that no figure backs
+SEVERITY_NAMES = {ERROR: "错误", WARNING: "警告", NOTICE: "提示"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,10 @@ _CODES = [
     Code("B105", ERROR, "通报文件是符号链接", "bulletins/ 下不能有符号链接（文件或文件夹）：链接指向的内容不在任何提交中，不读取也不发布。删除链接，把通报文件本身放进 bulletins/ 并提交。"),
     Code("B106", ERROR, "通报含密级标志", "涉密内容一律不得录入本系统，含密级标志（秘密★、机密★、绝密★）或涉密密级的通报不发布；请立即删除并按保密规定处理。"),
     Code("B107", ERROR, "通报文件的位置或文件名不合规定", "通报只能是 bulletins/<年份>/<类别>-<期号>.md（`ducha bulletin new` 按此生成），文件夹和文件名只用字母、数字、“-”“_”“.”。"),
+    Code("B108", ERROR, "通报正文中的数字与统计项不符", "正文中标记了统计项的数字（起草时写入，前有看不见的标记 `<!--fig:…-->`）与按提交重新计算的结果不同：改回原数字；台账变了请重新起草，不要手工改正文数字。"),
+    Code("B109", NOTICE, "通报正文中的数字没有对应的统计项，未核对", "这些数字不是起草时从统计项写入的（日期、编号、文号、序号除外），ducha 无法核对；请人工核实，能用统计项表达的数字请重新起草生成。"),
+    Code("B110", WARNING, "起草时写入正文的统计项找不到了", "正文中该统计项的数字或其前面的标记 `<!--fig:…-->` 被删去，这一处无法核对；删去整段是有意的，可忽略，否则从草稿恢复该数字及标记。"),
+    Code("B111", ERROR, "通报正文中的数字标记无法核对", "标记 `<!--fig:…-->` 后面应紧跟阿拉伯数字（如 79、48.1%（38/79）），标记名须是统计项；不要把数字改写成汉字或挪开标记，不要自己编写标记。"),
     # -- pull-request checks against the base (ducha check --base)
     Code("T101", ERROR, "状态变更不符合办理流程", "状态只能按 拟办→已交办→办理中→已报结→已办结（或退回重办→办理中/已报结，未办结时可撤销）逐步变更，每一步单独提交。"),
     Code("T102", ERROR, "未经批准延期却改了办理期限", "改期限只能通过延期：在 extensions 末尾追加经领导批准的延期（approved_by、approved、new_deadline），不要直接改 deadline。"),
@@ -160,7 +167,7 @@ def get(code: str) -> Code:
 
 def docs_markdown() -> str:
     """The 校验规则 page: every code with its severity, meaning and fix."""
-    sev = {ERROR: "错误", WARNING: "警告"}
+    sev = SEVERITY_NAMES
     groups = [
         ("D1", "文件读取"),
         ("D2", "事项字段"),
@@ -180,7 +187,7 @@ def docs_markdown() -> str:
         "# 校验规则",
         "",
         "`ducha check` 报告的每个问题都有固定的代码。**错误**会使检查失败（退出码 1），"
-        "合并请求不能合入；**警告**提示需要关注，不阻止合入。",
+        "合并请求不能合入；**警告**提示需要关注，不阻止合入；**提示**只是告知（如通报正文中无法核对的数字）。",
         "",
     ]
     for prefix, heading in groups:

@@ -95,7 +95,7 @@ def shown_path(path: str) -> str:
 
 def format_text(findings: list[Finding]) -> str:
     """Group findings by file, like ruff: ``  12 | D301 错误 lead_unit: ...``."""
-    label = {codes.ERROR: "错误", codes.WARNING: "警告"}
+    label = codes.SEVERITY_NAMES
     out: list[str] = []
     current = None
     for f in sorted(findings, key=Finding.sort_key):
@@ -112,7 +112,7 @@ def format_text(findings: list[Finding]) -> str:
 
 def summary(findings: list[Finding], files: int) -> str:
     errors = sum(1 for f in findings if f.is_error)
-    warnings = len(findings) - errors
+    warnings = sum(1 for f in findings if f.severity == codes.WARNING)
     return f"检查了 {files} 个文件：{errors} 个错误，{warnings} 个警告。"
 
 

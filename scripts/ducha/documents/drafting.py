@@ -4,11 +4,14 @@ A draft is computed from the ledger as committed at the end of ``as_of`` (or at 
 figures can be recomputed later (``figures.Verifier``).  The body is a Jinja2 template in the shape real
 bulletins take; the ledger may override any template with its own file of the same name in
 ``bulletins/templates/`` (``bulletin.md.j2``, ``special.md.j2``, ``notice.md.j2``, ``briefing.md.j2``,
-``unit-notice.md.j2``).  Staff then edit the prose, never the front matter's figures.
+``unit-notice.md.j2``).  Staff then edit the prose, never the front matter's figures.  Every number the
+body takes from a figure is written after a marker naming it (``bodymarks``), so ``verify`` reads the body
+back too; the front matter records how many times each key is marked (``body_figures``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +28,11 @@ from ..core.deadlines import standing
 from .verify import GROUPS, NAMED, Period, Spec, compute
 from ..core.findings import DuchaError, LedgerError, format_text
 from ..ledger.checked import Ledger
-from ..core.markup import md_cell, md_finalize
+from ..core.markup import MdSafe, md_cell, md_finalize
 from ..files.write import write_exclusive
 from ..core.mask import mask_text
 from ..core.model import WORKING_STATUSES
+from .bodymarks import BODY_FIGURES, Marked, MarkedList, keys_in, mark, marked, marked_length
 
 PACKAGE_TEMPLATES = TEMPLATES / "bulletins"
 DEFAULT_PERIOD = {"bulletin": "month", "briefing": "month", "special": None, "notice": None}
@@ -144,10 +148,15 @@ class ItemInfo:
     def due_text(self) -> str:
         """剩 3 个工作日 / 今日到期 / 已超期 12 天."""
         if self.overdue_days:
-            return f"已超期 {self.overdue_days} 天"
+            return _said("已超期 ", self.overdue_days, " 天")
         if self.working_days_left is None:
             return ""
-        return "今日到期" if self.working_days_left == 0 else f"剩 {self.working_days_left} 个工作日"
+        return "今日到期" if self.working_days_left == 0 else _said("剩 ", self.working_days_left, " 个工作日")
+
+
+def _said(before: str, n: int, after: str) -> str:
+    """``before`` ``n`` ``after``, with ``n``'s marker when it is a marked figure (a bulletin's draft)."""
+    return MdSafe(before + mark(n.key, int(n)) + after) if isinstance(n, Marked) else f"{before}{n}{after}"
 
 
 class ItemCatalog:
@@ -233,19 +242,37 @@ class _NoLinksLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+def _finalize(value):
+    """``md_finalize``, with a marked figure written after its marker (``bodymarks``)."""
+    if isinstance(value, Marked):
+        return mark(value.key, int(value))
+    return md_finalize(value)
+
+
+def _marking(text_of):
+    """A filter over a recorded value that writes the marker of a marked one in front of its text."""
+
+    def filter_(value):
+        text = text_of(value)
+        return mark(value.key, text) if isinstance(value, MarkedList) and value.key else text
+
+    return filter_
+
+
 def template_env(root: Path) -> jinja2.Environment:
     """Templates: the ledger's ``bulletins/templates/`` first, then the package's."""
     dirs = [Path(root) / BULLETINS_DIR / TEMPLATES_DIR, PACKAGE_TEMPLATES]
     env = jinja2.Environment(
         loader=_NoLinksLoader([str(d) for d in dirs if d.is_dir()], Path(root)),
         autoescape=False,  # Markdown, not HTML: every {{ value }} is escaped for Markdown by md_finalize
-        finalize=md_finalize,
+        finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cn_date=cn_date, cn=cn_number, rate=rate_text, pct=percent, cell=md_cell)
+    env.filters.update(cn_date=cn_date, cn=cn_number, rate=_marking(rate_text), pct=_marking(percent), cell=md_cell,
+                       length=marked_length, count=marked_length)
     return env
 
 
@@ -400,7 +427,19 @@ def _front_matter(ledger: Ledger, code: str, date: dt.date, number: int, title: 
 
 def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names: dict) -> dict:
     """What the kind's template is rendered with: the front matter, and the helpers it uses."""
-    rules, spec, figures, date = ledger.rules, source.spec, meta["figures"], meta["date"]
+    rules, spec, date = ledger.rules, source.spec, meta["date"]
+    figures = marked(meta["figures"], "")  # every number the body takes from them carries its marker
+    catalog = ItemCatalog(ledger, source.stats)
+
+    def item(item_id: str) -> ItemInfo:
+        info = catalog(item_id)
+        left = info.working_days_left
+        return dataclasses.replace(
+            info,
+            overdue_days=Marked(info.overdue_days, f"items.{item_id}.overdue_days"),
+            working_days_left=None if left is None else Marked(left, f"items.{item_id}.working_days_left"),
+        )
+
     return {
         **meta,
         "kind": code,
@@ -410,11 +449,11 @@ def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names
         "t": figures["totals"],
         "p": figures.get("period"),
         "period": spec.period,
-        "spec": spec,
+        "spec": dataclasses.replace(spec, due_within_days=Marked(spec.due_within_days, "params.due_within_days")),
         "scope_names": scope_names,
         "rules": rules,
         "office": rules.office_name,
-        "item": ItemCatalog(ledger, source.stats),
+        "item": item,
         "unit": lambda code_: rules.unit_name(code_, spec.as_of),
         "category": lambda code_: rules.categories[code_].name if code_ in rules.categories else code_,
         "headers": stats_mod.headers(spec.due_within_days),
@@ -425,6 +464,7 @@ def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names
 def _render_draft(root: Path, code: str, meta: dict, context: dict, commit: str) -> Draft:
     """Render the body, put the front matter above it, and check the front matter as ``ducha check`` would."""
     body = tidy(template_env(root).get_template(f"{code}.md.j2").render(**context))
+    meta = _with_body_figures(meta, keys_in(body))
     text = "---\n" + dump_front_matter(meta) + "---\n\n" + body
     path = bulletin_path(root, code, meta["year"], meta["number"])
     shown = path.relative_to(root).as_posix()
@@ -432,6 +472,16 @@ def _render_draft(root: Path, code: str, meta: dict, context: dict, commit: str)
     if parsed is None:  # a broken template override: say so rather than write a bulletin check rejects
         raise LedgerError(f"起草的通报前言有错误（请检查模板 {code}.md.j2）：\n{format_text(findings)}", [])
     return Draft(path, text, parsed.meta, commit)
+
+
+def _with_body_figures(meta: dict, keys: dict[str, int]) -> dict:
+    """The front matter with how many times the body marks each key (``bodymarks.BODY_FIGURES``) after the figures."""
+    out = {}
+    for key, value in meta.items():
+        out[key] = value
+        if key == "figures" and keys:
+            out[BODY_FIGURES] = keys
+    return out
 
 
 def default_title(kind: str, spec: Spec, scope_names: dict) -> str:

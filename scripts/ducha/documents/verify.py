@@ -13,6 +13,9 @@ Paths (under ``figures.``):
 - ``period.assigned|closed|closed_on_time|closed_late``: items assigned / closed within the period;
 - ``named.good_units``: unit codes (按期办结较好的单位, see ``Spec.good_min_due``);
 - ``named.overdue_open|overdue_unexplained|due_soon.<unit>``: the item ids per lead unit.
+
+The body is read back as well (``Verifier.verify_body``, ``bodymarks``): each number a draft wrote after a
+marker is compared with ``FigureSource.expected`` (B108), other numbers are listed as not verified (B109).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from ..counting import stats as stats_mod
 from ..core.findings import Finding
 from ..ledger.checked import Ledger
+from .bodymarks import BODY_FIGURES, BodyCheck, Expected, check_body
 
 GROUPS = {
     "units": "unit",
@@ -176,6 +180,7 @@ class FigureSource:
         self.spec = spec
         self.rules = stats.rules
         self._named: dict[str, dict[str, list[str]]] = {}
+        self._calendar = None
 
     # -- reading paths ----------------------------------------------------------------------
     def node(self, path: str):
@@ -220,6 +225,11 @@ class FigureSource:
                     return Leaf(list(ids), tuple(ids))
             return None
         return None
+
+    def calendar(self):
+        if self._calendar is None:
+            self._calendar = self.rules.calendar()
+        return self._calendar
 
     def value(self, path: str):
         node = self.node(path)
@@ -288,6 +298,38 @@ class FigureSource:
     def label(self, path: str) -> str:
         return figure_label(path, self.rules, self.spec.as_of, self.spec.due_within_days)
 
+    # -- the body -------------------------------------------------------------------------------
+    def expected(self, key: str, meta: dict) -> Expected | None:
+        """What the number after a body marker ``fig:<key>`` must be (``bodymarks``), or None when the
+        key names nothing that can be recomputed; ``meta`` is the front matter (for what it records)."""
+        parts = key.removesuffix("#n").split(".")
+        if key.endswith("#n"):
+            path = key[:-2]
+            node = self.node(path)
+            if isinstance(node, Leaf) and isinstance(node.value, list) and not _is_rate(node.value):
+                n = len(node.value)
+            elif node == "branch" and len(parts) == 2 and parts[0] == "named" and parts[1] in NAMED:
+                n = len(self.named(parts[1]))
+            else:
+                return None
+            recorded = _recorded(meta.get("figures"), path)
+            return Expected(f"{self.label(path)}（个数）", n, recorded=len(recorded) if isinstance(recorded, (list, dict)) else None)
+        if parts[0] == "params" and len(parts) == 2 and parts[1] in ("due_within_days", "good_min_due"):
+            label = {"due_within_days": "即将到期的工作日数", "good_min_due": "表扬单位的最少应办结数"}[parts[1]]
+            return Expected(label, getattr(self.spec, parts[1]), recorded=(meta.get("params") or {}).get(parts[1]))
+        if parts[0] == "items" and len(parts) == 3:
+            return _item_days(self, parts[1], parts[2])
+        node = self.node(key)
+        if not isinstance(node, Leaf) or isinstance(node.value, bool):
+            return None
+        recorded = _recorded(meta.get("figures"), key)
+        shown = show(recorded) if recorded is not _MISSING else None
+        if isinstance(node.value, int):
+            return Expected(self.label(key), node.value, recorded=shown)
+        if _is_rate(node.value):
+            return Expected(self.label(key), rate=tuple(node.value), recorded=shown)
+        return None
+
     # -- drafting -------------------------------------------------------------------------------
     def record(self, paths: list[str]) -> dict:
         """The nested ``figures`` mapping for ``paths`` (``named.X`` records every unit's list)."""
@@ -308,6 +350,20 @@ class FigureSource:
         return out
 
 
+def _item_days(source: "FigureSource", item_id: str, what: str) -> Expected | None:
+    """Days past the deadline, or working days left to it, of one item the body lists."""
+    fact = next((f for f in source.stats.items if f.id == item_id), None)
+    if fact is None or what not in ("overdue_days", "working_days_left"):
+        return None
+    number = source.rules.display_number(item_id)
+    if what == "overdue_days":
+        return Expected(f"{number} 超期天数", fact.overdue_days)
+    as_of, deadline = source.spec.as_of, fact.deadline
+    if deadline is None or fact.closed is not None or as_of > deadline:
+        return None
+    return Expected(f"{number} 剩余工作日", source.calendar().working_days_between(as_of, deadline))
+
+
 def figure_label(path: str, rules, as_of: dt.date, due_within_days: int = 5) -> str:
     """``figures.units.zjj.overdue_open`` → ``市住房和城乡建设局 · 超期未办结数``."""
     parts = path.removeprefix("figures.").split(".")
@@ -326,6 +382,34 @@ def figure_label(path: str, rules, as_of: dt.date, due_within_days: int = 5) -> 
         text = NAMED.get(parts[1], parts[1])
         return f"{text} · {rules.unit_name(parts[2], as_of)}" if len(parts) == 3 else text
     return path
+
+
+def _titles(ledger: Ledger, ids) -> list[str]:
+    """The titles of the items a bulletin lists, as a draft writes them (quoted data: their digits, as in
+    地铁3号线, are no figures of the bulletin)."""
+    from ..core.markup import md_cell
+
+    out = set()
+    for item_id in ids:
+        item = ledger.items.get(item_id)
+        title = " ".join(str(item.get("title") or "").split()) if item is not None else ""
+        if title:
+            out |= {title, str(md_cell(title))}
+    return sorted(out, key=len, reverse=True)
+
+
+def _is_rate(value) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(type(x) is int for x in value)
+
+
+def _recorded(figures, path: str):
+    """The value a ``figures`` mapping records at ``path``, or ``_MISSING``."""
+    here = figures
+    for key in path.split("."):
+        if not isinstance(here, dict) or key not in here:
+            return _MISSING
+        here = here[key]
+    return here
 
 
 def leaves(recorded, prefix: str = "") -> list[tuple[str, object]]:
@@ -416,7 +500,8 @@ def show(value) -> str:
 class Verification:
     """The outcome of recomputing one bulletin's figures.
 
-    ``status``: ``ok`` | ``mismatch`` (a figure differs, or the record cannot be read) | ``no_figures``
+    ``status``: ``ok`` | ``mismatch`` (a figure differs in the front matter or in the body, or the record
+    cannot be read) | ``no_figures``
     (nothing recorded to check) | ``unavailable`` (the commit cannot be read here: no git history, not in
     this repository, or not on this branch; ``bulletin verify`` fails, the site only says so).
     """
@@ -428,10 +513,27 @@ class Verification:
     commit: str | None = None
     message: str = ""
     source: FigureSource | None = field(default=None, repr=False)
+    body: BodyCheck | None = None  # the body's numbers read back (when the figures could be recomputed)
 
     @property
     def ok(self) -> bool:
         return self.status in ("ok", "no_figures")
+
+    def body_summary(self) -> str:
+        """正文 N 个数字已核对一致，M 个数字无对应统计项未核对（…）: never “all” when some were not."""
+        body = self.body
+        if body is None:
+            return "正文中的数字未核对"
+        text = f"正文 {body.verified} 个数字已核对一致"
+        wrong = sum(f.code in ("B108", "B111") for f in body.findings)
+        if wrong:
+            text += f"，{wrong} 个数字与统计项不符或无法核对"
+        if body.unverified:
+            text += f"，{body.unverified} 个数字无对应统计项未核对"
+        lost = sum(f.code == "B110" for f in body.findings)
+        if lost:
+            text += f"，{lost} 个起草时写入的统计项在正文中找不到"
+        return text
 
 
 class Verifier:
@@ -522,6 +624,24 @@ class Verifier:
             else:
                 text = f"{source.label(m.path)}：通报记录为 {show(m.recorded)}，{where}为 {show(m.recomputed)}。"
             findings.append(Finding(path, line(m.path), "B104", m.path, text))
-        status = "mismatch" if findings else "ok"
-        msg = f"{len(checked)} 个数字与提交 {sha[:10]} 截至 {spec.as_of.isoformat()} 重新计算的结果一致" if not findings else ""
-        return Verification(path, status, findings, checked, sha, msg, source)
+        body = self.verify_body(bulletin, source, sha, line(BODY_FIGURES))
+        findings += body.findings
+        status = "mismatch" if any(f.is_error for f in findings) else "ok"
+        result = Verification(path, status, findings, checked, sha, "", source, body)
+        front_ok = f"前言 {len(checked)} 个数字与提交 {sha[:10]} 截至 {spec.as_of.isoformat()} 重新计算的结果一致；"
+        result.message = (front_ok if status == "ok" else "") + result.body_summary()
+        return result
+
+    def verify_body(self, bulletin, source: FigureSource, sha: str, drafted_line: int | None) -> BodyCheck:
+        """The body's marked numbers against ``source``, its other numbers listed (``bodymarks``)."""
+        meta = bulletin.meta
+        drafted = meta.get(BODY_FIGURES)
+        if not isinstance(drafted, dict):
+            drafted = {}
+        drafted = {str(k): v for k, v in drafted.items() if type(v) is int}
+        first = bulletin.text[: len(bulletin.text) - len(bulletin.body)].count("\n") + 1
+        where = f"按提交 {sha[:10]} 截至 {source.spec.as_of.isoformat()} 重新计算"
+        quoted = _titles(self.ledger(sha, source.spec.as_of), bulletin.items)
+        body = check_body(bulletin.path, bulletin.body, first, lambda key: source.expected(key, meta), drafted, where, quoted)
+        body.findings = [Finding(f.path, f.line or drafted_line, f.code, f.field, f.message) for f in body.findings]
+        return body

@@ -29,6 +29,7 @@ from ..counting.basis import basis_markdown
 from ..core.deadlines import LIGHTS, standing
 from ..ledger.checked import Ledger
 from ..core.markup import md_cell, md_no_html
+from ..documents.bodymarks import strip as strip_marks
 from ..core.mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
 from ..core.model import Item
 
@@ -517,8 +518,8 @@ class SiteBuilder:
     # from ``publish.site_bulletins``, ``bulletin`` (a ``bulletins.Bulletin``) and ``check`` (its
     # ``figures.Verification``, or None when it was not verified)
     BULLETIN_CHECK = {
-        "ok": "已按该提交重新计算核对，{n} 个数字全部一致。",
-        "mismatch": "按该提交重新计算，以下数字与通报记录不一致（见“文中数字”）。",
+        "ok": "已按该提交重新计算核对：前言记录的 {n} 个数字一致；{body}。",
+        "mismatch": "按该提交重新计算，以下数字与通报记录不一致（见“文中数字”）；{body}。",
         "unavailable": "本次生成网站时无法核对：{why}。",
         "no_figures": "本期没有记录需要核对的数字。",
     }
@@ -544,6 +545,13 @@ class SiteBuilder:
         if not entries:
             lines.append("暂无通报。")
         state = {"ok": "一致", "mismatch": "**不一致**", "unavailable": "未核对", "no_figures": "—"}
+
+        def checked(check) -> str:
+            if check is None:
+                return "未核对"
+            loose = check.body.unverified if check.body is not None else 0
+            return state[check.status] + (f"（正文 {loose} 个数字未核对）" if loose else "")
+
         for kind, name in KINDS.items():
             mine = [e for e in entries if e["bulletin"].kind == kind]
             if not mine:
@@ -557,7 +565,7 @@ class SiteBuilder:
                     as_of = b.meta.get("as_of")
                     lines.append(
                         f"| [第{b.number}期]({href}) | {md_cell(self.env.filters['mask'](b.title))} | {b.date.isoformat()} | "
-                        f"{as_of.isoformat() if as_of else '—'} | {state[check.status] if check else '未核对'} |"
+                        f"{as_of.isoformat() if as_of else '—'} | {checked(check)} |"
                     )
                 lines.append("")
         self.pages.append(SitePage("bulletins/index.md", "督查通报", "", {"search": {"exclude": True}}, markdown="\n".join(lines)))
@@ -569,7 +577,7 @@ class SiteBuilder:
         names = self._names
         # the office's own numbers stay: the rules file's, and those on the bulletin's contact lines (联系电话)
         keep = self.ledger.rules.public_phones | contact_numbers(b.body)
-        body = md_no_html(mask_text(self.redact_lines(b.body, b.items), names, keep)).strip("\n")
+        body = md_no_html(mask_text(self.redact_lines(strip_marks(b.body), b.items), names, keep)).strip("\n")
         meta = b.meta
         as_of, commit = meta.get("as_of"), meta.get("commit")
         params = meta.get("params") or {}
@@ -577,12 +585,7 @@ class SiteBuilder:
         lines = [body, "", "---", "", "## 文中数字 {#figures}", ""]
         source = f"本期数字截至 {as_of.isoformat()}，依据台账提交 {_commit_md(commit)}。" if as_of and commit else "本期没有写明数字所依据的提交和截止日。"
         if check is not None:
-            message = self.BULLETIN_CHECK[check.status].format(n=len(check.checked), why=md_cell(check.message))
-            kind = {"ok": "success", "mismatch": "danger", "unavailable": "warning", "no_figures": "note"}[check.status]
-            lines += [f'!!! {kind} "数据来源与核对"', f"    {source}{message}", ""]
-            for f in check.findings if check.status == "mismatch" else []:
-                lines.append(f"    - {md_cell(f.field)}：{md_cell(f.message)}")
-            lines.append("")
+            lines += self._check_lines(check, source)
         else:
             lines += [source, ""]
         recorded = leaves(meta.get("figures") or {})
@@ -610,6 +613,26 @@ class SiteBuilder:
                 link = f"{link if shown_ids else ''}（另有 {withheld} 项不在本站公开）"
             lines.append(f"| {md_cell(label)} | {md_cell(shown)} | {link} |")
         return "\n".join(lines) + "\n"
+
+    def _check_lines(self, check, source: str) -> list[str]:
+        """The 数据来源与核对 box: what was recomputed, the front matter's and the body's counts, every
+        finding but the numbers not verified, which follow in a box of their own with their lines."""
+        message = self.BULLETIN_CHECK[check.status].format(n=len(check.checked), why=md_cell(check.message), body=check.body_summary())
+        said = [f for f in check.findings if f.code != "B109"]
+        loose = [f for f in check.findings if f.code == "B109"]
+        kind = {"ok": "success", "mismatch": "danger", "unavailable": "warning", "no_figures": "note"}[check.status]
+        if check.status == "ok" and (said or loose):
+            kind = "warning" if said else "info"
+        lines = [f'!!! {kind} "数据来源与核对"', f"    {source}{message}", ""]
+        for f in said if check.status in ("ok", "mismatch") else []:
+            where = f"第 {f.line} 行 " if f.line and f.code != "B104" else ""
+            lines.append(f"    - {where}{md_cell(f.field)}：{md_cell(self.redact(f.message))}")
+        lines.append("")
+        if loose:
+            lines += [f'!!! note "正文中无对应统计项、未核对的数字（{check.body.unverified} 个）"', ""]
+            lines += [f"    - 第 {n} 行：{'、'.join(numbers)}" for n, numbers in check.body.loose]
+            lines.append("")
+        return lines
 
     PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders half of them
 
