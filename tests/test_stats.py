@@ -477,3 +477,21 @@ def test_xlsx_and_csv_write_formula_like_text_as_text(tmp_path):
     assert any(c.data_type == "n" for c in cells), "numbers stay numbers"
     csv_text = CliRunner().invoke(main, ["stats", "--root", str(repo.path), "--as-of", "2026-11-23", "--format", "csv"]).stdout
     assert ",'@市发展和改革委员会," in csv_text and ",@市" not in csv_text
+
+
+# -- counting details: the deadline day ------------------------------------------------------------
+
+
+def test_an_open_item_is_due_on_its_deadline_day_but_not_overdue(ledger_repo):
+    """Fri 2026-11-20 is B's and C's deadline and neither is closed: both count in 应办结数 that day (the
+    统计口径: 有效期限在截止日当天或之前), so 按期办结率 is 1/3, not 1/1; they are overdue only from the next day."""
+    t = stats_at(ledger_repo, nov(20)).totals
+    assert ids(t, "due") == ["2", "3", "7"]  # B C on their deadline day, G closed that day
+    assert ids(t, "closed_on_time") == ["7"]
+    assert t.rate("rate_on_time").text() == "33.3%（1/3）"
+    assert t.count("overdue_open") == 0 and t.count("light_red") == 0
+    assert ids(t, "due_soon") == ["1", "2", "3", "4"]  # the deadline day is still within "due soon"
+    nxt = stats_at(ledger_repo, nov(21)).totals
+    assert ids(nxt, "due") == ["2", "3", "7"] and ids(nxt, "overdue_open") == ["2", "3"]
+    assert "有效期限在截止日当天或之前的事项（期限当天尚未办结的也计入，但不算超期）" in basis_markdown(stats_at(ledger_repo, nov(20)).rules)
+

@@ -331,8 +331,10 @@ def _open_flags(flags, item: Item, rules: Rules, as_of, soon_before, deadline, l
     if lt in ("green", "yellow", "red"):
         flags.append("light_" + lt)
     if deadline is not None:
+        if as_of >= deadline:  # due on its deadline day, overdue only after it
+            flags.append("due")
         if as_of > deadline:
-            flags += ("due", "overdue_open")
+            flags.append("overdue_open")
             overdue_days = (as_of - deadline).days
             if item.late_without_explanation(deadline, as_of):
                 flags.append("overdue_unexplained")
