@@ -696,7 +696,7 @@ def _figure_text(value, rules, as_of) -> str:
         if len(value) == 2 and all(type(x) is int for x in value):
             from ..counting.stats import Rate
 
-            return Rate(*value).text()
+            return Rate(*value, rules.decimals).text()
         if all(isinstance(x, str) and x in rules.units for x in value):
             return "、".join(rules.unit_name(x, as_of) for x in value) or "（无）"
         return "、".join(map(str, value)) or "（无）"
