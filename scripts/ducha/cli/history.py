@@ -8,9 +8,14 @@ import sys
 import click
 
 from ..core import schema as schema_mod
+from ..core.formats import beijing, with_label
 from ..core.paths import ITEMS_DIR
 from ..ledger.rulesfile import load_rules
 from .common import AsOf, FORMAT, ROOT, library_errors, root_dir, say
+
+
+# the audit CSV's columns (AuditFinding's fields, in order) and their headers
+AUDIT_CSV = {"code": "代码", "item": "事项", "commit": "提交", "author": "提交人", "date": with_label("提交时间"), "message": "说明"}
 
 
 def _history(root, rev="HEAD", signatures=False):
@@ -53,7 +58,7 @@ def history(item_id, rev, fmt, root):
         return
     action = {"A": "新建", "M": "修改", "R": "移动/改名", "D": "删除"}
     for entry in timeline:
-        click.echo(f"{entry['date']}  {entry['commit'][:10]}  {entry['author']} <{entry['email']}>  {action[entry['action']]}")
+        click.echo(f"{beijing(entry['date'])}  {entry['commit'][:10]}  {entry['author']} <{entry['email']}>  {action[entry['action']]}")
         click.echo(f"    {entry['message'].splitlines()[0] if entry['message'] else ''}")
         for ch in entry["changes"]:
             if ch["old"] is None:
@@ -93,13 +98,13 @@ def audit(since, until, rev, fmt, root):
 
         from ..counting.export import safe_cell
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=["code", "item", "commit", "author", "date", "message"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(AUDIT_CSV.values())
+        writer.writerows([safe_cell(beijing(row[k], label=False) if k == "date" else row[k]) for k in AUDIT_CSV] for row in rows)
     else:
         from ..core import codes
 
         for f in findings:
             where = f" {f.item}" if f.item else ""
-            click.echo(f"{f.date}  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）")
+            click.echo(f"{beijing(f.date)}  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）")
         click.echo(f"共 {len(findings)} 条审计发现。")
