@@ -300,11 +300,11 @@ def test_csv_format(tmp_path):
     result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "csv", "--as-of", AUDIT_AS_OF])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "code,item,field,commit,author,date,landed,message,review"
+    assert lines[0] == "代码,事项,字段,提交,提交人,提交时间（北京时间）,入账日,说明,复核结论,复核编号"
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(r["code"], r["item"], r["commit"], r["date"]) for r in rows] == [
-        ("A102", ITEM, moved, "2026-11-25T10:00:00+08:00"),
-        ("A110", ITEM, edited, "2026-11-27T10:00:00+08:00"),
+    assert [(r["代码"], r["事项"], r["提交"], r["提交时间（北京时间）"]) for r in rows] == [
+        ("A102", ITEM, moved, "2026-11-25 10:00"),
+        ("A110", ITEM, edited, "2026-11-27 10:00"),
     ]
 
 
@@ -313,7 +313,7 @@ def test_text_format(tmp_path):
     result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--since", "2026-11-26", "--as-of", AUDIT_AS_OF])
     assert result.exit_code == 0
     assert result.stdout == (
-        f"2026-11-27  {edited[:10]}  A110 修改或删除了已有记录 {ITEM}："
+        f"2026-11-27 10:00（北京时间）  2026-11-27 入账  {edited[:10]}  A110 修改或删除了已有记录 {ITEM}："
         f"修改了 progress 的第 1 条已有记录；记录只能在末尾追加。（{ZHOU[0]}）\n"
         f"    复核编号 A110:{ITEM}:{edited[:10]}:progress[0]\n"
         "共 1 条审计发现：待复核 1 条，已复核 0 条（属实已核 0，不予认可 0）。\n"
@@ -365,5 +365,5 @@ def test_csv_neutralises_formulas_in_author_names(tmp_path):
     result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--format", "csv", "--as-of", AUDIT_AS_OF])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["author"] for r in rows if r["code"] == "A106"] == ["'=HYPERLINK(\"http://x.example\",\"点我\")"]
+    assert [r["提交人"] for r in rows if r["代码"] == "A106"] == ["'=HYPERLINK(\"http://x.example\",\"点我\")"]
     assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())

@@ -212,6 +212,7 @@ RULES_CASES = {
     ),
     "R105": ("  min: 0\n  max: 120", "  min: 130\n  max: 120", "  min: 130", "scoring.min"),
     "R106": ("valid_until: 2026-06-30", "valid_until: 2026-06-31", "zwfwj:", "units.zwfwj.valid_until"),
+    "R108": ("  decimals: 1", "  decimals: 3", "  decimals: 3", "statistics.decimals"),
 }
 
 

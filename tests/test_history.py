@@ -430,6 +430,23 @@ def test_cli_history_json_is_the_timeline_oldest_first(tmp_path):
     assert bad_rev.exit_code == 1 and "找不到提交" in bad_rev.output and "Traceback" not in bad_rev.output
 
 
+def test_cli_history_shows_commit_times_in_beijing_time_and_says_so(tmp_path):
+    """Commits made in New York (-05:00) and in UTC: the text shows Beijing time, labelled; JSON keeps the
+    committer's own ISO 8601 time with its offset."""
+    repo = make_repo(tmp_path)
+    repo.write_item(make_item("DC-2026-0001", "assigned"))
+    repo.commit("登记", "2026-05-20T01:03:00-05:00")  # 2026-05-20 14:03 in Beijing
+    repo.write_item(make_item("DC-2026-0001", "in_progress"))
+    repo.commit("报送进展", "2026-05-20T16:30:00+00:00")  # 2026-05-21 00:30 in Beijing: the next day
+    text = run("history", "DC-2026-0001", "--root", repo.path)
+    assert text.exit_code == 0, text.output
+    heads = [line for line in text.stdout.splitlines() if not line.startswith(" ")]
+    assert [h.split("  ")[0] for h in heads] == ["2026-05-20 14:03（北京时间）", "2026-05-21 00:30（北京时间）"]
+    assert "-05:00" not in text.stdout and "T01:03" not in text.stdout
+    timeline = json.loads(run("history", "DC-2026-0001", "--format", "json", "--root", repo.path).stdout)
+    assert [t["date"] for t in timeline] == ["2026-05-20T01:03:00-05:00", "2026-05-20T16:30:00+00:00"]
+
+
 # -- the ledger as of a past date ----------------------------------------------------
 
 

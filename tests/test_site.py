@@ -259,3 +259,39 @@ def test_planted_numbers_are_masked_in_every_output_file(tmp_path):
     published = (root / "site" / "bulletins" / "2026" / "notice-01" / "index.html")
     assert "0791-86123456" in published.read_text(encoding="utf-8")
     assert "0791-86000001" in (root / "site" / "items" / "DC-2026-0904" / "index.html").read_text(encoding="utf-8")
+
+
+def test_commit_times_are_beijing_time_and_rates_use_the_rules_decimals(tmp_path):
+    """Commits made at -05:00 and +00:00 show on the item page and the 审计 page in Beijing time under a
+    header that says so; with ``statistics.decimals: 2`` the dashboard and the tables show 1/16 as 6.25%."""
+    from gitutil import make_item, make_repo
+
+    repo = make_repo(tmp_path)
+    rules = repo.read("items/ledger.yml")
+    repo.write("items/ledger.yml", rules.replace("statistics:\n  decimals: 1\n", "statistics:\n  decimals: 2\n"))
+    for n in range(1, 17):
+        repo.write_item(make_item(f"DC-2026-{n:04d}", "closed" if n == 1 else "assigned"))
+    paper = {"leader": "vmayor_wang", "sent": "2026-11-20 09:00", "returned": "2026-11-20 15:30", "kind": "urgent"}
+    repo.write_item(make_item("DC-2026-0002", "assigned", circulation=[paper]))
+    repo.commit("登记", "2026-11-23T01:03:00-05:00")  # 2026-11-23 14:03 in Beijing
+    shutil.copy(REPO / "mkdocs.yml", repo.path / "mkdocs.yml")
+    shutil.copytree(REPO / "site_src", repo.path / "site_src")
+    repo.commit("网站配置", "2026-11-24T02:00:00+00:00")  # 2026-11-24 10:00 in Beijing
+    result = build(repo.path, "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    site = repo.path / "site"
+    item = (site / "items" / "DC-2026-0001" / "index.html").read_text(encoding="utf-8")
+    history = item.split("修改记录（git）", 1)[1]
+    assert "<th>时间（北京时间）</th>" in history and ">2026-11-23 14:03</td>" in history
+    assert "01:03" not in history and "-05:00" not in history
+    audit = (site / "audit" / "index.html").read_text(encoding="utf-8")
+    findings, recent = audit.split('id="findings"', 1)[1].split('id="recent"', 1)
+    assert "<th>时间（北京时间）</th>" in findings and ">2026-11-24 10:00</td>" in findings  # A105: not merged
+    assert "<th>时间（北京时间）</th>" in recent
+    assert ">2026-11-24 10:00</td>" in recent and ">2026-11-23 14:03</td>" in recent and "02:00" not in recent
+    paper_page = (site / "items" / "DC-2026-0002" / "index.html").read_text(encoding="utf-8")
+    assert "<th>送阅（北京时间）</th><th>退回（北京时间）</th>" in paper_page and "<td>2026-11-20 15:30</td>" in paper_page
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert '<div class="ducha-num">6.25%</div>' in home  # 办结率 1/16
+    assert "6.25%（1/16）" in (site / "status" / "unit" / "index.html").read_text(encoding="utf-8")
+    assert "百分比四舍五入保留2位小数" in (site / "reference" / "stats" / "index.html").read_text(encoding="utf-8")

@@ -368,7 +368,8 @@ def test_cli_xlsx(ledger_repo, tmp_path):
     head = [c.value for c in ws[2]]
     assert head[:5] == ["牵头单位代码", "牵头单位", "事项数", "办结数", "办结率"]
     last = [c.value for c in ws[ws.max_row]]
-    assert last[:5] == ["合计", "合计", 6, 2, 0.3333]
+    assert last[:5] == ["合计", "合计", 6, 2, 0.333]  # the rate as shown: 33.3%, rounded half up to 1 decimal
+    assert ws.cell(ws.max_row, 5).number_format == "0.0%"
     items = wb["事项明细"]
     assert [c.value for c in items[2]][:3] == ["编号", "事项名称", "状态"]
     assert items.max_row == 2 + 6
@@ -477,3 +478,94 @@ def test_xlsx_and_csv_write_formula_like_text_as_text(tmp_path):
     assert any(c.data_type == "n" for c in cells), "numbers stay numbers"
     csv_text = CliRunner().invoke(main, ["stats", "--root", str(repo.path), "--as-of", "2026-11-23", "--format", "csv"]).stdout
     assert ",'@市发展和改革委员会," in csv_text and ",@市" not in csv_text
+
+
+# -- counting details: the deadline day, rounding half up, the decimals the rules set ----------------
+
+
+def test_an_open_item_is_due_on_its_deadline_day_but_not_overdue(ledger_repo):
+    """Fri 2026-11-20 is B's and C's deadline and neither is closed: both count in 应办结数 that day (the
+    统计口径: 有效期限在截止日当天或之前), so 按期办结率 is 1/3, not 1/1; they are overdue only from the next day."""
+    t = stats_at(ledger_repo, nov(20)).totals
+    assert ids(t, "due") == ["2", "3", "7"]  # B C on their deadline day, G closed that day
+    assert ids(t, "closed_on_time") == ["7"]
+    assert t.rate("rate_on_time").text() == "33.3%（1/3）"
+    assert t.count("overdue_open") == 0 and t.count("light_red") == 0
+    assert ids(t, "due_soon") == ["1", "2", "3", "4"]  # the deadline day is still within "due soon"
+    nxt = stats_at(ledger_repo, nov(21)).totals
+    assert ids(nxt, "due") == ["2", "3", "7"] and ids(nxt, "overdue_open") == ["2", "3"]
+    assert "有效期限在截止日当天或之前的事项（期限当天尚未办结的也计入，但不算超期）" in basis_markdown(stats_at(ledger_repo, nov(20)).rules)
+
+
+@pytest.mark.parametrize(
+    "n, d, decimals, shown",
+    [(1, 16, 1, "6.3%"), (3, 16, 1, "18.8%"), (1, 16, 2, "6.25%"), (1, 160, 2, "0.63%"), (1, 3, 2, "33.33%"),
+     (1, 8, 0, "13%"), (1, 16, 0, "6%"), (5, 8, 0, "63%"), (2, 3, 1, "66.7%"), (0, 7, 1, "0.0%"), (7, 7, 0, "100%"),
+     (1, 0, 1, "—")],
+)  # fmt: skip
+def test_percentages_round_half_up_on_the_exact_fraction(n, d, decimals, shown):
+    from ducha.core.formats import percent
+
+    assert percent(n, d, decimals) == shown
+
+
+def sixteen_items(tmp_path, decimals: int | None = None):
+    """16 items assigned 2026-11-16, one closed 11-23: 办结率 1/16 = 6.25% as of 11-30."""
+    repo = make_repo(tmp_path)
+    if decimals is not None:
+        text = repo.read("items/ledger.yml")
+        repo.write("items/ledger.yml", text.replace("statistics:\n  decimals: 1\n", f"statistics:\n  decimals: {decimals}\n"))
+    for n in range(1, 17):
+        repo.write_item(make_item(f"DC-2026-{n:04d}", "closed" if n == 1 else "assigned"))
+    repo.commit("登记", "2026-11-23")
+    return repo
+
+
+@pytest.mark.parametrize("decimals, closed, basis", [(None, "6.3%（1/16）", "百分比四舍五入保留1位小数"),
+                                                     (2, "6.25%（1/16）", "百分比四舍五入保留2位小数"),
+                                                     (0, "6%（1/16）", "百分比四舍五入取整数")])  # fmt: skip
+def test_the_rules_set_the_decimals_of_every_percentage(tmp_path, decimals, closed, basis):
+    repo = sixteen_items(tmp_path, decimals)
+    stats = lambda *a: CliRunner().invoke(main, ["stats", "--root", str(repo.path), "--as-of", "2026-11-30", *a])  # noqa: E731
+    table = stats()
+    assert table.exit_code == 0, table.output
+    assert closed in table.stdout
+    assert basis in stats("--basis").stdout
+    out = json.loads(stats("--format", "json").stdout)
+    assert out["totals"]["rate_closed"] == {"numerator": 1, "denominator": 16, "value": 0.0625}  # JSON as before
+    draft = CliRunner().invoke(main, ["bulletin", "new", "--root", str(repo.path), "--kind", "bulletin",
+                                      "--as-of", "2026-11-30", "--date", "2026-11-30", "--print"])  # fmt: skip
+    assert draft.exit_code == 0, draft.output
+    assert f"办结率 {closed}" in draft.stdout
+    assert f"| {closed.split('（')[0]} |" in draft.stdout  # the pct filter in the category table
+
+
+def test_xlsx_rates_are_the_shown_percentages(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    repo = sixteen_items(tmp_path, 2)
+    out = tmp_path / "s.xlsx"
+    result = CliRunner().invoke(main, ["stats", "--root", str(repo.path), "--as-of", "2026-11-30", "--format", "xlsx",
+                                       "--output", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out)["按牵头单位"]
+    col = [c.value for c in ws[2]].index("办结率") + 1
+    total = ws.cell(ws.max_row, col)
+    assert (total.value, total.number_format) == (0.0625, "0.00%")
+    csv_text = CliRunner().invoke(main, ["stats", "--root", str(repo.path), "--as-of", "2026-11-30", "--format", "csv"]).stdout
+    assert list(csv.reader(io.StringIO(csv_text)))[-1][4] == "0.0625"  # CSV keeps the value to 4 decimals, as JSON
+
+
+@pytest.mark.parametrize("value", ["3", "-1", "1.5", '"1"', "true", "null"])
+def test_other_decimals_are_refused_with_r108(tmp_path, value):
+    text = (PROJECT / "items" / "ledger.yml").read_text(encoding="utf-8")
+    bad = text.replace("statistics:\n  decimals: 1\n", f"statistics:\n  decimals: {value}\n")
+    assert bad != text
+    rules, findings = parse_rules(bad.encode(), "items/ledger.yml")
+    assert rules is None
+    assert [(f.code, f.field) for f in findings] == [("R108", "statistics.decimals")]
+    assert findings[0].line == bad.splitlines().index(f"  decimals: {value}") + 1
+    assert "只能是 0、1、2" in findings[0].message
+    repo = make_repo(tmp_path)
+    repo.write("items/ledger.yml", bad)
+    result = CliRunner().invoke(main, ["check", "--root", str(repo.path), "--worktree"])
+    assert result.exit_code == 1 and "R108" in result.output, result.output

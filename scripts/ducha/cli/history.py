@@ -8,9 +8,15 @@ import sys
 import click
 
 from ..core import schema as schema_mod
+from ..core.formats import beijing, with_label
 from ..core.paths import ITEMS_DIR
 from ..ledger.rulesfile import load_rules
 from .common import today, AsOf, FORMAT, ROOT, library_errors, root_dir, say
+
+
+# the audit CSV's columns (AuditFinding's fields, in order) and their headers
+AUDIT_CSV = {"code": "代码", "item": "事项", "field": "字段", "commit": "提交", "author": "提交人", "date": with_label("提交时间"),
+             "landed": "入账日", "message": "说明", "review": "复核结论", "key": "复核编号"}  # fmt: skip
 
 
 def _history(root, rev="HEAD", signatures=False):
@@ -53,7 +59,7 @@ def history(item_id, rev, fmt, root):
         return
     action = {"A": "新建", "M": "修改", "R": "移动/改名", "D": "删除"}
     for entry in timeline:
-        click.echo(f"{entry['date']}  {entry['commit'][:10]}  {entry['author']} <{entry['email']}>  {action[entry['action']]}")
+        click.echo(f"{beijing(entry['date'])}  {entry['commit'][:10]}  {entry['author']} <{entry['email']}>  {action[entry['action']]}")
         click.echo(f"    {entry['message'].splitlines()[0] if entry['message'] else ''}")
         for ch in entry["changes"]:
             if ch["old"] is None:
@@ -94,9 +100,13 @@ def audit(since, until, rev, as_of, fmt, root):
 
         from ..counting.export import safe_cell
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=["code", "item", "field", "commit", "author", "date", "landed", "message", "review"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
+        from ..ledger.register import DECISION_LABELS
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(AUDIT_CSV.values())
+        for f, row in zip(findings, rows):
+            row = {**row, "key": f.key, "review": DECISION_LABELS.get(f.review, "待复核")}
+            writer.writerow([safe_cell(beijing(row[k], label=False) if k == "date" else row[k]) for k in AUDIT_CSV])
     else:
         from ..core import codes
 
@@ -105,7 +115,7 @@ def audit(since, until, rev, as_of, fmt, root):
         for f in findings:
             where = f" {f.item}" if f.item else ""
             review = f"  [{DECISION_LABELS[f.review]}]" if f.review else ""
-            click.echo(f"{f.landed}  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）{review}")
+            click.echo(f"{beijing(f.date)}  {f.landed} 入账  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）{review}")
             click.echo(f"    复核编号 {f.key}")
         reviewed = [f for f in findings if f.review]
         accepted = sum(f.review == "accepted" for f in reviewed)

@@ -147,6 +147,7 @@ _CODES = [
     Code("R105", ERROR, "考核计分上下限错误", "scoring 的最低分 min 不能高于最高分 max，基础分 base 须在两者之间。"),
     Code("R106", ERROR, "规则文件中的日期不存在", "日期须是日历上实际存在的日子（如 2 月没有 30 日、6 月没有 31 日），按 YYYY-MM-DD 改正。"),
     Code("R107", ERROR, "台账规则文件是符号链接", "items/ledger.yml 和 items/ 文件夹都不能是符号链接；删除链接，把规则文件本身放在 items/ 下提交。"),
+    Code("R108", ERROR, "百分比小数位数错误", "statistics.decimals 是百分比四舍五入保留的小数位数，只能写 0、1 或 2（省略时为 1）。"),
     # -- 督查通知单 written to files
     Code("N101", ERROR, "通知单生成后被修改过，未覆盖", "另存人工修改过的通知单，或换一个输出目录；确认不要这些修改时再指定覆盖。"),
     # -- the review register of audit findings (audit/reviews.yml)

@@ -9,6 +9,7 @@ from . import schema
 from . import yamlio
 from .workdays import PACKAGE_YEARS, WorkCalendar
 from .findings import Finding
+from .formats import DEFAULT_DECIMALS
 from .mask import phone_digits
 from .schemacheck import schema_findings
 
@@ -82,6 +83,7 @@ class Rules:
     scoring: dict = field(default_factory=dict)
     bulletins: dict = field(default_factory=dict)
     public_phones: frozenset = frozenset()  # the office's and units' published numbers (phone_digits), never masked
+    decimals: int = DEFAULT_DECIMALS  # of every percentage shown (statistics.decimals), rounded half up
     raw: dict = field(default_factory=dict, repr=False)
 
     def calendar(self) -> WorkCalendar:
@@ -137,6 +139,7 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
         return None, parsed.findings
     data = parsed.data
     findings = schema_findings(schema.jsonable(data), schema.rules_schema(), path, parsed.text, code_map=_rules_code)
+    findings = _decimals_findings(findings, data)
     if findings:
         return None, findings
     reading = _Reading(path, parsed.text, findings)
@@ -239,6 +242,7 @@ def _build_rules(path: str, data: dict, units: dict, categories: dict, overrides
         baseline=None if audit.get("baseline") is None else str(audit.get("baseline")),
         max_secrecy=(data.get("site") or {}).get("max_secrecy", "internal"),
         scoring=dict(data.get("scoring") or {}),
+        decimals=(data.get("statistics") or {}).get("decimals", DEFAULT_DECIMALS),
         bulletins=dict(data.get("bulletins") or {}),
         public_phones=frozenset(phone_digits(p) for p in [*office.get("phones", []),
                                                           *(p for u in data["units"].values() for p in u.get("phones", []))]),
@@ -257,6 +261,19 @@ def _scoring_findings(path, scoring: dict, line) -> list[Finding]:
     else:
         return []
     return [Finding(path, line(field if field.split(".")[1] in scoring else "scoring"), "R105", field, message)]
+
+
+def _decimals_findings(findings: list[Finding], data: dict) -> list[Finding]:
+    """The schema's findings, with those on statistics.decimals as one R108 that says what it may be."""
+    field_path = "statistics.decimals"
+    bad = [f for f in findings if f.field == field_path]
+    if not bad:
+        return findings
+    allowed = "、".join(map(str, schema.DECIMALS))
+    value = data["statistics"]["decimals"]
+    message = f"百分比保留的小数位数 {field_path} 只能是 {allowed}（四舍五入，省略时为 {DEFAULT_DECIMALS}），实际是 {value!r}。"
+    r108 = Finding(bad[0].path, bad[0].line, "R108", field_path, message)
+    return sorted([f for f in findings if f.field != field_path] + [r108], key=Finding.sort_key)
 
 
 def _rules_code(kind: str) -> str:

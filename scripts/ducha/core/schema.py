@@ -16,11 +16,7 @@ from zoneinfo import ZoneInfo
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 TIMEZONE = "Asia/Shanghai"  # every day boundary (as-of days, commit days, deadlines) is Beijing time
 TZ = ZoneInfo(TIMEZONE)  # the rules file's office.timezone may only say so
-
-
-def beijing(when: dt.datetime) -> str:
-    """A moment as people read it: Beijing time, labelled."""
-    return when.astimezone(TZ).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
+DECIMALS = (0, 1, 2)  # of percentages, as the rules file's statistics.decimals may set them
 ID_PATTERN = r"^DC-(\d{4})-(\d{4,5})$"
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "日期，YYYY-MM-DD"}
 DATETIME = {
@@ -180,6 +176,11 @@ def _deadline_rule() -> dict:
 
 
 @lru_cache(maxsize=1)
+def _statistics() -> dict:
+    decimals = {"type": "integer", "enum": list(DECIMALS), "description": "百分比四舍五入保留的小数位数：0、1 或 2，默认 1"}
+    return _obj({"decimals": decimals}, [], "统计口径")
+
+
 def rules_schema() -> dict:
     unit = _obj(
         {
@@ -256,6 +257,7 @@ def rules_schema() -> dict:
                 [],
             ),
             "site": _obj({"max_secrecy": {"enum": list(SECRECY)}}, []),
+            "statistics": _statistics(),
             "scoring": _obj(
                 {
                     "base": {"type": "number", "description": "基础分"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..core import schema
 from ..core.rules import Rules
 from .scoring import scoring_basis
+from .stats import Rate
 
 
 # -- 统计口径 ---------------------------------------------------------------------------------
@@ -13,6 +14,7 @@ from .scoring import scoring_basis
 def basis_markdown(rules: Rules, due_within_days: int = 5, scoring: bool = True) -> str:
     """How every number is counted, in Chinese Markdown (published on the site as 统计口径)."""
     limits = "；".join(f"{schema.CIRCULATION_KINDS[k]} {_hours(v)}" for k, v in rules.reading_limits.items() if k in schema.CIRCULATION_KINDS)
+    example = Rate(3, 5, rules.decimals).text()
     text = f"""\
 # 统计口径
 
@@ -39,7 +41,7 @@ def basis_markdown(rules: Rules, due_within_days: int = 5, scoring: bool = True)
 | 事项数 | 统计范围内的事项数。 |
 | 办结数 | 截止日当天或之前已办结（审结）的事项数。 |
 | 办结率 | 办结数 ÷ 事项数。 |
-| 应办结数 | 有效期限在截止日当天或之前的事项，加上截止日前已办结的事项（提前办结的也计入）。 |
+| 应办结数 | 有效期限在截止日当天或之前的事项（期限当天尚未办结的也计入，但不算超期），加上截止日前已办结的事项（提前办结的也计入）。 |
 | 按期办结数 | 截止日前已办结，且办结日期不晚于有效期限的事项数。 |
 | 按期办结率 | 按期办结数 ÷ 应办结数。 |
 | 超期办结数 | 截止日前已办结，但办结日期晚于有效期限的事项数。 |
@@ -59,12 +61,20 @@ def basis_markdown(rules: Rules, due_within_days: int = 5, scoring: bool = True)
 **分组。** 按牵头单位统计时每件事项只计入牵头单位；配合单位另行统计，一件事项计入它的每个配合单位，
 因此各配合单位的数字相加不等于合计。按类别、交办领导、交办月份（交办日期所在月份）、紧急程度分组时，每件事项计入一组。
 
-**比率。** 比率一律与分子、分母一起给出（如 60.0%（3/5））；分母为 0 时不计算比率，显示为“—”。
+**比率。** 比率一律与分子、分母一起给出（如 {example}）；分母为 0 时不计算比率，显示为“—”。
+{_rounding(rules.decimals)}
 每个数字都附有所涉事项的编号清单，网站上点击数字即可查看这些事项。
 """
     if scoring:
         text += "\n" + scoring_basis(rules)
     return text
+
+
+def _rounding(decimals: int) -> str:
+    """百分比四舍五入保留1位小数（…）, with an example of a tie."""
+    how = f"保留{decimals}位小数" if decimals else "取整数"
+    n, d, exact = {0: (1, 8, "12.5%"), 1: (1, 16, "6.25%"), 2: (1, 160, "0.625%")}[decimals]
+    return f"百分比四舍五入{how}（按分子、分母的精确比值计算，如 {n} ÷ {d} = {exact}，记为 {Rate(n, d, decimals).percent()}）。"
 
 
 def _hours(h: float) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..core import schema
 from ..core.deadlines import LIGHTS
+from ..core.formats import percent_format, rounded_percent
 from .scoring import EVENTS, UnitScore
 from .stats import COUNTS, GROUPINGS, RATES, Group, Stats, headers
 
@@ -104,23 +105,27 @@ def columns(stats: Stats, grouping: str | None) -> list[tuple[str, str]]:
     return cols
 
 
-def _cell(group: Group, key: str):
+def _cell(group: Group, key: str, shown: bool = False):
+    """``shown``: a rate as the percentage shown everywhere (rounded half up to the rules' decimals), for a
+    sheet that formats it as a percentage; else its value to 4 decimals, as in JSON."""
     if key == "key":
         return group.key or "合计"
     if key == "name":
         return group.name
     if key in RATES:
-        v = group.rate(key).value
-        return None if v is None else round(v, 4)
+        r = group.rate(key)
+        if r.value is None:
+            return None
+        return float(rounded_percent(r.numerator, r.denominator, r.decimals) / 100) if shown else round(r.value, 4)
     if key == "days_to_close":
         return group.days_to_close.value
     return group.count(key)
 
 
-def rows(stats: Stats, grouping: str) -> list[list]:
+def rows(stats: Stats, grouping: str, shown: bool = False) -> list[list]:
     cols = columns(stats, grouping)
-    out = [[_cell(g, k) for k, _ in cols] for g in stats.groups[grouping]]
-    out.append([_cell(stats.totals, k) for k, _ in cols])
+    out = [[_cell(g, k, shown) for k, _ in cols] for g in stats.groups[grouping]]
+    out.append([_cell(stats.totals, k, shown) for k, _ in cols])
     return out
 
 
@@ -196,7 +201,7 @@ def to_xlsx(stats: Stats, scores: list[UnitScore] | None, target, basis: str | N
             ws.append([safe_cell(v) for v in row])
         for col in percent_cols:
             for (cell,) in ws.iter_rows(min_row=3, min_col=col, max_col=col):
-                cell.number_format = "0.0%"
+                cell.number_format = percent_format(stats.rules.decimals)
         for col in date_cols:
             for (cell,) in ws.iter_rows(min_row=3, min_col=col, max_col=col):
                 cell.number_format = "yyyy-mm-dd"
@@ -207,7 +212,7 @@ def to_xlsx(stats: Stats, scores: list[UnitScore] | None, target, basis: str | N
 
     for grouping, title in SHEETS.items():
         cols = columns(stats, grouping)
-        body = rows(stats, grouping)
+        body = rows(stats, grouping, shown=True)
         ws = sheet(title, [h for _, h in cols], body, percent_cols=[i for i, (k, _) in enumerate(cols, 1) if k in RATES])
         for c in ws[ws.max_row]:
             c.font = bold

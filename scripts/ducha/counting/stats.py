@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..files import cache as cachefile
 from ..core import schema
 from ..core.deadlines import effective_deadline, light, progress_overdue
+from ..core.formats import DEFAULT_DECIMALS, percent
 from ..core.model import WORKING_STATUSES, Item, event_dates
 from ..core.rules import Rules
 
@@ -82,20 +83,24 @@ class Figure:
 
 @dataclass(frozen=True)
 class Rate:
-    """numerator / denominator; ``value`` is None when the denominator is 0."""
+    """numerator / denominator; ``value`` is None when the denominator is 0.  Shown as a percentage
+    rounded half up to ``decimals`` (the rules' ``statistics.decimals``)."""
 
     numerator: int
     denominator: int
+    decimals: int = DEFAULT_DECIMALS
 
     @property
     def value(self) -> float | None:
         return self.numerator / self.denominator if self.denominator else None
 
+    def percent(self) -> str:
+        """``60.0%``, or ``—`` when the denominator is 0 (where the counts are shown beside it)."""
+        return percent(self.numerator, self.denominator, self.decimals)
+
     def text(self) -> str:
         """``60.0%（3/5）``: never a percentage without its denominator."""
-        if not self.denominator:
-            return f"—（{self.numerator}/0）"
-        return f"{self.value:.1%}（{self.numerator}/{self.denominator}）"
+        return f"{self.percent()}（{self.numerator}/{self.denominator}）"
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,7 @@ class Group:
     name: str
     figures: dict[str, Figure]
     days_to_close: Average
+    decimals: int = DEFAULT_DECIMALS  # of its rates' percentages
 
     def __getitem__(self, key: str) -> Figure:
         return self.figures[key]
@@ -125,7 +131,7 @@ class Group:
 
     def rate(self, key: str) -> Rate:
         _, num, den = RATES[key]
-        return Rate(self.figures[num].count, self.figures[den].count)
+        return Rate(self.figures[num].count, self.figures[den].count, self.decimals)
 
     @property
     def rates(self) -> dict[str, Rate]:
@@ -333,8 +339,10 @@ def _open_flags(flags, item: Item, rules: Rules, as_of, soon_before, deadline, l
     if lt in ("green", "yellow", "red"):
         flags.append("light_" + lt)
     if deadline is not None:
+        if as_of >= deadline:  # due on its deadline day, overdue only after it
+            flags.append("due")
         if as_of > deadline:
-            flags += ("due", "overdue_open")
+            flags.append("overdue_open")
             overdue_days = (as_of - deadline).days
             if item.late_without_explanation(deadline, as_of):
                 flags.append("overdue_unexplained")
@@ -416,10 +424,10 @@ class _Acc:
                 self.ids["reading_on_time"].append(f.id)
                 self.counts["reading_on_time"] += on_time
 
-    def group(self, key: str, name: str) -> Group:
+    def group(self, key: str, name: str, decimals: int = DEFAULT_DECIMALS) -> Group:
         counts = self.counts
         figures = {k: Figure(counts[k] if k in counts else len(v), tuple(sorted(v))) for k, v in self.ids.items()}
-        return Group(key, name, figures, Average(self.days, figures["closed"].count))
+        return Group(key, name, figures, Average(self.days, figures["closed"].count), decimals)
 
 
 def group_name(rules: Rules, grouping: str, key: str, as_of: dt.date) -> str:
@@ -469,7 +477,7 @@ def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
             facts.append(f)
     total, accs = _add_up(facts)
     groups = {
-        grouping: [table[k].group(k, group_name(rules, grouping, k, as_of)) for k in _order(rules, grouping, table)]
+        grouping: [table[k].group(k, group_name(rules, grouping, k, as_of), rules.decimals) for k in _order(rules, grouping, table)]
         for grouping, table in accs.items()
     }
     unknown = sorted(set(cal.unknown_years))
@@ -478,7 +486,7 @@ def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
         commit=getattr(ledger, "commit", None),
         due_within_days=due_within_days,
         rules=rules,
-        totals=total.group("", "合计"),
+        totals=total.group("", "合计", rules.decimals),
         groups=groups,
         items=facts,
         excluded={k: Figure(len(v), tuple(v)) for k, v in excluded.items()},

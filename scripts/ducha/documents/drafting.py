@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import yaml
 from .. import TEMPLATES
 from .. import __version__
 from ..core import schema
+from ..core.formats import DEFAULT_DECIMALS
 from ..counting import stats as stats_mod
 from .bulletins import BULLETINS_DIR, KINDS, TEMPLATES_DIR, bulletin_path, kind_code, load_bulletins, next_number, parse_bulletin
 from ..core.deadlines import standing
@@ -94,15 +96,16 @@ def cn_number(n: int) -> str:
     return str(n)
 
 
-def rate_text(pair) -> str:
+def rate_text(pair, decimals: int = DEFAULT_DECIMALS) -> str:
     """[38, 79] → 48.1%（38/79）."""
     n, d = pair
-    return stats_mod.Rate(n, d).text()
+    return stats_mod.Rate(n, d, decimals).text()
 
 
-def percent(pair) -> str:
+def percent(pair, decimals: int = DEFAULT_DECIMALS) -> str:
+    """[38, 79] → 48.1%."""
     n, d = pair
-    return f"{n / d:.1%}" if d else "—"
+    return stats_mod.Rate(n, d, decimals).percent()
 
 
 def tidy(text: str) -> str:
@@ -259,8 +262,9 @@ def _marking(text_of):
     return filter_
 
 
-def template_env(root: Path) -> jinja2.Environment:
-    """Templates: the ledger's ``bulletins/templates/`` first, then the package's."""
+def template_env(root: Path, decimals: int = DEFAULT_DECIMALS) -> jinja2.Environment:
+    """Templates: the ledger's ``bulletins/templates/`` first, then the package's; percentages (the ``rate``
+    and ``pct`` filters) to ``decimals``."""
     dirs = [Path(root) / BULLETINS_DIR / TEMPLATES_DIR, PACKAGE_TEMPLATES]
     env = jinja2.Environment(
         loader=_NoLinksLoader([str(d) for d in dirs if d.is_dir()], Path(root)),
@@ -271,7 +275,8 @@ def template_env(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cn_date=cn_date, cn=cn_number, rate=_marking(rate_text), pct=_marking(percent), cell=md_cell,
+    env.filters.update(cn_date=cn_date, cn=cn_number, rate=_marking(functools.partial(rate_text, decimals=decimals)),
+                       pct=_marking(functools.partial(percent, decimals=decimals)), cell=md_cell,
                        length=marked_length, count=marked_length)
     return env
 
@@ -463,7 +468,8 @@ def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names
 
 def _render_draft(root: Path, code: str, meta: dict, context: dict, commit: str) -> Draft:
     """Render the body, put the front matter above it, and check the front matter as ``ducha check`` would."""
-    body = tidy(template_env(root).get_template(f"{code}.md.j2").render(**context))
+    env = template_env(root, context["rules"].decimals)
+    body = tidy(env.get_template(f"{code}.md.j2").render(**context))
     meta = _with_body_figures(meta, keys_in(body))
     text = "---\n" + dump_front_matter(meta) + "---\n\n" + body
     path = bulletin_path(root, code, meta["year"], meta["number"])

@@ -111,7 +111,7 @@ def _fill_notices(ledger: Ledger, as_of: dt.date, due_within_days: int, notices:
 def _render_notices(ledger: Ledger, as_of: dt.date, root: Path | None, due_within_days: int, day: dt.date, notices) -> None:
     """Set each notice's text, dated ``day``, from the ``unit-notice.md.j2`` template."""
     rules = ledger.rules
-    env = template_env(root or Path(ledger.root or "."))
+    env = template_env(root or Path(ledger.root or "."), rules.decimals)
     template = env.get_template(TEMPLATE)
     for n in notices:
         n.text = tidy(template.render(

@@ -20,7 +20,7 @@ import git
 
 from ..core import codes
 from ..history.repo import TZ, BlobReader, open_repo
-from ..core.schema import beijing
+from ..core.formats import beijing
 from ..core.findings import Notice
 from ..history.commits import History, apply_changes, dates_recorded, git_date, landing_times, load_history, parse_version
 from ..ledger.trust import baseline_index

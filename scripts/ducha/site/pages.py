@@ -27,6 +27,7 @@ from ..core import codes, record
 from ..core import schema
 from ..counting.basis import basis_markdown
 from ..core.deadlines import LIGHTS, standing
+from ..core.formats import beijing, with_label
 from ..ledger.checked import Ledger
 from ..core.markup import md_cell, md_no_html
 from ..documents.bodymarks import strip as strip_marks
@@ -204,7 +205,10 @@ class SiteBuilder:
             undefined=jinja2.StrictUndefined,
         )
         env.filters["date"] = lambda d: d.isoformat() if d else ""
-        env.filters["dt"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
+        # times in Beijing time: ``|dt`` under a header that says so (``"时间"|bj_header``), ``|bj`` with the label
+        env.filters["dt"] = lambda d: beijing(d, label=False) if d else ""
+        env.filters["bj"] = lambda d: beijing(d) if d else ""
+        env.filters["bj_header"] = with_label
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
         names, keep = self._names, self.rules.public_phones
         env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
@@ -487,7 +491,7 @@ class SiteBuilder:
                     out.append((v.leader_name, "延期申请待批", v, e["requested"].isoformat()))
             for c in d.get("circulation") or []:
                 if not c.get("returned"):
-                    out.append((self.rules.leader_name(c["leader"]), "送阅件未退回", v, c["sent"].strftime("%Y-%m-%d %H:%M")))
+                    out.append((self.rules.leader_name(c["leader"]), "送阅件未退回", v, beijing(c["sent"])))
         return sorted(out, key=lambda r: r[3])
 
     def charts(self) -> dict[str, Markup]:
@@ -733,7 +737,7 @@ def _figure_text(value, rules, as_of) -> str:
         if len(value) == 2 and all(type(x) is int for x in value):
             from ..counting.stats import Rate
 
-            return Rate(*value).text()
+            return Rate(*value, rules.decimals).text()
         if all(isinstance(x, str) and x in rules.units for x in value):
             return "、".join(rules.unit_name(x, as_of) for x in value) or "（无）"
         return "、".join(map(str, value)) or "（无）"

@@ -1,0 +1,59 @@
+"""How a percentage and a time are shown to people: one function each, used by every output.
+
+Percentages round half up (四舍五入, as Excel's ROUND and official statistics do) on the exact fraction,
+to the decimals the rules set (``statistics.decimals``).  Times are shown in Beijing time and say so;
+JSON keeps ISO 8601 with its offset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+from .schema import TZ
+
+DEFAULT_DECIMALS = 1
+TIME_LABEL = "北京时间"
+
+
+def rounded_percent(numerator: int, denominator: int, decimals: int = DEFAULT_DECIMALS) -> Decimal:
+    """numerator / denominator as a percentage rounded half up to ``decimals``: 1/16 → 6.3 (not 6.2)."""
+    exact = Fraction(100 * numerator * 10**decimals, denominator)  # counts: never negative
+    return Decimal(math.floor(exact + Fraction(1, 2))).scaleb(-decimals)
+
+
+def percent(numerator: int, denominator: int, decimals: int = DEFAULT_DECIMALS) -> str:
+    """``6.3%``; ``—`` when the denominator is 0."""
+    if not denominator:
+        return "—"
+    return f"{rounded_percent(numerator, denominator, decimals):.{decimals}f}%"
+
+
+def percent_format(decimals: int = DEFAULT_DECIMALS) -> str:
+    """The spreadsheet number format of a rate cell: ``0.0%``."""
+    return "0." + "0" * decimals + "%" if decimals else "0%"
+
+
+def beijing(value, label: bool = True) -> str:
+    """A time as people read it: ``2026-05-20 14:03（北京时间）`` (``label=False``: without the label, for a
+    column whose header says 北京时间).
+
+    ``value``: an aware datetime or an ISO 8601 string with an offset (a commit time), converted to Beijing
+    time; a naive datetime or a string without offset is already Beijing time (the ledger's own times).
+    A string that is no time at all is shown as it is."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if value.tzinfo is not None:
+        value = value.astimezone(TZ)
+    text = value.strftime("%Y-%m-%d %H:%M")
+    return f"{text}（{TIME_LABEL}）" if label else text
+
+
+def with_label(header: str) -> str:
+    """A column header for times: ``提交时间（北京时间）``."""
+    return f"{header}（{TIME_LABEL}）"
