@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import subprocess
 import threading
 import time
@@ -49,6 +50,21 @@ def write_item(root: Path, data: dict) -> None:
     path = root / "items" / "2026" / f"{data['id']}.yml"
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
     path.write_text("# yaml-language-server: $schema=../item.schema.json\n" + text, encoding="utf-8")
+
+
+def copy_sample(dest: Path, names=("items", "site_src", "bulletins")) -> Path:
+    """The sample ledger's files (and mkdocs.yml) copied into ``dest`` to start a new history there: its
+    ``audit.baseline`` names a commit of this project's history, so the copy has none."""
+    import shutil
+
+    for name in names:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name)
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    rules = dest / "items" / "ledger.yml"
+    text = re.sub(r"(?m)^(  baseline:)[ \t]*\S+", r"\g<1> null", rules.read_text(encoding="utf-8"))
+    rules.write_text(text, encoding="utf-8")
+    return dest
 
 
 def sample(item_id: str) -> dict:

@@ -233,6 +233,7 @@ def make_repo(tmp_path: Path, date: str = ROOT_DATE, author: tuple[str, str] = Z
     path.mkdir(parents=True)
     repo = LedgerRepo(path)
     repo.git("init", "-q", "-b", "main")
+    audit.setdefault("baseline", None)  # the sample's baseline names a commit of this project's history
     repo.write("items/ledger.yml", rules_text(**audit))
     repo.write("items/item.schema.json", (PROJECT / "items" / "item.schema.json").read_text(encoding="utf-8"))
     repo.commit("台账初始化", date, author=author)

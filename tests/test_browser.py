@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 from click.testing import CliRunner
 
-from browsing import GIT_ENV, REPO, Session, QuietHandler, git as _git, sample as _sample, serve, write_item as _write_item  # noqa: F401
+from browsing import GIT_ENV, REPO, Session, copy_sample, QuietHandler, git as _git, sample as _sample, serve, write_item as _write_item  # noqa: F401
 from ducha.cli import main
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -85,10 +84,7 @@ def _plant_mailbox(root: Path) -> None:
 def built_site(tmp_path_factory) -> Path:
     """The sample ledger plus planted items, as a git repository, built with ``ducha build``."""
     root = tmp_path_factory.mktemp("browser-ledger")
-    for name in ("items", "site_src", "bulletins"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    copy_sample(root)
     _plant_xss(root)
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", "-A")

@@ -3,13 +3,12 @@ and not verified are stated truthfully, the edited number is listed, and no mark
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from browsing import REPO, Session, git, serve
+from browsing import Session, copy_sample, git, serve
 from ducha.cli import main
 
 
@@ -22,9 +21,7 @@ def site(tmp_path_factory) -> Path:
     """The sample ledger in a new repository; a bulletin drafted from it, then its body edited: a marked
     number retyped (共 90 件) and a sentence with a number no figure backs (约谈3家单位)."""
     root = tmp_path_factory.mktemp("body-ledger")
-    for name in ("items", "site_src"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    copy_sample(root, names=("items", "site_src"))
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "台账", date="2026-11-25T18:00:00+08:00")

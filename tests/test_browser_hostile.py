@@ -35,7 +35,7 @@ import yaml
 from click.testing import CliRunner
 
 from ducha.cli import main
-from browsing import GIT_ENV, REPO, QuietHandler, Session, sample as _sample, write_item as _write_item
+from browsing import GIT_ENV, REPO, QuietHandler, Session, copy_sample, sample as _sample, write_item as _write_item
 
 HOSTILE_ID = "DC-2026-0911"
 HOSTILE_WORD = "渣土消纳"  # in the planted title, for search
@@ -130,9 +130,7 @@ def _cli(*args: str):
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("hostile-ledger")
-    for name in ("items", "site_src", "bulletins"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    copy_sample(root)
     _plant_hostile_names(root)
     _plant_hostile_item(root)
     _git(root, "init", "-q", "-b", "main")

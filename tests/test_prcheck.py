@@ -453,14 +453,16 @@ def test_every_t_code_is_on_the_codes_page():
 
 def test_t108_a_record_dated_before_the_check_beyond_the_tolerance_is_a_warning(tmp_path):
     r = make_repo(tmp_path)  # tolerance 3 days
-    r.write_item(make_item(ASSIGNED, "assigned"))
-    r.commit("登记督办事项", "2026-11-16")
+    r.write_item(make_item(REPORTED, "reported"))  # reported 11-20
+    r.commit("登记督办事项", "2026-11-20")
     r.checkout("feature", new=True)
-    data = make_item(ASSIGNED, "in_progress")  # progress dated 11-18, checked on 11-26
-    r.write_item(data)
-    r.commit("补录进展", "2026-11-25")
+    closed = make_item(REPORTED, "closed", closed=D("2026-11-20"))  # closed "on 11-20", checked on 11-26
+    closed["reviews"] = [{"date": D("2026-11-20"), "result": "passed", "opinion": "同意办结。"}]
+    r.write_item(closed)
+    r.commit("补录办结", "2026-11-25")
     code, findings = check(r)
     assert code == 0  # a warning: the record may be genuine; it counts from the day it lands
-    t108 = [f for f in findings if f["code"] == "T108"]
-    assert [(f["field"], f["severity"]) for f in t108] == [("progress[0].date", "warning")]
-    assert t108[0]["line"] and "2026-11-26" in t108[0]["message"] and "2026-11-18" in t108[0]["message"]
+    t108 = sorted((f["field"], f["severity"]) for f in findings if f["code"] == "T108")
+    assert t108 == [("closed", "warning"), ("reviews[0].date", "warning")]
+    closed_warning = next(f for f in findings if f["code"] == "T108" and f["field"] == "closed")
+    assert closed_warning["line"] and "2026-11-26" in closed_warning["message"] and "2026-11-20" in closed_warning["message"]

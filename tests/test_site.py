@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from browsing import copy_sample
+
 from ducha.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,11 +27,7 @@ ENV = {
 
 
 def copy_ledger(dest: Path) -> Path:
-    for name in ("items", "site_src", "bulletins"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, dest / name)
-    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
-    return dest
+    return copy_sample(dest)
 
 
 def git_commit(root: Path, message: str = "台账"):
@@ -286,7 +284,7 @@ def test_commit_times_are_beijing_time_and_rates_use_the_rules_decimals(tmp_path
     assert "01:03" not in history and "-05:00" not in history
     audit = (site / "audit" / "index.html").read_text(encoding="utf-8")
     findings, recent = audit.split('id="findings"', 1)[1].split('id="recent"', 1)
-    assert "<th>时间（北京时间）</th>" in findings and ">2026-11-24 10:00</td>" in findings  # A105: not merged
+    assert "<th>时间（北京时间）</th>" in findings and ">2026-11-23 14:03</td>" in findings  # A101 of 登记 (A105 only for ledger commits)
     assert "<th>时间（北京时间）</th>" in recent
     assert ">2026-11-24 10:00</td>" in recent and ">2026-11-23 14:03</td>" in recent and "02:00" not in recent
     paper_page = (site / "items" / "DC-2026-0002" / "index.html").read_text(encoding="utf-8")

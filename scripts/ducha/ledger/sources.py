@@ -135,8 +135,10 @@ def apply_trust(ledger: Ledger, root: Path, uncommitted=(), history=None):
     else:
         register = register_at(open_repo(root), ledger.commit, ledger.rules, ledger.as_of)
     if history is None:
-        try:
-            history = load_history(root, rev=ledger.commit or "HEAD")
+        try:  # the branch's history (its cache is shared by every command); a commit off it, its own
+            history = load_history(root, rev="HEAD")
+            if ledger.commit is not None and all(c.sha != ledger.commit for c in history.commits):
+                history = load_history(root, rev=ledger.commit)
         except HistoryUnavailable:
             history = None
     changed = {id_of_path(p) for p in uncommitted if p.endswith(".yml")}
