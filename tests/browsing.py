@@ -91,11 +91,13 @@ def serve(site: Path):
 class Session:
     """One browser context: every request it makes, and every console error of its pages."""
 
-    def __init__(self, browser, base_url: str):
+    def __init__(self, browser, base_url: str, **context_options):
+        """``context_options``: Playwright's ``new_context`` options (``java_script_enabled=False``, a viewport)."""
         self.base = base_url
         self.requests: list[str] = []
         self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        options = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", **context_options}
+        self.context = browser.new_context(**options)
         self.context.route("**/*", self._route)
         self.context.on("request", lambda r: self.requests.append(r.url))
         self.page = self.context.new_page()

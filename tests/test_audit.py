@@ -352,8 +352,10 @@ def test_site_audit_page_lists_what_ducha_audit_lists(tmp_path, signing_key):
     assert result.exit_code == 0, result.output
     page = (repo.path / "site" / "audit" / "index.html").read_text(encoding="utf-8")
     table = page.split('id="findings"', 1)[1].split('id="recent"', 1)[0]
-    rows = re.findall(r'<tr><td><a href="[^"]*">(A\d{3})</a>.*?</td>\s*<td>(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>\s*<td><code>([0-9a-f]{10})</code>', table, re.S)
-    site = sorted((code, html.unescape(item), commit) for code, item, commit in rows)
+    rows = re.findall(r'<tr data-review="\w+" data-code="(A\d{3})">(.*?)</tr>', table, re.S)
+    cells = [(code, re.findall(r"<td>(.*?)</td>", row, re.S)[1].split("<br>")[0],
+              re.search(r'<code class="ducha-token" title="[0-9a-f]{40}">([0-9a-f]{10})</code>', row).group(1)) for code, row in rows]  # fmt: skip
+    site = sorted((code, html.unescape(re.sub(r"<[^>]+>|（提交）", "", item)).strip(), commit) for code, item, commit in cells)
     assert site == sorted((code, item, commit[:10]) for code, item, commit in cli)
 
 

@@ -21,7 +21,7 @@ from ducha.cli import main
 from ducha import load_history
 from ducha import load_ledger_at
 from ducha import load_rules
-from ducha.site.pages import AUDIT_ROWS
+from ducha.site.auditpages import PER_PAGE
 
 D = dt.date
 GBK_TXT = "items/2026/附件.txt".encode("gbk")
@@ -302,21 +302,31 @@ def test_findings_are_capped_per_commit_item_and_code_with_a_summary(tmp_path):
     assert all("progress[" in f.message for f in a101[:-1])
 
 
-def test_the_audit_page_lists_the_newest_findings_and_counts_all(tmp_path):
+def test_the_audit_pages_list_every_finding_newest_first_a_page_at_a_time(tmp_path):
     repo = ledger_with_item(tmp_path)
-    many = AUDIT_ROWS // (PER_GROUP + 1) + 3
+    many = 2 * PER_PAGE // (PER_GROUP + 1) + 3  # each item: PER_GROUP findings and one that counts the rest
     for n in range(2, 2 + many):
         item = make_item(f"DC-2026-{n:04d}", "in_progress")
         item["progress"] = [{"date": D(2026, 11, 18), "by": "fgw", "text": f"补录第 {k} 次进展。"} for k in range(PER_GROUP + 5)]
         repo.write_item(item)
     repo.commit("批量补录", "2026-11-30")  # before the build's as-of day (today): no A117
     with_site(repo)
-    total = len(audit_repository(repo.path, rules(repo)).findings)
-    assert total > AUDIT_ROWS
+    findings = audit_repository(repo.path, rules(repo)).findings
+    total = len(findings)
+    assert total > 2 * PER_PAGE
     result = run("build", "--root", repo.path)
     assert result.exit_code == 0, result.output
-    page = (repo.path / "site" / "audit" / "index.html").read_text(encoding="utf-8")
-    assert f"审计发现（{total} 条）" in page
-    assert page.count("<tr><td><a") == AUDIT_ROWS
-    assert f"另有 {total - AUDIT_ROWS} 条较早的发现未列出" in page
-    assert len(page.encode()) < 600_000
+    site = repo.path / "site"
+    pages = -(-total // PER_PAGE)
+    paths = [site / "audit" / "index.html"] + [site / "lists" / "audit" / "all" / f"all-{n}" / "index.html" for n in range(2, pages + 1)]
+    assert not (site / "lists" / "audit" / "all" / f"all-{pages + 1}").exists()
+    html = [p.read_text(encoding="utf-8") for p in paths]
+    assert f"审计发现（{total} 条）" in html[0] and f"第 1 / {pages} 页" in html[0]
+    rows = [page.count("<tr data-review=") for page in html]
+    assert rows == [PER_PAGE] * (pages - 1) + [total - PER_PAGE * (pages - 1)]  # every finding, once
+    assert all(len(page.encode()) < 600_000 for page in html)
+    # newest first: the list opens with the last commit's findings (the site configuration's) and ends with the first's
+    first_row = html[0].split("<tr data-review=")[1]
+    last_row = html[-1].split("<tr data-review=")[-1]
+    assert findings[-1].commit[:10] in first_row and findings[0].commit[:10] in last_row
+    assert findings[-1].commit != findings[0].commit

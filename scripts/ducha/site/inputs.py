@@ -52,9 +52,9 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
     """``from_history``: restore the ledger as committed at the end of ``as_of``; else read the work tree.
 
     A ledger with check errors raises ``LedgerError`` carrying the same findings ``ducha check`` prints.
-    The git history (for timelines and the audit page) is read in a background process started first
-    and joined only when ``SiteInputs.resolve_history`` is called (``SiteBuilder`` does so once the pages
-    that do not need it are made); a history that cannot be read is then a warning, not an error.
+    The git history is read into its cache by a background process started first (joined before the ledger's
+    trust rules apply); it is audited when ``SiteInputs.resolve_history`` is called (``SiteBuilder.build`` does so
+    first); a history that cannot be read is then a warning, not an error.
     """
     root = Path(root)
     repo = None

@@ -9,7 +9,6 @@ through Markdown, and every piece of item text is escaped by Jinja2.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -33,6 +32,7 @@ from ..core.markup import md_cell, md_no_html
 from ..documents.bodymarks import strip as strip_marks
 from ..core.mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
 from ..core.model import Item
+from .auditpages import AuditPages, item_key, list_src as audit_src
 
 SECRECY_ORDER = {"public": 0, "internal": 1}
 _ITEM_REF = re.compile(r"(?<![A-Za-z0-9-])DC-\d{4}-\d{4,5}(?![0-9])")  # an item id in free text
@@ -86,6 +86,8 @@ def item_src(item_id: str) -> str:
 
 class ItemView:
     """What a page shows of one item: display values, masked where needed."""
+
+    audit_open = 0  # open (unreviewed) audit findings about the item, set by SiteBuilder.build
 
     def __init__(self, item: Item, ledger: Ledger, cal, as_of: dt.date):
         rules = ledger.rules
@@ -150,8 +152,8 @@ class SiteBuilder:
         use_directory_urls: bool = True,
         search_indexer=None,
     ):
-        """``history_loader() -> (history, audit_findings)``: when the history is still being read, called once
-        the pages that do not need it are made. ``search_indexer(search_html, meta) -> entries``: the site
+        """``history_loader() -> (history, audit_findings)``: when the history is still to be read and audited,
+        called first in ``build`` (item lists and the dashboard mark items with open audit findings). ``search_indexer(search_html, meta) -> entries``: the site
         generator's own indexing of a page's search summary, run here while item pages are rendered (in
         parallel from ``PARALLEL_ITEMS`` on)."""
         self.ledger = ledger
@@ -278,6 +280,7 @@ class SiteBuilder:
 
     # -- helpers -------------------------------------------------------------
     _HREF = "\x00href\x00"
+    _AUDIT_HREF = "\x00audit-href\x00"  # an item's audit findings (``audit_src(item_key(id))``)
 
     def rows(self, src: str, views) -> list[Markup]:
         """Item table rows for the page ``src``: each item's row is rendered once and only relinked."""
@@ -289,8 +292,11 @@ class SiteBuilder:
             row = cache.get(v.id)
             if row is None:
                 macro = macro or self.env.get_template("_macros.html").module.item_row
-                row = cache[v.id] = str(macro(v, self._HREF))
-            out.append(Markup(row.replace(self._HREF, prefix + self._item_tail[v.id])))
+                row = cache[v.id] = str(macro(v, self._HREF, self._AUDIT_HREF))
+            row = row.replace(self._HREF, prefix + self._item_tail[v.id])
+            if v.audit_open:
+                row = row.replace(self._AUDIT_HREF, self.links.rel(src, audit_src(item_key(v.id))))
+            out.append(Markup(row))
         return out
 
     def render(self, template: str, src: str, **context) -> str:
@@ -343,7 +349,14 @@ class SiteBuilder:
 
     # -- pages ---------------------------------------------------------------
     def build(self) -> list[SitePage]:
-        # pages that do not need the history first, while it may still be being read
+        # the history first (``history_loader`` runs the audit here, in this process): item lists and the
+        # dashboard mark the items with open audit findings
+        if self.history_loader is not None:
+            self.history, self.audit_findings = self.history_loader()
+        self.audit = AuditPages(self)
+        for item_id, n in self.audit.open_by_item.items():
+            if item_id in self.views:
+                self.views[item_id].audit_open = n
         self.pages = []
         self.list_pages("items/index", "全部事项", [v.id for v in self.views.values()], basis="台账中全部可发布的事项，按编号排列。")
         self.stats_pages()
@@ -352,8 +365,6 @@ class SiteBuilder:
         self.reference_pages()
         self.bulletin_pages()
         rest = self.pages
-        if self.history_loader is not None:
-            self.history, self.audit_findings = self.history_loader()
         self.pages = []
         self.item_pages()
         items = self.pages
@@ -439,7 +450,19 @@ class SiteBuilder:
             status_srcs=status_srcs,
             by_status={s: len(v) for s, v in by_status.items()},
             corrected=self.corrected,
+            audit=self.audit_open_items(),
         )
+
+    def audit_open_items(self) -> dict | None:
+        """The dashboard's audit figure: the items with open (unreviewed) findings, as a list page, and the open
+        findings on the 审计 pages; None without a history."""
+        if self.history is None:
+            return None
+        ids = [i for i, v in self.views.items() if v.audit_open]
+        basis = "审计发现中尚未在复核登记（audit/reviews.yml）中作出结论的，涉及的事项；行内“审计 N”为该事项待复核的条数。"
+        src = self.list_pages("lists/audit/items-open", "有待复核审计发现的事项", ids, basis=basis)
+        n = self.audit.all.count("open")
+        return {"item_count": len(ids), "list_src": src, "findings": n, "findings_src": audit_src("all", "open" if n else "all")}
 
     def group_pages(self, headers: dict, scores: dict) -> None:
         """One table page per grouping (unit, category, ...), each figure linked to its list page."""
@@ -690,11 +713,12 @@ class SiteBuilder:
         )
 
     def audit_page(self):
+        """审计: findings summarised by code and listed newest first, filtered by code, unit, item and review
+        (``auditpages.AuditPages``); the latest commits with the items each changed."""
+        from ..review.audit import audit_notices
+
         recent = self.history.commits[-100:][::-1] if self.history is not None else []  # newest first
         recent = [c._replace(message=self.redact(c.shown_message)) for c in recent]
-        findings = [f for f in self.audit_findings if not f.item or self.is_public(f.item)]
-        # newest first, and only so many: the page stays small whatever the history holds
-        shown = [dataclasses.replace(f, message=self.redact(f.message)) for f in findings[-AUDIT_ROWS:][::-1]]
         changed = defaultdict(list)
         if self.history is not None:
             wanted = {c.sha for c in recent}
@@ -703,26 +727,15 @@ class SiteBuilder:
                     sha = self.history.commits[v[0]].sha
                     if sha in wanted and item_id in self.views:
                         changed[sha].append(item_id)
-        from collections import Counter
-
-        from ..review.audit import audit_notices
-
-        self.add(
-            "audit/index.md",
-            "审计",
-            "audit.html",
-            meta={"search": {"exclude": True}},
-            recent=recent,
-            changed=changed,
-            findings=shown,
-            total=len(findings),
-            by_code=sorted(Counter(f.code for f in findings).items()) if len(findings) > len(shown) else [],
-            notices=[n.text for n in audit_notices(self.history)] if self.history is not None else [],
-            history_available=self.history is not None,
+        self.audit.build(
+            dict(
+                recent=recent,
+                changed=changed,
+                notices=[n.text for n in audit_notices(self.history)] if self.history is not None else [],
+                history_available=self.history is not None,
+            )
         )
 
-
-AUDIT_ROWS = 500  # audit findings listed on the 审计 page (the newest); all of them are counted by code
 
 
 def _commit_md(commit) -> str:
