@@ -284,7 +284,7 @@ def test_commit_times_are_beijing_time_and_rates_use_the_rules_decimals(tmp_path
     assert "01:03" not in history and "-05:00" not in history
     audit = (site / "audit" / "index.html").read_text(encoding="utf-8")
     findings, recent = audit.split('id="findings"', 1)[1].split('id="recent"', 1)
-    assert "<th>时间（北京时间）</th>" in findings and ">2026-11-23 14:03</td>" in findings  # A101 of 登记 (A105 only for ledger commits)
+    assert "提交时间 2026-11-23 14:03（北京时间）" in findings and "-05:00" not in findings  # A101 of 登记: landing day shown, commit time in Beijing time on hover
     assert "<th>时间（北京时间）</th>" in recent
     assert ">2026-11-24 10:00</td>" in recent and ">2026-11-23 14:03</td>" in recent and "02:00" not in recent
     paper_page = (site / "items" / "DC-2026-0002" / "index.html").read_text(encoding="utf-8")

@@ -215,3 +215,49 @@ def test_a_force_push_that_rewrites_a_late_closure_is_found(tmp_path):
     repo.commit("办结（改写历史，日期倒签）", "2026-11-24")
     codes = {f["code"] for f in audit(repo)}
     assert "A108" in codes  # the earlier head is gone
+
+
+def with_site(repo, day):
+    import shutil
+    from pathlib import Path
+
+    project = Path(__file__).resolve().parents[1]
+    shutil.copy(project / "mkdocs.yml", repo.path / "mkdocs.yml")
+    shutil.copytree(project / "site_src", repo.path / "site_src")
+    repo.commit("网站配置", day)
+
+
+def test_the_site_counts_and_shows_the_history_decided_values(tmp_path):
+    repo, moved = moved_deadline(tmp_path, require_merge=False)
+    with_site(repo, "2026-11-25")
+    cli("build", "--root", repo.path, "--as-of", "2026-11-30")
+    site = repo.path / "site"
+    page = (site / "items" / ITEM / "index.html").read_text(encoding="utf-8")
+    assert "<del>2026-12-31</del>" in page and "<strong>2026-11-25</strong>" in page  # written struck, counted shown
+    assert f"A102:{ITEM}:{moved[:10]}:deadline" in page  # the open finding, with its review key
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "以历史为准" in home and "1 个事项</a>按提交历史核定" in home
+    listed = (site / "lists" / "corrected" / "index.html").read_text(encoding="utf-8")
+    assert ITEM in listed
+    unit = (site / "status" / "unit" / "index.html").read_text(encoding="utf-8")
+    assert "以历史为准" in unit
+
+
+def test_the_sample_counts_its_planted_cases_conservatively():
+    """This project's own history plants the cases (merged on 2026-12-02 after the baseline): DC-2026-0047's
+    deadline moved without an extension, DC-2026-0058 closed "on 11-19" in a merge of 12-02, and
+    DC-2026-0054 closed "on 11-24" in a merge of 12-02 whose findings the review register accepts."""
+    from pathlib import Path
+
+    project = Path(__file__).resolve().parents[1]
+    out = cli("stats", "--root", project, "--as-of", "2026-12-02", "--format", "json", "--ids").stdout
+    totals = json.loads(out)["totals"]["ids"]
+    assert "DC-2026-0047" in totals["overdue_open"]  # still past its 09-30 term
+    assert "DC-2026-0058" in totals["closed_late"]  # counted as closed on 12-02, after its 11-30 deadline
+    assert "DC-2026-0054" in totals["closed_on_time"]  # accepted: closed on 11-24 as written
+    assert sorted(json.loads(out)["corrected"]) == ["DC-2026-0047", "DC-2026-0058"]
+    findings = json.loads(cli("audit", "--root", project, "--format", "json", "--as-of", "2026-12-02", "--since", "2026-12-02").stdout)
+    planted = {(f["code"], f["item"], f["field"], f["review"]) for f in findings if f["item"]}
+    assert ("A102", "DC-2026-0047", "deadline", "") in planted
+    assert ("A101", "DC-2026-0058", "closed", "") in planted
+    assert ("A101", "DC-2026-0054", "closed", "accepted") in planted

@@ -68,9 +68,11 @@ class Correction:
 
     @property
     def reason(self) -> str:
+        """Why the counts take ``counted`` (worded to follow "文件所写 X，按 Y 计——")."""
         if self.code == "A102":
-            return f"未经批准延期改动（提交 {self.commit[:10]}，{self.landed} 入账），按原值 {_shown(self.counted)} 计"
-        return f"记为 {_shown(self.written)}，{self.landed} 才入账（提交 {self.commit[:10]}），按入账日计"
+            return f"没有经批准的延期却改动了（提交 {self.commit[:10]}，{self.landed} 入账），按交办时确定的值计"
+        days = (self.landed - self.written).days if isinstance(self.written, dt.date) else 0
+        return f"提交 {self.commit[:10]} 在 {self.landed} 才进入主分支，比所写日期晚 {days} 天，按入账日计"
 
 
 def _shown(value) -> str:

@@ -171,7 +171,7 @@ class AuditPages:
             src, title, "audit.html", meta=meta, audit=self, slice=sl, state=state, states=STATES,
             rows_html=self.table(src, rows), shown=len(rows), page_no=n,
             page_srcs=[list_src(sl.key, state, k) for k in pager(n, pages)], page_nos=pager(n, pages), pages=pages,
-            index=index, list_src=list_src, codes=codes, item_page=self._item_page(sl), **(recent if index else {"recent": [], "changed": {}}),
+            index=index, list_src=list_src, item_page=self._item_page(sl), **(recent if index else {"recent": [], "changed": {}}),
         )  # fmt: skip
 
     def _item_page(self, sl: Slice) -> str | None:

@@ -192,7 +192,8 @@ class SiteBuilder:
         from ..counting import stats as stats_mod
 
         items = {i.id: i for i in self.items}
-        published = Ledger(self.ledger.root, self.rules, self.as_of, items=items, commit=self.commit)
+        published = Ledger(self.ledger.root, self.rules, self.as_of, items=items, commit=self.commit,
+                           trust=self.ledger.trust, written=self.ledger.written)  # fmt: skip
         return stats_mod.compute(published, self.as_of)
 
     def _environment(self, template_dirs: list[Path] | None) -> jinja2.Environment:
