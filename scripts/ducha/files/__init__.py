@@ -1,1 +1,1 @@
-"""files."""
+"""Files, safely: walks that never follow links, caches written atomically and read defensively."""

@@ -1,1 +1,1 @@
-"""intake."""
+"""Intake: ``newitem`` (register an item), ``importer`` (a spreadsheet of items), ``scaffold`` (``ducha init``)."""
