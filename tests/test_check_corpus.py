@@ -45,6 +45,9 @@ NOT_FROM_ITEM_FILES = {
     "D111": "a symbolic link, not a file's content (tests/test_refusals.py)",
     "D112": "a file that is not read because of its name (tests/test_refusals.py)",
     "R107": "the rules file as a symbolic link (tests/test_refusals.py)",
+    "D213": "a 序号 without a batch, against rules with batches (tests/test_batches.py)",
+    "D214": "two files claiming one batch's 序号: a ledger-level check (tests/test_batches.py)",
+    "D307": "an item naming a batch the rules lack (tests/test_batches.py)",
 }
 
 

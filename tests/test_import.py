@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -210,3 +211,17 @@ def test_import_never_reuses_the_id_of_a_deleted_item(tmp_path):
     result = run("import", SAMPLE, *MEETING, "--root", repo.path)
     assert result.exit_code == 0, result.output
     assert files(repo.path) == [f"DC-2026-{n:04d}.yml" for n in range(5, 11)]
+
+
+def test_a_meeting_sheet_fills_batch_and_seq(ledger):
+    rules = ledger / "items" / "ledger.yml"
+    text = re.sub(r"(?m)^batches:\n(  .*\n)*", "", rules.read_text(encoding="utf-8"))  # the sample's own batches, if any
+    rules.write_text(text.replace("\nlights:", "\nbatches:\n  cwhy_2026_25: {kind: standing_meeting, number: 25, date: 2026-11-24, title: 市政府第25次常务会议}\n\nlights:", 1), encoding="utf-8")
+    result = run("import", SAMPLE, "--category", "meeting_decision", "--batch", "cwhy_2026_25", "--assigned", "2026-11-27", "--root", ledger)
+    assert result.exit_code == 0, result.output
+    four = (ledger / "items/2026/DC-2026-0004.yml").read_text(encoding="utf-8")
+    assert "source: 市政府第25次常务会议第4项\nbatch: cwhy_2026_25\nseq: 4\n" in four  # 序号 of the sheet, source from the batch
+    check = run("check", "--root", ledger, "--as-of", "2026-11-27")
+    assert check.exit_code == 0, check.output
+    unknown = run("import", SAMPLE, "--category", "meeting_decision", "--batch", "cwhy_2026_26", "--assigned", "2026-11-27", "--root", ledger)
+    assert unknown.exit_code == 1 and "会议或文件“cwhy_2026_26”未在台账规则的 batches 中登记" in unknown.output

@@ -363,7 +363,7 @@ def test_cli_xlsx(ledger_repo, tmp_path):
     out = tmp_path / "s.xlsx"
     run(ledger_repo, "--as-of", "2026-11-23", "--format", "xlsx", "--output", str(out))
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["按牵头单位", "按配合单位", "按类别", "按交办领导", "按交办月份", "按紧急程度", "事项明细", "考核", "统计口径"]
+    assert wb.sheetnames == ["按牵头单位", "按配合单位", "按类别", "按交办领导", "按交办月份", "按紧急程度", "按会议或文件", "按会议或文件类别", "事项明细", "考核", "统计口径"]
     ws = wb["按牵头单位"]
     assert ws["A1"].value.startswith("截至 2026-11-23，版本 " + ledger_repo[1][nov(23)])
     head = [c.value for c in ws[2]]

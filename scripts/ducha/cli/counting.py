@@ -7,13 +7,16 @@ from pathlib import Path
 
 import click
 
+from ..counting.stats import GROUPINGS
+from ..ledger.checked import batch_scope
 from .common import AS_OF, REV, ROOT, WORKTREE, library_errors, say_unread, stats_ledger_for
 
 
 @click.command()
 @AS_OF
-@click.option("--by", "by", type=click.Choice(["unit", "co_unit", "category", "leader", "month", "urgency"]), default="unit", show_default=True,
-              help="分组：unit 牵头单位 | co_unit 配合单位 | category 类别 | leader 交办领导 | month 交办月份 | urgency 紧急程度。")  # fmt: skip
+@click.option("--by", "by", type=click.Choice(list(GROUPINGS)), default="unit", show_default=True,
+              help="分组：" + " | ".join(f"{k} {v}" for k, v in GROUPINGS.items()) + "。")  # fmt: skip
+@click.option("--batch", default=None, help="只统计一次会议或一份文件的事项（ledger.yml 的 batches 中的代码或名称）。")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table", show_default=True,
               help="输出格式；xlsx 每种分组一张工作表，另有事项明细、考核和统计口径，须同时给出 --output。")  # fmt: skip
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件而不是输出到屏幕。")
@@ -24,7 +27,7 @@ from .common import AS_OF, REV, ROOT, WORKTREE, library_errors, say_unread, stat
 @WORKTREE
 @REV
 @ROOT
-def stats(as_of, by, fmt, output, ids, due_within, scores, basis, worktree, rev, root):
+def stats(as_of, by, batch, fmt, output, ids, due_within, scores, basis, worktree, rev, root):
     """统计：办结率、按期办结率、超期、即将到期、灯色、进展报告与批阅时限、市长信箱办理率与回复率，
     按单位、类别、领导、月份、紧急程度分组；考核得分与排名。
 
@@ -41,6 +44,8 @@ def stats(as_of, by, fmt, output, ids, due_within, scores, basis, worktree, rev,
     ledger = stats_ledger_for(root, as_of, worktree, rev)
     say_unread(ledger)
     with library_errors():
+        if batch is not None:
+            ledger = batch_scope(ledger, batch)
         st = stats_mod.compute(ledger, ledger.as_of, due_within_days=due_within)
         ranking = score_units(st) if scores or fmt == "xlsx" else None
         if basis:

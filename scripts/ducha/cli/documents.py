@@ -28,13 +28,14 @@ def bulletin():
 @click.option("--period", type=click.Choice(["month", "quarter", "year"]), default=None, help="统计期（通报、政务督查默认 month）：写“本月/本季度/本年交办、办结”的数字。")
 @click.option("--category", "categories", multiple=True, help="只统计这些类别的事项（可多次；专报常用，如 mayor_mailbox）。")
 @click.option("--unit", "units", multiple=True, help="只统计这些牵头单位的事项（可多次）。")
+@click.option("--batch", "batches", multiple=True, help="只统计这次会议或这份文件的事项（batches 中的代码或名称；可多次）。")
 @click.option("--date", "issued", type=AsOf(), default=None, help="印发日期（默认今天）；期号按它的年份连续编排。")
 @click.option("--title", default=None, help="标题（默认按类别和统计期生成）。")
 @click.option("--rev", default=None, help="按指定提交起草（默认 --as-of 当天最后一次提交）。")
 @click.option("--due-within", type=click.IntRange(1, 30), default=5, show_default=True, help="“即将到期”指几个工作日内到期。")
 @click.option("--print", "print_only", is_flag=True, help="只把草稿输出到屏幕，不写文件。")
 @ROOT
-def bulletin_new(kind, as_of, period, categories, units, issued, title, rev, due_within, print_only, root):
+def bulletin_new(kind, as_of, period, categories, units, batches, issued, title, rev, due_within, print_only, root):
     """起草一期通报：按模板写出导语、总体情况、表扬、超期事项、通报批评、下步要求和附件，
     自动分配下一个期号，写到 bulletins/<年份>/。
 
@@ -56,7 +57,7 @@ def bulletin_new(kind, as_of, period, categories, units, issued, title, rev, due
             as_of,
             issued or today(),
             period=period,
-            scope={"category": list(categories), "unit": list(units)},
+            scope={"category": list(categories), "unit": list(units), "batch": list(batches)},
             title=title,
             commit=rev,
             due_within_days=due_within,

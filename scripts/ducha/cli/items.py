@@ -29,6 +29,8 @@ def _item_row(item, ledger, cal=None):
         "lead_unit": item["lead_unit"],
         "category": item["category"],
         "deadline": st.date.isoformat() if st.date else None,
+        "batch": item.get("batch"),
+        "seq": item.get("seq"),
         "path": item.path,
     }
 
@@ -39,18 +41,27 @@ def _item_row(item, ledger, cal=None):
 @click.option("--category", multiple=True, help="按类别代码筛选（可多次）。")
 @click.option("--light", "lights", type=click.Choice(list(LIGHTS)), multiple=True, help="按灯色筛选（可多次）。")
 @click.option("--overdue", is_flag=True, help="只列超期未办结事项。")
+@click.option("--batch", default=None, help="只列一次会议或一份文件的事项（batches 中的代码或名称），按序号排列。")
 @AS_OF
 @FORMAT
 @WORKTREE
 @REV
 @ROOT
-def list_(status, unit, category, lights, overdue, as_of, fmt, worktree, rev, root):
-    """列出事项，可按状态、单位、类别、灯色筛选。"""
+def list_(status, unit, category, lights, overdue, batch, as_of, fmt, worktree, rev, root):
+    """列出事项，可按状态、单位、类别、灯色、会议或文件筛选。"""
+    from ..ledger.checked import batch_scope
+
     ledger = load_for(root, as_of, worktree=worktree, rev=rev)
     say_unread(ledger)
+    if batch is not None:
+        with library_errors(fmt):
+            ledger = batch_scope(ledger, batch)
     rows = []
     cal = ledger.rules.calendar()  # one calendar, so working days are cached across rows
-    for item in ledger.sorted_items():
+    items = ledger.sorted_items()
+    if batch is not None:  # in the order of the meeting's (document's) own list
+        items.sort(key=lambda i: (i.get("seq") is None, i.get("seq") or 0, i.id))
+    for item in items:
         if status and item.status not in status:
             continue
         if unit and item["lead_unit"] not in unit:
@@ -68,8 +79,9 @@ def list_(status, unit, category, lights, overdue, as_of, fmt, worktree, rev, ro
         return
     rules = ledger.rules
     for r in rows:
+        seq = f"第{r['seq']}项  " if batch is not None and r["seq"] else ""
         click.echo(
-            f"{r['id']}  {schema_mod.STATUSES[r['status']]:<4}  {LIGHTS[r['light']]:<4}  "
+            f"{seq}{r['id']}  {schema_mod.STATUSES[r['status']]:<4}  {LIGHTS[r['light']]:<4}  "
             f"{r['deadline'] or '':<10}  {rules.unit_name(r['lead_unit'])}  {r['title']}"
         )
     click.echo(f"共 {len(rows)} 项（截至 {ledger.as_of.isoformat()}）。")
@@ -117,6 +129,7 @@ def show(item_id, as_of, fmt, worktree, rev, root):
         f"交办领导：{rules.leader_name(d['leader'])}",
         f"牵头单位：{rules.unit_name(d['lead_unit'], item.assigned)}"
         + (f"    配合单位：{'、'.join(rules.unit_name(u, item.assigned) for u in d.get('co_units') or [])}" if d.get("co_units") else ""),
+        *([f"会议或文件：{rules.batch_label(d.get('batch'), d.get('seq'))}"] if d.get("batch") else []),
         f"交办日期：{item.assigned}    紧急程度：{schema_mod.URGENCIES[d['urgency']]}    密级：{schema_mod.SECRECY[d['secrecy']]}",
         f"状态：{schema_mod.STATUSES[item.status]}    灯色：{LIGHTS[lt]}（截至 {ledger.as_of}）",
     ]
@@ -210,6 +223,7 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--category", default=None, help="事项类别代码（表中没有“类别”列时必填），如 work_report_target。")
 @click.option("--source", default=None, help="来源（表中没有“来源”列时必填），如“《2026年市政府工作报告》目标任务分解”；各行自动加“第N项”。")
+@click.option("--batch", default=None, help="这张表是哪次会议或哪份文件的任务清单（batches 中的代码）：各事项记入该批次，序号列即其序号；不写 --source 时来源为该批次名称。")
 @click.option("--leader", default=None, help="交办领导代码（表中没有“责任领导”列或该格为空时用）。")
 @click.option("--assigned", type=AsOf(), default=None, help="交办日期（默认今天）。")
 @click.option("--urgency", type=click.Choice(list(schema_mod.URGENCIES)), default="normal", show_default=True, help="紧急程度（表中没有“紧急程度”列时）。")
@@ -219,7 +233,7 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
 @click.option("--dry-run", is_flag=True, help="试运行：只显示将登记哪些事项，不写任何文件。")
 @click.option("--sample", is_flag=True, help="不导入，而是把一份示例任务分解表写到 FILE。")
 @ROOT
-def import_(file, category, source, leader, assigned, urgency, secrecy, approved_by, sheet, dry_run, sample, root):
+def import_(file, category, source, batch, leader, assigned, urgency, secrecy, approved_by, sheet, dry_run, sample, root):
     """导入任务分解表（.xlsx）：每行一个事项（序号、事项、牵头单位、配合单位、完成时限、责任领导……）。
 
     单位名称按全称、曾用名、常用简称（如“市发改委”）或代码匹配；“各区县政府”展开为各区县。
@@ -244,7 +258,7 @@ def import_(file, category, source, leader, assigned, urgency, secrecy, approved
         plan = plan_import(
             file, rules, ledger.items, root / ITEMS_DIR,
             category=category, source=source, leader=leader, assigned=assigned or today(), urgency=urgency,
-            secrecy=secrecy, approved_by=approved_by, sheet=sheet, today=today(), used=used,
+            secrecy=secrecy, approved_by=approved_by, sheet=sheet, today=today(), used=used, batch=batch,
         )  # fmt: skip
     head = f"{file}：工作表“{plan.sheet}”，表头在第 {plan.header_row} 行"
     cols = "、".join(f"{COLUMN_NAMES[k]} {v}" for k, v in plan.columns.items())

@@ -64,6 +64,8 @@ _CODES = [
     Code("D210", WARNING, "缺少编辑器校验注释", "在文件第一行加上 `# yaml-language-server: $schema=../item.schema.json`。"),
     Code("D211", ERROR, "字段内容为空", "填写内容，或删除该字段。"),
     Code("D212", ERROR, "事项文件的位置或文件名不合规定", "事项文件只能是 items/<年份>/<编号>.yml，文件夹和文件名只用字母、数字、“-”“_”“.”；把文件移到对应年份目录并改名。"),
+    Code("D213", ERROR, "有序号没有批次", "seq 是事项在某次会议或某份文件任务清单中的序号，须同时写 batch（ledger.yml 的 batches 中的批次代码）。"),
+    Code("D214", ERROR, "同一批次的序号重复", "同一次会议或同一份文件中每个序号只对应一个事项；核对任务清单，改正其中一个事项的 seq。"),
     # -- references
     Code("D301", ERROR, "未知单位代码", "单位代码须在 items/ledger.yml 的 units 中登记。"),
     Code("D302", ERROR, "未知领导代码", "领导代码须在 items/ledger.yml 的 leaders 中登记。"),
@@ -71,6 +73,7 @@ _CODES = [
     Code("D304", WARNING, "交办时单位已撤并", "单位已于撤并日期后并入其他单位，新事项应交办给承接单位。"),
     Code("D305", ERROR, "牵头单位同时列为配合单位", "从 co_units 中删除牵头单位。"),
     Code("D306", ERROR, "配合单位重复", "co_units 中同一单位只写一次。"),
+    Code("D307", ERROR, "批次未登记", "在 ledger.yml 的 batches 中登记该会议或文件（kind、date、title，可写 number），或改正 batch 代码。"),
     # -- dates in order
     Code("D401", ERROR, "办理期限早于交办日期", "检查 deadline 与 assigned 是否写反。"),
     Code("D402", ERROR, "办结日期早于交办日期或审核日期", "办结（closed）不能早于交办日期和最后一次审核日期。"),

@@ -11,6 +11,7 @@ from .workdays import PACKAGE_YEARS, WorkCalendar
 from .findings import Finding
 from .formats import DEFAULT_DECIMALS
 from .mask import phone_digits
+from .model import to_date
 from .schemacheck import schema_findings
 
 
@@ -52,6 +53,25 @@ class DeadlineRule:
 
 
 @dataclass(frozen=True)
+class Batch:
+    """A meeting or a document whose decisions or tasks became items (rules: ``batches``)."""
+
+    code: str
+    kind: str  # a key of schema.BATCH_KINDS
+    date: dt.date
+    title: str
+    number: int | None = None
+
+    @property
+    def kind_name(self) -> str:
+        return schema.BATCH_KINDS.get(self.kind, self.kind)
+
+    def item_label(self, seq: int | None) -> str:
+        """``市政府第9次常务会议（2026-04-15）第3项``: where an item stands in the batch's own list."""
+        return f"{self.title}（{self.date.isoformat()}）" + (f"第{seq}项" if seq else "")
+
+
+@dataclass(frozen=True)
 class Category:
     code: str
     name: str
@@ -84,7 +104,15 @@ class Rules:
     bulletins: dict = field(default_factory=dict)
     public_phones: frozenset = frozenset()  # the office's and units' published numbers (phone_digits), never masked
     decimals: int = DEFAULT_DECIMALS  # of every percentage shown (statistics.decimals), rounded half up
+    batches: dict[str, Batch] = field(default_factory=dict)  # meetings and documents, in date order
     raw: dict = field(default_factory=dict, repr=False)
+
+    def batch_label(self, code: str | None, seq: int | None = None) -> str:
+        """Where an item came from, as people say it; "" when it names no batch."""
+        if not code:
+            return ""
+        batch = self.batches.get(code)
+        return batch.item_label(seq) if batch else code
 
     def calendar(self) -> WorkCalendar:
         return WorkCalendar(overrides=self.holiday_overrides)
@@ -217,6 +245,12 @@ def _read_holiday_overrides(spec: dict, reading: _Reading) -> dict[int, dict[str
     return overrides
 
 
+def _batches(data: dict) -> dict[str, Batch]:
+    """The checked ``batches`` section, ordered by date (then as written)."""
+    out = [Batch(code, b["kind"], to_date(b["date"]), str(b["title"]), b.get("number")) for code, b in data.items()]
+    return {b.code: b for b in sorted(out, key=lambda b: b.date)}
+
+
 def _build_rules(path: str, data: dict, units: dict, categories: dict, overrides: dict) -> Rules:
     """The ``Rules`` of a checked file, with the defaults of what it leaves out."""
     office = data["office"]
@@ -244,6 +278,7 @@ def _build_rules(path: str, data: dict, units: dict, categories: dict, overrides
         scoring=dict(data.get("scoring") or {}),
         decimals=(data.get("statistics") or {}).get("decimals", DEFAULT_DECIMALS),
         bulletins=dict(data.get("bulletins") or {}),
+        batches=_batches(data.get("batches") or {}),
         public_phones=frozenset(phone_digits(p) for p in [*office.get("phones", []),
                                                           *(p for u in data["units"].values() for p in u.get("phones", []))]),
         raw=data,

@@ -42,6 +42,15 @@ CLASSIFIED = ("秘密", "机密", "绝密", "secret", "confidential", "top_secre
 REMINDER_METHODS = {"phone": "电话催办", "notice": "督查通知单", "visit": "实地督查", "document": "发函催办", "meeting": "会议督办"}
 REPLY_METHODS = {"phone": "电话答复", "letter": "书面答复", "online": "网上答复", "visit": "上门答复"}
 REVIEW_RESULTS = {"passed": "审核通过", "returned": "退回重办"}
+# what a batch is: the meeting or document whose decisions became items (rules: batches)
+BATCH_KINDS = {
+    "standing_meeting": "常务会议",
+    "office_meeting": "市长办公会议",
+    "party_meeting": "党组会议",
+    "work_report": "政府工作报告",
+    "document": "文件",
+    "other": "其他",
+}
 CIRCULATION_KINDS = {
     "normal": "一般文件",
     "urgent": "紧急公文",
@@ -64,7 +73,7 @@ def _enum(values: dict, title: str) -> dict:
 
 
 ITEM_FIELDS_ORDER = [
-    "id", "title", "category", "source", "leader", "lead_unit", "co_units", "assigned", "deadline",
+    "id", "title", "category", "source", "batch", "seq", "leader", "lead_unit", "co_units", "assigned", "deadline",
     "urgency", "secrecy", "status", "summary", "approval", "progress", "reminders", "extensions",
     "reviews", "result", "closed", "cancellation", "circulation", "citizen", "reply",
 ]  # fmt: skip
@@ -79,6 +88,8 @@ def item_schema() -> dict:
         "title": {**TEXT, "maxLength": 200, "description": "事项名称"},
         "category": {**CODE, "description": "事项类别（ledger.yml 的 categories）"},
         "source": {**TEXT, "description": "来源：会议纪要、文件号、批示、来信"},
+        "batch": {**CODE, "description": "所属批次：会议或文件（ledger.yml 的 batches）"},
+        "seq": {"type": "integer", "minimum": 1, "description": "在该批次任务清单中的序号（第几项）"},
         "leader": {**CODE, "description": "批示/交办领导（ledger.yml 的 leaders）"},
         "lead_unit": {**CODE, "description": "牵头单位（ledger.yml 的 units）"},
         "co_units": {"type": "array", "items": CODE, "description": "配合单位"},
@@ -234,6 +245,20 @@ def rules_schema() -> dict:
                 "minProperties": 1,
                 "propertyNames": CODE,
                 "additionalProperties": category,
+            },
+            "batches": {
+                "type": "object",
+                "propertyNames": CODE,
+                "additionalProperties": _obj(
+                    {
+                        "kind": _enum(BATCH_KINDS, "批次类别"),
+                        "number": {"type": "integer", "minimum": 1, "description": "第几次（会议）或文号序号"},
+                        "date": {**DATE, "description": "会议日期或印发日期"},
+                        "title": {**TEXT, "description": "名称，如 市政府第9次常务会议"},
+                    },
+                    ["kind", "date", "title"],
+                    "批次：一次会议或一份文件，其议定事项或任务分解为督办事项",
+                ),
             },
             "lights": _obj({"yellow_working_days": {"type": "integer", "minimum": 0}}, []),
             "progress": _obj({"every_days": {"type": "integer", "minimum": 1}}, []),

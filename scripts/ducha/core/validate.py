@@ -122,6 +122,11 @@ class Checker:
             elif unit.valid_until and item.assigned > unit.valid_until:
                 target = rules.unit_name(unit.merged_into) if unit.merged_into else "其他单位"
                 add("D304", fld, f"{unit.name}已于 {unit.valid_until.isoformat()} 撤并（并入{target}），交办日期 {item.assigned.isoformat()} 晚于撤并日期。")
+        batch = item.get("batch")
+        if batch is not None and batch not in rules.batches:
+            add("D307", "batch", f"批次“{batch}”未在台账规则的 batches 中登记（会议或文件）。")
+        if item.get("seq") is not None and batch is None:
+            add("D213", "seq", "写了序号（seq）却没有写所属批次（batch）：序号是该事项在某次会议或某份文件任务清单中的位次。")
         co = item.get("co_units") or []
         if item["lead_unit"] in co:
             add("D305", f"co_units[{co.index(item['lead_unit'])}]", "牵头单位不能同时列为配合单位。")

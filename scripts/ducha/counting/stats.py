@@ -27,6 +27,8 @@ GROUPINGS = {
     "leader": "交办领导",
     "month": "交办月份",
     "urgency": "紧急程度",
+    "batch": "会议或文件",
+    "batch_kind": "会议或文件类别",
 }
 
 # figure key -> Chinese header; ``due_soon`` gets its number of days in ``headers()``
@@ -160,6 +162,9 @@ class ItemFacts:
     flags: frozenset[str]
     returned: tuple[dt.date, ...]  # dates of the reviews that returned the result (by as_of)
     reading: tuple[tuple[str, bool], ...]  # (leader, on time) of each decided circulation entry
+    batch: str | None = None  # the meeting or document it came from (rules: batches), with its 序号
+    batch_kind: str | None = None
+    seq: int | None = None
 
     @property
     def month(self) -> str:
@@ -176,6 +181,9 @@ class ItemFacts:
             return self.co_units
         if grouping == "month":
             return (self.month,)
+        if grouping in ("batch", "batch_kind"):
+            key = getattr(self, grouping)
+            return (key,) if key else ()
         return (getattr(self, grouping),)
 
 
@@ -319,6 +327,9 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         flags=frozenset(flags),
         returned=returned,
         reading=reading,
+        batch=data.get("batch"),
+        batch_kind=rules.batches[data["batch"]].kind if data.get("batch") in rules.batches else None,
+        seq=data.get("seq"),
     )
 
 
@@ -441,6 +452,11 @@ def group_name(rules: Rules, grouping: str, key: str, as_of: dt.date) -> str:
     if grouping == "month":
         year, month = key.split("-")
         return f"{year}年{int(month)}月"
+    if grouping == "batch":
+        batch = rules.batches.get(key)
+        return batch.title if batch else key
+    if grouping == "batch_kind":
+        return schema.BATCH_KINDS.get(key, key)
     return schema.URGENCIES.get(key, key)
 
 
@@ -451,6 +467,8 @@ def _order(rules: Rules, grouping: str, keys) -> list[str]:
         "category": list(rules.categories),
         "leader": list(rules.leaders),
         "urgency": list(schema.URGENCIES),
+        "batch": list(rules.batches),
+        "batch_kind": list(schema.BATCH_KINDS),
     }.get(grouping, [])
     rank = {k: i for i, k in enumerate(known)}
     return sorted(keys, key=lambda k: (rank.get(k, len(rank)), k))
@@ -506,7 +524,7 @@ def _add_up(facts: list[ItemFacts]) -> tuple[_Acc, dict[str, dict[str, _Acc]]]:
     """(the total, grouping → key → its sums) over the counted items; the hot loop, kept flat."""
     total = _Acc()
     accs: dict[str, dict[str, _Acc]] = {g: {} for g in GROUPINGS}
-    by_unit, by_co, by_cat, by_leader, by_month, by_urgency = (accs[g] for g in GROUPINGS)
+    by_unit, by_co, by_cat, by_leader, by_month, by_urgency, by_batch, by_kind = (accs[g] for g in GROUPINGS)
     events = set(EVENT_FIGURES)
 
     def acc(table: dict, key: str) -> _Acc:
@@ -520,6 +538,10 @@ def _add_up(facts: list[ItemFacts]) -> tuple[_Acc, dict[str, dict[str, _Acc]]]:
         fid = f.id
         accs_of = [total, acc(by_unit, f.lead_unit), acc(by_cat, f.category), acc(by_month, f.month),
                    acc(by_urgency, f.urgency), *(acc(by_co, k) for k in f.co_units)]  # fmt: skip
+        if f.batch is not None:
+            accs_of.append(acc(by_batch, f.batch))
+            if f.batch_kind is not None:
+                accs_of.append(acc(by_kind, f.batch_kind))
         for a in accs_of:
             ids = a.ids
             for flag in plain:

@@ -367,6 +367,7 @@ def draft_bulletin(
     scope_names = {
         "category": [rules.categories[c].name for c in scope.get("category", ())],
         "unit": [rules.unit_name(u, as_of) for u in scope.get("unit", ())],
+        "batch": [rules.batches[b].title for b in scope.get("batch", ())],
     }
     title = title or default_title(code, spec, scope_names)
     meta = _front_matter(ledger, code, date, number, title, spec, figures)
@@ -383,6 +384,13 @@ def _checked_scope(rules, scope: dict | None) -> dict:
     for cat in scope.get("category", ()):
         if cat not in rules.categories:
             raise DuchaError(f"类别“{cat}”未在台账规则中登记；可选：{'、'.join(rules.categories)}。")
+    by_title = {b.title: b.code for b in rules.batches.values()}
+    if scope.get("batch"):
+        scope["batch"] = tuple(by_title.get(b, b) for b in scope["batch"])
+    for batch in scope.get("batch", ()):
+        if batch not in rules.batches:
+            known = "、".join(f"{b.code}（{b.title}）" for b in rules.batches.values()) or "（台账规则中没有登记批次）"
+            raise DuchaError(f"批次“{batch}”未在台账规则的 batches 中登记；可选：{known}。")
     return scope
 
 
@@ -492,6 +500,11 @@ def _with_body_figures(meta: dict, keys: dict[str, int]) -> dict:
 
 def default_title(kind: str, spec: Spec, scope_names: dict) -> str:
     what = "、".join(scope_names["category"] + scope_names["unit"])
+    meetings = "、".join(scope_names.get("batch", ()))
+    if meetings and kind == "bulletin":  # as offices title it: 关于市政府第9次常务会议确定事项落实情况的通报
+        return f"关于{meetings}{what}确定事项落实情况的通报"
+    if meetings:
+        what = meetings + what
     if kind == "bulletin":
         when = spec.period.name if spec.period else f"截至{cn_date(spec.as_of)}"
         return f"关于{when}{what}督查事项办理情况的通报"

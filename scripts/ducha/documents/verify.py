@@ -51,7 +51,7 @@ NAMED = {
     "due_soon": "即将到期事项",
 }
 PERIOD_KINDS = {"month": "月", "quarter": "季度", "year": "年度"}
-SCOPE_KEYS = {"category": "类别", "unit": "牵头单位"}
+SCOPE_KEYS = {"category": "类别", "unit": "牵头单位", "batch": "会议或文件"}
 _MISSING = object()
 
 
@@ -98,7 +98,7 @@ class Spec:
     """What a bulletin's figures were computed over: the day, the scope, the period, the parameters."""
 
     as_of: dt.date
-    scope: dict = field(default_factory=dict)  # {"category": (codes), "unit": (codes)}
+    scope: dict = field(default_factory=dict)  # {"category": (codes), "unit": (codes), "batch": (codes)}
     period: Period | None = None
     due_within_days: int = 5
     good_min_due: int = 2
@@ -147,16 +147,16 @@ class Spec:
 
 
 def scoped(ledger: Ledger, scope: dict) -> Ledger:
-    """The ledger restricted to the items of the scope's categories / lead units."""
+    """The ledger restricted to the items of the scope's categories / lead units / batches (meetings, documents)."""
     if not scope:
         return ledger
-    cats, units = scope.get("category"), scope.get("unit")
-    items = {
-        i.id: i
+    cats, units, batches = scope.get("category"), scope.get("unit"), scope.get("batch")
+    return ledger.narrowed(
+        i.id
         for i in ledger.sorted_items()
         if (cats is None or i.get("category") in cats) and (units is None or i.get("lead_unit") in units)
-    }
-    return Ledger(ledger.root, ledger.rules, ledger.as_of, items=items, commit=ledger.commit)
+        and (batches is None or i.get("batch") in batches)
+    )  # fmt: skip
 
 
 def compute(ledger: Ledger, spec: Spec) -> "FigureSource":

@@ -300,6 +300,7 @@ class _Given:
     urgency: str
     secrecy: str
     approved_by: str | None
+    meeting: str | None = None  # the batch (meeting, document) every row belongs to; 序号 from the sheet
 
 
 @dataclass
@@ -341,6 +342,11 @@ def _check_given(rules: Rules, cols: dict, given: _Given) -> None:
             raise ImportError_(f"{what}“{value}”未在台账规则中登记；可选：{'、'.join(known)}。", hint=Hint(param))
     if "category" not in cols and given.category is None:
         raise ImportError_("表中没有“类别”列，须统一指定这些事项的类别（如 work_report_target）。", hint=Hint("category"))
+    if given.meeting is not None and given.meeting not in rules.batches:
+        known = "、".join(f"{b.code}（{b.title}）" for b in rules.batches.values()) or "（台账规则中没有登记批次，请先在 batches 中登记）"
+        raise ImportError_(f"会议或文件“{given.meeting}”未在台账规则的 batches 中登记；可选：{known}。", hint=Hint("batch"))
+    if given.meeting is not None and not given.source:
+        given.source = rules.batches[given.meeting].title
     if "source" not in cols and not given.source:
         raise ImportError_("表中没有“来源”列，须统一写明来源（如“《2026年市政府工作报告》目标任务分解”）。", hint=Hint("source"))
     if "leader" not in cols and given.leader is None:
@@ -363,6 +369,7 @@ def plan_import(
     sheet: str | None = None,
     today: dt.date | None = None,
     used=(),
+    batch: str | None = None,
 ) -> ImportPlan:
     """Read and check every row; assign the ids the items would get (never one in ``used``).  Writes nothing."""
     from .newitem import next_sequence
@@ -370,7 +377,7 @@ def plan_import(
 
     title, header_row, cols, rows = read_sheet(Path(path), sheet)
     plan = ImportPlan(str(path), title, header_row, {k: v[1] for k, v in cols.items()})
-    given = _Given(category, source, leader, assigned, urgency, secrecy, approved_by)
+    given = _Given(category, source, leader, assigned, urgency, secrecy, approved_by, batch)
     _check_given(rules, cols, given)
     batch = _Batch(
         rules, cols, given, plan,
@@ -440,6 +447,14 @@ def _row_source(batch: _Batch, row: _Row) -> None:
     if text.get("seq") and not text.get("source"):
         src = f"{src}第{text['seq']}项"
     row.data["source"] = src
+    meeting = batch.given.meeting
+    if meeting is not None:  # the sheet is one meeting's (document's) list: its 序号 is the item's seq
+        row.data["batch"] = meeting
+        seq = str(text.get("seq") or "").strip().rstrip("．.、")
+        if seq.isdigit() and int(seq) >= 1:
+            row.data["seq"] = int(seq)
+        elif seq:
+            row.err("seq", f"序号“{text['seq']}”不是正整数，无法作为该事项在会议或文件中的序号。")
 
 
 def _row_leader(batch: _Batch, row: _Row) -> None:

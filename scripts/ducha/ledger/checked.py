@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 
-from ..core.findings import Finding, Notice
+from ..core.findings import Finding, LedgerError, Notice
 from ..core.paths import id_of_path
 from ..core import yamlio
 from ..core.model import Item, typed_dates
@@ -86,6 +86,14 @@ class Ledger:
 
     def sorted_items(self) -> list[Item]:
         return [self.items[k] for k in sorted(self.items)]
+
+    def narrowed(self, ids) -> "Ledger":
+        """The same ledger holding only the items ``ids`` (a scope: one meeting, one document); findings and
+        what counts (``trust``) stay the ledger's."""
+        wanted = set(ids)
+        items = ItemTable({i: self.items[i] for i in self.items if i in wanted})
+        return Ledger(self.root, self.rules, self.as_of, items, self.findings, self.files, self.commit, self.notices,
+                      self.trust, self.register, {i: w for i, w in self.written.items() if i in wanted})  # fmt: skip
 
     def private_names(self) -> tuple[str, ...]:
         """Every item's private names (citizens'), for masking text not tied to one item: commit messages,
@@ -182,6 +190,38 @@ def duplicate_findings(items_by_path: list[tuple[str, str | None]]) -> list[Find
     return out
 
 
+def batch_scope(ledger: Ledger, code: str) -> Ledger:
+    """The ledger narrowed to the items of one batch (a meeting or a document), by its code or its title;
+    an unknown batch is an error naming the closest registered ones, never an empty result."""
+    import difflib
+
+    batches = ledger.rules.batches
+    by_title = {b.title: b.code for b in batches.values()}
+    code = by_title.get(code, code)
+    if code not in batches:
+        names = [*batches, *by_title]
+        close = difflib.get_close_matches(code, names, n=3, cutoff=0.4)
+        known = "、".join(f"{b.code}（{b.title}）" for b in list(batches.values())[:8]) or "（台账规则中没有登记批次）"
+        hint = f"是否指 {'、'.join(close)}？" if close else f"已登记的批次：{known}。"
+        raise LedgerError(f"批次“{code}”未在台账规则的 batches 中登记。{hint}")
+    return ledger.narrowed(i for i in ledger.items if ledger.items[i].get("batch") == code)
+
+
+def seq_findings(ledger: Ledger) -> list[Finding]:
+    """D214 for every item whose (batch, seq) another item of the ledger claims too."""
+    by_seq = defaultdict(list)
+    for item in ledger.items.values():
+        if item.get("batch") is not None and item.get("seq") is not None:
+            by_seq[(item["batch"], item["seq"])].append(item)
+    out = []
+    for (batch, seq), items in sorted(by_seq.items()):
+        if len(items) > 1:
+            for item in items:
+                others = "、".join(i.id for i in items if i is not item)
+                out.append(Finding(item.path, yamlio.line_for(item.text, "seq"), "D214", "seq", f"批次 {batch} 的第 {seq} 项同时是 {others}。"))
+    return out
+
+
 def collect_checked(ledger: Ledger, entries, results) -> list[tuple[str, str]]:
     """Add each checked file's findings and item to ``ledger``; returns (path, id it claims) for duplicate checks."""
     claimed = []
@@ -206,4 +246,5 @@ def load_ledger_from_blobs(
     ledger.findings += refused
     claimed = collect_checked(ledger, entries, results)
     ledger.findings += duplicate_findings(claimed)
+    ledger.findings += seq_findings(ledger)
     return ledger

@@ -12,7 +12,7 @@ from ..core.findings import Finding, Hint, LedgerError, Notice
 from ..core.paths import ITEMS_DIR, RULES_FILE, RULES_PATH, id_of_path, misnamed_item
 from ..files import tree
 from ..core.rules import Rules
-from .checked import Ledger, check_all, collect_checked, duplicate_findings, load_ledger_from_blobs, refused_findings
+from .checked import Ledger, check_all, collect_checked, duplicate_findings, load_ledger_from_blobs, refused_findings, seq_findings
 from .rulesfile import load_rules, rules_link_refusal
 
 
@@ -68,6 +68,7 @@ def load_ledger(
         ledger.findings += [f for f in duplicate_findings(claimed) if f.path in chosen]
     else:
         ledger.findings += duplicate_findings(claimed)
+    ledger.findings += seq_findings(ledger)  # among the items read (with ``only``: the files named)
     return ledger
 
 

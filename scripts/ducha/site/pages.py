@@ -109,6 +109,7 @@ class ItemView:
         self.lead_unit = d["lead_unit"]
         self.lead_unit_name = rules.unit_name(d["lead_unit"], item.assigned)
         self.co_unit_names = [rules.unit_name(u, item.assigned) for u in d.get("co_units") or []]
+        self.batch_label = rules.batch_label(d.get("batch"), d.get("seq"))
         self.category = d["category"]
         self.category_name = rules.categories[d["category"]].name if d["category"] in rules.categories else d["category"]
         self.leader = d["leader"]
