@@ -24,6 +24,12 @@ batches:
 """
 
 
+def with_batches(rules: str) -> str:
+    """The sample rules with this test's batches instead of the sample's own."""
+    rules = re.sub(r"(?m)^batches:\n(  .*\n)*", "", rules)
+    return rules.replace("\nlights:", BATCHES + "\nlights:", 1)
+
+
 def cli(*args, code=0):
     result = CliRunner().invoke(main, [str(a) for a in args])
     assert result.exit_code == code, result.output
@@ -34,8 +40,7 @@ def ledger(tmp_path, extra=None):
     """Meeting 9: items 1 (seq 1, closed), 2 (seq 2, overdue on 11-30); meeting 10: item 3 (seq 1, open,
     not yet due); item 4 names no batch."""
     repo = make_repo(tmp_path)
-    rules = repo.read("items/ledger.yml").replace("\nlights:", BATCHES + "\nlights:", 1)
-    repo.write("items/ledger.yml", rules)
+    repo.write("items/ledger.yml", with_batches(repo.read("items/ledger.yml")))
     repo.write_item(make_item("DC-2026-0001", "closed", batch="cwhy_2026_09", seq=1))
     repo.write_item(make_item("DC-2026-0002", "in_progress", batch="cwhy_2026_09", seq=2, deadline=D("2026-11-25")))
     repo.write_item(make_item("DC-2026-0003", "in_progress", batch="cwhy_2026_10", seq=1))
@@ -125,3 +130,21 @@ def test_the_site_has_a_page_per_grouping_of_batches_and_item_pages_name_theirs(
     item = (site / "items" / "DC-2026-0002" / "index.html").read_text(encoding="utf-8")
     assert "市政府第9次常务会议（2026-11-10）第2项" in item
     assert "按会议或文件类别" in (site / "status" / "batch_kind" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_closed_item_may_be_filed_under_its_meeting_once_but_not_moved(tmp_path):
+    from gitutil import make_repo as _make_repo
+
+    repo = _make_repo(tmp_path)
+    repo.write("items/ledger.yml", with_batches(repo.read("items/ledger.yml")))
+    repo.write_item(make_item("DC-2026-0001", "closed"))
+    repo.commit("登记", "2026-11-23")
+    repo.checkout("feature", new=True)
+    repo.write_item(make_item("DC-2026-0001", "closed", batch="cwhy_2026_09", seq=1))
+    repo.commit("记入所属会议", "2026-11-24")
+    result = cli("check", "--base", "main", "--root", repo.path, "--as-of", "2026-11-24", "--format", "json")
+    assert [f["code"] for f in json.loads(result.stdout) if f["code"].startswith("T")] == []
+    repo.write_item(make_item("DC-2026-0001", "closed", batch="cwhy_2026_10", seq=1))
+    repo.commit("改到另一次会议", "2026-11-24")
+    result = cli("check", "--base", "main", "--root", repo.path, "--as-of", "2026-11-24", "--format", "json", code=1)
+    assert [(f["code"], f["field"]) for f in json.loads(result.stdout) if f["code"].startswith("T")] == [("T104", "batch")]

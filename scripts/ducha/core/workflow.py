@@ -22,6 +22,7 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 APPEND_ONLY = ("progress", "reminders", "extensions", "reviews")
 FROZEN_EXCEPT = ("circulation", "reply")  # what may still be added to a closed/cancelled item
+FILED_LATER = ("batch", "seq")  # where it came from: may be filed on a closed item once, never changed
 DECISION_KEYS = {"approved_by", "approved", "rejected", "new_deadline"}
 DEFAULT_DEADLINE_BASIS = ("assigned", "category", "urgency")  # what the default deadline is computed from
 
@@ -63,7 +64,10 @@ def compare(old: dict | None, new: dict | None) -> list[Violation]:
             )
         )  # fmt: skip
     if o_status in ("closed", "cancelled"):
-        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k) and k not in FROZEN_EXCEPT)
+        changed = sorted(
+            k for k in set(old) | set(new)
+            if old.get(k) != new.get(k) and k not in FROZEN_EXCEPT and not (k in FILED_LATER and old.get(k) is None)
+        )  # fmt: skip
         if not _circulation_extended(old.get("circulation") or [], new.get("circulation") or []):
             changed.append("circulation")
         if old.get("reply") and old.get("reply") != new.get("reply"):
