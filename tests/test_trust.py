@@ -261,3 +261,16 @@ def test_the_sample_counts_its_planted_cases_conservatively():
     assert ("A102", "DC-2026-0047", "deadline", "") in planted
     assert ("A101", "DC-2026-0058", "closed", "") in planted
     assert ("A101", "DC-2026-0054", "closed", "accepted") in planted
+
+
+def test_the_judgement_cache_gives_the_same_counts_and_survives_damage(tmp_path):
+    repo, merge = late_closure(tmp_path)
+    first = stats(repo, "2026-12-10")
+    cache = repo.path / ".git" / "ducha" / "trust.pickle"
+    assert cache.is_file()
+    assert stats(repo, "2026-12-10") == first  # from the cache
+    cache.write_bytes(cache.read_bytes()[:-7] + b"garbage")  # a damaged cache is no cache
+    assert stats(repo, "2026-12-10") == first
+    register(repo, f"A101:{ITEM}:{merge[:10]}:closed")  # a new head and a new register: judged afresh
+    repo.commit("复核登记", "2026-12-08")
+    assert stats(repo, "2026-12-10")["ids"]["closed_on_time"] == [ITEM]

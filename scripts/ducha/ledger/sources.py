@@ -124,33 +124,15 @@ class OpenedLedger:
 def apply_trust(ledger: Ledger, root: Path, uncommitted=(), history=None):
     """Make ``ledger`` count as the history decides (``ledger.trust``): each corrected item is replaced by
     the version the numbers use; the written items stay in ``ledger.written``.  ``history``: the loaded
-    history of the branch (read through its cache when not given); the review register is the work tree's.
-    Returns the notices to give (what could not be decided)."""
-    from ..history.commits import load_history
-    from ..history.repo import HistoryUnavailable, open_repo
-    from .register import read_register, register_at
-    from .trust import assess, counted_item
+    history of the branch (read through its cache when not given); the review register is the work tree's
+    for a work-tree ledger, else the one committed with the ledger.  Returns the notices to give (what could
+    not be decided)."""
+    from .trust import counted_item
 
-    if ledger.commit is None:
-        register = read_register(root, ledger.rules, ledger.as_of)
-    else:
-        register = register_at(open_repo(root), ledger.commit, ledger.rules, ledger.as_of)
-    if history is None:
-        try:  # the branch's history (its cache is shared by every command); a commit off it, its own
-            history = load_history(root, rev="HEAD")
-            if ledger.commit is not None and all(c.sha != ledger.commit for c in history.commits):
-                history = load_history(root, rev=ledger.commit)
-        except HistoryUnavailable:
-            history = None
+    register = _register_for(ledger, root)
     changed = {id_of_path(p) for p in uncommitted if p.endswith(".yml")}
     worktree = {i: ledger.items[i].data for i in changed if i in ledger.items} if ledger.commit is None else None
-    baseline = ledger.rules.baseline
-    if ledger.commit is not None:  # the baseline is the repository's: the current rules say it
-        try:
-            baseline = load_rules(root / ITEMS_DIR, root).baseline
-        except LedgerError:
-            pass
-    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of, baseline)
+    trust = _judged(ledger, root, register, worktree, history)
     ledger.trust, ledger.register = trust, register
     for item_id, corrections in trust.corrections.items():
         if item_id in ledger.items:
@@ -162,6 +144,75 @@ def apply_trust(ledger: Ledger, root: Path, uncommitted=(), history=None):
     if register.findings:
         notices.append(Notice(f"注意：复核登记 audit/reviews.yml 有 {len(register.findings)} 个问题，有问题的条目不计；运行 ducha check 查看。"))
     return notices
+
+
+def _register_for(ledger: Ledger, root: Path):
+    from ..history.repo import open_repo
+    from .register import read_register, register_at
+
+    if ledger.commit is None:
+        return read_register(root, ledger.rules, ledger.as_of)
+    return register_at(open_repo(root), ledger.commit, ledger.rules, ledger.as_of)
+
+
+def _judged(ledger: Ledger, root: Path, register, worktree, history):
+    """``trust.assess`` of the ledger, through a small cache in ``.git/ducha/`` keyed by everything the
+    judgement depends on (the branch head, the ledger's commit, baseline, tolerance, the accepted findings and
+    the code that judges); uncommitted edits are judged afresh."""
+    from ..history.commits import load_history
+    from ..history.repo import HistoryUnavailable, open_repo
+    from .trust import assess, cache_key
+
+    baseline = ledger.rules.baseline
+    if ledger.commit is not None:  # the baseline is the repository's: the current rules say it
+        try:
+            baseline = load_rules(root / ITEMS_DIR, root).baseline
+        except LedgerError:
+            pass
+    try:
+        repo = open_repo(root)
+        head = repo.head.commit.hexsha if repo.head.is_valid() else None
+    except HistoryUnavailable:
+        repo = head = None
+    key = cache_key(head, ledger.commit, baseline, ledger.rules.backdating_tolerance_days, register.accepted) if head and not worktree else None
+    cached = _trust_cache(repo, key) if key else None
+    if cached is not None:
+        return cached
+    if history is None and repo is not None:
+        try:  # the branch's history (its cache is shared by every command); a commit off it, its own
+            history = load_history(root, rev="HEAD")
+            if ledger.commit is not None and all(c.sha != ledger.commit for c in history.commits):
+                history = load_history(root, rev=ledger.commit)
+        except HistoryUnavailable:
+            history = None
+    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of, baseline)
+    if key and history is not None:
+        _trust_cache(repo, key, trust)
+    return trust
+
+
+TRUST_CACHE_ENTRIES = 8  # judgements kept (as of several days, a few heads)
+
+
+def _trust_cache(repo, key: str, trust=None):
+    """Read (``trust`` None) or record a judgement in ``.git/ducha/trust.pickle``; a damaged file is no cache."""
+    from ..files import cache as cachefile
+
+    path = Path(repo.git_dir) / "ducha" / "trust.pickle"
+    entries = cachefile.read(path)
+    entries = entries if isinstance(entries, dict) else {}
+    if trust is None:
+        return entries.get(key)
+    entries.pop(key, None)
+    entries[key] = trust
+    while len(entries) > TRUST_CACHE_ENTRIES:
+        entries.pop(next(iter(entries)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cachefile.write(path, entries)
+    except OSError:
+        pass  # a read-only checkout: judged again next time
+    return trust
 
 
 def open_ledger(

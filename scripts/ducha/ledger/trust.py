@@ -20,7 +20,9 @@ uncommitted edits are judged as landing on the as-of day, the earliest they can 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from ..core.findings import Notice
@@ -91,6 +93,23 @@ class Trust:
     @property
     def affected(self) -> list[str]:
         return sorted(self.corrections)
+
+
+TRUST_FORMAT = 1  # of the cached judgements (ledger.sources): bump when Trust or Correction change shape
+_stamp: str | None = None
+
+
+def cache_key(head: str, upto: str | None, baseline: str | None, tolerance: int, accepted) -> str:
+    """Everything a committed ledger's judgement depends on, and the source of the code that judges it."""
+    global _stamp
+    if _stamp is None:
+        h = hashlib.sha256(f"format {TRUST_FORMAT}".encode())
+        package = Path(__file__).parents[1]
+        for name in ("ledger/trust.py", "core/workflow.py", "history/commits.py"):
+            h.update((package / name).read_bytes())
+        _stamp = h.hexdigest()[:16]
+    parts = (_stamp, head, upto, baseline, tolerance, tuple(sorted(accepted)))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
 def landing_days(history: History) -> list[dt.date]:
