@@ -76,12 +76,14 @@ def test_draft_records_commit_as_of_and_every_figure(repo):
     body = strip(marked)  # what a reader sees
     assert "督办事项共 <!--fig:totals.total-->4 件，已办结 <!--fig:totals.closed-->1 件，办结率 <!--fig:totals.rate_closed-->25.0%（1/4）" in marked
     assert meta["body_figures"]["totals.overdue_open"] == 2 and meta["body_figures"]["items.DC-2026-0002.overdue_days"] == 3
-    for heading in ("# 关于2026年11月督查事项办理情况的通报", "## 一、总体情况", "## 二、按期办结较好的单位",
-                    "## 三、超期未办结单位及事项", "## 四、通报批评", "## 五、下步要求", "## 附件"):  # fmt: skip
+    for heading in ("# 关于2026年11月督查事项办理情况的通报", "## 一、总体情况", "## 二、超期未办结单位及事项",
+                    "## 三、通报批评", "## 四、下步要求", "## 附件"):  # fmt: skip
         assert f"\n{heading}" in "\n" + body, heading
+    assert "按期办结较好的单位" not in body  # no unit to commend: the section is left out, the next ones renumbered
     assert "督办事项共 4 件，已办结 1 件，办结率 25.0%（1/4）" in body
     assert "按期办结 1 件，按期办结率 33.3%（1/3）" in body
     assert "**（一）市住房和城乡建设局**（2 件）" in body
+    assert "承办单位既未说明延期原因，也未申请延期：" in body  # DC-2026-0002 is within its progress interval
     assert "- 市住房和城乡建设局：江府督办〔2026〕2号“加快推进地铁3号线建设”（超期 5 天）。" in body
     assert "| 3 | 江府督办〔2026〕4号 | 加快推进地铁3号线建设 | 市财政局 | 2026-11-27 | 剩 2 个工作日 |" in body
     assert run("bulletin", "verify", path, "--root", repo.path).exit_code == 0

@@ -52,10 +52,11 @@ def _line_of_offset(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
 
-def decode(raw: bytes, path: str) -> tuple[str | None, list[Finding]]:
-    """Bytes to text, refusing anything but plain UTF-8 without BOM, NUL or tab indentation."""
-    if len(raw) > MAX_BYTES:
-        return None, [Finding(path, None, "D105", "", f"文件大小 {len(raw) // 1024} KB，超过上限 {MAX_BYTES // 1024} KB。")]
+def decode(raw: bytes, path: str, limit: int | None = MAX_BYTES) -> tuple[str | None, list[Finding]]:
+    """Bytes to text, refusing anything but plain UTF-8 without BOM, NUL or tab indentation; and, unless
+    ``limit`` is None (a caller with its own size rule, as bulletins), more than ``limit`` bytes (D105)."""
+    if limit is not None and len(raw) > limit:
+        return None, [Finding(path, None, "D105", "", f"文件大小 {len(raw) // 1024} KB，超过上限 {limit // 1024} KB。")]
     if raw.startswith(b"\xef\xbb\xbf"):
         return None, [Finding(path, 1, "D102", "", "文件以 UTF-8 BOM 开头，请用“UTF-8 无 BOM”另存。")]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -23,7 +23,11 @@ Markers come from the drafting: the template context's figures are ``Marked`` va
 the drafting ``finalize`` and the ``rate``/``pct``/``length`` filters write the marker in front of the
 number, so the package's templates and the ledger's own ones (``bulletins/templates/``) mark alike.
 The draft's front matter records how many times it marked each key (``body_figures``): a marker gone
-from the body (a number retyped without it, a sentence deleted) is reported (B110) rather than passed over.
+from the body (a number retyped without it, a sentence deleted) is reported (B110) rather than passed over,
+except a count that is 0 both as the front matter records it and as recomputed (``Expected.says_nothing``):
+a draft leaves out the sections that have nothing in them (no unit commended, no item overdue or criticised,
+an empty 附件), and a clerk who deletes such a sentence or section from an older draft hides no figure.  A
+count that is 0 now but was recorded otherwise is a B104 of the front matter anyway; a rate is never nothing.
 
 **Reading back** (``check_body``): each marker's number against the recomputed value (B108 when it
 differs; B111 for a marker that names no figure or has no number after it); every other number in the body
@@ -147,6 +151,14 @@ class Expected:
     value: int | None = None
     rate: tuple[int, int] | None = None
     recorded: object = None  # what the front matter records, when it records it
+    figure: bool = True  # a figure of the ledger, not a parameter the figures were computed with
+
+    @property
+    def says_nothing(self) -> bool:
+        """A count that is 0, as drafted and as recomputed (an empty list, a section with nothing in it): a
+        sentence or section stating it may be left out without hiding anything, so its marker is not missed
+        (B110).  A rate is never nothing: 0.0%（0/5） says five items are not closed."""
+        return self.figure and self.rate is None and self.value == 0 and self.recorded in (None, 0, "0")
 
     def shown(self) -> str:
         if self.rate is None:
@@ -198,8 +210,8 @@ def check_body(path: str, body: str, first_line: int, expect, drafted: dict[str,
             out.findings.append(Finding(path, n, "B109", "", f"正文数字 {'、'.join(numbers)} 没有对应的统计项，未核对。"))
     for key, times in drafted.items():
         lost = times - out.marked[key]
-        if lost > 0:
-            exp = expect(key)
+        exp = expect(key) if lost > 0 else None
+        if lost > 0 and not (exp is not None and exp.says_nothing):
             label = exp.label if exp else key
             where_ = f"{times} 处，现在有 {lost} 处" if times > 1 else "这一处，现在"
             out.findings.append(Finding(path, None, "B110", key, f"起草时正文写有“{label}”{where_}找不到它的标记"

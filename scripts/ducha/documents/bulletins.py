@@ -3,6 +3,15 @@
 A bulletin records the commit and as-of date its figures were computed from,
 and the figures themselves, so ``ducha bulletin verify`` can recompute every
 one of them and catch a number edited by hand.
+
+**Size.** A bulletin is not an item: the item files' limit (``yamlio.MAX_BYTES``, D105) does not apply to it.
+A bulletin lists every overdue and due-soon item of its scope, in its body (sections 三、四 and the 附件
+table) and in its front matter (the named lists, ``items``, ``body_figures``): a drafted 督查通报 over 900
+overdue items measured about 610 KB.  Its own limit is ``MAX_BYTES`` (2 MB, about 3,000 listed items; B116),
+checked before anything is decoded, so a damaged or hostile file is still refused cheaply.  The 附件 stays in
+the bulletin's one file: one file is what the office issues, edits in one pull request, verifies (every marker
+and its line) and publishes as one page; a scope too large for that limit is too large for one document, and
+is drafted per lead unit or category instead (the drafting says so, B116, before anything is written).
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ REQUIRED = ("kind", "year", "number", "date", "title", "issuer", "recipients")
 TEMPLATES_DIR = "templates"  # bulletins/templates/: the ledger's own drafting templates, not bulletins
 REFUSED_BULLETINS = ("B105", "B106")  # a linked or classified bulletin stops the site build
 SECRECY_KEYS = ("secrecy", "密级")  # front-matter keys a bulletin's 密级 may be written under
+MAX_BYTES = 2 * 1024 * 1024  # a bulletin file, front matter and body (B116); items have their own (D105)
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.S)
 
 
@@ -103,10 +113,18 @@ def path_findings(path: str) -> list[Finding]:
                     "文件夹名和文件名只能用字母、数字和 - _ .。此文件未读取。")]
 
 
+def size_finding(path: str, size: int) -> Finding:
+    """B116: a bulletin file larger than ``MAX_BYTES``."""
+    return Finding(path, None, "B116", "", f"通报文件大小 {size // 1024} KB，超过通报文件上限 {MAX_BYTES // 1024} KB；"
+                   "请按牵头单位或事项类别分别起草。")
+
+
 def parse_bulletin(raw: bytes, path: str) -> tuple[Bulletin | None, list[Finding]]:
     """The bulletin and no findings, or None and every finding.  One carrying a classified marking (B106,
     in its front matter or body) is never returned: not checked further, numbered, verified or published."""
-    text, findings = yamlio.decode(raw, path)
+    if len(raw) > MAX_BYTES:
+        return None, [size_finding(path, len(raw))]
+    text, findings = yamlio.decode(raw, path, limit=None)
     if text is None:
         return None, findings
     secret = []

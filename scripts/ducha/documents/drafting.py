@@ -25,7 +25,8 @@ from .. import __version__
 from ..core import schema
 from ..core.formats import DEFAULT_DECIMALS
 from ..counting import stats as stats_mod
-from .bulletins import BULLETINS_DIR, KINDS, TEMPLATES_DIR, bulletin_path, kind_code, load_bulletins, next_number, parse_bulletin
+from .bulletins import (BULLETINS_DIR, KINDS, MAX_BYTES, TEMPLATES_DIR, bulletin_path, kind_code, load_bulletins, next_number,
+                        parse_bulletin, size_finding)
 from ..core.deadlines import standing
 from .verify import GROUPS, NAMED, Period, Spec, compute
 from ..core.findings import DuchaError, LedgerError, format_text
@@ -143,9 +144,25 @@ class ItemInfo:
     explained: bool
     progress_late: bool
     returned_opinion: str
+    lacking: tuple[str, ...] = ()  # of LACKING, in its order: what the unit has not done (``lacking``)
+    delay_reason: bool = False  # a progress report gave a reason for the delay (else ``explained`` is a pending extension)
 
     def role(self, unit: str) -> str:
         return "牵头" if unit == self.lead_unit else "配合"
+
+    @property
+    def lacking_said(self) -> str:
+        """既未按规定报告进展、说明延期原因，也未申请延期 / 未说明延期原因: exactly what is missing."""
+        return lacking_text(self.lacking)
+
+    def lacking_beyond(self, common) -> str:
+        """What this item lacks besides ``common`` (said once for all the items listed): 也未申请延期."""
+        return lacking_text([k for k in self.lacking if k not in common], also=bool(common))
+
+    @property
+    def explained_said(self) -> str:
+        """已说明延期原因 / 已申请延期（待批）: how an explained item explained itself."""
+        return "已说明延期原因" if self.delay_reason else "已申请延期（待批准）" if self.explained else ""
 
     @property
     def due_text(self) -> str:
@@ -155,6 +172,41 @@ class ItemInfo:
         if self.working_days_left is None:
             return ""
         return "今日到期" if self.working_days_left == 0 else _said("剩 ", self.working_days_left, " 个工作日")
+
+
+LACKING = {"progress": "按规定报告进展", "reason": "说明延期原因", "extension": "申请延期"}
+
+
+def lacking(item, rules, as_of: dt.date) -> tuple[str, ...]:
+    """What the unit of an open item has not done by ``as_of``, of ``LACKING``: a progress report within the
+    category's interval (``progress_overdue``), a reason for the delay in a progress report, an extension
+    request (approved, refused or pending).  An item late without explanation (``late_without_explanation``:
+    no reason and no pending request) lacks at least the reason; which of the others it lacks differs per item."""
+    from ..core.deadlines import progress_overdue
+
+    if item.status not in WORKING_STATUSES:
+        return ()
+    out = []
+    if progress_overdue(item, rules, as_of):
+        out.append("progress")
+    if not any(p.get("delay_reason") and p["date"] <= as_of for p in item.log("progress")):
+        out.append("reason")
+    if not any(e.get("requested") and e["requested"] <= as_of for e in item.log("extensions")):
+        out.append("extension")
+    return tuple(out)
+
+
+def lacking_text(keys, also: bool = False) -> str:
+    """("progress", "reason", "extension") → 既未按规定报告进展、说明延期原因，也未申请延期; ("reason",) →
+    未说明延期原因; ``also``: said after what is common to a list (也未申请延期)."""
+    words = [LACKING[k] for k in keys]
+    if not words:
+        return ""
+    if also:
+        return "也未" + "、".join(words)
+    if len(words) == 1:
+        return "未" + words[0]
+    return "既未" + "、".join(words[:-1]) + "，也未" + words[-1]
 
 
 def _said(before: str, n: int, after: str) -> str:
@@ -220,6 +272,8 @@ class ItemCatalog:
             explained=item.has_delay_explanation(as_of),
             progress_late=item.status in WORKING_STATUSES and bool(progress_overdue(item, rules, as_of)),
             returned_opinion=clean(returned[-1].get("opinion")) if returned and item.status == "returned" else "",
+            lacking=lacking(item, rules, as_of),
+            delay_reason=any(p.get("delay_reason") and p["date"] <= as_of for p in item.log("progress")),
         )
 
 
@@ -276,7 +330,7 @@ def template_env(root: Path, decimals: int = DEFAULT_DECIMALS) -> jinja2.Environ
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(cn_date=cn_date, cn=cn_number, rate=_marking(functools.partial(rate_text, decimals=decimals)),
-                       pct=_marking(functools.partial(percent, decimals=decimals)), cell=md_cell,
+                       pct=_marking(functools.partial(percent, decimals=decimals)), cell=md_cell, lacking_text=lacking_text,
                        length=marked_length, count=marked_length)
     return env
 
@@ -467,11 +521,18 @@ def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names
         "rules": rules,
         "office": rules.office_name,
         "item": item,
+        "lacking_common": lambda table: _common_lacking(table, item),
         "unit": lambda code_: rules.unit_name(code_, spec.as_of),
         "category": lambda code_: rules.categories[code_].name if code_ in rules.categories else code_,
         "headers": stats_mod.headers(spec.due_within_days),
         "reply_by": rules.calendar().add_working_days(date, 5),
     }
+
+
+def _common_lacking(table, item) -> tuple[str, ...]:
+    """What every item of a ``{unit: ids}`` table lacks (``ItemInfo.lacking``): said once, before the list."""
+    found = [item(i).lacking for ids in table.values() for i in ids]
+    return tuple(k for k in LACKING if found and all(k in f for f in found))
 
 
 def _render_draft(root: Path, code: str, meta: dict, context: dict, commit: str) -> Draft:
@@ -482,7 +543,10 @@ def _render_draft(root: Path, code: str, meta: dict, context: dict, commit: str)
     text = "---\n" + dump_front_matter(meta) + "---\n\n" + body
     path = bulletin_path(root, code, meta["year"], meta["number"])
     shown = path.relative_to(root).as_posix()
-    parsed, findings = parse_bulletin(text.encode("utf-8"), shown)
+    raw = text.encode("utf-8")
+    if len(raw) > MAX_BYTES:  # said before anything is written or printed: no one file can hold this scope
+        raise DuchaError(f"B116 起草未完成：{size_finding(shown, len(raw)).message}")
+    parsed, findings = parse_bulletin(raw, shown)
     if parsed is None:  # a broken template override: say so rather than write a bulletin check rejects
         raise LedgerError(f"起草的通报前言有错误（请检查模板 {code}.md.j2）：\n{format_text(findings)}", [])
     return Draft(path, text, parsed.meta, commit)

@@ -316,7 +316,7 @@ class FigureSource:
             return Expected(f"{self.label(path)}（个数）", n, recorded=len(recorded) if isinstance(recorded, (list, dict)) else None)
         if parts[0] == "params" and len(parts) == 2 and parts[1] in ("due_within_days", "good_min_due"):
             label = {"due_within_days": "即将到期的工作日数", "good_min_due": "表扬单位的最少应办结数"}[parts[1]]
-            return Expected(label, getattr(self.spec, parts[1]), recorded=(meta.get("params") or {}).get(parts[1]))
+            return Expected(label, getattr(self.spec, parts[1]), recorded=(meta.get("params") or {}).get(parts[1]), figure=False)
         if parts[0] == "items" and len(parts) == 3:
             return _item_days(self, parts[1], parts[2])
         node = self.node(key)
