@@ -7,8 +7,9 @@ The ledger comes from ``synth_git.SynthHistory`` (kept under the temp folder and
 with the same parameters).  Measured, each in a fresh process, round-robin so machine load hits every
 figure alike:
 
-- cold: the ledger at the as-of commit with no parsed-item cache (``.git/ducha/items.pickle`` removed):
-  every item file read with ``git cat-file`` and parsed, then the statistics;
+- cold: the ledger at the as-of commit with no parsed-item cache (``.git/ducha/items.pickle`` removed) and no
+  cached judgement (``trust.pickle``): every item file read with ``git cat-file`` and parsed, the history
+  judged, then the statistics;
 - warm: the same with the parsed-item cache (``ducha.ledger.itemcache``) filled by an earlier run: ``git ls-tree``,
   one pickle, the history's judgement of what counts (``apply_trust``, through the warm history cache), the
   statistics — split into load, trust and compute;
@@ -92,8 +93,10 @@ def main(argv=None):
     print(f"history cache warm ({time.perf_counter() - t:.1f} s)")
     cache = path / ".git" / "ducha" / "items.pickle"
     cold, warm, cli = [], [], []
+    judged = path / ".git" / "ducha" / "trust.pickle"
     for _ in range(args.rounds):
         cache.unlink(missing_ok=True)
+        judged.unlink(missing_ok=True)  # cold: neither parsed items nor the history's judgement cached
         t = time.perf_counter()
         r = run(path, day)
         cold.append((time.perf_counter() - t, r))
@@ -111,7 +114,7 @@ def main(argv=None):
     def med(xs):
         return statistics.median(xs)
 
-    print(f"cold (no item cache), wall:  {med([w for w, _ in cold]):6.2f} s  (load {med([r[1] for _, r in cold]):.2f} s, compute {med([r[2] for _, r in cold]):.2f} s)")
+    print(f"cold (no caches), wall:      {med([w for w, _ in cold]):6.2f} s  (load {med([r[1] for _, r in cold]):.2f} s, trust {med([r[6] for _, r in cold]):.2f} s, compute {med([r[2] for _, r in cold]):.2f} s)")
     print(f"warm, wall:                  {med([w for w, _ in warm]):6.2f} s  (imports {med([r[0] for _, r in warm]):.2f} s, load {med([r[1] for _, r in warm]):.2f} s, compute {med([r[2] for _, r in warm]):.2f} s)")
     print(f"warm, of which trust:        {med([r[6] for _, r in warm]):6.2f} s  (deadline moves and late records judged from the history)")
     inproc = med([r[1] + r[2] + r[6] for _, r in warm])
