@@ -40,6 +40,7 @@ COUNTS = {
     "overdue_open": "超期未办结数",
     "overdue_unexplained": "超期未说明原因数",
     "due_soon": "即将到期数",
+    "open_no_deadline": "正在办理（无期限）数",
     "returned": "退回重办次数",
     "light_green": "绿灯数",
     "light_yellow": "黄灯数",
@@ -56,6 +57,7 @@ COUNTS = {
 # rate key -> (Chinese header, numerator figure, denominator figure)
 RATES = {
     "rate_closed": ("办结率", "closed", "total"),
+    "rate_open_no_deadline": ("正在办理（无期限）占比", "open_no_deadline", "total"),
     "rate_on_time": ("按期办结率", "closed_on_time", "due"),
     "rate_progress": ("进展报告按时率", "progress_on_time", "progress_required"),
     "rate_reading": ("批阅按时率", "reading_on_time", "reading_total"),
@@ -289,8 +291,10 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         overdue_days = _closed_flags(flags, closed, deadline)
     else:
         overdue_days = _open_flags(flags, item, rules, as_of, soon_before, deadline, lt)
-    if deadline is None:
-        flags.append("no_deadline")
+    if dl is None:
+        flags.append("no_deadline")  # the category is unknown (a check error): the deadline cannot be told
+    elif dl.none and not closed:
+        flags.append("open_no_deadline")
     _mailbox_flags(flags, item, rules, as_of, closed)
     returned = ()
     if data.get("reviews"):
