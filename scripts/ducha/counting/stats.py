@@ -291,10 +291,7 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         overdue_days = _closed_flags(flags, closed, deadline)
     else:
         overdue_days = _open_flags(flags, item, rules, as_of, soon_before, deadline, lt)
-    if dl is None:
-        flags.append("no_deadline")  # the category is unknown (a check error): the deadline cannot be told
-    elif dl.none and not closed:
-        flags.append("open_no_deadline")
+    flags += _no_deadline_flags(dl, closed)
     _mailbox_flags(flags, item, rules, as_of, closed)
     returned = ()
     if data.get("reviews"):
@@ -324,6 +321,14 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         returned=returned,
         reading=reading,
     )
+
+
+def _no_deadline_flags(dl, closed) -> tuple[str, ...]:
+    """``no_deadline``: the category is unknown (a check error), the deadline cannot be told;
+    ``open_no_deadline``: open, and the item has none (正在办理（无期限）)."""
+    if dl is None:
+        return ("no_deadline",)
+    return ("open_no_deadline",) if dl.none and not closed else ()
 
 
 def _closed_flags(flags: list[str], closed: dt.date, deadline: dt.date | None) -> int:
