@@ -216,6 +216,12 @@ RULES_CASES = {
     "R105": ("  min: 0\n  max: 120", "  min: 130\n  max: 120", "  min: 130", "scoring.min"),
     "R106": ("valid_until: 2026-06-30", "valid_until: 2026-06-31", "zwfwj:", "units.zwfwj.valid_until"),
     "R108": ("  decimals: 1", "  decimals: 3", "  decimals: 3", "statistics.decimals"),
+    # a category without a default deadline says so as ``deadline: none``, nothing vaguer
+    "R111": ("    deadline: none ", "    deadline: ", "    deadline: ", "categories.meeting_no_deadline.deadline"),
+    "R112": ("    deadline: none ", "    deadline: 无 ", "    deadline: 无 ", "categories.meeting_no_deadline.deadline"),
+    "R113": ("市长办公会议决定事项\n    deadline:\n      normal:   {days: 30, unit: calendar}",
+             "市长办公会议决定事项\n    deadline:\n      normal:   none", "    deadline:\n      normal:   none",
+             "categories.office_meeting.deadline"),
 }
 
 

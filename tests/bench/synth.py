@@ -124,7 +124,8 @@ class _Context:
         self.as_of = as_of
         self.cal = rules.calendar()
         self.leaders = sorted(rules.leaders)
-        self.categories = sorted(rules.categories)
+        # categories with a default deadline (the synthetic life of an item runs against one)
+        self.categories = sorted(c for c, cat in rules.categories.items() if cat.deadline is not None)
         self.units = sorted(rules.units)
 
 

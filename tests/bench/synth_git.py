@@ -158,7 +158,7 @@ class SynthHistory:
         self.units = [u for u, spec in rules["units"].items() if "valid_until" not in spec]
         self.unit_names = {u: spec["name"] for u, spec in rules["units"].items()}
         self.leaders = list(rules["leaders"])
-        self.categories = list(rules["categories"])
+        self.categories = [c for c, spec in rules["categories"].items() if spec.get("deadline") != "none"]  # with a default deadline
         self.staff = [(s["name"], s["email"]) for s in rules["staff"]]
         self.items: list[_Item] = []
         self.planted = Planted()

@@ -82,7 +82,7 @@ def list_(status, unit, category, lights, overdue, batch, as_of, fmt, worktree, 
         seq = f"第{r['seq']}项  " if batch is not None and r["seq"] else ""
         click.echo(
             f"{seq}{r['id']}  {schema_mod.STATUSES[r['status']]:<4}  {LIGHTS[r['light']]:<4}  "
-            f"{r['deadline'] or '':<10}  {rules.unit_name(r['lead_unit'])}  {r['title']}"
+            f"{r['deadline'] or '无期限':<10}  {rules.unit_name(r['lead_unit'])}  {r['title']}"
         )
     click.echo(f"共 {len(rows)} 项（截至 {ledger.as_of.isoformat()}）。")
 
@@ -111,7 +111,7 @@ def show(item_id, as_of, fmt, worktree, rev, root):
                     **schema_mod.jsonable(item.data),
                     "number": rules.display_number(item.id),
                     "path": item.path,
-                    "effective_deadline": dl.date.isoformat() if dl else None,
+                    "effective_deadline": dl.date.isoformat() if dl and dl.date else None,
                     "deadline_basis": dl.explanation if dl else None,
                     "light": lt,
                     "as_of": ledger.as_of.isoformat(),
@@ -134,7 +134,7 @@ def show(item_id, as_of, fmt, worktree, rev, root):
         f"状态：{schema_mod.STATUSES[item.status]}    灯色：{LIGHTS[lt]}（截至 {ledger.as_of}）",
     ]
     if dl:
-        lines.append(f"有效期限：{dl.date}（{dl.explanation}）")
+        lines.append(f"有效期限：{dl.date or '无期限'}（{dl.explanation}）")
     trust = ledger.trust
     for c in trust.corrections.get(item.id, []) if trust is not None else []:
         written = "（无）" if c.written is None else c.written

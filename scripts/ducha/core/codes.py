@@ -152,6 +152,9 @@ _CODES = [
     Code("R106", ERROR, "规则文件中的日期不存在", "日期须是日历上实际存在的日子（如 2 月没有 30 日、6 月没有 31 日），按 YYYY-MM-DD 改正。"),
     Code("R107", ERROR, "台账规则文件是符号链接", "items/ledger.yml 和 items/ 文件夹都不能是符号链接；删除链接，把规则文件本身放在 items/ 下提交。"),
     Code("R108", ERROR, "百分比小数位数错误", "statistics.decimals 是百分比四舍五入保留的小数位数，只能写 0、1 或 2（省略时为 1）。"),
+    Code("R111", ERROR, "类别未写明默认期限", "每个类别都要写 deadline：按紧急程度写 normal、urgent、critical 的默认期限；确实没有默认期限的（会议议定事项、工作报告任务等未明确时限的），明确写 deadline: none。不能空着或省略。"),
+    Code("R112", ERROR, "无默认期限的写法不对", "类别没有默认期限时只能写 deadline: none（小写英文，不加引号也可）；None、无、false、0 等写法意思不明，不予接受。"),
+    Code("R113", ERROR, "无默认期限只能对整个类别声明", "none 不能写在某一紧急程度下：一个类别要么各紧急程度都有默认期限，要么整个类别写 deadline: none；需要不同期限的事项在事项中写明 deadline。"),
     # -- 督查通知单 written to files
     Code("N101", ERROR, "通知单生成后被修改过，未覆盖", "另存人工修改过的通知单，或换一个输出目录；确认不要这些修改时再指定覆盖。"),
     # -- the review register of audit findings (audit/reviews.yml)

@@ -13,6 +13,7 @@ LIGHTS = {
     "green": "绿灯",
     "yellow": "黄灯",
     "red": "红灯",
+    "none": "无期限",  # open, no deadline (a category with ``deadline: none``): 正在办理, never late
     "closed_on_time": "按期办结",
     "closed_late": "超期办结",
     "cancelled": "已撤销",
@@ -22,10 +23,15 @@ LIGHTS = {
 
 @dataclass(frozen=True)
 class Deadline:
-    date: dt.date
-    source: str  # extension | deadline | default
+    date: dt.date | None  # None only with source "none"
+    source: str  # extension | deadline | default | none (the category has no default deadline, the item states none)
     explanation: str
     unknown_years: tuple[int, ...] = ()
+
+    @property
+    def none(self) -> bool:
+        """The item has no deadline: never due, overdue or due soon; closed, it is not late."""
+        return self.date is None
 
 
 def _roll_to_workday(day: dt.date, cal: WorkCalendar) -> tuple[dt.date, str]:
@@ -38,7 +44,8 @@ def _roll_to_workday(day: dt.date, cal: WorkCalendar) -> tuple[dt.date, str]:
 def effective_deadline(item: Item, rules: Rules, cal: WorkCalendar) -> Deadline | None:
     """Last approved extension's new deadline, else the stated deadline, else the category rule.
 
-    A calendar-day deadline that falls on a rest day moves to the next working day.
+    A calendar-day deadline that falls on a rest day moves to the next working day.  A category with
+    ``deadline: none`` gives an item that states none a ``Deadline`` without a date (source "none").
     Returns None only when the item's category is unknown (a check error elsewhere).
     """
     approved = [e for e in item.log("extensions") if e.get("approved") and e.get("new_deadline")]
@@ -55,6 +62,8 @@ def effective_deadline(item: Item, rules: Rules, cal: WorkCalendar) -> Deadline 
         category = rules.categories.get(item.get("category"))
         if category is None:
             return None
+        if category.deadline is None:
+            return Deadline(None, "none", f"未注明期限，“{category.name}”类别没有默认期限：无办理期限，按正在办理统计，不计超期")
         rule = category.deadline.get(item.get("urgency", "normal")) or category.deadline["normal"]
         start = item.assigned
         if rule.unit == "working":
@@ -69,16 +78,19 @@ def effective_deadline(item: Item, rules: Rules, cal: WorkCalendar) -> Deadline 
 
 
 def light(item: Item, rules: Rules, cal: WorkCalendar, as_of: dt.date, deadline: Deadline | None = None) -> str:
-    """Warning light of ``item`` as of ``as_of``."""
+    """Warning light of ``item`` as of ``as_of``: ``none`` (无期限) for an open item without a deadline, whatever
+    its progress reports (a missing one is counted and noticed, but no deadline is near)."""
     if item.status == "cancelled":
         return "cancelled"
     if item.status == "draft":
         return "draft"
     deadline = deadline or effective_deadline(item, rules, cal)
     if item.closed_on_or_before(as_of):
-        return "closed_on_time" if deadline is None or item.closed <= deadline.date else "closed_late"
+        return "closed_on_time" if deadline is None or deadline.none or item.closed <= deadline.date else "closed_late"
     if deadline is None:
         return "green"
+    if deadline.none:
+        return "none"  # neither on track nor late against a deadline it does not have
     if as_of > deadline.date:
         return "red"
     if cal.working_days_between(as_of, deadline.date) <= rules.yellow_working_days:
@@ -101,7 +113,7 @@ def progress_overdue(item: Item, rules: Rules, as_of: dt.date) -> int:
 
 def overdue_days(item: Item, deadline: Deadline | None, as_of: dt.date) -> int:
     """Days an item still open at the end of ``as_of`` is past its deadline (0 when not)."""
-    if deadline is None or not item.is_open_on(as_of):
+    if deadline is None or deadline.none or not item.is_open_on(as_of):
         return 0
     return max(0, (as_of - deadline.date).days)
 

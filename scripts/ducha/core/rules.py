@@ -75,7 +75,7 @@ class Batch:
 class Category:
     code: str
     name: str
-    deadline: dict  # urgency -> DeadlineRule
+    deadline: dict | None  # urgency -> DeadlineRule; None: ``deadline: none``, no default deadline
     progress_every_days: int | None = None
     mailbox: bool = False
     reviewers: tuple = ()
@@ -127,6 +127,11 @@ class Rules:
         leader = self.leaders.get(code)
         return f"{leader['title']}{leader['name']}" if leader else code
 
+    @property
+    def open_ended(self) -> frozenset[str]:
+        """The categories without a default deadline (``deadline: none``)."""
+        return frozenset(code for code, c in self.categories.items() if c.deadline is None)
+
     def progress_interval(self, category: str) -> int:
         cat = self.categories.get(category)
         return (cat.progress_every_days if cat and cat.progress_every_days else None) or self.progress_every_days
@@ -168,6 +173,7 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
     data = parsed.data
     findings = schema_findings(schema.jsonable(data), schema.rules_schema(), path, parsed.text, code_map=_rules_code)
     findings = _decimals_findings(findings, data)
+    findings = _category_deadline_findings(findings, data, path, parsed.text)
     if findings:
         return None, findings
     reading = _Reading(path, parsed.text, findings)
@@ -215,7 +221,7 @@ def _read_categories(spec: dict) -> dict[str, Category]:
         code: Category(
             code=code,
             name=c["name"],
-            deadline={u: DeadlineRule(r["days"], r["unit"]) for u, r in c["deadline"].items()},
+            deadline=None if c["deadline"] == schema.NO_DEADLINE else {u: DeadlineRule(r["days"], r["unit"]) for u, r in c["deadline"].items()},
             progress_every_days=c.get("progress_every_days"),
             mailbox=bool(c.get("mailbox", False)),
             reviewers=tuple(c.get("reviewers", [])),
@@ -309,6 +315,44 @@ def _decimals_findings(findings: list[Finding], data: dict) -> list[Finding]:
     message = f"百分比保留的小数位数 {field_path} 只能是 {allowed}（四舍五入，省略时为 {DEFAULT_DECIMALS}），实际是 {value!r}。"
     r108 = Finding(bad[0].path, bad[0].line, "R108", field_path, message)
     return sorted([f for f in findings if f.field != field_path] + [r108], key=Finding.sort_key)
+
+
+def _category_deadline_findings(findings: list[Finding], data: dict, path: str, text: str) -> list[Finding]:
+    """The schema's findings, with those on a category's ``deadline`` that is missing, empty, a word other
+    than ``none`` or ``none`` under one urgency as one R111, R112 or R113 saying how to write it."""
+    categories = data.get("categories")
+    if not isinstance(categories, dict):
+        return findings
+    ours = []
+    for code, spec in categories.items():
+        if isinstance(spec, dict):
+            found = _deadline_form(code, spec)
+            if found:
+                where = f"categories.{code}.deadline" if "deadline" in spec else f"categories.{code}"
+                ours.append(Finding(path, yamlio.line_for(text, where), found[0], f"categories.{code}.deadline", found[1]))
+    if not ours:
+        return findings
+    fields = {f.field for f in ours}
+    kept = [f for f in findings if not any(f.field == g or f.field.startswith(g + ".") for g in fields)]
+    return sorted(kept + ours, key=Finding.sort_key)
+
+
+def _deadline_form(code: str, spec: dict) -> tuple[str, str] | None:
+    """(code, message) for a category's ``deadline`` that says neither the default deadlines nor ``none``."""
+    value, none = spec.get("deadline"), schema.NO_DEADLINE
+    how = f"按紧急程度写 normal、urgent、critical 的默认期限，或明确写 deadline: {none}（无默认期限）"
+    if value is None or value == "" or value == {}:
+        said = "没有写默认期限 deadline" if "deadline" not in spec else "的默认期限 deadline 为空"
+        return "R111", f"类别 {code} {said}：请{how}。"
+    if isinstance(value, dict):
+        urgencies = [u for u, rule in value.items() if rule is None or not isinstance(rule, dict)]
+        if urgencies and any(value[u] is None or str(value[u]).strip().lower() in (none, "无", "无期限") for u in urgencies):
+            return "R113", (f"类别 {code} 的 deadline 中 {'、'.join(map(str, urgencies))} 写成了无期限：{none} 只能对整个类别声明"
+                            f"（deadline: {none}），不能只对某一紧急程度；需要不同期限的事项请在事项中写明 deadline。")
+        return None
+    if value != none:
+        return "R112", f"类别 {code} 的 deadline 写成了 {value!r}，意思不明：没有默认期限只能写 deadline: {none}；否则请{how}。"
+    return None
 
 
 def _rules_code(kind: str) -> str:

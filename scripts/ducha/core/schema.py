@@ -94,7 +94,7 @@ def item_schema() -> dict:
         "lead_unit": {**CODE, "description": "牵头单位（ledger.yml 的 units）"},
         "co_units": {"type": "array", "items": CODE, "description": "配合单位"},
         "assigned": {**DATE, "description": "交办日期"},
-        "deadline": {**DATE, "description": "办理期限；不写则按类别默认期限"},
+        "deadline": {**DATE, "description": "办理期限；不写则按类别默认期限（类别写 deadline: none 的，不写即无期限）"},
         "urgency": _enum(URGENCIES, "紧急程度"),
         "secrecy": _enum(SECRECY, "密级（涉密事项一律不得录入）"),
         "status": _enum(STATUSES, "状态"),
@@ -186,6 +186,17 @@ def _deadline_rule() -> dict:
     )
 
 
+NO_DEADLINE = "none"  # a category's ``deadline: none``: no default deadline (the only accepted spelling)
+
+
+def _category_deadline() -> dict:
+    """A default deadline for every urgency, or ``none``: the category has no default deadline."""
+    rules = _obj({u: _deadline_rule() for u in URGENCIES}, list(URGENCIES))
+    rules["description"] = "各紧急程度的默认办理期限"
+    none = {"const": NO_DEADLINE, "description": "本类别没有默认期限：事项未写 deadline 时无办理期限，只统计为正在办理，不计超期"}
+    return {"anyOf": [rules, none], "description": "默认办理期限：按紧急程度给出，或写 none（无默认期限）"}
+
+
 @lru_cache(maxsize=1)
 def _statistics() -> dict:
     decimals = {"type": "integer", "enum": list(DECIMALS), "description": "百分比四舍五入保留的小数位数：0、1 或 2，默认 1"}
@@ -211,7 +222,7 @@ def rules_schema() -> dict:
             "mailbox": {"type": "boolean"},
             "progress_every_days": {"type": "integer", "minimum": 1},
             "reviewers": {"type": "array", "items": TEXT},
-            "deadline": _obj({u: _deadline_rule() for u in URGENCIES}, list(URGENCIES)),
+            "deadline": _category_deadline(),
         },
         ["name", "deadline"],
     )

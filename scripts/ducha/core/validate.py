@@ -232,7 +232,7 @@ class Checker:
                 # judged against the effective deadline before this extension (rest days rolled over, as everywhere)
                 partial = Item(item.id, item.path, {**item.data, "extensions": item.log("extensions")[:i]})
                 dl = effective_deadline(partial, self.rules, cal)
-                if dl and e["new_deadline"] <= dl.date:
+                if dl and dl.date and e["new_deadline"] <= dl.date:
                     add("D512", f"{base}.new_deadline", f"新期限 {e['new_deadline']} 不晚于原有效期限 {dl.date}。")
 
     def _as_of(self, item: Item, add):

@@ -47,8 +47,20 @@ def _decided_later(old: dict, new: dict) -> bool:
     return pending and same_request
 
 
-def compare(old: dict | None, new: dict | None) -> list[Violation]:
-    """What is illegal in going from version ``old`` to ``new`` of one item (both parsed, typed or not)."""
+def without_deadline(data: dict, open_ended) -> bool:
+    """Whether a version of an item has no deadline at all: none stated, no approved extension's, and its
+    category is one of ``open_ended`` (``Rules.open_ended``: the categories with ``deadline: none``)."""
+    if data.get("deadline") is not None or data.get("category") not in open_ended:
+        return False
+    return not any(isinstance(e, dict) and e.get("approved") and e.get("new_deadline") for e in data.get("extensions") or [])
+
+
+def compare(old: dict | None, new: dict | None, open_ended=frozenset()) -> list[Violation]:
+    """What is illegal in going from version ``old`` to ``new`` of one item (both parsed, typed or not).
+
+    ``open_ended``: the categories without a default deadline.  An assigned item that has no deadline may be
+    given one (a stated deadline, or a category with a default): that tightens, it moves nothing (no T102).
+    Taking a deadline away (removing it, or moving the item into such a category) loosens it: T102."""
     out: list[Violation] = []
     if old is None or new is None:
         return out
@@ -85,6 +97,8 @@ def compare(old: dict | None, new: dict | None) -> list[Violation]:
                 out.append(Violation("T103", f"{name}[{i}]", f"修改了 {name} 的第 {i + 1} 条已有记录；记录只能在末尾追加。"))
     if o_status == "draft":
         return out  # not assigned yet: the deadline is being set, not moved
+    if without_deadline(old, open_ended):
+        return out  # no deadline to move: one set now is the first, and only tightens
     if old.get("deadline") != new.get("deadline"):
         # `deadline` keeps the term set at assignment; an approved extension's new_deadline supersedes it.
         hint = "延期已在 extensions 中记录，deadline 应保持交办时的原期限" if _newly_approved(old, new, new.get("deadline")) else "没有同时追加经批准的延期"

@@ -156,7 +156,7 @@ ITEM_COLUMNS = [
     ("assigned", "交办日期"), ("deadline", "有效期限"), ("deadline_source", "期限依据"), ("closed", "办结日期"),
     ("overdue_days", "超期天数"), ("days_to_close", "办结天数"), ("returned", "退回次数"), ("path", "文件"),
 ]  # fmt: skip
-DEADLINE_SOURCES = {"extension": "批准延期", "deadline": "交办期限", "default": "类别默认期限"}
+DEADLINE_SOURCES = {"extension": "批准延期", "deadline": "交办期限", "default": "类别默认期限", "none": "无期限"}
 
 
 def item_rows(stats: Stats) -> list[list]:
@@ -263,11 +263,13 @@ TABLE = ["total", "closed", "rate_closed", "due", "closed_on_time", "rate_on_tim
 def to_table(stats: Stats, grouping: str) -> str:
     head = {**headers(stats.due_within_days), **{k: v[0] for k, v in RATES.items()}}
 
+    columns = TABLE + (["open_no_deadline"] if stats.rules.open_ended else [])  # a category without a default deadline
+
     def cells(g: Group) -> list[str]:
-        return [g.rate(k).text() if k in RATES else str(g.count(k)) for k in TABLE]
+        return [g.rate(k).text() if k in RATES else str(g.count(k)) for k in columns]
 
     groups = stats.groups[grouping] + [stats.totals]
-    table = [[GROUPINGS[grouping]] + [head[k] for k in TABLE]] + [[g.name] + cells(g) for g in groups]
+    table = [[GROUPINGS[grouping]] + [head[k] for k in columns]] + [[g.name] + cells(g) for g in groups]
     widths = [max(_width(r[i]) for r in table) for i in range(len(table[0]))]
     lines = []
     for n, r in enumerate(table):

@@ -42,6 +42,7 @@ COUNTS = {
     "overdue_open": "超期未办结数",
     "overdue_unexplained": "超期未说明原因数",
     "due_soon": "即将到期数",
+    "open_no_deadline": "正在办理（无期限）数",
     "returned": "退回重办次数",
     "light_green": "绿灯数",
     "light_yellow": "黄灯数",
@@ -58,6 +59,7 @@ COUNTS = {
 # rate key -> (Chinese header, numerator figure, denominator figure)
 RATES = {
     "rate_closed": ("办结率", "closed", "total"),
+    "rate_open_no_deadline": ("正在办理（无期限）占比", "open_no_deadline", "total"),
     "rate_on_time": ("按期办结率", "closed_on_time", "due"),
     "rate_progress": ("进展报告按时率", "progress_on_time", "progress_required"),
     "rate_reading": ("批阅按时率", "reading_on_time", "reading_total"),
@@ -297,8 +299,7 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         overdue_days = _closed_flags(flags, closed, deadline)
     else:
         overdue_days = _open_flags(flags, item, rules, as_of, soon_before, deadline, lt)
-    if deadline is None:
-        flags.append("no_deadline")
+    flags += _no_deadline_flags(dl, closed)
     _mailbox_flags(flags, item, rules, as_of, closed)
     returned = ()
     if data.get("reviews"):
@@ -331,6 +332,14 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         batch_kind=rules.batches[data["batch"]].kind if data.get("batch") in rules.batches else None,
         seq=data.get("seq"),
     )
+
+
+def _no_deadline_flags(dl, closed) -> tuple[str, ...]:
+    """``no_deadline``: the category is unknown (a check error), the deadline cannot be told;
+    ``open_no_deadline``: open, and the item has none (正在办理（无期限）)."""
+    if dl is None:
+        return ("no_deadline",)
+    return ("open_no_deadline",) if dl.none and not closed else ()
 
 
 def _closed_flags(flags: list[str], closed: dt.date, deadline: dt.date | None) -> int:

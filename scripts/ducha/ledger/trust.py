@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from ..core.findings import Notice
 from ..core.model import Item, to_date
 from ..core.rules import Rules
-from ..core.workflow import compare
+from ..core.workflow import compare, without_deadline
 from ..history.commits import History, apply_changes, dates_recorded, diff_fields, landing_times
 from ..history.repo import TZ
 
@@ -131,12 +131,13 @@ def baseline_index(history: History, base: str | None, days: list[dt.date]) -> t
     return found[0], []
 
 
-def judge_version(previous: dict | None, state: dict, changes, landed: dt.date, tolerance: int):
+def judge_version(previous: dict | None, state: dict, changes, landed: dt.date, tolerance: int, open_ended=frozenset()):
     """(code, field, written, counted) for one version landing on ``landed``: a deadline field moved without
-    an approved extension (counted value filled in by the caller) and records dated too early."""
+    an approved extension (counted value filled in by the caller) and records dated too early.
+    ``open_ended``: the categories without a default deadline (``workflow.compare``)."""
     out = []
     if previous is not None and previous.get("status") not in (None, "draft"):
-        for v in compare(previous, state):
+        for v in compare(previous, state, open_ended):
             if v.code == "T102":
                 out.append(("A102", v.field, state.get(v.field), None))
     for fld, recorded in dates_recorded(changes):
@@ -148,8 +149,9 @@ def judge_version(previous: dict | None, state: dict, changes, landed: dt.date, 
 class _ItemWalk:
     """One item's versions: the values its deadline had when it left 拟办 and the corrections since."""
 
-    def __init__(self, item_id: str):
+    def __init__(self, item_id: str, open_ended=frozenset()):
         self.item_id = item_id
+        self.open_ended = open_ended  # the categories without a default deadline
         self.state: dict | None = None
         self.legit: dict[str, object] = {}
         self.found: dict[str, Correction] = {}  # field -> the latest correction of it
@@ -165,7 +167,13 @@ class _ItemWalk:
                 self.legit = {k: state.get(k) for k in ("deadline", "assigned", "category", "urgency")}
             if not judged:
                 return
-        for code, fld, written, counted in judge_version(previous, state, changes, landed, tolerance):
+        # a version without a deadline may be given one (tightening) only when it also counts without one:
+        # a deadline removed without approval and then set again is judged against the one removed
+        counted_prev = self._counted(previous)
+        open_ended = self.open_ended if counted_prev is not None and without_deadline(counted_prev, self.open_ended) else frozenset()
+        if open_ended and not without_deadline(state, open_ended) and previous.get("status") not in (None, "draft"):
+            self.legit = {k: state.get(k) for k in ("deadline", "assigned", "category", "urgency")}  # its first term
+        for code, fld, written, counted in judge_version(previous, state, changes, landed, tolerance, open_ended):
             c = Correction(self.item_id, fld, written, self.legit.get(fld) if code == "A102" else counted, code, sha, landed)
             if c.key in accepted:
                 if code == "A102":
@@ -174,6 +182,13 @@ class _ItemWalk:
                 self.accepted.append(c)
             else:
                 self.found[fld] = c
+
+    def _counted(self, data: dict | None) -> dict | None:
+        """``data`` with the deadline fields the counts take from the history (A102) instead of the file."""
+        for c in self.found.values():
+            if data is not None and c.code == "A102" and _same(_get(data, c.field), c.written):
+                data = _set(data, c.field, c.counted)
+        return data
 
     def final(self) -> list[Correction]:
         """The corrections that still apply to the last version (the field still holds the judged value)."""
@@ -195,7 +210,7 @@ def assess(history: History | None, rules: Rules, upto: str | None, accepted: se
     tolerance = rules.backdating_tolerance_days
     trust = Trust(notices=notices)
     for item_id, versions in history.items.items():
-        walk = _ItemWalk(item_id)
+        walk = _ItemWalk(item_id, rules.open_ended)
         state = None
         for idx, _path, _blob, action, changes, ok in versions:
             if idx > last:

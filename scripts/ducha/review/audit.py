@@ -192,7 +192,7 @@ class _Audit:
                          f"{fld} 记为 {recorded}，而写入它的提交在 {day}，提交比记录日期{when} {abs(gap)} 天（容许 {tolerance} 天）。", fld)  # fmt: skip
         if previous is None or state is None:
             return
-        for v in compare(previous, state):
+        for v in compare(previous, state, self.rules.open_ended):
             code = _T_TO_A.get(v.code)
             if code == "A109" and commit.parents > 1 and self.statuses_along is not None:
                 if _walked(previous.get("status"), self.statuses_along(commit.sha, path), state.get("status")):

@@ -69,7 +69,7 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
     ledger = load_ledger(root, as_of, only=[root / p for p in touched + not_read])
     for item_id, sequence in sorted(branch.steps.items()):
         base_source = base_blob.get(item_id)
-        ledger.findings.extend(_item_findings(item_id, sequence, base_source, parsed, target_ids, base))
+        ledger.findings.extend(_item_findings(item_id, sequence, base_source, parsed, target_ids, base, ledger.rules.open_ended))
         ledger.findings.extend(_late_records(sequence, base_source, parsed, as_of, ledger.rules.backdating_tolerance_days))
     ledger.files = len(touched) + len(not_read) + 1
     return ledger
@@ -112,7 +112,7 @@ def _worktree_steps(repo, root: Path, branch: _Branch) -> None:
             branch.live_path[item_id] = path
 
 
-def _item_findings(item_id, sequence, base_source, parsed, target_ids, base) -> list[Finding]:
+def _item_findings(item_id, sequence, base_source, parsed, target_ids, base, open_ended=frozenset()) -> list[Finding]:
     """The T1xx findings of one item's steps along the branch, each judged against the version before."""
     findings: list[Finding] = []
     final_label, shown, final_source = sequence[-1]
@@ -135,7 +135,7 @@ def _item_findings(item_id, sequence, base_source, parsed, target_ids, base) -> 
                 findings.append(Finding(shown, None, "T105", "", f"删除了事项文件（{_where(label)}）；事项不能删除，只能撤销。"))
             continue
         if prev is not None and data is not None:
-            for v in compare(prev, data):
+            for v in compare(prev, data, open_ended):
                 findings.append(Finding(shown, yamlio.line_for(final_text, v.field), v.code, v.field, f"{v.message}（{_where(label)}）"))
         if data is not None:
             prev = data

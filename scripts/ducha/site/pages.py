@@ -380,6 +380,11 @@ class SiteBuilder:
     GROUP_FIGURES = ("total", "closed", "due", "closed_on_time", "closed_late", "overdue_open", "overdue_unexplained", "due_soon")
     TOTAL_FIGURES = GROUP_FIGURES + ("open", "light_yellow", "light_green")
     SAME_AS = {"light_red": "overdue_open"}  # a red light is by definition an open item past its deadline
+    NO_DEADLINE_FIGURES = ("open_no_deadline",)  # shown when a category of the rules has no default deadline
+
+    def figures(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """``names``, and the figure of open items without a deadline when the rules allow such items."""
+        return names + self.NO_DEADLINE_FIGURES if self.rules.open_ended else names
 
     def figure_src(self, grouping: str, key: str, figure: str) -> str:
         """The list page behind one number: ``lists/<grouping>/<key>/<figure>.md`` (totals: ``lists/all/...``)."""
@@ -419,11 +424,11 @@ class SiteBuilder:
             return self._figure_pages[src]
 
         self.figure_link = figure_page
-        for figure in self.TOTAL_FIGURES:
+        for figure in self.figures(self.TOTAL_FIGURES):
             figure_page("", st.totals, figure)
         for grouping in stats_mod.GROUPINGS:
             for group in st.groups[grouping]:
-                for figure in self.GROUP_FIGURES:
+                for figure in self.figures(self.GROUP_FIGURES):
                     if group[figure].count:
                         figure_page(grouping, group, figure)
 
@@ -481,7 +486,7 @@ class SiteBuilder:
                 groups=self.stats.groups[grouping],
                 totals=self.stats.totals,
                 headers=headers,
-                figures=self.GROUP_FIGURES,
+                figures=self.figures(self.GROUP_FIGURES),
                 rates=stats_mod.RATES,
                 figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
                 scores=scores if grouping == "unit" else {},
