@@ -274,3 +274,15 @@ def test_the_judgement_cache_gives_the_same_counts_and_survives_damage(tmp_path)
     register(repo, f"A101:{ITEM}:{merge[:10]}:closed")  # a new head and a new register: judged afresh
     repo.commit("复核登记", "2026-12-08")
     assert stats(repo, "2026-12-10")["ids"]["closed_on_time"] == [ITEM]
+
+
+def test_a_new_uncommitted_item_with_a_record_dated_long_ago_counts_from_the_as_of_day(tmp_path):
+    repo = make_repo(tmp_path)
+    repo.write_item(make_item("DC-2026-0002", "assigned"))
+    repo.commit("登记", "2026-11-16")
+    closed = make_item(ITEM, "closed", deadline=D("2026-11-25"))  # never committed: closed "on 11-23"
+    repo.write_item(closed)
+    result = CliRunner().invoke(main, ["stats", "--root", str(repo.path), "--worktree", "--format", "json", "--ids"])
+    assert result.exit_code == 0, result.output
+    ids = json.loads(result.stdout)["totals"]["ids"]
+    assert ITEM in ids["closed_late"]  # judged as landing today, after its 11-25 deadline

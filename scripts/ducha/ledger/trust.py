@@ -209,19 +209,10 @@ def assess(history: History | None, rules: Rules, upto: str | None, accepted: se
     last = next((i for i, c in enumerate(history.commits) if c.sha == upto), len(history.commits) - 1) if upto else len(history.commits) - 1
     tolerance = rules.backdating_tolerance_days
     trust = Trust(notices=notices)
-    for item_id, versions in history.items.items():
+    new_files = [i for i in (worktree or {}) if i not in history.items]  # never committed: only the work tree
+    for item_id, versions in [*history.items.items(), *((i, []) for i in new_files)]:
         walk = _ItemWalk(item_id, rules.open_ended)
-        state = None
-        for idx, _path, _blob, action, changes, ok in versions:
-            if idx > last:
-                break
-            if action == "D":
-                state = None
-            elif ok:
-                state = apply_changes(state or {}, changes)
-            else:
-                continue
-            walk.step(state, changes, history.commits[idx].sha, days[idx], idx > base, tolerance, accepted)
+        _replay(walk, versions, history, days, last, base, tolerance, accepted)
         if worktree and item_id in worktree and as_of is not None:
             data = worktree[item_id]
             walk.step(data, diff_fields(walk.state, data), "worktree", as_of, True, tolerance, accepted)
@@ -230,6 +221,21 @@ def assess(history: History | None, rules: Rules, upto: str | None, accepted: se
         if found:
             trust.corrections[item_id] = found
     return trust
+
+
+def _replay(walk: _ItemWalk, versions, history: History, days, last: int, base: int, tolerance: int, accepted) -> None:
+    """Feed an item's committed versions up to commit index ``last`` to ``walk``."""
+    state = None
+    for idx, _path, _blob, action, changes, ok in versions:
+        if idx > last:
+            break
+        if action == "D":
+            state = None
+        elif ok:
+            state = apply_changes(state or {}, changes)
+        else:
+            continue
+        walk.step(state, changes, history.commits[idx].sha, days[idx], idx > base, tolerance, accepted)
 
 
 def counted_item(item: Item, corrections: list[Correction]) -> Item:
