@@ -86,8 +86,9 @@ def test_the_november_example_and_every_class():
     assert on.cls == "on" and on.behind == 0  # compared as shown: 91.7% against 91.7%
     behind = classify(_item(target_item("DC-2026-0002", ("2026-11-10", {"value": 1600}))), rules, D("2026-11-30"), dl)
     assert (behind.cls, str(behind.behind)) == ("behind", "41.7")
+    assert behind.text() == "完成 50.0%，序时进度 91.7%，欠进度（落后 41.7 个百分点）"
     none = classify(_item(target_item("DC-2026-0003", ("2026-11-10", {}))), rules, D("2026-11-30"), dl)
-    assert none.cls == "not_started" and none.text() == "尚未报告完成数，序时进度 91.7%，未启动"
+    assert none.cls == "not_started" and none.text() == "尚未报告完成数，序时进度 91.7%，未启动（落后 91.7 个百分点）"
     over = classify(_item(target_item("DC-2026-0007", ("2026-11-10", {"value": 3300}))), rules, D("2026-11-30"), dl)
     assert over.cls == "done" and over.bar_width() == "100%"
     closed = classify(_item(make_item("DC-2026-0008", "closed", target=TARGET)), rules, D("2026-11-30"), dl)

@@ -77,9 +77,10 @@ class Pace:
         return self.expected_percent - (self.share_percent or Decimal(0))
 
     def text(self) -> str:
-        """``完成 93.1%，序时进度 91.7%，超进度`` (the page's accessible text)."""
+        """``完成 93.1%，序时进度 91.7%，超进度``; behind: ``…，欠进度（落后 6.9 个百分点）`` (the page's accessible text)."""
         done = "尚未报告完成数" if self.share is None else f"完成 {self.share_percent}%"
-        return f"{done}，序时进度 {self.expected_percent}%，{self.label}"
+        behind = f"（落后 {self.behind} 个百分点）" if self.cls in ("behind", "not_started") else ""
+        return f"{done}，序时进度 {self.expected_percent}%，{self.label}{behind}"
 
     def bar_width(self) -> str:
         """The bar's width as a CSS percentage (capped at 100%)."""
@@ -178,6 +179,7 @@ def figure_findings(item: Item) -> list[tuple[str, str, str]]:
             continue
         share = share_of(p, target)
         if last is not None and share < last[1]:
-            out.append(("D218", where, f"累计完成数比第 {last[0] + 1} 条进展报告的少；按最近一次报告计算序时进度，请在进展中说明更正的原因。"))
-        last = (i, share)
+            out.append(("D218", where, f"累计完成数（{p[keys[0]]}）比第 {last[0] + 1} 条进展报告的（{last[2]}）少；"
+                                       "按最近一次报告计算序时进度，请在该条进展中说明核减的原因。"))
+        last = (i, share, p[keys[0]])
     return out
