@@ -216,6 +216,9 @@ RULES_CASES = {
     "R105": ("  min: 0\n  max: 120", "  min: 130\n  max: 120", "  min: 130", "scoring.min"),
     "R106": ("valid_until: 2026-06-30", "valid_until: 2026-06-31", "zwfwj:", "units.zwfwj.valid_until"),
     "R108": ("  decimals: 1", "  decimals: 3", "  decimals: 3", "statistics.decimals"),
+    "R114": ("  basis: year", "  basis: month", "  basis: month", "pace.basis"),
+    "R115": ("  red_behind: 30", "  red_behind: 5", "  yellow_behind: 10", "pace.yellow_behind"),
+    "R116": ("  lights: true", "  lights: 1", "  lights: 1", "pace.lights"),
 }
 
 
