@@ -222,6 +222,9 @@ RULES_CASES = {
     "R113": ("市长办公会议决定事项\n    deadline:\n      normal:   {days: 30, unit: calendar}",
              "市长办公会议决定事项\n    deadline:\n      normal:   none", "    deadline:\n      normal:   none",
              "categories.office_meeting.deadline"),
+    "R114": ("  basis: year", "  basis: month", "  basis: month", "pace.basis"),
+    "R115": ("  red_behind: 30", "  red_behind: 5", "  yellow_behind: 10", "pace.yellow_behind"),
+    "R116": ("  lights: true", "  lights: 1", "  lights: 1", "pace.lights"),
 }
 
 

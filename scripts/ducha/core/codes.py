@@ -66,6 +66,10 @@ _CODES = [
     Code("D212", ERROR, "事项文件的位置或文件名不合规定", "事项文件只能是 items/<年份>/<编号>.yml，文件夹和文件名只用字母、数字、“-”“_”“.”；把文件移到对应年份目录并改名。"),
     Code("D213", ERROR, "有序号没有批次", "seq 是事项在某次会议或某份文件任务清单中的序号，须同时写 batch（ledger.yml 的 batches 中的批次代码）。"),
     Code("D214", ERROR, "同一批次的序号重复", "同一次会议或同一份文件中每个序号只对应一个事项；核对任务清单，改正其中一个事项的 seq。"),
+    Code("D215", ERROR, "进展写了完成数，事项却没有目标", "进展中的 value（累计完成数）、percent（完成百分比）都是相对于事项的可量化目标而言的：在事项中写 target（value 目标数、unit 单位，如 `target: {value: 3200, unit: 户}`），或删去进展中的完成数。"),
+    Code("D216", ERROR, "完成数超出允许范围", "percent 是完成目标的百分比，只能在 0 到 100 之间（超额完成请写 value 累计完成数）；value 是累计完成数，不能为负数。"),
+    Code("D217", ERROR, "同一条进展同时写了完成数和完成百分比", "一条进展只写 value（累计完成数，与目标同一单位）或 percent（完成百分比）之一。"),
+    Code("D218", NOTICE, "累计完成数比上一次报告的少", "value、percent 是累计数，一般只增不减；核减（如审核后按口径剔除）是允许的，按最近一次报告计算序时进度，请在该条进展中写明核减的原因。"),
     # -- references
     Code("D301", ERROR, "未知单位代码", "单位代码须在 items/ledger.yml 的 units 中登记。"),
     Code("D302", ERROR, "未知领导代码", "领导代码须在 items/ledger.yml 的 leaders 中登记。"),
@@ -155,6 +159,9 @@ _CODES = [
     Code("R111", ERROR, "类别未写明默认期限", "每个类别都要写 deadline：按紧急程度写 normal、urgent、critical 的默认期限；确实没有默认期限的（会议议定事项、工作报告任务等未明确时限的），明确写 deadline: none。不能空着或省略。"),
     Code("R112", ERROR, "无默认期限的写法不对", "类别没有默认期限时只能写 deadline: none（小写英文，不加引号也可）；None、无、false、0 等写法意思不明，不予接受。"),
     Code("R113", ERROR, "无默认期限只能对整个类别声明", "none 不能写在某一紧急程度下：一个类别要么各紧急程度都有默认期限，要么整个类别写 deadline: none；需要不同期限的事项在事项中写明 deadline。"),
+    Code("R114", ERROR, "序时进度的计算方式错误", "pace.basis 只能是 year（按年度：截止日所在月份 ÷ 12）或 term（按办理期限：交办日至截止日的天数 ÷ 交办日至有效期限的天数），省略时为 year。"),
+    Code("R115", ERROR, "序时进度的阈值错误", "pace 的 ahead_points、behind_points、yellow_behind、red_behind 是百分点数，须为不小于 0 的数，且 yellow_behind 不能大于 red_behind（默认 0、0、10、30）。"),
+    Code("R116", ERROR, "序时进度设置错误", "pace 只能写 basis、ahead_points、behind_points、yellow_behind、red_behind、lights；lights 只能是 true 或 false（省略时为 false，即灯色仍只按期限判断）。"),
     # -- 督查通知单 written to files
     Code("N101", ERROR, "通知单生成后被修改过，未覆盖", "另存人工修改过的通知单，或换一个输出目录；确认不要这些修改时再指定覆盖。"),
     # -- the review register of audit findings (audit/reviews.yml)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .workdays import WorkCalendar
 from .model import WORKING_STATUSES, Item
+from .pace import classify, pace_light
 from .rules import Rules
 
 LIGHTS = {
@@ -87,6 +88,9 @@ def light(item: Item, rules: Rules, cal: WorkCalendar, as_of: dt.date, deadline:
     deadline = deadline or effective_deadline(item, rules, cal)
     if item.closed_on_or_before(as_of):
         return "closed_on_time" if deadline is None or deadline.none or item.closed <= deadline.date else "closed_late"
+    paced = _paced_light(item, rules, as_of, deadline)
+    if paced is not None:
+        return paced
     if deadline is None:
         return "green"
     if deadline.none:
@@ -98,6 +102,17 @@ def light(item: Item, rules: Rules, cal: WorkCalendar, as_of: dt.date, deadline:
     if progress_overdue(item, rules, as_of):
         return "yellow"
     return "green"
+
+
+def _paced_light(item: Item, rules: Rules, as_of: dt.date, deadline: Deadline | None) -> str | None:
+    """With ``pace.lights`` on, an open item with a target whose deadline has not passed: the light of its pace
+    (yellow/red by the points behind), yellow at least while a required progress report is missing; the
+    nearness of the deadline does not turn it yellow (its pace says whether it will make it).  None otherwise."""
+    if not rules.pace.lights or not item.get("target") or (deadline is not None and deadline.date is not None and as_of > deadline.date):
+        return None
+    pace = classify(item, rules.pace, as_of, deadline.date if deadline else None, rules.decimals)
+    paced = pace_light(pace, rules.pace)
+    return "yellow" if paced == "green" and progress_overdue(item, rules, as_of) else paced
 
 
 def progress_overdue(item: Item, rules: Rules, as_of: dt.date) -> int:

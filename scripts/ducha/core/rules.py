@@ -11,6 +11,7 @@ from .workdays import PACKAGE_YEARS, WorkCalendar
 from .findings import Finding
 from .formats import DEFAULT_DECIMALS
 from .mask import phone_digits
+from .pace import THRESHOLDS, PaceRules
 from .model import to_date
 from .schemacheck import schema_findings
 
@@ -105,6 +106,7 @@ class Rules:
     public_phones: frozenset = frozenset()  # the office's and units' published numbers (phone_digits), never masked
     decimals: int = DEFAULT_DECIMALS  # of every percentage shown (statistics.decimals), rounded half up
     batches: dict[str, Batch] = field(default_factory=dict)  # meetings and documents, in date order
+    pace: PaceRules = field(default_factory=PaceRules)  # progress against schedule (序时进度, core/pace.py)
     raw: dict = field(default_factory=dict, repr=False)
 
     def batch_label(self, code: str | None, seq: int | None = None) -> str:
@@ -174,6 +176,7 @@ def parse_rules(raw: bytes, path: str) -> tuple[Rules | None, list[Finding]]:
     findings = schema_findings(schema.jsonable(data), schema.rules_schema(), path, parsed.text, code_map=_rules_code)
     findings = _decimals_findings(findings, data)
     findings = _category_deadline_findings(findings, data, path, parsed.text)
+    findings = _pace_findings(findings, data, path, parsed.text)
     if findings:
         return None, findings
     reading = _Reading(path, parsed.text, findings)
@@ -285,6 +288,7 @@ def _build_rules(path: str, data: dict, units: dict, categories: dict, overrides
         decimals=(data.get("statistics") or {}).get("decimals", DEFAULT_DECIMALS),
         bulletins=dict(data.get("bulletins") or {}),
         batches=_batches(data.get("batches") or {}),
+        pace=PaceRules.from_spec(data.get("pace") or {}),
         public_phones=frozenset(phone_digits(p) for p in [*office.get("phones", []),
                                                           *(p for u in data["units"].values() for p in u.get("phones", []))]),
         raw=data,
@@ -353,6 +357,26 @@ def _deadline_form(code: str, spec: dict) -> tuple[str, str] | None:
     if value != none:
         return "R112", f"类别 {code} 的 deadline 写成了 {value!r}，意思不明：没有默认期限只能写 deadline: {none}；否则请{how}。"
     return None
+
+
+def _pace_findings(findings: list[Finding], data: dict, path: str, text: str) -> list[Finding]:
+    """The schema's findings on ``pace`` as R114 (basis), R115 (thresholds), R116 (anything else there);
+    R115 too for a yellow threshold above the red one."""
+
+    def code(field_path: str) -> str:
+        if field_path == "pace.basis":
+            return "R114"
+        return "R115" if field_path.split(".")[-1] in THRESHOLDS else "R116"
+
+    out = [Finding(f.path, f.line, code(f.field), f.field, f.message) if f.field.split(".")[0] == "pace" else f
+           for f in findings]  # fmt: skip
+    pace = data.get("pace")
+    if not out and isinstance(pace, dict):
+        rules = PaceRules.from_spec(pace)
+        if rules.yellow_behind > rules.red_behind:
+            message = f"亮黄灯的落后百分点 yellow_behind（{rules.yellow_behind}）大于亮红灯的 red_behind（{rules.red_behind}）。"
+            out.append(Finding(path, yamlio.line_for(text, "pace.yellow_behind") or yamlio.line_for(text, "pace"), "R115", "pace.yellow_behind", message))
+    return sorted(out, key=Finding.sort_key)
 
 
 def _rules_code(kind: str) -> str:

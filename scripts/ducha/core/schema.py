@@ -74,7 +74,7 @@ def _enum(values: dict, title: str) -> dict:
 
 ITEM_FIELDS_ORDER = [
     "id", "title", "category", "source", "batch", "seq", "leader", "lead_unit", "co_units", "assigned", "deadline",
-    "urgency", "secrecy", "status", "summary", "approval", "progress", "reminders", "extensions",
+    "urgency", "secrecy", "status", "summary", "target", "approval", "progress", "reminders", "extensions",
     "reviews", "result", "closed", "cancellation", "circulation", "citizen", "reply",
 ]  # fmt: skip
 
@@ -99,13 +99,14 @@ def item_schema() -> dict:
         "secrecy": _enum(SECRECY, "密级（涉密事项一律不得录入）"),
         "status": _enum(STATUSES, "状态"),
         "summary": {**TEXT, "description": "交办内容与具体要求"},
+        "target": _target(),
         "approval": _obj(
             {"opinion": TEXT, "by": CODE, "date": DATE}, ["opinion", "by", "date"], "拟办意见及审批领导"
         ),
         "progress": {
             "type": "array",
             "description": "进展情况（只能追加）",
-            "items": _obj({"date": DATE, "by": CODE, "text": TEXT, "delay_reason": TEXT}, ["date", "by", "text"]),
+            "items": _obj({"date": DATE, "by": CODE, "text": TEXT, "delay_reason": TEXT, **_figures()}, ["date", "by", "text"]),
         },
         "reminders": {
             "type": "array",
@@ -177,6 +178,46 @@ def item_schema() -> dict:
         "required": ITEM_REQUIRED,
         "additionalProperties": False,
     }
+
+
+def _target() -> dict:
+    """A measurable target (可量化的目标), judged by progress against schedule (序时进度, core/pace.py)."""
+    return _obj(
+        {
+            "value": {"type": "number", "exclusiveMinimum": 0, "description": "目标数，如 3200"},
+            "unit": {**TEXT, "description": "单位，如 户、个、万人"},
+            "name": {**TEXT, "description": "指标名称，如 棚户区改造新开工"},
+        },
+        ["value", "unit"],
+        "可量化的目标：进展中报告累计完成数（value）或完成百分比（percent），按序时进度评价",
+    )
+
+
+def _figures() -> dict:
+    """What a progress entry may report of the item's target."""
+    return {
+        "value": {"type": "number", "description": "截至该次报告的累计完成数，与目标（target）同一单位"},
+        "percent": {"type": "number", "description": "截至该次报告完成目标的百分比（0–100）"},
+    }
+
+
+PACE_BASES = ("year", "term")
+
+
+def _pace() -> dict:
+    points = {"type": "number", "minimum": 0}
+    return _obj(
+        {
+            "basis": {"enum": list(PACE_BASES), "description": "序时进度：year 按年度（月份 ÷ 12）| term 按办理期限（已过天数 ÷ 期限天数），默认 year"},
+            "ahead_points": {**points, "description": "完成比例超过序时进度多于此百分点为超进度（默认 0）"},
+            "behind_points": {**points, "description": "完成比例落后序时进度多于此百分点为欠进度（默认 0）"},
+            "yellow_behind": {**points, "description": "灯色按序时进度时，落后达到此百分点亮黄灯（默认 10）"},
+            "red_behind": {**points, "description": "灯色按序时进度时，落后超过此百分点亮红灯（默认 30）"},
+            "lights": {"type": "boolean", "description": "有目标且未超期的事项按序时进度亮灯（默认 false）"},
+        },
+        [],
+        "序时进度",
+    )
 
 
 def _deadline_rule() -> dict:
@@ -294,6 +335,7 @@ def rules_schema() -> dict:
             ),
             "site": _obj({"max_secrecy": {"enum": list(SECRECY)}}, []),
             "statistics": _statistics(),
+            "pace": _pace(),
             "scoring": _obj(
                 {
                     "base": {"type": "number", "description": "基础分"},

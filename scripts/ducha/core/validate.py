@@ -11,6 +11,7 @@ from .workdays import WorkCalendar
 from .deadlines import effective_deadline
 from .findings import Finding
 from .markup import plain_name
+from .pace import figure_findings
 from .model import WORKING_STATUSES, Item, event_dates, typed_dates
 from .rules import Rules
 from .schemacheck import schema_findings
@@ -105,6 +106,8 @@ class Checker:
         self._workflow(item, add)
         self._extensions(item, add)
         self._as_of(item, add)
+        for code, fld, message in figure_findings(item):
+            add(code, fld, message)
         return out
 
     def _references(self, item: Item, add):

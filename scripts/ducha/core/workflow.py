@@ -23,6 +23,9 @@ TRANSITIONS: dict[str, set[str]] = {
 APPEND_ONLY = ("progress", "reminders", "extensions", "reviews")
 FROZEN_EXCEPT = ("circulation", "reply")  # what may still be added to a closed/cancelled item
 FILED_LATER = ("batch", "seq")  # where it came from: may be filed on a closed item once, never changed
+# the figure a progress report states in its text (序时进度): may be added to an existing entry of an open item
+# once, the rest of the entry unchanged, so that reports written before figures existed can be read; never changed
+FIGURES_FILED_LATER = ("value", "percent")
 DECISION_KEYS = {"approved_by", "approved", "rejected", "new_deadline"}
 DEFAULT_DEADLINE_BASIS = ("assigned", "category", "urgency")  # what the default deadline is computed from
 
@@ -93,7 +96,9 @@ def compare(old: dict | None, new: dict | None, open_ended=frozenset()) -> list[
             if i >= len(n_log):
                 out.append(Violation("T103", name, f"删除了 {name} 的第 {i + 1} 条记录（共 {len(o_log)} 条，现 {len(n_log)} 条）。"))
                 break
-            if n_log[i] != entry and not (name == "extensions" and _decided_later(entry, n_log[i])):
+            if n_log[i] != entry and not (name == "extensions" and _decided_later(entry, n_log[i])) and not (
+                name == "progress" and _figure_filed(entry, n_log[i])
+            ):
                 out.append(Violation("T103", f"{name}[{i}]", f"修改了 {name} 的第 {i + 1} 条已有记录；记录只能在末尾追加。"))
     if o_status == "draft":
         return out  # not assigned yet: the deadline is being set, not moved
@@ -112,6 +117,13 @@ def compare(old: dict | None, new: dict | None, open_ended=frozenset()) -> list[
                 )  # fmt: skip
                 break
     return out
+
+
+def _figure_filed(old: dict, new: dict) -> bool:
+    """A progress entry that has just been given the figure its text states (``value`` or ``percent``)."""
+    if not isinstance(old, dict) or not isinstance(new, dict) or set(FIGURES_FILED_LATER) & set(old):
+        return False
+    return {k: v for k, v in new.items() if k not in FIGURES_FILED_LATER} == old
 
 
 def _circulation_extended(old: list, new: list) -> bool:

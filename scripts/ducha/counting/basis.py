@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core import schema
+from ..core import pace, schema
 from ..core.rules import Rules
 from .scoring import scoring_basis
 from .stats import Rate
@@ -68,6 +68,7 @@ def basis_markdown(rules: Rules, due_within_days: int = 5, scoring: bool = True)
 {_rounding(rules.decimals)}
 每个数字都附有所涉事项的编号清单，网站上点击数字即可查看这些事项。
 """
+    text += "\n" + pace_basis(rules)
     if scoring:
         text += "\n" + scoring_basis(rules)
     return text
@@ -81,6 +82,34 @@ def _no_deadline(rules: Rules) -> str:
             "没有有效期限：未办结时计为“正在办理（无期限）”，不算应办结、不算超期，也不列为通报批评对象；办结后计入办结数和应办结数，"
             "并计为按期办结（没有期限就不存在超期）。交办后为这类事项补充明确期限（或改入有默认期限的类别），只会收紧要求，"
             "不需要延期审批，此后按该期限统计；反过来删去期限、或改入无默认期限的类别，属于未经批准移动期限，按原期限计算。")
+
+
+def pace_basis(rules: Rules) -> str:
+    """序时进度: how the expected share, the classes and (when on) the lights are decided."""
+    p = rules.pace
+    lights = (
+        f"台账规则设定按序时进度亮灯：有量化目标、尚未超过有效期限的未办结事项，落后序时进度达到 {p.yellow_behind:g} 个百分点的亮黄灯，"
+        f"超过 {p.red_behind:g} 个百分点的亮红灯，其余为绿灯（应报进展而未报的至少为黄灯）；期限临近不再单独亮黄灯，超过有效期限的仍为红灯。"
+        if p.lights
+        else "灯色仍只按期限和进展报告判断，不按序时进度。"
+    )
+    return f"""## 序时进度
+
+有量化目标（target：目标数和单位）的事项，按最近一次进展报告的累计完成数（value ÷ 目标数）或完成百分比（percent）
+与截止日的序时进度比较。序时进度{pace.BASES[p.basis]}{"；没有有效期限的事项按年度计算" if p.basis == "term" else ""}。
+完成比例和序时进度都四舍五入到与其他百分比相同的小数位后比较，落后（或超前）的百分点按显示的数字相减。
+
+| 类别 | 口径 |
+|---|---|
+| 有量化目标数 | 统计范围内写有量化目标的事项数；以下五类之和。 |
+| 已完成数 | 截止日前已办结，或最近一次报告的完成比例达到 100% 的事项数。 |
+| 超进度数 | 完成比例超前序时进度多于 {p.ahead_points:g} 个百分点的事项数。 |
+| 达进度数 | 完成比例与序时进度相比，超前不超过 {p.ahead_points:g} 个百分点、落后不超过 {p.behind_points:g} 个百分点的事项数。 |
+| 欠进度数 | 完成比例落后序时进度（滞后序时）多于 {p.behind_points:g} 个百分点的事项数。 |
+| 未启动数 | 截止日前尚未报告过完成数的事项数。 |
+
+{lights}
+"""
 
 
 def _rounding(decimals: int) -> str:

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..files import cache as cachefile
-from ..core import schema
+from ..core import pace, schema
 from ..core.deadlines import effective_deadline, light, progress_overdue
 from ..core.formats import DEFAULT_DECIMALS, percent
 from ..core.model import WORKING_STATUSES, Item, event_dates
@@ -30,6 +30,9 @@ GROUPINGS = {
     "batch": "会议或文件",
     "batch_kind": "会议或文件类别",
 }
+
+# progress against schedule (序时进度, core/pace.py): the items with a target, and each class
+PACE_COUNTS = {"pace_total": "有量化目标数", **{f"pace_{k}": f"{v}数" for k, v in pace.CLASSES.items()}}
 
 # figure key -> Chinese header; ``due_soon`` gets its number of days in ``headers()``
 COUNTS = {
@@ -55,6 +58,7 @@ COUNTS = {
     "mailbox_closed": "信箱办结数",
     "mailbox_replied": "信箱已答复数",
     "no_deadline": "期限无法确定数",
+    **PACE_COUNTS,
 }
 # rate key -> (Chinese header, numerator figure, denominator figure)
 RATES = {
@@ -167,6 +171,7 @@ class ItemFacts:
     batch: str | None = None  # the meeting or document it came from (rules: batches), with its 序号
     batch_kind: str | None = None
     seq: int | None = None
+    pace: str | None = None  # its class against the schedule (a key of pace.CLASSES) when it has a target
 
     @property
     def month(self) -> str:
@@ -309,6 +314,7 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
     reading = _reading(item, rules, as_of) if data.get("circulation") else ()
     if reading:
         flags.append("reading_total")
+    paced = _pace_flags(flags, item, rules, as_of, deadline)
     return ItemFacts(
         id=item.id,
         path=item.path,
@@ -331,6 +337,7 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         batch=data.get("batch"),
         batch_kind=rules.batches[data["batch"]].kind if data.get("batch") in rules.batches else None,
         seq=data.get("seq"),
+        pace=paced,
     )
 
 
@@ -340,6 +347,15 @@ def _no_deadline_flags(dl, closed) -> tuple[str, ...]:
     if dl is None:
         return ("no_deadline",)
     return ("open_no_deadline",) if dl.none and not closed else ()
+
+
+def _pace_flags(flags: list[str], item: Item, rules: Rules, as_of: dt.date, deadline: dt.date | None) -> str | None:
+    """An item with a target: ``pace_total`` and its class's flag; returns the class."""
+    if not item.data.get("target"):
+        return None
+    p = pace.classify(item, rules.pace, as_of, deadline, rules.decimals)
+    flags += ("pace_total", "pace_" + p.cls)
+    return p.cls
 
 
 def _closed_flags(flags: list[str], closed: dt.date, deadline: dt.date | None) -> int:

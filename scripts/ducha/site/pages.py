@@ -26,6 +26,7 @@ from ..core import codes, record
 from ..core import schema
 from ..counting.basis import basis_markdown
 from ..core.deadlines import LIGHTS, standing
+from ..core.pace import classify as classify_pace
 from ..core.formats import beijing, with_label
 from ..ledger.checked import Ledger
 from ..core.markup import md_cell, md_no_html
@@ -105,6 +106,7 @@ class ItemView:
         self.status_label = schema.STATUSES[item.status]
         st = standing(item, rules, cal, as_of)
         self.deadline, self.light, self.overdue_days = st.deadline, st.light, st.overdue_days
+        self.pace = classify_pace(item, rules.pace, as_of, st.date, rules.decimals)
         self.light_label = LIGHTS[self.light]
         self.lead_unit = d["lead_unit"]
         self.lead_unit_name = rules.unit_name(d["lead_unit"], item.assigned)
@@ -127,6 +129,21 @@ class ItemView:
             if citizen
             else None
         )
+
+    @property
+    def target_text(self) -> str:
+        """``棚户区改造新开工 3200 户``."""
+        t = self.pace.target
+        return self.mask(" ".join(x for x in (t.get("name"), f"{_number(t['value'])} {t['unit']}") if x))
+
+    @property
+    def reported_text(self) -> str:
+        """``2980 户（2026-11-10 报告）``, ``93.1%（…）``, or that nothing has been reported yet."""
+        entry = self.pace.reported
+        if entry is None:
+            return "尚未报告完成数"
+        shown = f"{_number(entry['value'])} {self.pace.target['unit']}" if "value" in entry else f"{_number(entry['percent'])}%"
+        return f"{shown}（{entry['date'].isoformat()} 报告）"
 
     def events(self, rules) -> list:
         """The item's record as written, oldest first (``record.events``: the same list ``ducha show`` prints);
@@ -743,6 +760,11 @@ class SiteBuilder:
             )
         )
 
+
+
+def _number(n) -> str:
+    """3200 → ``3200``, 93.10 → ``93.1``: a figure as written, without a float's trailing zeros."""
+    return str(int(n)) if float(n).is_integer() else format(n, "f").rstrip("0").rstrip(".")
 
 
 def _commit_md(commit) -> str:
