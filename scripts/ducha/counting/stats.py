@@ -306,14 +306,7 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         overdue_days = _open_flags(flags, item, rules, as_of, soon_before, deadline, lt)
     flags += _no_deadline_flags(dl, closed)
     _mailbox_flags(flags, item, rules, as_of, closed)
-    returned = ()
-    if data.get("reviews"):
-        returned = tuple(r["date"] for r in data["reviews"] if r["result"] == "returned" and r["date"] <= as_of)
-        if returned:
-            flags.append("returned")
-    reading = _reading(item, rules, as_of) if data.get("circulation") else ()
-    if reading:
-        flags.append("reading_total")
+    returned, reading = _event_flags(flags, item, rules, as_of)
     paced = _pace_flags(flags, item, rules, as_of, deadline)
     return ItemFacts(
         id=item.id,
@@ -356,6 +349,20 @@ def _pace_flags(flags: list[str], item: Item, rules: Rules, as_of: dt.date, dead
     p = pace.classify(item, rules.pace, as_of, deadline, rules.decimals)
     flags += ("pace_total", "pace_" + p.cls)
     return p.cls
+
+
+def _event_flags(flags: list[str], item: Item, rules: Rules, as_of: dt.date) -> tuple[tuple, tuple]:
+    """(dates of the reviews that returned it, decided circulation entries) by as_of, with their flags."""
+    data = item.data
+    returned = ()
+    if data.get("reviews"):
+        returned = tuple(r["date"] for r in data["reviews"] if r["result"] == "returned" and r["date"] <= as_of)
+        if returned:
+            flags.append("returned")
+    reading = _reading(item, rules, as_of) if data.get("circulation") else ()
+    if reading:
+        flags.append("reading_total")
+    return returned, reading
 
 
 def _closed_flags(flags: list[str], closed: dt.date, deadline: dt.date | None) -> int:

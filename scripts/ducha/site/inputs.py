@@ -95,20 +95,25 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
     inputs = SiteInputs(ledger, as_of, commit)
     inputs.bulletins = bulletins
     if history and repo is not None:
-
-        def read_history():
-            from ..review.audit import audit_repository
-
-            if warmer is not None:
-                warmer.wait()
-            try:
-                result = audit_repository(root, ledger.rules, rev=rev, as_of=as_of)
-                inputs.history, inputs.audit_findings = result.history, result.findings
-            except HistoryUnavailable as exc:
-                warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
-
-        inputs.pending_history = read_history
+        inputs.pending_history = _history_reader(inputs, root, rev, warmer, warn)
     return inputs
+
+
+def _history_reader(inputs: SiteInputs, root: Path, rev: str, warmer, warn) -> Callable[[], None]:
+    """What ``resolve_history`` runs: the audit of the branch (through the warmed cache) into ``inputs``."""
+
+    def read_history():
+        from ..review.audit import audit_repository
+
+        if warmer is not None:
+            warmer.wait()
+        try:
+            result = audit_repository(root, inputs.ledger.rules, rev=rev, as_of=inputs.as_of)
+            inputs.history, inputs.audit_findings = result.history, result.findings
+        except HistoryUnavailable as exc:
+            warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
+
+    return read_history
 
 
 def site_bulletins(root: Path, warn=print, verify: bool = True) -> list[dict]:
