@@ -63,6 +63,8 @@ COUNTS = {
 # rate key -> (Chinese header, numerator figure, denominator figure)
 RATES = {
     "rate_closed": ("办结率", "closed", "total"),
+    "rate_settled": ("结案率", "closed", "due"),
+    "rate_open": ("正在办理占比", "open", "total"),
     "rate_open_no_deadline": ("正在办理（无期限）占比", "open_no_deadline", "total"),
     "rate_on_time": ("按期办结率", "closed_on_time", "due"),
     "rate_progress": ("进展报告按时率", "progress_on_time", "progress_required"),

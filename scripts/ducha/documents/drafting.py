@@ -51,7 +51,7 @@ _CN_DIGITS = "〇一二三四五六七八九"
 # -- which figures each kind records ------------------------------------------------------------
 
 _TOTALS = ("total", "closed", "open", "due", "closed_on_time", "closed_late", "overdue_open", "overdue_unexplained",
-           "due_soon", "rate_closed", "rate_on_time")  # fmt: skip
+           "due_soon", "rate_closed", "rate_open", "rate_settled", "rate_on_time")  # fmt: skip
 _MAILBOX = ("mailbox_total", "mailbox_closed", "mailbox_replied", "rate_mailbox_handled", "rate_mailbox_replied")
 _GROUP = ("total", "closed", "overdue_open", "rate_closed")
 
