@@ -286,3 +286,23 @@ def test_a_new_uncommitted_item_with_a_record_dated_long_ago_counts_from_the_as_
     assert result.exit_code == 0, result.output
     ids = json.loads(result.stdout)["totals"]["ids"]
     assert ITEM in ids["closed_late"]  # judged as landing today, after its 11-25 deadline
+
+
+def test_the_tolerance_may_count_working_days(tmp_path):
+    """Closed "on Friday 11-20", landed on Wednesday 11-25: 5 calendar days, 3 working days."""
+    for unit, expected in (("calendar", "closed_late"), ("working", "closed_on_time")):
+        repo = make_repo(tmp_path / unit)
+        rules = repo.read("items/ledger.yml").replace("  backdating_tolerance_days: 3", f"  backdating_tolerance_days: 3\n  backdating_tolerance_unit: {unit}", 1)
+        repo.write("items/ledger.yml", rules)
+        repo.commit("规则", "2026-11-02")
+        repo.pull_request("register", [("2026-11-16", assigned_item(deadline="2026-11-23"))])
+        closed = make_item(ITEM, "closed", deadline=D("2026-11-23"))
+        closed["reviews"] = [{"date": D("2026-11-20"), "result": "passed", "opinion": "同意办结。"}]
+        closed["closed"] = D("2026-11-20")
+        merge = repo.pull_request("close", [("2026-11-25", closed)])
+        assert stats(repo, "2026-11-30")["ids"][expected] == [ITEM], unit
+        a101 = [f for f in audit(repo) if f["code"] == "A101" and f["commit"] == merge and f["field"] == "closed"]
+        if unit == "calendar":
+            assert a101[0]["message"].endswith("提交比记录日期晚 5 天（容许 3 天）。")
+        else:
+            assert a101 == []

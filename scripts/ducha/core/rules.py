@@ -97,6 +97,7 @@ class Rules:
     reading_limits: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_READING_LIMITS))
     holiday_overrides: dict[int, dict[str, set]] = field(default_factory=dict)
     backdating_tolerance_days: int = 3
+    backdating_tolerance_unit: str = "calendar"  # or working: the tolerance and lateness in working days
     require_merge: bool = True
     allowed_signers: str | None = None
     baseline: str | None = None  # a commit (hex) or a day (YYYY-MM-DD): history up to it is taken as written
@@ -108,6 +109,21 @@ class Rules:
     batches: dict[str, Batch] = field(default_factory=dict)  # meetings and documents, in date order
     pace: PaceRules = field(default_factory=PaceRules)  # progress against schedule (序时进度, core/pace.py)
     raw: dict = field(default_factory=dict, repr=False)
+    _calendar: object = field(default=None, repr=False, compare=False)
+
+    def late_by(self, recorded: dt.date, landed: dt.date) -> int:
+        """How much later than ``recorded`` a record landed, in the unit of the backdating tolerance
+        (negative when it landed earlier: a record dated ahead)."""
+        if self.backdating_tolerance_unit == "working":
+            if self._calendar is None:
+                self._calendar = self.calendar()
+            return self._calendar.working_days_between(recorded, landed)
+        return (landed - recorded).days
+
+    def tolerance_text(self, days: int | None = None) -> str:
+        """``3 天`` or ``3 个工作日``: the tolerance (or ``days``) in its unit."""
+        n = self.backdating_tolerance_days if days is None else days
+        return f"{n} 个工作日" if self.backdating_tolerance_unit == "working" else f"{n} 天"
 
     def batch_label(self, code: str | None, seq: int | None = None) -> str:
         """Where an item came from, as people say it; "" when it names no batch."""
@@ -280,6 +296,7 @@ def _build_rules(path: str, data: dict, units: dict, categories: dict, overrides
         reading_limits=reading_limits,
         holiday_overrides=overrides,
         backdating_tolerance_days=audit.get("backdating_tolerance_days", 3),
+        backdating_tolerance_unit=audit.get("backdating_tolerance_unit", "calendar"),
         require_merge=audit.get("require_merge", True),
         allowed_signers=audit.get("allowed_signers"),
         baseline=None if audit.get("baseline") is None else str(audit.get("baseline")),

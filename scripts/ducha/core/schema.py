@@ -323,6 +323,7 @@ def rules_schema() -> dict:
             "audit": _obj(
                 {
                     "backdating_tolerance_days": {"type": "integer", "minimum": 0},
+                    "backdating_tolerance_unit": {"enum": ["calendar", "working"], "description": "容许天数按自然日（calendar）还是工作日（working）计"},
                     "require_merge": {"type": "boolean"},
                     "allowed_signers": {"type": ["string", "null"]},
                     "baseline": {

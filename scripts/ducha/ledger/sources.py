@@ -174,7 +174,7 @@ def _judged(ledger: Ledger, root: Path, register, worktree, history):
         head = repo.head.commit.hexsha if repo.head.is_valid() else None
     except HistoryUnavailable:
         repo = head = None
-    key = cache_key(head, ledger.commit, baseline, ledger.rules.backdating_tolerance_days, register.accepted) if head and not worktree else None
+    key = cache_key(head, ledger.commit, baseline, (ledger.rules.backdating_tolerance_days, ledger.rules.backdating_tolerance_unit), register.accepted) if head and not worktree else None
     cached = _trust_cache(repo, key) if key else None
     if cached is not None:
         return cached

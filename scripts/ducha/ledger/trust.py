@@ -131,7 +131,8 @@ def baseline_index(history: History, base: str | None, days: list[dt.date]) -> t
     return found[0], []
 
 
-def judge_version(previous: dict | None, state: dict, changes, landed: dt.date, tolerance: int, open_ended=frozenset()):
+def judge_version(previous: dict | None, state: dict, changes, landed: dt.date, tolerance: int, open_ended=frozenset(),
+                  late_by=None):  # fmt: skip
     """(code, field, written, counted) for one version landing on ``landed``: a deadline field moved without
     an approved extension (counted value filled in by the caller) and records dated too early.
     ``open_ended``: the categories without a default deadline (``workflow.compare``)."""
@@ -141,7 +142,8 @@ def judge_version(previous: dict | None, state: dict, changes, landed: dt.date, 
             if v.code == "T102":
                 out.append(("A102", v.field, state.get(v.field), None))
     for fld, recorded in dates_recorded(changes):
-        if _COUNTED_RECORD.match(fld) and (landed - recorded).days > tolerance:
+        late = late_by(recorded, landed) if late_by is not None else (landed - recorded).days
+        if _COUNTED_RECORD.match(fld) and late > tolerance:
             out.append(("A101", fld, recorded, landed))
     return out
 
@@ -149,9 +151,10 @@ def judge_version(previous: dict | None, state: dict, changes, landed: dt.date, 
 class _ItemWalk:
     """One item's versions: the values its deadline had when it left 拟办 and the corrections since."""
 
-    def __init__(self, item_id: str, open_ended=frozenset()):
+    def __init__(self, item_id: str, open_ended=frozenset(), late_by=None):
         self.item_id = item_id
         self.open_ended = open_ended  # the categories without a default deadline
+        self.late_by = late_by  # the rules' measure of lateness (calendar or working days)
         self.state: dict | None = None
         self.legit: dict[str, object] = {}
         self.found: dict[str, Correction] = {}  # field -> the latest correction of it
@@ -173,7 +176,7 @@ class _ItemWalk:
         open_ended = self.open_ended if counted_prev is not None and without_deadline(counted_prev, self.open_ended) else frozenset()
         if open_ended and not without_deadline(state, open_ended) and previous.get("status") not in (None, "draft"):
             self.legit = {k: state.get(k) for k in ("deadline", "assigned", "category", "urgency")}  # its first term
-        for code, fld, written, counted in judge_version(previous, state, changes, landed, tolerance, open_ended):
+        for code, fld, written, counted in judge_version(previous, state, changes, landed, tolerance, open_ended, self.late_by):
             c = Correction(self.item_id, fld, written, self.legit.get(fld) if code == "A102" else counted, code, sha, landed)
             if c.key in accepted:
                 if code == "A102":
@@ -211,7 +214,7 @@ def assess(history: History | None, rules: Rules, upto: str | None, accepted: se
     trust = Trust(notices=notices)
     new_files = [i for i in (worktree or {}) if i not in history.items]  # never committed: only the work tree
     for item_id, versions in [*history.items.items(), *((i, []) for i in new_files)]:
-        walk = _ItemWalk(item_id, rules.open_ended)
+        walk = _ItemWalk(item_id, rules.open_ended, rules.late_by)
         _replay(walk, versions, history, days, last, base, tolerance, accepted)
         if worktree and item_id in worktree and as_of is not None:
             data = worktree[item_id]

@@ -184,12 +184,13 @@ class _Audit:
         day = self.days[idx]
         commit = self.history.commits[idx]
         tolerance = self.rules.backdating_tolerance_days
+        rules = self.rules
         for fld, recorded in dates_recorded(changes):
-            gap = (recorded - day).days
-            if abs(gap) > tolerance:
-                when = "晚" if gap < 0 else "早"
+            late = rules.late_by(recorded, day)
+            if abs(late) > tolerance:
+                when = "晚" if late > 0 else "早"
                 self.add("A101", item_id, idx,
-                         f"{fld} 记为 {recorded}，而写入它的提交在 {day}，提交比记录日期{when} {abs(gap)} 天（容许 {tolerance} 天）。", fld)  # fmt: skip
+                         f"{fld} 记为 {recorded}，而写入它的提交在 {day}，提交比记录日期{when} {rules.tolerance_text(abs(late))}（容许 {rules.tolerance_text()}）。", fld)  # fmt: skip
         if previous is None or state is None:
             return
         for v in compare(previous, state, self.rules.open_ended):

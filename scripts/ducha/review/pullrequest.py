@@ -70,7 +70,7 @@ def check_base(root: Path, base: str, as_of: dt.date) -> Ledger:
     for item_id, sequence in sorted(branch.steps.items()):
         base_source = base_blob.get(item_id)
         ledger.findings.extend(_item_findings(item_id, sequence, base_source, parsed, target_ids, base, ledger.rules.open_ended))
-        ledger.findings.extend(_late_records(sequence, base_source, parsed, as_of, ledger.rules.backdating_tolerance_days))
+        ledger.findings.extend(_late_records(sequence, base_source, parsed, as_of, ledger.rules))
     ledger.files = len(touched) + len(not_read) + 1
     return ledger
 
@@ -142,7 +142,7 @@ def _item_findings(item_id, sequence, base_source, parsed, target_ids, base, ope
     return findings
 
 
-def _late_records(sequence, base_source, parsed, as_of: dt.date, tolerance: int) -> list[Finding]:
+def _late_records(sequence, base_source, parsed, as_of: dt.date, rules) -> list[Finding]:
     """T108: each record the branch adds dated more than the tolerance before the check's day (the earliest
     it can land on the main branch), which the counts will take as of its landing day (``ledger.trust``)."""
     final_label, shown, final_source = sequence[-1]
@@ -153,11 +153,13 @@ def _late_records(sequence, base_source, parsed, as_of: dt.date, tolerance: int)
     if not isinstance(final_data, dict):
         return []
     out = []
-    for code, fld, written, counted in judge_version(prev, final_data, diff_fields(prev, final_data), as_of, tolerance):
+    tolerance = rules.backdating_tolerance_days
+    changes = diff_fields(prev, final_data)
+    for code, fld, written, counted in judge_version(prev, final_data, changes, as_of, tolerance, late_by=rules.late_by):
         if code == "A101":
-            days = (counted - written).days
+            late = rules.tolerance_text(rules.late_by(written, counted))
             out.append(Finding(shown, yamlio.line_for(final_text, fld), "T108", fld,
-                               f"{fld} 记为 {written}，最早 {counted} 才能进入主分支，晚 {days} 天（容许 {tolerance} 天）；"
+                               f"{fld} 记为 {written}，最早 {counted} 才能进入主分支，晚 {late}（容许 {rules.tolerance_text()}）；"
                                f"合并后按进入主分支之日（不早于 {counted}）计算是否按期。"))  # fmt: skip
     return out
 
