@@ -466,3 +466,15 @@ def test_t108_a_record_dated_before_the_check_beyond_the_tolerance_is_a_warning(
     assert t108 == [("closed", "warning"), ("reviews[0].date", "warning")]
     closed_warning = next(f for f in findings if f["code"] == "T108" and f["field"] == "closed")
     assert closed_warning["line"] and "2026-11-26" in closed_warning["message"] and "2026-11-20" in closed_warning["message"]
+
+
+def test_a_deadline_given_or_removed_is_worded_without_none(tmp_path):
+    r = make_repo(tmp_path)
+    r.write_item(make_item(ASSIGNED, "assigned"))
+    r.commit("登记督办事项", "2026-11-20")
+    r.checkout("feature", new=True)
+    r.write_item(make_item(ASSIGNED, "assigned", deadline=None))  # the stated deadline removed
+    r.commit("删去期限", "2026-11-25")
+    code, findings = check(r)
+    t102 = [f["message"] for f in findings if f["code"] == "T102"]
+    assert t102 and "None" not in t102[0] and "改为 （未写）" in t102[0]

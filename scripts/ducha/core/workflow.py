@@ -107,13 +107,13 @@ def compare(old: dict | None, new: dict | None, open_ended=frozenset()) -> list[
     if old.get("deadline") != new.get("deadline"):
         # `deadline` keeps the term set at assignment; an approved extension's new_deadline supersedes it.
         hint = "延期已在 extensions 中记录，deadline 应保持交办时的原期限" if _newly_approved(old, new, new.get("deadline")) else "没有同时追加经批准的延期"
-        out.append(Violation("T102", "deadline", f"办理期限从 {old.get('deadline')} 改为 {new.get('deadline')}：{hint}。"))
+        out.append(Violation("T102", "deadline", f"办理期限从 {_shown(old.get('deadline'))} 改为 {_shown(new.get('deadline'))}：{hint}。"))
     elif new.get("deadline") is None:
         # no explicit deadline: the category's default counts from the assignment date at the item's urgency
         for key in DEFAULT_DEADLINE_BASIS:
             if old.get(key) != new.get(key):
                 out.append(
-                    Violation("T102", key, f"事项按默认期限计算，{key} 从 {old.get(key)} 改为 {new.get(key)} 会移动办理期限，但没有同时追加经批准的延期。")
+                    Violation("T102", key, f"事项按默认期限计算，{key} 从 {_shown(old.get(key))} 改为 {_shown(new.get(key))} 会移动办理期限，但没有同时追加经批准的延期。")
                 )  # fmt: skip
                 break
     return out
@@ -124,6 +124,11 @@ def _figure_filed(old: dict, new: dict) -> bool:
     if not isinstance(old, dict) or not isinstance(new, dict) or set(FIGURES_FILED_LATER) & set(old):
         return False
     return {k: v for k, v in new.items() if k not in FIGURES_FILED_LATER} == old
+
+
+def _shown(value) -> str:
+    """A field's value in a message: "（未写）" for one that is absent, never "None"."""
+    return "（未写）" if value is None else str(value)
 
 
 def _circulation_extended(old: list, new: list) -> bool:
