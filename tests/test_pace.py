@@ -196,6 +196,8 @@ def test_lights_follow_pace_only_when_the_rules_say_so(tmp_path):
         rows = json.loads(cli("list", "--root", repo.path, "--as-of", "2026-11-25", "--format", "json").stdout)
         return {r["id"]: r["light"] for r in rows}
 
+    rows = json.loads(cli("list", "--root", ledger(tmp_path / "classes").path, "--as-of", "2026-11-25", "--format", "json").stdout)
+    assert {r["id"]: r["pace"] for r in rows}["DC-2026-0002"] == "behind"  # the class in list JSON
     off = lights(ledger(tmp_path / "off"))
     assert set(off.values()) == {"green"}  # by the deadline (2026-12-31): all green
     on = lights(ledger(tmp_path / "on", "pace:\n  lights: true\n  yellow_behind: 10\n  red_behind: 30\n",
@@ -218,3 +220,8 @@ def test_the_item_page_shows_target_figure_bar_and_class_and_lists_show_the_clas
     assert 'aria-label="完成 93.1%，序时进度 91.7%，超进度"' in page and "width: 93.1%" in page
     listing = (repo.path / "site" / "items" / "index.html").read_text(encoding="utf-8")
     assert "超进度" in listing and "欠进度" in listing and "未启动" in listing
+    home = (repo.path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '序时进度（有量化目标 <a href="lists/all/pace_total/">5</a>）' in home
+    assert '欠进度 <a href="lists/all/pace_behind/">1</a>' in home
+    behind = (repo.path / "site" / "lists" / "all" / "pace_behind" / "index.html").read_text(encoding="utf-8")
+    assert "DC-2026-0002" in behind and "DC-2026-0001" not in behind

@@ -26,6 +26,7 @@ from ..core import codes, record
 from ..core import schema
 from ..counting.basis import basis_markdown
 from ..core.deadlines import LIGHTS, standing
+from ..core.pace import CLASSES as pace_classes
 from ..core.pace import classify as classify_pace
 from ..core.formats import beijing, with_label
 from ..ledger.checked import Ledger
@@ -399,6 +400,12 @@ class SiteBuilder:
     SAME_AS = {"light_red": "overdue_open"}  # a red light is by definition an open item past its deadline
     NO_DEADLINE_FIGURES = ("open_no_deadline",)  # shown when a category of the rules has no default deadline
 
+    def pace_figures(self) -> tuple[str, ...]:
+        """The dashboard's 序时进度 figures, when any counted item states a measurable target."""
+        from ..counting.stats import PACE_COUNTS
+
+        return tuple(PACE_COUNTS) if self.stats.totals.count("pace_total") else ()
+
     def figures(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """``names``, and the figure of open items without a deadline when the rules allow such items."""
         return names + self.NO_DEADLINE_FIGURES if self.rules.open_ended else names
@@ -441,7 +448,7 @@ class SiteBuilder:
             return self._figure_pages[src]
 
         self.figure_link = figure_page
-        for figure in self.figures(self.TOTAL_FIGURES):
+        for figure in self.figures(self.TOTAL_FIGURES) + self.pace_figures():
             figure_page("", st.totals, figure)
         for grouping in stats_mod.GROUPINGS:
             for group in st.groups[grouping]:
@@ -475,6 +482,7 @@ class SiteBuilder:
             by_status={s: len(v) for s, v in by_status.items()},
             corrected=self.corrected,
             audit=self.audit_open_items(),
+            pace_classes=pace_classes if self.pace_figures() else {},
         )
 
     def audit_open_items(self) -> dict | None:
