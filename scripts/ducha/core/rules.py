@@ -125,6 +125,22 @@ class Rules:
         n = self.backdating_tolerance_days if days is None else days
         return f"{n} 个工作日" if self.backdating_tolerance_unit == "working" else f"{n} 天"
 
+    def batch_code(self, name: str) -> str | None:
+        """The batch ``name`` means: its code, or the code of the batch titled so; None when none is."""
+        if name in self.batches:
+            return name
+        return next((b.code for b in self.batches.values() if b.title == name), None)
+
+    def unknown_batch(self, name: str, what: str = "批次") -> str:
+        """Why ``name`` names no batch, with the closest registered ones (or the registered ones)."""
+        import difflib
+
+        names = [*self.batches, *(b.title for b in self.batches.values())]
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
+        known = "、".join(f"{b.code}（{b.title}）" for b in list(self.batches.values())[:8]) or "（台账规则中没有登记批次）"
+        hint = f"是否指 {'、'.join(close)}？" if close else f"已登记的批次：{known}。"
+        return f"{what}“{name}”未在台账规则的 batches 中登记。{hint}"
+
     def batch_label(self, code: str | None, seq: int | None = None) -> str:
         """Where an item came from, as people say it; "" when it names no batch."""
         if not code:

@@ -438,13 +438,12 @@ def _checked_scope(rules, scope: dict | None) -> dict:
     for cat in scope.get("category", ()):
         if cat not in rules.categories:
             raise DuchaError(f"类别“{cat}”未在台账规则中登记；可选：{'、'.join(rules.categories)}。")
-    by_title = {b.title: b.code for b in rules.batches.values()}
     if scope.get("batch"):
-        scope["batch"] = tuple(by_title.get(b, b) for b in scope["batch"])
-    for batch in scope.get("batch", ()):
-        if batch not in rules.batches:
-            known = "、".join(f"{b.code}（{b.title}）" for b in rules.batches.values()) or "（台账规则中没有登记批次）"
-            raise DuchaError(f"批次“{batch}”未在台账规则的 batches 中登记；可选：{known}。")
+        codes = tuple(rules.batch_code(b) for b in scope["batch"])
+        for name, code in zip(scope["batch"], codes):
+            if code is None:
+                raise DuchaError(rules.unknown_batch(name))
+        scope["batch"] = codes
     return scope
 
 

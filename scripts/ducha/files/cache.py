@@ -8,6 +8,7 @@ history's per-item lists), and any damage or error means "no cache", rebuilt by 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import os
@@ -60,6 +61,17 @@ def _replacing(path: Path):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@functools.lru_cache(maxsize=None)
+def source_stamp(label: str, names: tuple[str, ...]) -> str:
+    """A hash of ``label`` (a cache's format) and of the source of the package modules ``names`` (paths
+    under ``ducha/``): a cache computed by other code is never trusted."""
+    h = hashlib.sha256(label.encode())
+    package = Path(__file__).parents[1]
+    for name in names:
+        h.update((package / name).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def write(path: Path, obj) -> None:

@@ -343,8 +343,7 @@ def _check_given(rules: Rules, cols: dict, given: _Given) -> None:
     if "category" not in cols and given.category is None:
         raise ImportError_("表中没有“类别”列，须统一指定这些事项的类别（如 work_report_target）。", hint=Hint("category"))
     if given.meeting is not None and given.meeting not in rules.batches:
-        known = "、".join(f"{b.code}（{b.title}）" for b in rules.batches.values()) or "（台账规则中没有登记批次，请先在 batches 中登记）"
-        raise ImportError_(f"会议或文件“{given.meeting}”未在台账规则的 batches 中登记；可选：{known}。", hint=Hint("batch"))
+        raise ImportError_(rules.unknown_batch(given.meeting, what="会议或文件"), hint=Hint("batch"))
     if given.meeting is not None and not given.source:
         given.source = rules.batches[given.meeting].title
     if "source" not in cols and not given.source:

@@ -190,20 +190,12 @@ def duplicate_findings(items_by_path: list[tuple[str, str | None]]) -> list[Find
     return out
 
 
-def batch_scope(ledger: Ledger, code: str) -> Ledger:
+def batch_scope(ledger: Ledger, name: str) -> Ledger:
     """The ledger narrowed to the items of one batch (a meeting or a document), by its code or its title;
     an unknown batch is an error naming the closest registered ones, never an empty result."""
-    import difflib
-
-    batches = ledger.rules.batches
-    by_title = {b.title: b.code for b in batches.values()}
-    code = by_title.get(code, code)
-    if code not in batches:
-        names = [*batches, *by_title]
-        close = difflib.get_close_matches(code, names, n=3, cutoff=0.4)
-        known = "、".join(f"{b.code}（{b.title}）" for b in list(batches.values())[:8]) or "（台账规则中没有登记批次）"
-        hint = f"是否指 {'、'.join(close)}？" if close else f"已登记的批次：{known}。"
-        raise LedgerError(f"批次“{code}”未在台账规则的 batches 中登记。{hint}")
+    code = ledger.rules.batch_code(name)
+    if code is None:
+        raise LedgerError(ledger.rules.unknown_batch(name))
     return ledger.narrowed(i for i in ledger.items if ledger.items[i].get("batch") == code)
 
 

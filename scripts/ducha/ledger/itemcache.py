@@ -16,7 +16,6 @@ that, so it stays about the size of one ledger.  An unreadable cache is rebuilt,
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 
 from ..files import cache as cachefile
@@ -31,19 +30,11 @@ CACHE_NAME = "items.pickle"
 FORMAT = 2  # bump when the pickled classes move or change shape (2: classes under ducha.core, ducha.ledger)
 _STAMP_FILES = ("core/yamlio.py", "core/schema.py", "core/model.py", "core/validate.py", "core/schemacheck.py",
                 "ledger/checked.py", "ledger/itemcache.py")  # fmt: skip
-_stamp: str | None = None
 
 
 def stamp() -> str:
     """The cache format and a hash of the source of the modules that decide what a file parses to."""
-    global _stamp
-    if _stamp is None:
-        h = hashlib.sha256(f"format {FORMAT}".encode())
-        package = Path(__file__).parents[1]
-        for name in _STAMP_FILES:
-            h.update((package / name).read_bytes())
-        _stamp = h.hexdigest()[:16]
-    return _stamp
+    return cachefile.source_stamp(f"format {FORMAT}", _STAMP_FILES)
 
 
 def cache_path(git_dir: str | Path) -> Path:

@@ -28,6 +28,11 @@ DECISION_LABELS = {"accepted": "属实已核", "rejected": "不予认可"}
 KEY = re.compile(r"^A\d{3}:[^:\s]+:[0-9a-f]{7,10}:[^:\s]+$")
 
 
+def finding_key(code: str, item: str, commit: str, field: str) -> str:
+    """How the register names an audit finding: ``A101:DC-2026-0047:1a2b3c4d5e:closed`` ("-" for no item or field)."""
+    return f"{code}:{item or '-'}:{commit[:10]}:{field or '-'}"
+
+
 @dataclass(frozen=True)
 class ReviewEntry:
     finding: str

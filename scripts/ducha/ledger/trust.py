@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from pathlib import Path
 from dataclasses import dataclass, field
 
 from ..core.findings import Notice
@@ -30,7 +29,9 @@ from ..core.model import Item, to_date
 from ..core.rules import Rules
 from ..core.workflow import compare, without_deadline
 from ..history.commits import History, apply_changes, dates_recorded, diff_fields, landing_times
+from ..files import cache as cachefile
 from ..history.repo import TZ
+from .register import finding_key
 
 # the records whose date decides 按期/超期 or the light, as ``dates_recorded`` names them
 # (a progress report is not among them: its written date is the conservative one, since an earlier last
@@ -58,7 +59,7 @@ class Correction:
     @property
     def key(self) -> str:
         """The finding's name in the review register (as ``AuditFinding.key``)."""
-        return f"{self.code}:{self.item}:{self.commit[:10]}:{self.field}"
+        return finding_key(self.code, self.item, self.commit, self.field)
 
     @property
     def label(self) -> str:
@@ -96,19 +97,12 @@ class Trust:
 
 
 TRUST_FORMAT = 1  # of the cached judgements (ledger.sources): bump when Trust or Correction change shape
-_stamp: str | None = None
+_JUDGING = ("ledger/trust.py", "core/workflow.py", "history/commits.py")  # the code a judgement depends on
 
 
-def cache_key(head: str, upto: str | None, baseline: str | None, tolerance: int, accepted) -> str:
+def cache_key(head: str, upto: str | None, baseline: str | None, tolerance, accepted) -> str:
     """Everything a committed ledger's judgement depends on, and the source of the code that judges it."""
-    global _stamp
-    if _stamp is None:
-        h = hashlib.sha256(f"format {TRUST_FORMAT}".encode())
-        package = Path(__file__).parents[1]
-        for name in ("ledger/trust.py", "core/workflow.py", "history/commits.py"):
-            h.update((package / name).read_bytes())
-        _stamp = h.hexdigest()[:16]
-    parts = (_stamp, head, upto, baseline, tolerance, tuple(sorted(accepted)))
+    parts = (cachefile.source_stamp(f"format {TRUST_FORMAT}", _JUDGING), head, upto, baseline, tolerance, tuple(sorted(accepted)))
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 

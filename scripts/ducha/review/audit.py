@@ -23,6 +23,7 @@ from ..history.repo import TZ, BlobReader, open_repo
 from ..core.formats import beijing
 from ..core.findings import Notice
 from ..history.commits import History, apply_changes, dates_recorded, git_date, landing_times, load_history, parse_version
+from ..ledger.register import finding_key
 from ..ledger.trust import baseline_index
 from ..core.rules import Rules
 from ..core.schema import STATUSES
@@ -45,8 +46,8 @@ class AuditFinding:
 
     @property
     def key(self) -> str:
-        """How the review register names this finding: code:item:commit(10):field."""
-        return f"{self.code}:{self.item or '-'}:{self.commit[:10]}:{self.field or '-'}"
+        """How the review register names this finding (``register.finding_key``)."""
+        return finding_key(self.code, self.item, self.commit, self.field)
 
     @property
     def severity(self) -> str:
@@ -116,7 +117,7 @@ class _Audit:
         self.staff = {s["email"].lower() for s in self.rules.staff}
         self.times = landing_times(self.history.commits)
         self.days = [t.astimezone(TZ).date() for t in self.times]
-        self.base, self.notices = baseline_index(self.history, self.rules.baseline, self.days)
+        self.base = baseline_index(self.history, self.rules.baseline, self.days)[0]  # its notice: audit_repository
         # commits that change the ledger (an item file or the rules): the ones whose way in, author and
         # signature are audited; a commit that changes only other files (code, docs) is not a ledger record
         self.ledger_commits = {v[0] for versions in self.history.items.values() for v in versions}

@@ -187,8 +187,9 @@ def reviewers_for_change(root, base: str) -> tuple[str, list[Review]]:
     heads = rules_list[1].owners  # the rules file's owners: office.reviewers, or every reviewer without them
     changed = changed_since(repo, merge_base)
     reviews = _Reviews()
+    _, by_category, by_unit = _reviewers(rules)
     for item_id, versions in _item_versions(repo, root, merge_base, changed):
-        if not _need_item_reviewers(reviews, rules, item_id, versions):
+        if not _need_item_reviewers(reviews, rules, by_category, by_unit, item_id, versions):
             reviews.need(heads, "督查室负责人", item=item_id)
     for path in changed:
         if not is_item_path(path) and _owned_by_heads(path, rules_list):
@@ -230,9 +231,8 @@ def _item_versions(repo, root, merge_base: str, changed: list[str]):
         yield item_id, versions
 
 
-def _need_item_reviewers(reviews: _Reviews, rules: Rules, item_id: str, versions: list) -> bool:
+def _need_item_reviewers(reviews: _Reviews, rules: Rules, by_category: dict, by_unit: dict, item_id: str, versions: list) -> bool:
     """Ask the reviewers of each version's category and lead unit; False when no version has any."""
-    _, by_category, by_unit = _reviewers(rules)
     found = False
     for data in versions:
         if not isinstance(data, dict):
