@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,14 +22,6 @@ class SiteInputs:
     history: object | None = None
     audit_findings: list = field(default_factory=list)
     bulletins: list = field(default_factory=list)
-    pending_history: Callable[[], None] | None = None  # fills history and audit_findings; see gather_inputs
-
-    def resolve_history(self) -> tuple[object | None, list]:
-        """The history and audit findings, waiting for them if they are still being read."""
-        if self.pending_history is not None:
-            pending, self.pending_history = self.pending_history, None
-            pending()
-        return self.history, self.audit_findings
 
     def builder(self, template_dirs=None, per_page: int = 200, use_directory_urls: bool = True, search_indexer=None) -> SiteBuilder:
         return SiteBuilder(
@@ -39,7 +30,6 @@ class SiteInputs:
             commit=self.commit,
             history=self.history,
             audit_findings=self.audit_findings,
-            history_loader=self.resolve_history if self.pending_history is not None else None,
             bulletins=self.bulletins,
             template_dirs=template_dirs,
             per_page=per_page,
@@ -52,9 +42,9 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
     """``from_history``: restore the ledger as committed at the end of ``as_of``; else read the work tree.
 
     A ledger with check errors raises ``LedgerError`` carrying the same findings ``ducha check`` prints.
-    The git history is read into its cache by a background process started first (joined before the ledger's
-    trust rules apply); it is audited when ``SiteInputs.resolve_history`` is called (``SiteBuilder.build`` does so
-    first); a history that cannot be read is then a warning, not an error.
+    The git history is read into its cache by a background process started first, then audited once here;
+    the same history decides what counts (``apply_trust``); a history that cannot be read is a warning, not
+    an error.
     """
     root = Path(root)
     repo = None
@@ -74,10 +64,6 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
     try:
         opened = open_ledger(root, as_of, committed=from_history, rev=sha)  # its notices are for a terminal
         ledger = opened.ledger
-        if warmer is not None:
-            warmer.wait()  # the history decides what counts: read it (through the warmed cache) first
-        for notice in apply_trust(ledger, root.resolve(), opened.uncommitted):
-            warn(notice.text)
         if from_history:
             commit = ledger.commit
         else:
@@ -87,33 +73,32 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
                 f"台账有 {len(ledger.errors)} 个错误，网站未生成。请先运行 ducha check 并改正：\n{format_text(ledger.errors)}",
                 [],
             )
-        bulletins = site_bulletins(root, warn, verify=repo is not None)
+        inputs = SiteInputs(ledger, as_of, commit)
+        if history and repo is not None:  # the audit reads the history (through the warmed cache) once
+            _read_history(inputs, root, rev, warmer, warn)
+        # the history decides what counts; the branch's own history (rev HEAD) serves, an older one would
+        # not hold a baseline set after it
+        for notice in apply_trust(ledger, root.resolve(), opened.uncommitted, history=inputs.history if rev == "HEAD" else None):
+            warn(notice.text)
+        inputs.bulletins = site_bulletins(root, warn, verify=repo is not None)
     except BaseException:
         if warmer is not None:
             warmer.stop()
         raise
-    inputs = SiteInputs(ledger, as_of, commit)
-    inputs.bulletins = bulletins
-    if history and repo is not None:
-        inputs.pending_history = _history_reader(inputs, root, rev, warmer, warn)
     return inputs
 
 
-def _history_reader(inputs: SiteInputs, root: Path, rev: str, warmer, warn) -> Callable[[], None]:
-    """What ``resolve_history`` runs: the audit of the branch (through the warmed cache) into ``inputs``."""
+def _read_history(inputs: SiteInputs, root: Path, rev: str, warmer, warn) -> None:
+    """The audit of the branch (through the cache the warmer filled) into ``inputs``."""
+    from ..review.audit import audit_repository
 
-    def read_history():
-        from ..review.audit import audit_repository
-
-        if warmer is not None:
-            warmer.wait()
-        try:
-            result = audit_repository(root, inputs.ledger.rules, rev=rev, as_of=inputs.as_of)
-            inputs.history, inputs.audit_findings = result.history, result.findings
-        except HistoryUnavailable as exc:
-            warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
-
-    return read_history
+    if warmer is not None:
+        warmer.wait()
+    try:
+        result = audit_repository(root, inputs.ledger.rules, rev=rev, as_of=inputs.as_of)
+        inputs.history, inputs.audit_findings = result.history, result.findings
+    except HistoryUnavailable as exc:
+        warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
 
 
 def site_bulletins(root: Path, warn=print, verify: bool = True) -> list[dict]:

@@ -163,7 +163,6 @@ class SiteBuilder:
         commit: str | None = None,
         history=None,
         audit_findings=None,
-        history_loader=None,
         stats=None,
         bulletins=None,
         template_dirs: list[Path] | None = None,
@@ -171,8 +170,8 @@ class SiteBuilder:
         use_directory_urls: bool = True,
         search_indexer=None,
     ):
-        """``history_loader() -> (history, audit_findings)``: when the history is still to be read and audited,
-        called first in ``build`` (item lists and the dashboard mark items with open audit findings). ``search_indexer(search_html, meta) -> entries``: the site
+        """``history``/``audit_findings``: the audited branch (item lists and the dashboard mark items with open
+        audit findings). ``search_indexer(search_html, meta) -> entries``: the site
         generator's own indexing of a page's search summary, run here while item pages are rendered (in
         parallel from ``PARALLEL_ITEMS`` on)."""
         self.ledger = ledger
@@ -182,7 +181,6 @@ class SiteBuilder:
         self.commit = commit
         self.history = history
         self.audit_findings = audit_findings or []
-        self.history_loader = history_loader
         self.per_page = per_page
         self.links = Links(use_directory_urls)
         self.cal = self.rules.calendar()
@@ -369,10 +367,7 @@ class SiteBuilder:
 
     # -- pages ---------------------------------------------------------------
     def build(self) -> list[SitePage]:
-        # the history first (``history_loader`` runs the audit here, in this process): item lists and the
-        # dashboard mark the items with open audit findings
-        if self.history_loader is not None:
-            self.history, self.audit_findings = self.history_loader()
+        # item lists and the dashboard mark the items with open audit findings
         self.audit = AuditPages(self)
         for item_id, n in self.audit.open_by_item.items():
             if item_id in self.views:
