@@ -64,7 +64,7 @@ def test_a_bulletin_of_900_overdue_items_is_drafted_verified_and_published(big):
     assert "D105" not in printed.output and not (big.path / "bulletins").exists()
     meta = front(printed.output)
     assert meta["figures"]["totals"]["overdue_open"] == 900 and len(meta["items"]) == 900
-    assert printed.output.count("| 超期 ") == 900  # the 附件 lists every overdue item, in the bulletin itself
+    assert printed.output.count("| 已交办，已超期 ") + printed.output.count("| 办理中，已超期 ") == 900  # the 附件 lists every item, in the bulletin itself
     written = new(big, "通报")
     assert written.exit_code == 0, written.output
     verified = run("bulletin", "verify", "--all", "--root", big.path)
@@ -74,7 +74,7 @@ def test_a_bulletin_of_900_overdue_items_is_drafted_verified_and_published(big):
     inputs = gather_inputs(big.path, dt.date(2026, 11, 25), from_history=True, history=False, warn=pytest.fail)
     pages = {p.src_uri: p for p in inputs.builder().build() if p.src_uri.startswith("bulletins/")}
     page = pages["bulletins/2026/bulletin-01.md"].markdown
-    assert "已按该提交重新计算核对" in page and page.count("| 超期 ") == 900 and "<!--" not in page
+    assert "已按该提交重新计算核对" in page and page.count("| 已交办，已超期 ") + page.count("| 办理中，已超期 ") == 900 and "<!--" not in page
 
 
 def test_a_bulletin_over_its_own_limit_is_refused_by_name_and_never_written(tmp_path):
@@ -162,7 +162,8 @@ def headings(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("kind, expected, absent", [
-    ("通报", ["一、总体情况", "二、按期办结较好的单位", "三、下步要求"], ["超期未办结单位", "通报批评", "附件", "本期没有"]),
+    ("通报", ["一、总体情况", "二、按期办结较好的单位", "三、下步要求", "附件　督查事项办理情况汇总表"],
+     ["超期未办结单位", "通报批评", "进展滞后", "本期没有"]),
     ("专报", ["一、基本情况", "二、各单位办理情况", "三、下步工作建议"], ["存在的问题", "一是", "约谈", "没有超期"]),
     ("通知", ["一、有关要求"], ["即将到期的事项", "已超期的事项", "没有"]),
     ("政务督查", ["一、督查工作总体情况", "二、重点事项进展", "三、下步工作安排"], ["需要关注的问题", "没有超期"]),
@@ -177,7 +178,9 @@ def test_sections_with_nothing_in_them_are_left_out_and_the_rest_renumbered(quie
     for word in absent:
         assert word not in body, word
     if kind == "通报":  # nobody overdue or criticised: the two requirements that address them are left out too
-        assert "（二）市政府督查室将继续跟踪督办" in body and "（三）" not in body and "对照附件清单" not in body
+        assert "（二）市政府督查室将继续跟踪督办" in body and "（三）" not in body
+        annex = body.split("## 附件")[1]  # the whole list of the scope, each item once, with its latest progress
+        assert len(re.findall(r"(?m)^\| \d+ \| 江府督办", annex)) == 3 and "最新进展" in annex
     verified = run("bulletin", "verify", path, "--root", quiet.path)
     assert verified.exit_code == 0 and "B110" not in verified.output and "未核对" not in verified.output, verified.output
 

@@ -62,7 +62,7 @@ def test_draft_records_commit_as_of_and_every_figure(repo):
     assert f["totals"] == {
         "total": 4, "closed": 1, "open": 3, "due": 3, "closed_on_time": 1, "closed_late": 0, "overdue_open": 2,
         "overdue_unexplained": 1, "due_soon": 1, "rate_closed": [1, 4], "rate_open": [3, 4], "rate_settled": [1, 3],
-        "rate_on_time": [1, 3],
+        "rate_on_time": [1, 3], "open_no_deadline": 0, "days_to_close": 7.0,
     }  # fmt: skip
     assert f["period"] == {"assigned": 4, "closed": 1}
     body = re.sub(r"<!--fig:[^>]*-->", "", path.read_text(encoding="utf-8"))
@@ -89,7 +89,7 @@ def test_draft_records_commit_as_of_and_every_figure(repo):
     assert "**（一）市住房和城乡建设局**（2 件）" in body
     assert "承办单位既未说明延期原因，也未申请延期：" in body  # DC-2026-0002 is within its progress interval
     assert "- 市住房和城乡建设局：江府督办〔2026〕2号“加快推进地铁3号线建设”（超期 5 天）。" in body
-    assert "| 3 | 江府督办〔2026〕4号 | 加快推进地铁3号线建设 | 市财政局 | 2026-11-27 | 剩 2 个工作日 |" in body
+    assert "| 4 | 江府督办〔2026〕4号 | 加快推进地铁3号线建设 | 市财政局 | 2026-11-27 | 已交办，剩 2 个工作日 | （未报告） |" in body
     assert run("bulletin", "verify", path, "--root", repo.path).exit_code == 0
 
 
@@ -99,7 +99,7 @@ def test_verify_passes_then_fails_naming_the_edited_figure(repo):
     result = run("bulletin", "verify", "--all", "--root", repo.path)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"bulletins/2026/bulletin-01.md  一致：前言 23 个数字与提交 {sha} 截至 2026-11-25 重新计算的结果一致；正文 29 个数字已核对一致",
+        f"bulletins/2026/bulletin-01.md  一致：前言 25 个数字与提交 {sha} 截至 2026-11-25 重新计算的结果一致；正文 26 个数字已核对一致",
         "核对了 1 期通报：1 期一致，0 期不一致，0 期无法核对，0 期前言有错误。",
     ]
     text = path.read_text(encoding="utf-8")
@@ -116,7 +116,7 @@ def test_verify_passes_then_fails_naming_the_edited_figure(repo):
     result = run("bulletin", "verify", path, "--root", repo.path)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "bulletins/2026/bulletin-01.md  不一致：正文 29 个数字已核对一致",
+        "bulletins/2026/bulletin-01.md  不一致：正文 26 个数字已核对一致",
         "bulletins/2026/bulletin-01.md",
         f"  第 {line} 行  B104 错误 figures.totals.overdue_open：超期未办结数：通报记录为 1，按提交 {sha} 截至 2026-11-25 重新计算为 2。",
         f"  第 {named} 行  B104 错误 figures.named.overdue_open.zjj：超期未办结事项 · 市住房和城乡建设局：通报记录为 [DC-2026-0003]，"
@@ -205,7 +205,7 @@ def test_site_pages_link_each_figure_to_its_items(repo):
     pages = {p.src_uri: p for p in inputs.builder().build()}
     page = pages["bulletins/2026/bulletin-01.md"]
     assert page.edit_path == "bulletins/2026/bulletin-01.md"
-    assert f"依据台账提交 `{repo.head()[:10]}`。已按该提交重新计算核对：前言记录的 23 个数字一致；正文 29 个数字已核对一致。" in page.markdown
+    assert f"依据台账提交 `{repo.head()[:10]}`。已按该提交重新计算核对：前言记录的 25 个数字一致；正文 26 个数字已核对一致。" in page.markdown
     assert "全部一致" not in page.markdown and "<!--" not in page.markdown and "fig:" not in page.markdown
     link = re.search(r"\| 超期未办结数 \| 2 \| \[2 项\]\(([^)]+)\) \|", page.markdown).group(1)
     target = pages[posixpath.normpath(posixpath.join("bulletins/2026", link))]
@@ -254,7 +254,7 @@ def test_an_edited_body_number_names_its_line_figure_and_both_values(repo):
     line, fm = _line(edited, "共 <!--fig:totals.total-->90 件"), _line(edited, "body_figures:")
     overdue = _line(edited, "已超期五天")
     assert result.output.splitlines() == [
-        "bulletins/2026/bulletin-01.md  不一致：正文 26 个数字已核对一致，2 个数字与统计项不符或无法核对，1 个起草时写入的统计项在正文中找不到",
+        "bulletins/2026/bulletin-01.md  不一致：正文 23 个数字已核对一致，2 个数字与统计项不符或无法核对，1 个起草时写入的统计项在正文中找不到",
         "bulletins/2026/bulletin-01.md",
         f"  第 {fm} 行  B110 警告 items.DC-2026-0002.overdue_days：起草时正文写有“江府督办〔2026〕2号 超期天数”3 处，"
         "现在有 1 处找不到它的标记（数字被删改或标记被删去），无法核对。",
@@ -287,8 +287,8 @@ def test_numbers_no_figure_backs_are_listed_as_not_verified_with_their_lines(rep
     assert result.exit_code == 0, result.output
     line = _line(edited, "约谈3家单位")
     assert result.output.splitlines()[:3] == [
-        f"bulletins/2026/bulletin-01.md  一致：前言 23 个数字与提交 {repo.head()[:10]} 截至 2026-11-25 重新计算的结果一致；"
-        "正文 29 个数字已核对一致，2 个数字无对应统计项未核对",
+        f"bulletins/2026/bulletin-01.md  一致：前言 25 个数字与提交 {repo.head()[:10]} 截至 2026-11-25 重新计算的结果一致；"
+        "正文 26 个数字已核对一致，2 个数字无对应统计项未核对",
         "bulletins/2026/bulletin-01.md",
         f"  第 {line} 行  B109 提示：正文数字 3、12 没有对应的统计项，未核对。",
     ]
@@ -316,10 +316,10 @@ def test_the_site_states_both_counts_and_the_mismatches_and_shows_no_marker(repo
     inputs = gather_inputs(repo.path, dt.date(2026, 11, 25), from_history=True, history=False, warn=warned.append)
     pages = {p.src_uri: p for p in inputs.builder().build()}
     first = pages["bulletins/2026/bulletin-01.md"].markdown
-    assert "前言记录的 23 个数字一致；正文 29 个数字已核对一致，1 个数字无对应统计项未核对。" in first
+    assert "前言记录的 25 个数字一致；正文 26 个数字已核对一致，1 个数字无对应统计项未核对。" in first
     assert f"    - 第 {_line(text, '现将有关情况通报如下')} 行：3" in first
     page = pages["bulletins/2026/bulletin-02.md"].markdown
-    assert "以下数字与通报记录不一致（见“文中数字”）；正文 28 个数字已核对一致，1 个数字与统计项不符或无法核对。" in page
+    assert "以下数字与通报记录不一致（见“文中数字”）；正文 25 个数字已核对一致，1 个数字与统计项不符或无法核对。" in page
     assert f"    - 第 {_line(edited, '共 <!--fig:totals.total-->90 件')} 行 totals.total：“事项数”正文写为 90，通报前言记录为 4" in page
     for markdown in (first, page):
         assert "全部一致" not in markdown and "<!--" not in markdown and "fig:" not in markdown

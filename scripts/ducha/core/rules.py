@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from . import schema
@@ -124,6 +125,28 @@ class Rules:
         """``3 天`` or ``3 个工作日``: the tolerance (or ``days``) in its unit."""
         n = self.backdating_tolerance_days if days is None else days
         return f"{n} 个工作日" if self.backdating_tolerance_unit == "working" else f"{n} 天"
+
+    @property
+    def government(self) -> str:
+        """How bulletins name the government the office serves: ``bulletins.government``, else read from the
+        office's name (江州市人民政府督查室 → 市政府; 西河县人民政府督查室 → 县政府; 柳桥镇人民政府 → 镇政府)."""
+        configured = (self.bulletins or {}).get("government")
+        if configured:
+            return str(configured)
+        m = re.search(r"(市|县|区|旗|镇|乡|州|盟)人民政府", self.office_name)
+        return f"{m.group(1)}政府" if m else "市政府"
+
+    @property
+    def office_short(self) -> str:
+        """How bulletins name the office: ``bulletins.office``, else 市政府督查室 (县政府督查室 …)."""
+        return str((self.bulletins or {}).get("office") or f"{self.government}督查室")
+
+    def first_number(self, kind: str, year: int) -> int:
+        """The 期号 ducha's first bulletin of ``kind`` in ``year`` takes (``bulletins.first_number``): an office
+        that printed 第1–16期 before it used ducha continues with 第17期; 1 otherwise."""
+        table = (self.bulletins or {}).get("first_number") or {}
+        value = (table.get(kind) or {}).get(year) if isinstance(table, dict) and isinstance(table.get(kind), dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else 1
 
     def batch_code(self, name: str) -> str | None:
         """The batch ``name`` means: its code, or the code of the batch titled so; None when none is."""

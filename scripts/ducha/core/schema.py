@@ -363,7 +363,18 @@ def rules_schema() -> dict:
                 [],
                 "考核计分规则",
             ),
-            "bulletins": {"type": "object"},
+            "bulletins": {
+                "type": "object",
+                "properties": {
+                    "government": {**TEXT, "description": "通报中对本级政府的称呼，如 市政府、县政府（省略时按督查室名称推断）"},
+                    "office": {**TEXT, "description": "通报中督查室的称呼，如 县政府督查室（省略时为 本级政府 + 督查室）"},
+                    "first_number": {
+                        "type": "object",
+                        "description": "各类通报在某年第一份由 ducha 起草时的期号（接续此前已印发的期号），如 {bulletin: {2026: 17}}",
+                        "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}},
+                    },
+                },
+            },
         },
         "required": ["office", "units", "leaders", "categories"],
         "additionalProperties": False,

@@ -11,7 +11,9 @@ deadline, light and the figures it counts in); the groupings only add facts up.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ..files import cache as cachefile
 from ..core import pace, schema
@@ -113,16 +115,22 @@ class Rate:
         return f"{self.percent()}（{self.numerator}/{self.denominator}）"
 
 
+AVERAGE_LABEL = "平均办理天数"
+
+
 @dataclass(frozen=True)
 class Average:
-    """Average days from assignment to closure over the items closed by as_of."""
+    """Average days from assignment to closure over the items closed by as_of (平均办理天数)."""
 
     days: int
     count: int
 
     @property
     def value(self) -> float | None:
-        return round(self.days / self.count, 1) if self.count else None
+        """To one decimal, rounded half up on the exact fraction (as percentages are)."""
+        if not self.count:
+            return None
+        return float(math.floor(Fraction(10 * self.days, self.count) + Fraction(1, 2))) / 10
 
 
 @dataclass
@@ -174,6 +182,18 @@ class ItemFacts:
     batch_kind: str | None = None
     seq: int | None = None
     pace: str | None = None  # its class against the schedule (a key of pace.CLASSES) when it has a target
+    pace_at: pace.Pace | None = field(default=None, repr=False)  # and where it stands (shares reported, expected)
+
+    def pace_shown(self, what: str, decimals: int) -> str | None:
+        """``pace_share`` 93.1% / ``pace_expected`` 91.7% / ``pace_behind`` 1.4 (points), as a bulletin states them."""
+        p = self.pace_at
+        if p is None:
+            return None
+        if what == "pace_share":
+            return None if p.share is None else f"{p.share_percent:.{decimals}f}%"
+        if what == "pace_expected":
+            return f"{p.expected_percent:.{decimals}f}%"
+        return f"{p.behind:.{decimals}f}" if what == "pace_behind" else None
 
     @property
     def month(self) -> str:
@@ -309,7 +329,7 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
     flags += _no_deadline_flags(dl, closed)
     _mailbox_flags(flags, item, rules, as_of, closed)
     returned, reading = _event_flags(flags, item, rules, as_of)
-    paced = _pace_flags(flags, item, rules, as_of, deadline)
+    paced = _pace(flags, item, rules, as_of, deadline)
     return ItemFacts(
         id=item.id,
         path=item.path,
@@ -332,7 +352,8 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         batch=data.get("batch"),
         batch_kind=rules.batches[data["batch"]].kind if data.get("batch") in rules.batches else None,
         seq=data.get("seq"),
-        pace=paced,
+        pace=paced.cls if paced else None,
+        pace_at=paced,
     )
 
 
@@ -344,13 +365,13 @@ def _no_deadline_flags(dl, closed) -> tuple[str, ...]:
     return ("open_no_deadline",) if dl.none and not closed else ()
 
 
-def _pace_flags(flags: list[str], item: Item, rules: Rules, as_of: dt.date, deadline: dt.date | None) -> str | None:
-    """An item with a target: ``pace_total`` and its class's flag; returns the class."""
+def _pace(flags: list[str], item: Item, rules: Rules, as_of: dt.date, deadline: dt.date | None) -> pace.Pace | None:
+    """An item with a target: ``pace_total`` and its class's flag; returns where it stands."""
     if not item.data.get("target"):
         return None
     p = pace.classify(item, rules.pace, as_of, deadline, rules.decimals)
     flags += ("pace_total", "pace_" + p.cls)
-    return p.cls
+    return p
 
 
 def _event_flags(flags: list[str], item: Item, rules: Rules, as_of: dt.date) -> tuple[tuple, tuple]:

@@ -43,6 +43,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..core.findings import Finding
+from ..core.formats import DEFAULT_DECIMALS, percent
 from ..core.markup import MdSafe
 
 BODY_FIGURES = "body_figures"  # the front-matter key listing every marker key the draft wrote
@@ -71,6 +72,17 @@ class Marked(int):
     key: str
 
     def __new__(cls, value: int, key: str):
+        obj = super().__new__(cls, value)
+        obj.key = key
+        return obj
+
+
+class MarkedFloat(float):
+    """A recorded average (平均办理天数) in a template context that knows its marker key."""
+
+    key: str
+
+    def __new__(cls, value: float, key: str):
         obj = super().__new__(cls, value)
         obj.key = key
         return obj
@@ -113,6 +125,8 @@ def marked(value, key: str):
         return value
     if isinstance(value, int):
         return Marked(value, key)
+    if isinstance(value, float):
+        return MarkedFloat(value, key)
     if isinstance(value, dict):
         return MarkedDict(value, key)
     if isinstance(value, list):
@@ -145,34 +159,44 @@ def strip(text: str) -> str:
 
 @dataclass(frozen=True)
 class Expected:
-    """What a marker's number should be: a count, or a rate (numerator, denominator)."""
+    """What a marker's number should be: a count, a rate (numerator, denominator) shown to ``decimals``, or
+    a number stated as text (``text``: ``93.1%``, ``23.4``, a share or an average as the draft wrote it)."""
 
     label: str
     value: int | None = None
     rate: tuple[int, int] | None = None
     recorded: object = None  # what the front matter records, when it records it
     figure: bool = True  # a figure of the ledger, not a parameter the figures were computed with
+    decimals: int = DEFAULT_DECIMALS  # of a rate's percentage (the rules' statistics.decimals)
+    text: str | None = None
 
     @property
     def says_nothing(self) -> bool:
         """A count that is 0, as drafted and as recomputed (an empty list, a section with nothing in it): a
         sentence or section stating it may be left out without hiding anything, so its marker is not missed
         (B110).  A rate is never nothing: 0.0%（0/5） says five items are not closed."""
-        return self.figure and self.rate is None and self.value == 0 and self.recorded in (None, 0, "0")
+        return self.figure and self.rate is None and self.text is None and self.value == 0 and self.recorded in (None, 0, "0")
+
+    def _percent(self) -> str:
+        return percent(*self.rate, self.decimals)
 
     def shown(self) -> str:
+        if self.text is not None:
+            return self.text
         if self.rate is None:
             return str(self.value)
         n, d = self.rate
-        return f"{n / d:.1%}（{n}/{d}）" if d else f"—（{n}/0）"
+        return f"{self._percent()}（{n}/{d}）" if d else f"—（{n}/0）"
 
     def matches(self, number: str, num: str | None, den: str | None) -> bool:
+        if self.text is not None:
+            return number == self.text and num is None
         if self.rate is None:
             return number == str(self.value)
         n, d = self.rate
         if num is not None and (int(num), int(den)) != (n, d):
             return False
-        return number == (f"{n / d:.1%}" if d else "—")
+        return number == self._percent()
 
 
 @dataclass
@@ -201,9 +225,12 @@ def check_body(path: str, body: str, first_line: int, expect, drafted: dict[str,
     for n, line in enumerate(body.split("\n"), first_line):
         columns = _table_columns(line, columns)
         rest = _check_marks(out, path, n, line, expect, where)
-        for text in quoted:
-            rest = rest.replace(text, " ")
         numbers = _loose_numbers(rest, columns)
+        if numbers:  # only then look for quoted text (thousands of titles and progress texts in a large scope)
+            for text in quoted:
+                if text in rest:
+                    rest = rest.replace(text, " ")
+            numbers = _loose_numbers(rest, columns)
         if numbers:
             out.unverified += len(numbers)
             out.loose.append((n, numbers))

@@ -196,7 +196,7 @@ def link_findings(links: list[str]) -> list[Finding]:
     ]
 
 
-def load_bulletins(root: Path) -> tuple[list[Bulletin], list[Finding]]:
+def load_bulletins(root: Path, rules=None) -> tuple[list[Bulletin], list[Finding]]:
     root = Path(root)
     bulletins, findings = [], []
     files, links = _scan(root)
@@ -210,12 +210,13 @@ def load_bulletins(root: Path) -> tuple[list[Bulletin], list[Finding]]:
         if b is not None:
             bulletins.append(b)
     findings += link_findings(links)
-    findings += numbering_findings(bulletins)
+    findings += numbering_findings(bulletins, rules)
     return bulletins, findings
 
 
-def numbering_findings(bulletins: list[Bulletin]) -> list[Finding]:
-    """期号 per kind per year: no duplicates (B102), no gaps (B103)."""
+def numbering_findings(bulletins: list[Bulletin], rules=None) -> list[Finding]:
+    """期号 per kind per year: no duplicates (B102), no gaps (B103) from the year's first number (1, or
+    ``bulletins.first_number`` in the rules)."""
     out = []
     series = defaultdict(list)
     for b in bulletins:
@@ -229,18 +230,20 @@ def numbering_findings(bulletins: list[Bulletin]) -> list[Finding]:
                 for b in same:
                     others = "、".join(o.path for o in same if o is not b)
                     out.append(Finding(b.path, None, "B102", "number", f"{year}年《{KINDS[kind]}》第{number}期与 {others} 重号。"))
-        expected = set(range(1, max(numbers) + 1))
+        first = rules.first_number(kind, year) if rules is not None else 1
+        expected = set(range(first, max(numbers) + 1))
         missing = sorted(expected - set(numbers))
         if missing:
             last = max(group, key=lambda b: b.number)
             gaps = "、".join(str(n) for n in missing)
-            out.append(Finding(last.path, None, "B103", "number", f"{year}年《{KINDS[kind]}》缺少第 {gaps} 期（期号应从 1 起连续编排）。"))
+            out.append(Finding(last.path, None, "B103", "number", f"{year}年《{KINDS[kind]}》缺少第 {gaps} 期（期号应从 {first} 起连续编排）。"))
     return out
 
 
-def next_number(bulletins: list[Bulletin], kind: str, year: int) -> int:
-    """The next 期号 of ``kind`` in ``year``: one past the highest issued (gaps are B103, not refilled)."""
-    return max((b.number for b in bulletins if b.kind == kind and b.year == year), default=0) + 1
+def next_number(bulletins: list[Bulletin], kind: str, year: int, first: int = 1) -> int:
+    """The next 期号 of ``kind`` in ``year``: one past the highest issued (gaps are B103, not refilled);
+    ``first`` for the year's first (``Rules.first_number``)."""
+    return max((b.number for b in bulletins if b.kind == kind and b.year == year), default=first - 1) + 1
 
 
 def bulletin_path(root: Path, kind: str, year: int, number: int) -> Path:

@@ -18,7 +18,7 @@ def check_ledger(
     opened = open_ledger(root, as_of, committed=committed, rev=rev, only=only)
     ledger = opened.ledger
     if only is None and ledger.commit is None:
-        _, findings = load_bulletins(Path(ledger.root))
+        _, findings = load_bulletins(Path(ledger.root), ledger.rules)
         ledger.findings += findings
         ledger.files += len(bulletin_files(Path(ledger.root)))
         register = read_register(Path(ledger.root), ledger.rules, as_of)

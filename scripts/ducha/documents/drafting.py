@@ -28,44 +28,66 @@ from ..counting import stats as stats_mod
 from .bulletins import (BULLETINS_DIR, KINDS, MAX_BYTES, TEMPLATES_DIR, bulletin_path, kind_code, load_bulletins, next_number,
                         parse_bulletin, size_finding)
 from ..core.deadlines import standing
-from .verify import GROUPS, NAMED, Period, Spec, compute
+from ..core import pace
+from .verify import AVERAGE, CHANGE, GROUPS, NAMED, PACE_NAMED, Period, Spec, average_text, compute, points_text
 from ..core.findings import DuchaError, LedgerError, format_text
 from ..ledger.checked import Ledger
 from ..core.markup import MdSafe, md_cell, md_finalize
 from ..files.write import write_exclusive
-from ..core.mask import mask_text
+from . import quoting
 from ..core.model import WORKING_STATUSES
-from .bodymarks import BODY_FIGURES, Marked, MarkedList, keys_in, mark, marked, marked_length
+from .bodymarks import BODY_FIGURES, Marked, MarkedFloat, MarkedList, keys_in, mark, marked, marked_length
 
 PACKAGE_TEMPLATES = TEMPLATES / "bulletins"
 DEFAULT_PERIOD = {"bulletin": "month", "briefing": "month", "special": None, "notice": None}
-DEFAULT_RECIPIENTS = {
-    "bulletin": ["各区县人民政府", "市政府各部门、各直属机构"],
-    "notice": ["各有关单位"],
-    "special": ["市政府领导"],
-    "briefing": ["市政府领导", "各区县人民政府", "市政府各部门"],
-}
+LOWER_LEVELS = {"市": "各区县人民政府", "县": "各乡镇人民政府、街道办事处", "区": "各镇人民政府、街道办事处",
+                "镇": "各村（居）民委员会", "乡": "各村民委员会"}  # fmt: skip
+
+
+def default_recipients(rules, kind: str) -> list[str]:
+    """主送 when the rules name none (``bulletins.recipients``): worded for the government the office serves."""
+    gov = rules.government
+    lower = LOWER_LEVELS.get(gov[:1], "各下级人民政府")
+    return {
+        "bulletin": [lower, f"{gov}各部门、各直属机构"],
+        "notice": ["各有关单位"],
+        "special": [f"{gov}领导"],
+        "briefing": [f"{gov}领导", lower, f"{gov}各部门"],
+    }[kind]
 _CN_DIGITS = "〇一二三四五六七八九"
 
 
 # -- which figures each kind records ------------------------------------------------------------
 
 _TOTALS = ("total", "closed", "open", "due", "closed_on_time", "closed_late", "overdue_open", "overdue_unexplained",
-           "due_soon", "rate_closed", "rate_open", "rate_settled", "rate_on_time")  # fmt: skip
+           "due_soon", "open_no_deadline", "rate_closed", "rate_open", "rate_settled", "rate_on_time")  # fmt: skip
 _MAILBOX = ("mailbox_total", "mailbox_closed", "mailbox_replied", "rate_mailbox_handled", "rate_mailbox_replied")
 _GROUP = ("total", "closed", "overdue_open", "rate_closed")
+_BATCH = ("total", "closed", "open", "overdue_open", "rate_closed", "rate_open")  # per meeting or document, per kind
+_PACE = ("pace_total", *(f"pace_{k}" for k in pace.CLASSES))
+_PREVIOUS = ("total", "closed", "rate_closed", "rate_settled", "rate_on_time")  # stated against the previous issue
 
 
 def figure_paths(kind: str, source) -> list[str]:
     """The figures a draft of ``kind`` records (the template renders them; verify recomputes them)."""
     st = source.stats
-    paths = [f"totals.{k}" for k in _TOTALS]
-    if st.totals.count("mailbox_total"):
+    paths = [f"totals.{k}" for k in (*_TOTALS, AVERAGE)]
+    mailbox = bool(st.totals.count("mailbox_total"))
+    if mailbox:
         paths += [f"totals.{k}" for k in _MAILBOX]
+    paced = bool(st.totals.count("pace_total"))
+    if paced:
+        paths += [f"totals.{k}" for k in _PACE]
     if source.spec.period is not None:
         paths += ["period.assigned", "period.closed"]
+    if source.previous is not None:
+        paths += [f"previous.totals.{k}" for k in (*_PREVIOUS, *(_MAILBOX[-2:] if mailbox else ()))]
     if kind in ("bulletin", "briefing"):
         paths += [f"categories.{g.key}.{k}" for g in st.groups["category"] for k in _GROUP]
+        paths += [f"batch_kinds.{g.key}.{k}" for g in st.groups["batch_kind"] for k in _BATCH]
+        paths += [f"batches.{g.key}.{k}" for g in st.groups["batch"] for k in (*_BATCH, *(_PACE if g.count("pace_total") else ()))]
+    if paced and kind in ("bulletin", "special", "briefing"):
+        paths += [f"named.{name}" for name in PACE_NAMED]
     if kind == "special":
         paths += [f"units.{g.key}.{k}" for g in st.groups["unit"] for k in (*_GROUP, "due", "rate_on_time")]
     if kind == "bulletin":
@@ -146,6 +168,34 @@ class ItemInfo:
     returned_opinion: str
     lacking: tuple[str, ...] = ()  # of LACKING, in its order: what the unit has not done (``lacking``)
     delay_reason: bool = False  # a progress report gave a reason for the delay (else ``explained`` is a pending extension)
+    seq: int | None = None  # its 序号 in its batch's list (第4件)
+    batch_title: str = ""
+    asked: str = ""  # what was asked, quoted: 目标新增城镇就业60000人, else the requirement (shortened)
+    latest: str = ""  # the unit's latest progress as quoted (``quoting.progress_quote``)
+    pace_label: str = ""  # its 序时进度 class (欠进度 …) when it has a target
+    pace_figures: tuple = ()  # (share reported or None, expected share, points behind) as stated
+    marks: bool = False  # in a bulletin's draft: the pace figures carry their markers
+
+    @property
+    def ref(self) -> str:
+        """How a bulletin refers to it: 第4件 (its 序号 in its meeting's list), else its display number."""
+        return f"第{self.seq}件" if self.seq is not None else self.number
+
+    @property
+    def pace_said(self) -> str:
+        """完成 54.0%，序时进度 91.7%，落后 37.7 个百分点 (尚未报告完成情况 when nothing is reported), marked in a draft."""
+        if not self.pace_figures:
+            return ""
+        share, expected, behind = self.pace_figures
+
+        def fig(what, text):
+            return mark(f"items.{self.id}.{what}", text) if self.marks else text
+
+        done = f"完成 {fig('pace_share', share)}" if share is not None else "尚未报告完成情况"
+        said = f"{done}，序时进度 {fig('pace_expected', expected)}"
+        if behind is not None and not behind.startswith("-") and self.pace_label in ("欠进度", "未启动"):
+            said += f"，落后 {fig('pace_behind', behind)} 个百分点"
+        return MdSafe(said)
 
     def role(self, unit: str) -> str:
         return "牵头" if unit == self.lead_unit else "配合"
@@ -240,15 +290,14 @@ class ItemCatalog:
         names = item.private_names
 
         def clean(text) -> str:
-            return " ".join(mask_text(str(text or ""), names, rules.public_phones).split())  # masked before lines are joined
+            return quoting.clean(text, names, rules.public_phones)  # masked before lines are joined
 
         st = standing(item, rules, self.cal, as_of)
         dl, deadline, overdue = st.deadline, st.date, st.overdue_days
         fact = self.facts.get(item_id)
         closed = fact.closed if fact else None
         left = self.cal.working_days_between(as_of, deadline) if deadline and not closed and as_of <= deadline else None
-        approval = (d.get("approval") or {}).get("opinion")
-        requirement = clean(d.get("summary") or approval or "")
+        requirement = quoting.requirement_text(item, names, rules.public_phones)
         returned = [r for r in item.log("reviews") if r["result"] == "returned"]
         return ItemInfo(
             id=item_id,
@@ -274,7 +323,20 @@ class ItemCatalog:
             returned_opinion=clean(returned[-1].get("opinion")) if returned and item.status == "returned" else "",
             lacking=lacking(item, rules, as_of),
             delay_reason=any(p.get("delay_reason") and p["date"] <= as_of for p in item.log("progress")),
+            seq=d.get("seq"),
+            batch_title=rules.batches[d["batch"]].title if d.get("batch") in rules.batches else "",
+            asked=quoting.asked_text(item, names, rules.public_phones),
+            latest=quoting.progress_quote(item, as_of, names, rules.public_phones),
+            pace_label=fact.pace_at.label if fact and fact.pace_at else "",
+            pace_figures=_pace_figures(fact, rules.decimals),
         )
+
+
+def _pace_figures(fact, decimals: int) -> tuple:
+    """(share reported, expected share, points behind) of an item with a target, as a bulletin states them."""
+    if fact is None or fact.pace_at is None:
+        return ()
+    return tuple(fact.pace_shown(w, decimals) for w in ("pace_share", "pace_expected", "pace_behind"))
 
 
 class _NoLinksLoader(jinja2.FileSystemLoader):
@@ -303,6 +365,8 @@ def _finalize(value):
     """``md_finalize``, with a marked figure written after its marker (``bodymarks``)."""
     if isinstance(value, Marked):
         return mark(value.key, int(value))
+    if isinstance(value, MarkedFloat):
+        return mark(value.key, average_text(value))
     return md_finalize(value)
 
 
@@ -414,10 +478,11 @@ def draft_bulletin(
     rules = ledger.rules
     scope = _checked_scope(rules, scope)
     spec = _draft_spec(rules, code, as_of, period, scope, due_within_days)
-    source = compute(ledger, spec)
+    existing, _ = load_bulletins(root, rules)
+    spec, previous = _previous_issue(root, existing, code, spec)
+    source = compute(ledger, spec, previous)
     figures = source.record(figure_paths(code, source))
-    existing, _ = load_bulletins(root)
-    number = next_number(existing, code, date.year)
+    number = next_number(existing, code, date.year, rules.first_number(code, date.year))
     scope_names = {
         "category": [rules.categories[c].name for c in scope.get("category", ())],
         "unit": [rules.unit_name(u, as_of) for u in scope.get("unit", ())],
@@ -427,6 +492,33 @@ def draft_bulletin(
     meta = _front_matter(ledger, code, date, number, title, spec, figures)
     context = _template_context(meta, code, ledger, source, scope_names)
     return _render_draft(root, code, meta, context, ledger.commit)
+
+
+def _previous_issue(root: Path, existing, code: str, spec: Spec) -> tuple[Spec, Ledger | None]:
+    """The spec with the previous issue of the same kind and scope (较上期: the latest one counted to an
+    earlier day whose commit this branch holds), and the ledger of that commit; unchanged without one."""
+    from .verify import FigureError, Verifier
+
+    candidates = []
+    for b in existing:
+        if b.kind != code or not b.meta.get("figures") or not b.meta.get("commit"):
+            continue
+        try:
+            before = Spec.from_meta(b.meta)
+        except (FigureError, KeyError, TypeError):
+            continue
+        if before.scope == spec.scope and before.as_of < spec.as_of:
+            candidates.append((before.as_of, b.year, b.number, b, before))
+    verifier = Verifier(root)
+    for _, _, _, b, before in sorted(candidates, key=lambda c: c[:3], reverse=True):
+        sha, _why = verifier.resolve(b.meta["commit"])
+        if sha is None:
+            continue
+        meta = {"number": b.number, "as_of": before.as_of, "commit": sha}
+        if before.period is not None:
+            meta["period"] = before.period.as_meta()
+        return dataclasses.replace(spec, previous=meta), verifier.ledger(sha, before.as_of)
+    return spec, None
 
 
 def _checked_scope(rules, scope: dict | None) -> dict:
@@ -481,14 +573,21 @@ def _front_matter(ledger: Ledger, code: str, date: dt.date, number: int, title: 
         "date": date,
         "title": title,
         "issuer": (rules.bulletins or {}).get("issuer") or rules.office_name,
-        "recipients": list(recipients or DEFAULT_RECIPIENTS[code]),
+        "recipients": list(recipients or default_recipients(rules, code)),
         "as_of": spec.as_of,
         "commit": _Quoted(ledger.commit),
-        **spec.meta(),
+        **_quoted_previous(spec.meta()),
         "generator": f"ducha {__version__}",
         "figures": figures,
         "items": _mentioned(figures),
     }
+
+
+def _quoted_previous(meta: dict) -> dict:
+    """The spec's front matter with the previous issue's commit quoted (a hex id may read as a number)."""
+    if "previous" in meta:
+        meta["previous"] = {**meta["previous"], "commit": _Quoted(meta["previous"]["commit"])}
+    return meta
 
 
 def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names: dict) -> dict:
@@ -504,6 +603,7 @@ def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names
             info,
             overdue_days=Marked(info.overdue_days, f"items.{item_id}.overdue_days"),
             working_days_left=None if left is None else Marked(left, f"items.{item_id}.working_days_left"),
+            marks=True,
         )
 
     return {
@@ -525,7 +625,36 @@ def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names
         "category": lambda code_: rules.categories[code_].name if code_ in rules.categories else code_,
         "headers": stats_mod.headers(spec.due_within_days),
         "reply_by": rules.calendar().add_working_days(date, 5),
+        "gov": rules.government,
+        "office_short": rules.office_short,
+        "batch": lambda code_: rules.batches[code_],
+        "batch_kind": lambda code_: schema.BATCH_KINDS.get(code_, code_),
+        "pace_classes": pace.CLASSES,
+        "change": lambda path: _change_said(source, path),
+        "previous_number": spec.previous["number"] if spec.previous else None,
+        "annex_ids": annex_order(rules, source.stats.items),
+        "annex_inline": True,
     }
+
+
+def annex_order(rules, facts) -> list[str]:
+    """The 附件's whole list: each meeting's or document's items in the order of its own list (序号), in
+    the rules' order of batches, then the items of no batch by id."""
+    rank = {code: n for n, code in enumerate(rules.batches)}
+    return [f.id for f in sorted(facts, key=lambda f: (f.batch is None, rank.get(f.batch, len(rank)), f.seq or 0, f.id))]
+
+
+def _change_said(source, path: str) -> str:
+    """，较上期（第1期）提高 5.0 个百分点 / ，与上期（第1期）持平: a rate against the previous issue, marked;
+    "" without a previous issue."""
+    points = source.change(path)
+    if points is None:
+        return ""
+    prev = f"第{source.spec.previous['number']}期"
+    if points == 0:
+        return f"，与上期（{prev}）持平"
+    word = "提高" if points > 0 else "下降"
+    return MdSafe(f"，较上期（{prev}）{word} " + mark(f"{CHANGE}.{path}", points_text(abs(points), source.rules.decimals)) + " 个百分点")
 
 
 def _common_lacking(table, item) -> tuple[str, ...]:
@@ -537,12 +666,16 @@ def _common_lacking(table, item) -> tuple[str, ...]:
 def _render_draft(root: Path, code: str, meta: dict, context: dict, commit: str) -> Draft:
     """Render the body, put the front matter above it, and check the front matter as ``ducha check`` would."""
     env = template_env(root, context["rules"].decimals)
-    body = tidy(env.get_template(f"{code}.md.j2").render(**context))
-    meta = _with_body_figures(meta, keys_in(body))
-    text = "---\n" + dump_front_matter(meta) + "---\n\n" + body
     path = bulletin_path(root, code, meta["year"], meta["number"])
     shown = path.relative_to(root).as_posix()
-    raw = text.encode("utf-8")
+    drafted = meta
+    for inline in (True, False):  # the 附件's whole list in the body, or (too large for one file) in its .xlsx only
+        body = tidy(env.get_template(f"{code}.md.j2").render(**{**context, "annex_inline": inline}))
+        meta = _with_body_figures(drafted, keys_in(body))
+        text = "---\n" + dump_front_matter(meta) + "---\n\n" + body
+        raw = text.encode("utf-8")
+        if len(raw) <= MAX_BYTES:
+            break
     if len(raw) > MAX_BYTES:  # said before anything is written or printed: no one file can hold this scope
         raise DuchaError(f"B116 起草未完成：{size_finding(shown, len(raw)).message}")
     parsed, findings = parse_bulletin(raw, shown)

@@ -121,6 +121,8 @@ def _render_notices(ledger: Ledger, as_of: dt.date, root: Path | None, due_withi
             as_of=as_of,
             date=day,
             office=rules.office_name,
+            office_short=rules.office_short,
+            gov=rules.government,
             due_within_days=due_within_days,
             progress_every_days=rules.progress_every_days,
             reply_by=rules.calendar().add_working_days(day, 3),

@@ -23,10 +23,12 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from ..counting import stats as stats_mod
 from ..core.findings import Finding
+from ..core.formats import rounded_percent
 from ..ledger.checked import Ledger
 from .bodymarks import BODY_FIGURES, BodyCheck, Expected, check_body
 
@@ -37,6 +39,8 @@ GROUPS = {
     "leaders": "leader",
     "months": "month",
     "urgencies": "urgency",
+    "batches": "batch",
+    "batch_kinds": "batch_kind",
 }
 PERIOD_FIGURES = {
     "assigned": "本期交办数",
@@ -49,7 +53,12 @@ NAMED = {
     "overdue_open": "超期未办结事项",
     "overdue_unexplained": "超期未说明原因事项",
     "due_soon": "即将到期事项",
+    "pace_behind": "欠进度事项",
+    "pace_not_started": "未启动事项",
 }
+PACE_NAMED = ("pace_behind", "pace_not_started")  # listed in the order of their batch's list (序号), not by days
+AVERAGE = "days_to_close"  # 平均办理天数: days from assignment to closure over the items closed, to one decimal
+CHANGE = "change"  # body only: ``change.<rate path>``, points between this issue's rate and the previous issue's
 PERIOD_KINDS = {"month": "月", "quarter": "季度", "year": "年度"}
 SCOPE_KEYS = {"category": "类别", "unit": "牵头单位", "batch": "会议或文件"}
 _MISSING = object()
@@ -102,6 +111,8 @@ class Spec:
     period: Period | None = None
     due_within_days: int = 5
     good_min_due: int = 2
+    # the previous issue of the same kind and scope (较上期): {number, as_of, commit[, period]}
+    previous: dict | None = None
 
     @classmethod
     def from_meta(cls, meta: dict) -> Spec:
@@ -133,7 +144,16 @@ class Spec:
             period=period,
             due_within_days=params.get("due_within_days", 5),
             good_min_due=params.get("good_min_due", 2),
+            previous=_previous_meta(meta.get("previous")),
         )
+
+    def of_previous(self) -> "Spec | None":
+        """The spec the previous issue's figures are recomputed with: its day and period, this scope."""
+        prev = self.previous
+        if prev is None:
+            return None
+        period = prev.get("period")
+        return Spec(prev["as_of"], self.scope, Period(**period) if period else None, self.due_within_days, self.good_min_due)
 
     def meta(self) -> dict:
         """The front-matter keys that let ``from_meta`` rebuild this spec."""
@@ -143,7 +163,27 @@ class Spec:
         if self.scope:
             out["scope"] = {k: list(v) for k, v in self.scope.items()}
         out["params"] = {"due_within_days": self.due_within_days, "good_min_due": self.good_min_due}
+        if self.previous:
+            out["previous"] = dict(self.previous)
         return out
+
+
+def _previous_meta(value) -> dict | None:
+    """The front matter's ``previous`` (the issue the changes are stated against), checked."""
+    from ..core.model import to_date
+
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not {"number", "as_of", "commit"} <= set(value):
+        raise FigureError("previous 应写成 {number: 上期期号, as_of: 上期统计截止日, commit: 上期提交}。")
+    try:
+        out = {"number": int(value["number"]), "as_of": to_date(value["as_of"]), "commit": str(value["commit"])}
+        period = value.get("period")
+        if period is not None:
+            out["period"] = {"kind": str(period["kind"]), "start": to_date(period["start"]), "end": to_date(period["end"])}
+    except (TypeError, ValueError, KeyError):
+        raise FigureError("previous 的 number 应为期号，as_of 与 period 的 start、end 应为日期（YYYY-MM-DD）。") from None
+    return out
 
 
 def scoped(ledger: Ledger, scope: dict) -> Ledger:
@@ -159,9 +199,14 @@ def scoped(ledger: Ledger, scope: dict) -> Ledger:
     )  # fmt: skip
 
 
-def compute(ledger: Ledger, spec: Spec) -> "FigureSource":
+def compute(ledger: Ledger, spec: Spec, previous: Ledger | None = None) -> "FigureSource":
+    """Every figure of ``spec`` over ``ledger``; ``previous``: the ledger of the previous issue's commit
+    (``spec.previous``), whose figures the ``previous.`` paths and the body's changes read."""
     st = stats_mod.compute(scoped(ledger, spec.scope), spec.as_of, due_within_days=spec.due_within_days)
-    return FigureSource(st, spec)
+    before = None
+    if previous is not None and spec.previous is not None:
+        before = compute(previous, spec.of_previous())
+    return FigureSource(st, spec, before)
 
 
 @dataclass(frozen=True)
@@ -175,9 +220,10 @@ class Leaf:
 class FigureSource:
     """Every figure a bulletin may record, recomputed from ``stats`` (of the scoped ledger)."""
 
-    def __init__(self, stats, spec: Spec):
+    def __init__(self, stats, spec: Spec, previous: "FigureSource | None" = None):
         self.stats = stats
         self.spec = spec
+        self.previous = previous
         self.rules = stats.rules
         self._named: dict[str, dict[str, list[str]]] = {}
         self._calendar = None
@@ -208,6 +254,10 @@ class FigureSource:
             if not rest:
                 return "branch"
             return self._period_leaf(rest[0]) if len(rest) == 1 and rest[0] in PERIOD_FIGURES else None
+        if head == "previous":
+            if self.previous is None or (rest and rest[0] in ("previous", "named")):
+                return None
+            return self.previous.node(".".join(rest)) if rest else "branch"
         if head == "named":
             if not rest:
                 return "branch"
@@ -245,6 +295,8 @@ class FigureSource:
         if key in stats_mod.RATES:
             _, num, den = stats_mod.RATES[key]
             return Leaf([group.count(num), group.count(den)], group[num].ids)
+        if key == AVERAGE:
+            return Leaf(group.days_to_close.value, group["closed"].ids)
         return None
 
     def _period_leaf(self, key: str) -> Leaf:
@@ -283,7 +335,9 @@ class FigureSource:
         """Item ids per lead unit (in the rules' order of units; ids most overdue / soonest due first)."""
         if name not in self._named:
             facts = [f for f in self.stats.items if name in f.flags]
-            if name == "due_soon":
+            if name in PACE_NAMED:
+                facts.sort(key=lambda f: (f.batch or "", f.seq if f.seq is not None else 1 << 30, f.id))
+            elif name == "due_soon":
                 facts.sort(key=lambda f: (f.deadline, f.id))
             else:
                 facts.sort(key=lambda f: (-f.overdue_days, f.id))
@@ -318,17 +372,40 @@ class FigureSource:
             label = {"due_within_days": "即将到期的工作日数", "good_min_due": "表扬单位的最少应办结数"}[parts[1]]
             return Expected(label, getattr(self.spec, parts[1]), recorded=(meta.get("params") or {}).get(parts[1]), figure=False)
         if parts[0] == "items" and len(parts) == 3:
-            return _item_days(self, parts[1], parts[2])
+            return _item_pace(self, parts[1], parts[2]) if parts[2] in ITEM_PACE else _item_days(self, parts[1], parts[2])
+        if parts[0] == CHANGE:
+            return self._change(".".join(parts[1:]))
         node = self.node(key)
         if not isinstance(node, Leaf) or isinstance(node.value, bool):
             return None
         recorded = _recorded(meta.get("figures"), key)
         shown = show(recorded) if recorded is not _MISSING else None
+        if parts[-1] == AVERAGE:
+            return Expected(self.label(key), text=average_text(node.value), recorded=shown)
         if isinstance(node.value, int):
             return Expected(self.label(key), node.value, recorded=shown)
         if _is_rate(node.value):
-            return Expected(self.label(key), rate=tuple(node.value), recorded=shown)
+            return Expected(self.label(key), rate=tuple(node.value), recorded=shown, decimals=self.rules.decimals)
         return None
+
+    def change(self, path: str) -> Decimal | None:
+        """Points between a rate now and in the previous issue, each as shown (to the rules' decimals):
+        ``rate_settled`` 50.0% now, 45.0% then → 5.0; None without a previous issue or a denominator."""
+        if self.previous is None:
+            return None
+        now, then = self.node(path), self.previous.node(path)
+        if not (isinstance(now, Leaf) and isinstance(then, Leaf) and _is_rate(now.value) and _is_rate(then.value)):
+            return None
+        if not now.value[1] or not then.value[1]:
+            return None
+        d = self.rules.decimals
+        return rounded_percent(*now.value, d) - rounded_percent(*then.value, d)
+
+    def _change(self, path: str) -> Expected | None:
+        points = self.change(path)
+        if points is None:
+            return None
+        return Expected(f"{self.label(path)}较上期变化（百分点）", text=points_text(abs(points), self.rules.decimals))
 
     # -- drafting -------------------------------------------------------------------------------
     def record(self, paths: list[str]) -> dict:
@@ -348,6 +425,30 @@ class FigureSource:
                 here = here.setdefault(key, {})
             here[parts[-1]] = value
         return out
+
+
+ITEM_PACE = {"pace_share": "完成比例", "pace_expected": "序时进度", "pace_behind": "落后序时进度（百分点）"}
+
+
+def points_text(points: Decimal, decimals: int) -> str:
+    """Percentage points as a bulletin states them: ``5.0`` (to the rules' decimals)."""
+    return f"{points:.{decimals}f}"
+
+
+def average_text(value) -> str:
+    """An average number of days as stated: ``23.4``, ``—`` when nothing was closed."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _item_pace(source: "FigureSource", item_id: str, what: str) -> Expected | None:
+    """The share reported, the expected share or the points behind of one listed item with a target."""
+    fact = next((f for f in source.stats.items if f.id == item_id), None)
+    if fact is None or fact.pace is None:
+        return None
+    shown = fact.pace_shown(what, source.rules.decimals)
+    if shown is None:
+        return None
+    return Expected(f"{source.rules.display_number(item_id)} {ITEM_PACE[what]}", text=shown)
 
 
 def _item_days(source: "FigureSource", item_id: str, what: str) -> Expected | None:
@@ -370,8 +471,12 @@ def figure_label(path: str, rules, as_of: dt.date, due_within_days: int = 5) -> 
     headers = stats_mod.headers(due_within_days)
 
     def fig(key):
+        if key == AVERAGE:
+            return stats_mod.AVERAGE_LABEL
         return headers.get(key) or stats_mod.RATES.get(key, (key,))[0]
 
+    if parts[0] == "previous" and len(parts) > 1:
+        return "上期 · " + figure_label(".".join(parts[1:]), rules, as_of, due_within_days)
     if parts[0] == "totals" and len(parts) == 2:
         return fig(parts[1])
     if parts[0] in GROUPS and len(parts) == 3:
@@ -384,17 +489,16 @@ def figure_label(path: str, rules, as_of: dt.date, due_within_days: int = 5) -> 
     return path
 
 
-def _titles(ledger: Ledger, ids) -> list[str]:
-    """The titles of the items a bulletin lists, as a draft writes them (quoted data: their digits, as in
-    地铁3号线, are no figures of the bulletin)."""
-    from ..core.markup import md_cell
+def _quotes(ledger: Ledger, ids, as_of: dt.date) -> list[str]:
+    """What a draft quotes of the items it lists or attaches (``quoting``): their titles, measures and latest
+    progress are the units' words, and their digits (地铁3号线, 累计完成2980户) are no figures of the bulletin."""
+    from .quoting import quoted_texts
 
     out = set()
     for item_id in ids:
         item = ledger.items.get(item_id)
-        title = " ".join(str(item.get("title") or "").split()) if item is not None else ""
-        if title:
-            out |= {title, str(md_cell(title))}
+        if item is not None:
+            out |= quoted_texts(item, ledger.rules, as_of)
     return sorted(out, key=len, reverse=True)
 
 
@@ -612,7 +716,14 @@ class Verifier:
             spec = Spec.from_meta(meta)
         except FigureError as exc:
             return Verification(path, "mismatch", [Finding(path, None, "B104", "", str(exc))], commit=sha, message=str(exc))
-        source = compute(self.ledger(sha, spec.as_of), spec)
+        previous = None
+        if spec.previous is not None:  # the changes 较上期 are recomputed from the previous issue's own commit
+            prev_sha, why = self.resolve(spec.previous["commit"])
+            if prev_sha is None:
+                finding = Finding(path, line("previous"), "B104", "previous", f"上期（第 {spec.previous['number']} 期）{why}，无法核对较上期的变化。")
+                return Verification(path, "mismatch", [finding], commit=sha, message=why)
+            previous = self.ledger(prev_sha, spec.previous["as_of"])
+        source = compute(self.ledger(sha, spec.as_of), spec, previous)
         mismatches, checked = compare(recorded, source)
         findings = []
         for m in mismatches:
@@ -641,7 +752,8 @@ class Verifier:
         drafted = {str(k): v for k, v in drafted.items() if type(v) is int}
         first = bulletin.text[: len(bulletin.text) - len(bulletin.body)].count("\n") + 1
         where = f"按提交 {sha[:10]} 截至 {source.spec.as_of.isoformat()} 重新计算"
-        quoted = _titles(self.ledger(sha, source.spec.as_of), bulletin.items)
+        listed = dict.fromkeys([*bulletin.items, *(f.id for f in source.stats.items)])  # named, and the 附件's whole list
+        quoted = _quotes(self.ledger(sha, source.spec.as_of), listed, source.spec.as_of)
         body = check_body(bulletin.path, bulletin.body, first, lambda key: source.expected(key, meta), drafted, where, quoted)
         body.findings = [Finding(f.path, f.line or drafted_line, f.code, f.field, f.message) for f in body.findings]
         return body

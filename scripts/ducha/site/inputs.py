@@ -80,7 +80,7 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
         # not hold a baseline set after it
         for notice in apply_trust(ledger, root.resolve(), opened.uncommitted, history=inputs.history if rev == "HEAD" else None):
             warn(notice.text)
-        inputs.bulletins = site_bulletins(root, warn, verify=repo is not None)
+        inputs.bulletins = site_bulletins(root, warn, verify=repo is not None, rules=ledger.rules)
     except BaseException:
         if warmer is not None:
             warmer.stop()
@@ -101,7 +101,7 @@ def _read_history(inputs: SiteInputs, root: Path, rev: str, warmer, warn) -> Non
         warn(f"无法读取 git 历史，网站不含修改记录和审计：{exc}")
 
 
-def site_bulletins(root: Path, warn=print, verify: bool = True) -> list[dict]:
+def site_bulletins(root: Path, warn=print, verify: bool = True, rules=None) -> list[dict]:
     """The ledger's bulletins for ``SiteBuilder``: src, title, date, items, the ``Bulletin`` and its check.
 
     A bulletin with a classified marking, or a symbolic link under ``bulletins/``, stops the build
@@ -112,7 +112,7 @@ def site_bulletins(root: Path, warn=print, verify: bool = True) -> list[dict]:
     from ..documents.bulletins import REFUSED_BULLETINS, load_bulletins
     from ..documents.verify import Verifier
 
-    bulletins, findings = load_bulletins(root)
+    bulletins, findings = load_bulletins(root, rules)
     refused = [f for f in findings if f.code in REFUSED_BULLETINS]
     if refused:
         raise LedgerError(f"通报中有涉密标志或符号链接（{len(refused)} 处），网站未生成。请先改正：\n{format_text(refused)}", [])

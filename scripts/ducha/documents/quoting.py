@@ -1,0 +1,105 @@
+"""What a draft quotes of an item (its measure, its unit's latest progress), written once for the drafting
+and for ``verify``, which must recognise the quoted text as data rather than as unverified figures.
+
+Real bulletins quote, for every item they name, what was asked (the measure: 新增城镇就业60000人, or the
+requirement) and what the unit last reported (1—10月累计新增城镇就业5.68万人……), and attach the scope's
+whole list with each item's latest progress.  The numbers inside such quotes are the unit's own words, not
+figures of the bulletin, so the body check passes over them the way it passes over titles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..core.markup import md_cell
+from ..core.mask import mask_text
+
+QUOTE_LIMIT = 100  # characters of a progress text a draft quotes (cut at a sentence end where one is near)
+_GAP = re.compile(r"\s+")
+_CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’—…·]")
+
+
+def join_lines(text) -> str:
+    """Text as one line: runs of white space (a folded YAML line, a wrapped paragraph) become one space
+    between Latin words and nothing beside Chinese text (来信人不满意。请… , never 来信人不满意。 请…)."""
+    parts = _GAP.split(str(text or "").strip())
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        if not part:
+            continue
+        out += part if _CJK.match(out[-1:]) or _CJK.match(part[:1]) else " " + part
+    return out
+
+
+def clean(text, names=(), phones=frozenset()) -> str:
+    """Masked as on the site (citizens' names and numbers), then joined into one line."""
+    return join_lines(mask_text(str(text or ""), names, phones))
+
+
+def number_text(value) -> str:
+    """60000 → 60000, 93.1 → 93.1, 5.0 → 5."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def measure_text(target: dict | None) -> str:
+    """An item's measurable target as a bulletin quotes it: 新增城镇就业60000人 (or 60000人 without a name)."""
+    if not target:
+        return ""
+    return f"{target.get('name') or ''}{number_text(target['value'])}{target['unit']}"
+
+
+def latest_progress(item, as_of: dt.date) -> dict | None:
+    """The last progress entry dated by ``as_of``."""
+    return next((p for p in reversed(item.log("progress")) if isinstance(p.get("date"), dt.date) and p["date"] <= as_of), None)
+
+
+def shortened(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` up to ``limit`` characters, cut after the last 。；！ within it when there is one past its
+    middle, else cut with ……."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    end = max(head.rfind(ch) for ch in "。；！")
+    return head[: end + 1] if end >= limit // 2 else head + "……"
+
+
+def progress_quote(item, as_of: dt.date, names=(), phones=frozenset()) -> str:
+    """The unit's latest progress as quoted: its text (shortened), or its reported figure when it wrote none."""
+    entry = latest_progress(item, as_of)
+    if entry is None:
+        return ""
+    text = clean(entry.get("text"), names, phones)
+    if text:
+        return shortened(text)
+    target = item.get("target") or {}
+    if "value" in entry:
+        return f"累计完成{number_text(entry['value'])}{target.get('unit', '')}"
+    if "percent" in entry:
+        return f"完成{number_text(entry['percent'])}%"
+    return ""
+
+
+def requirement_text(item, names=(), phones=frozenset()) -> str:
+    """What the item asks, as written: its summary, else the approval opinion."""
+    return clean(item.get("summary") or (item.get("approval") or {}).get("opinion"), names, phones)
+
+
+def asked_text(item, names=(), phones=frozenset()) -> str:
+    """What was asked as a bulletin quotes it: 目标新增城镇就业60000人, else the requirement (shortened)."""
+    measure = measure_text(item.get("target"))
+    return f"目标{measure}" if measure else shortened(requirement_text(item, names, phones))
+
+
+def quoted_texts(item, rules, as_of: dt.date) -> set[str]:
+    """Every text a draft may quote of ``item``, as written in a sentence and in a table cell."""
+    names, phones = item.private_names, rules.public_phones
+    texts = {
+        join_lines(item.get("title")),
+        requirement_text(item, names, phones),
+        asked_text(item, names, phones),
+        progress_quote(item, as_of, names, phones),
+    }
+    return {t for text in texts if text for t in (text, str(md_cell(text)))}
