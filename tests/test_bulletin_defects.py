@@ -77,6 +77,18 @@ def test_a_bulletin_of_900_overdue_items_is_drafted_verified_and_published(big):
     assert "已按该提交重新计算核对" in page and page.count("| 已交办，已超期 ") + page.count("| 办理中，已超期 ") == 900 and "<!--" not in page
 
 
+def test_an_annex_too_large_for_the_file_moves_to_the_spreadsheet_alone(big, monkeypatch):
+    from ducha.documents import drafting
+
+    whole = new(big, "bulletin", "--print").output
+    monkeypatch.setattr(drafting, "MAX_BYTES", len(whole.encode("utf-8")) - 1)  # a limit only the annex table breaks
+    printed = new(big, "bulletin", "--print")
+    assert printed.exit_code == 0, printed.output[:500]
+    annex = printed.output.split("## 附件")[1]
+    assert "全部 900 件事项的清单篇幅较大，见网站本期通报页面所附的电子表格（.xlsx）。" in annex and "| 序号 |" not in annex
+    assert printed.output.count("| 已交办，已超期 ") == 0 and "、通报批评\n" in printed.output  # the rest as before
+
+
 def test_a_bulletin_over_its_own_limit_is_refused_by_name_and_never_written(tmp_path):
     text = "---\nkind: 督查通报\n---\n" + "超期事项清单。\n" * (MAX_BYTES // 20)
     bulletin, findings = parse_bulletin(text.encode("utf-8"), "bulletins/2026/bulletin-01.md")

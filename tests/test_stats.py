@@ -539,7 +539,13 @@ def test_the_rules_set_the_decimals_of_every_percentage(tmp_path, decimals, clos
     assert draft.exit_code == 0, draft.output
     body = re.sub(r"<!--fig:[^>]*-->", "", draft.stdout)  # the figure markers verify reads (bodymarks)
     assert f"办结率 {closed}" in body
-    assert f"| {closed.split('（')[0]} |" in body  # the pct filter in the category table
+    share = {None: "93.8%", 2: "93.75%", 0: "94%"}[decimals]  # the pct filter: 正在办理 15 of 16
+    assert f"正在办理 15 件，占 {share}" in body
+    written = CliRunner().invoke(main, ["bulletin", "new", "--root", str(repo.path), "--kind", "bulletin",
+                                        "--as-of", "2026-11-30", "--date", "2026-11-30"])  # fmt: skip
+    assert written.exit_code == 0, written.output
+    verified = CliRunner().invoke(main, ["bulletin", "verify", "--all", "--root", str(repo.path)])
+    assert verified.exit_code == 0 and "B108" not in verified.output, verified.output  # read back to the same decimals
 
 
 def test_xlsx_rates_are_the_shown_percentages(tmp_path):

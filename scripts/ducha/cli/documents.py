@@ -136,6 +136,36 @@ def bulletin_verify(files, all_, fmt, root):
         sys.exit(1)
 
 
+@bulletin.command("annex")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="写到这个 .xlsx 文件（默认与通报同名，放在通报旁边）。")
+@ROOT
+def bulletin_annex(file, output, root):
+    """把通报的附件（督查事项办理情况汇总表）写成 Excel 表格。
+
+    按通报记录的提交和截止日重新计算，先核对通报的数字；数字对不上的通报不生成附件。
+    """
+    from ..documents.annex import bulletin_annex as make_annex
+    from ..documents.bulletins import parse_bulletin
+    from ..files.write import write_atomic
+
+    root = root_dir(root)
+    path = Path(file).resolve()
+    try:
+        shown = path.relative_to(root).as_posix()
+    except ValueError:
+        shown = str(path)
+    with library_errors("text"):
+        parsed, findings = parse_bulletin(path.read_bytes(), shown)
+        if parsed is None:
+            raise click.ClickException("通报前言有错误，不能生成附件：\n" + format_text(findings))
+        data = make_annex(root, parsed)
+    target = output or path.with_suffix(".xlsx")
+    write_atomic(target, data)
+    click.echo(f"已写出附件清单：{target}")
+
+
 @click.command()
 @click.option("--unit", "units", multiple=True, help="单位代码（可多次）：输出该单位的督查通知单。")
 @click.option("--all", "all_", is_flag=True, help="为每个有超期、即将到期或应报进展事项的单位各写一份通知单。")

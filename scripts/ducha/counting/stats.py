@@ -510,8 +510,8 @@ def group_name(rules: Rules, grouping: str, key: str, as_of: dt.date) -> str:
     if grouping == "batch":
         batch = rules.batches.get(key)
         return batch.title if batch else key
-    if grouping == "batch_kind":
-        return schema.BATCH_KINDS.get(key, key)
+    if grouping == "batch_kind":  # 市长办公会议, or 县长办公会议 in a county
+        return schema.BATCH_KINDS.get(key, key).replace("市长", rules.government[:1] + "长", 1)
     return schema.URGENCIES.get(key, key)
 
 

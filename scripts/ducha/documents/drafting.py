@@ -628,7 +628,7 @@ def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names
         "gov": rules.government,
         "office_short": rules.office_short,
         "batch": lambda code_: rules.batches[code_],
-        "batch_kind": lambda code_: schema.BATCH_KINDS.get(code_, code_),
+        "batch_kind": lambda code_: stats_mod.group_name(rules, "batch_kind", code_, spec.as_of),
         "pace_classes": pace.CLASSES,
         "change": lambda path: _change_said(source, path),
         "previous_number": spec.previous["number"] if spec.previous else None,

@@ -185,9 +185,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         try:
             self.inputs = gather_inputs(root, as_of, from_history, history=self.config.history, warn=log.warning)
             self._indexer = MaterialSearchIndexer.for_config(config) if self.config.presegment_search else None
-            pages = self.inputs.builder(
-                templates, self.config.per_page, config.use_directory_urls, search_indexer=self._indexer
-            ).build()
+            builder = self.inputs.builder(templates, self.config.per_page, config.use_directory_urls, search_indexer=self._indexer)
+            pages = builder.build()
         except LedgerError as exc:
             detail = format_text(exc.findings) if exc.findings else ""
             raise PluginError(f"{exc}{self._hint_text(exc.hint)}\n{detail}".strip()) from None
@@ -197,6 +196,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             uri = asset.relative_to(ASSETS.parent).as_posix()
             if uri not in files.src_uris:  # a ledger may override an asset in its docs_dir
                 files.append(File.generated(config, uri, abs_src_path=str(asset)))
+        for uri, data in sorted(builder.downloads.items()):  # a bulletin's 附件 spreadsheet
+            files.append(File.generated(config, uri, content=data))
         self.html, self.search_html, self.meta, self.search_entries = {}, {}, {}, {}
         in_nav = set(_nav_paths(config.nav))
         for page in pages:

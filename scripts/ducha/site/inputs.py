@@ -132,6 +132,8 @@ def site_bulletins(root: Path, warn=print, verify: bool = True, rules=None) -> l
                 "items": b.items,
                 "bulletin": b,
                 "check": check,
+                # what its 附件 spreadsheet is made from (the ledger of its commit), when its figures hold
+                "ledger": verifier.ledger(check.commit, check.source.spec.as_of) if check is not None and check.status == "ok" and check.source is not None else None,
             }
         )
     return out

@@ -373,6 +373,7 @@ class SiteBuilder:
             if item_id in self.views:
                 self.views[item_id].audit_open = n
         self.pages = []
+        self.downloads: dict[str, bytes] = {}  # files that are no pages (a bulletin's 附件 spreadsheet), by URI
         self.list_pages("items/index", "全部事项", [v.id for v in self.views.values()], basis="台账中全部可发布的事项，按编号排列。")
         self.stats_pages()
         lists = self.pages
@@ -642,6 +643,12 @@ class SiteBuilder:
             lines += self._check_lines(check, source)
         else:
             lines += [source, ""]
+        if entry.get("ledger") is not None:  # its 附件 as a spreadsheet, made from the same commit, public items only
+            from ..documents.annex import annex_workbook
+
+            uri = entry["src"].removesuffix(".md") + ".xlsx"
+            self.downloads[uri] = annex_workbook(b, entry["ledger"], check.source, only=set(self.views))
+            lines += [f"附件清单（督查事项办理情况汇总表）：[下载电子表格（.xlsx）]({posixpath.basename(uri)})", ""]
         recorded = leaves(meta.get("figures") or {})
         if not recorded:
             return "\n".join(lines) + "\n"
