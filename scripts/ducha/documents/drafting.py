@@ -541,7 +541,8 @@ def _checked_scope(rules, scope: dict | None) -> dict:
 
 def _draft_spec(rules, code: str, as_of: dt.date, period: str | None, scope: dict, due_within_days: int) -> Spec:
     """What the draft's figures are computed over (the kind's usual period unless ``period`` is given)."""
-    period_kind = period if period is not None else DEFAULT_PERIOD[code]
+    # one meeting's or document's items are reported as a whole, not by what was assigned this month
+    period_kind = period if period is not None else None if scope.get("batch") else DEFAULT_PERIOD[code]
     return Spec(
         as_of=as_of,
         scope=scope,
