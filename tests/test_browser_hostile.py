@@ -5,7 +5,8 @@ reaches the site by:
 
 - item fields (title, source, summary, progress), shown on item pages and lists, and copied by
   ``ducha bulletin new`` into the next bulletin's Markdown;
-- names from the rules file (a unit, a category, a leader), in every table and in the drafted bulletin;
+- names from the rules file (a unit, a category, a leader, a meeting's or document's title), in every table
+  and in the drafted bulletin; an item's measurable target (its name and unit), quoted where it lags;
 - a bulletin body written by staff (Markdown with ``attr_list``: event attributes, ``javascript:`` links
   inline and by reference, ``data:`` images, raw HTML);
 - commit metadata (author name and e-mail, message), on the audit page and in item histories;
@@ -96,6 +97,10 @@ def _plant_hostile_item(root: Path) -> None:
     data["source"] = f"市政府第9次常务会议纪要{_payloads('source')}"
     data["summary"] = f"拉网式排查。{_payloads('summary')}"
     data["progress"][0]["text"] = f"已组织联合执法检查。{_payloads('progress')}"
+    # a work-report target behind schedule: its batch title, target name and unit are quoted by the bulletin
+    data.update(batch="zfgzbg_2026", seq=99, target={"value": 100, "unit": f"户{_payloads('tunit', short=True)}",
+                                                    "name": f"整治点位{_payloads('tname')}"})  # fmt: skip
+    data["progress"][0]["value"] = 10
     if not data["extensions"]:
         data.pop("extensions")
     _write_item(root, data)
@@ -112,7 +117,9 @@ def _plant_hostile_names(root: Path) -> None:
     text, n1 = re.subn(r"(?m)^(  rsj:\s+\{name: )市人力资源和社会保障局", lambda m: m.group(1) + name("市人力资源和社会保障局" + _payloads("unit")), text)
     text, n2 = re.subn(r"(?m)^(    name: )上级交办事项$", lambda m: m.group(1) + name("上级交办事项" + _payloads("category")), text)
     text, n3 = re.subn(r"(?m)^(  vmayor_chen:\s+\{name: )陈静", lambda m: m.group(1) + name("陈静" + _payloads("leader")), text)
-    assert (n1, n2, n3) == (1, 1, 1), "the sample's rules file changed: update the planting"
+    text, n4 = re.subn(r"(?m)^(  zfgzbg_2026: \{kind: work_report, number: 3, date: 2026-01-20, title: )[^}]*\}",
+                       lambda m: m.group(1) + name("2026年市政府工作报告目标任务分解" + _payloads("batch")) + "}", text)
+    assert (n1, n2, n3, n4) == (1, 1, 1, 1), "the sample's rules file changed: update the planting"
     path.write_text(text, encoding="utf-8")
 
 
@@ -257,9 +264,17 @@ def test_drafted_bulletin_with_hostile_item_names_and_body_is_inert(browser, hos
     assert "附加说明" in text and "加粗" in text and "<img src=x onerror=window.__x_title_3=1>" in text
 
 
+def test_planted_batch_title_and_target_are_quoted_as_text_where_the_bulletin_names_the_lagging_item(browser, hostile_site):
+    _assert_inert(browser, _bulletin_path(hostile_site), expect="进展滞后的事项")
+    text = browser.page.locator("article").inner_text()
+    assert "第99件" in text and "整治点位" in text and "[附件](javascript:window.__x_tname_2=1)" in text
+    assert "2026年市政府工作报告目标任务分解" in text and "<img src=x onerror=window.__x_batch_3=1>" in text
+
+
 @pytest.mark.parametrize(
     "path",
-    ["", "items/", "bulletins/", "audit/", "status/unit/", "status/category/", "status/leader/", "status/scores/", "reference/stats/"],
+    ["", "items/", "bulletins/", "audit/", "status/unit/", "status/category/", "status/leader/", "status/batch/", "status/batch_kind/",
+     "status/scores/", "reference/stats/"],
 )
 def test_pages_with_planted_names_and_commits_are_inert(browser, path):
     _assert_inert(browser, path)
