@@ -124,6 +124,7 @@ def show(item_id, as_of, fmt, worktree, rev, root):
                     "effective_deadline": dl.date.isoformat() if dl and dl.date else None,
                     "deadline_basis": dl.explanation if dl else None,
                     "light": lt,
+                    "pace": st.pace.as_dict() if st.pace else None,
                     "as_of": ledger.as_of.isoformat(),
                 },
                 ensure_ascii=False,
@@ -145,6 +146,10 @@ def show(item_id, as_of, fmt, worktree, rev, root):
     ]
     if dl:
         lines.append(f"有效期限：{dl.date or '无期限'}（{dl.explanation}）")
+    if st.pace:
+        from ..core.pace import measure_text
+
+        lines.append(f"序时进度：目标{measure_text(d['target'])}，{st.pace.text()}")
     trust = ledger.trust
     for c in trust.corrections.get(item.id, []) if trust is not None else []:
         written = "（无）" if c.written is None else c.written

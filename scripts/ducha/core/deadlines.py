@@ -140,6 +140,7 @@ class Standing:
     deadline: Deadline | None
     light: str
     overdue_days: int  # an open item past its deadline: days since; 0 otherwise
+    pace: object = None  # an item with a target: where it stands against its schedule (``pace.Pace``)
 
     @property
     def date(self) -> dt.date | None:
@@ -149,4 +150,5 @@ class Standing:
 def standing(item: Item, rules: Rules, cal: WorkCalendar, as_of: dt.date) -> Standing:
     """The one place that says an item's deadline, light and overdue days (every list, page and count)."""
     dl = effective_deadline(item, rules, cal)
-    return Standing(dl, light(item, rules, cal, as_of, dl), overdue_days(item, dl, as_of))
+    paced = classify(item, rules.pace, as_of, dl.date if dl else None, rules.decimals) if item.get("target") else None
+    return Standing(dl, light(item, rules, cal, as_of, dl), overdue_days(item, dl, as_of), paced)

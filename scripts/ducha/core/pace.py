@@ -82,9 +82,29 @@ class Pace:
         behind = f"（落后 {self.behind} 个百分点）" if self.cls in ("behind", "not_started") else ""
         return f"{done}，序时进度 {self.expected_percent}%，{self.label}{behind}"
 
+    def as_dict(self) -> dict:
+        """For JSON: the class, the shares as shown (percent, to the rules' decimals) and the points behind."""
+        return {"class": self.cls, "label": self.label, "share": None if self.share is None else float(self.share_percent),
+                "expected": float(self.expected_percent), "behind": float(self.behind),
+                "reported": None if self.reported is None else self.reported["date"].isoformat()}  # fmt: skip
+
     def bar_width(self) -> str:
         """The bar's width as a CSS percentage (capped at 100%)."""
         return f"{min(self.share_percent or Decimal(0), Decimal(100))}%"
+
+
+def number_text(value) -> str:
+    """60000 → 60000, 93.1 → 93.1, 5.0 → 5."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def measure_text(target: dict | None) -> str:
+    """An item's measurable target as a bulletin quotes it: 新增城镇就业60000人 (or 60000人 without a name)."""
+    if not target:
+        return ""
+    return f"{target.get('name') or ''}{number_text(target['value'])}{target['unit']}"
 
 
 def _pct(share: Fraction, decimals: int) -> Decimal:

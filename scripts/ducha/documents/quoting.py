@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from ..core.markup import md_cell
+from ..core.pace import measure_text, number_text
 from ..core.mask import mask_text
 
 QUOTE_LIMIT = 100  # characters of a progress text a draft quotes (cut at a sentence end where one is near)
@@ -35,20 +36,6 @@ def join_lines(text) -> str:
 def clean(text, names=(), phones=frozenset()) -> str:
     """Masked as on the site (citizens' names and numbers), then joined into one line."""
     return join_lines(mask_text(str(text or ""), names, phones))
-
-
-def number_text(value) -> str:
-    """60000 → 60000, 93.1 → 93.1, 5.0 → 5."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
-
-
-def measure_text(target: dict | None) -> str:
-    """An item's measurable target as a bulletin quotes it: 新增城镇就业60000人 (or 60000人 without a name)."""
-    if not target:
-        return ""
-    return f"{target.get('name') or ''}{number_text(target['value'])}{target['unit']}"
 
 
 def latest_progress(item, as_of: dt.date) -> dict | None:

@@ -402,6 +402,12 @@ class SiteBuilder:
 
         return tuple(PACE_COUNTS) if self.stats.totals.count("pace_total") else ()
 
+    PACED_GROUPINGS = ("batch", "batch_kind")  # where the work-report targets are read by 序时进度 class
+
+    def group_figures(self, grouping: str) -> tuple[str, ...]:
+        """The columns of a grouping's table: its figures, and the 序时进度 classes where they are read."""
+        return self.figures(self.GROUP_FIGURES) + (self.pace_figures() if grouping in self.PACED_GROUPINGS else ())
+
     def figures(self, names: tuple[str, ...]) -> tuple[str, ...]:
         """``names``, and the figure of open items without a deadline when the rules allow such items."""
         return names + self.NO_DEADLINE_FIGURES if self.rules.open_ended else names
@@ -448,7 +454,7 @@ class SiteBuilder:
             figure_page("", st.totals, figure)
         for grouping in stats_mod.GROUPINGS:
             for group in st.groups[grouping]:
-                for figure in self.figures(self.GROUP_FIGURES):
+                for figure in self.group_figures(grouping):
                     if group[figure].count:
                         figure_page(grouping, group, figure)
 
@@ -507,7 +513,7 @@ class SiteBuilder:
                 groups=self.stats.groups[grouping],
                 totals=self.stats.totals,
                 headers=headers,
-                figures=self.figures(self.GROUP_FIGURES),
+                figures=self.group_figures(grouping),
                 rates=stats_mod.RATES,
                 figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
                 scores=scores if grouping == "unit" else {},
