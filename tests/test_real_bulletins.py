@@ -26,7 +26,7 @@ D = dt.date.fromisoformat
 
 def cli(*args, code=0):
     result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exit_code == code, result.output
+    assert code is None or result.exit_code == code, result.output
     return result
 
 
@@ -259,3 +259,21 @@ def test_a_hotline_month_with_the_settled_rate_and_the_change_against_last_month
     file.write_text(text.replace("rate_settled: [2, 4]", "rate_settled: [3, 4]", 1), encoding="utf-8")
     failed = cli("bulletin", "verify", file, "--root", repo.path, code=1).output
     assert "figures.previous.totals.rate_settled" in failed and "上期 · 结案率" in failed
+
+
+# -- an office's series continued -------------------------------------------------------------------------
+
+
+def test_the_first_drafted_issue_continues_the_offices_printed_series(tmp_path):
+    repo = make_repo(tmp_path, date="2026-01-05")
+    rules(repo, "", **{"\nlights:": "\nbulletins:\n  first_number: {bulletin: {2026: 17}}\n\nlights:"})
+    replay(repo, [life("DC-2026-0001", "2026-11-16", co_units=None)], "登记")
+    _, meta, body = draft(repo, "--kind", "通报", "--as-of", "2026-11-18", "--date", "2026-11-20")
+    assert meta["number"] == 17 and "《督查通报》2026年第17期" in body  # 第1–16期 were printed before ducha
+    assert "B103" not in cli("check", "--root", repo.path, "--worktree", code=None).output
+    _, second, _ = draft(repo, "--kind", "通报", "--as-of", "2026-11-19", "--date", "2026-11-20")
+    assert second["number"] == 18
+    # without the setting, an issue 17 alone is a gap in the series
+    repo.write("items/ledger.yml", repo.read("items/ledger.yml").replace("\nbulletins:\n  first_number: {bulletin: {2026: 17}}\n", ""))
+    checked = cli("check", "--root", repo.path, "--worktree", code=None).output
+    assert "B103" in checked and "缺少第 1、2、3" in checked and "期号应从 1 起连续编排" in checked
