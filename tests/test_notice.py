@@ -122,3 +122,15 @@ def test_all_never_overwrites_a_notice_staff_edited(repo, tmp_path):
     forced = run(*args, "--overwrite")
     assert forced.exit_code == 0, forced.output
     assert {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.md")} == original
+
+
+def test_wrapped_lines_join_without_stray_spaces_inside_chinese_text(tmp_path):
+    """A summary written over several YAML lines (a block the clerk wrapped) reads as one sentence in the notice:
+    no space between Chinese characters where the lines were joined, Latin words still apart."""
+    repo = make_repo(tmp_path)
+    item = make_item("DC-2026-0001", "assigned", lead_unit="zjj", deadline=dt.date(2026, 11, 20),
+                     summary="来信人对答复不满意。\n请重新核实 GPS 定位和\n  现场照片后再答复。\n")  # fmt: skip
+    repo.write_item(item)
+    repo.commit("登记", "2026-11-24")
+    text = run("notice", "--unit", "zjj", "--as-of", AS_OF, "--root", repo.path).output
+    assert "- 办理要求：来信人对答复不满意。请重新核实 GPS 定位和现场照片后再答复。" in text

@@ -22,14 +22,14 @@ _CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’—…·
 
 
 def join_lines(text) -> str:
-    """Text as one line: runs of white space (a folded YAML line, a wrapped paragraph) become one space
-    between Latin words and nothing beside Chinese text (来信人不满意。请… , never 来信人不满意。 请…)."""
-    parts = _GAP.split(str(text or "").strip())
-    out = parts[0] if parts else ""
-    for part in parts[1:]:
-        if not part:
+    """Text as one line: wrapped lines (a folded YAML block) joined with nothing between Chinese text and a
+    space between Latin words (来信人不满意。请… , never 来信人不满意。 请…); spaces within a line kept as one."""
+    out = ""
+    for line in str(text or "").splitlines():
+        line = _GAP.sub(" ", line).strip()
+        if not line:
             continue
-        out += part if _CJK.match(out[-1:]) or _CJK.match(part[:1]) else " " + part
+        out += line if not out or _CJK.match(out[-1]) or _CJK.match(line[0]) else " " + line
     return out
 
 
