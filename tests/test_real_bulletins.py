@@ -215,6 +215,9 @@ def test_a_work_report_mid_year_review_by_pace_class(tmp_path):
             "完成 30.0%，序时进度 50.0%，落后 20.0 个百分点，欠进度。") in lagging
     assert "第5件：新增公共停车泊位8000个。目标8000个；尚未报告完成情况，序时进度 50.0%，落后 50.0 个百分点，未启动。" in lagging
     assert "第2件" not in lagging and "第3件" not in lagging
+    _, _, special = draft(repo, "--kind", "专报", "--batch", "bg2026", "--as-of", "2026-06-30", "--date", "2026-07-06")
+    problems = section(special, "、存在的问题")  # the leaders' report names the same items, verified alike
+    assert "一是部分目标任务进展滞后于序时进度" in problems and "第4件“完成棚户区改造3200户”" in problems and "第5件" in problems
     # the figures quoted for a named item are verified like every other: a retyped share is named by line
     file = repo.path / path
     text = file.read_text(encoding="utf-8")
