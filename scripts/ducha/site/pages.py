@@ -9,6 +9,7 @@ through Markdown, and every piece of item text is escaped by Jinja2.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -22,9 +23,10 @@ import jinja2
 from markupsafe import Markup
 
 from .. import TEMPLATES
-from ..core import codes, record
+from ..core import codes
 from ..core import schema
 from ..counting.basis import basis_markdown
+from ..history import itemlog
 from ..core.deadlines import LIGHTS, standing
 from ..core.pace import CLASSES as pace_classes
 from ..core.pace import classify as classify_pace
@@ -145,11 +147,6 @@ class ItemView:
             return "尚未报告完成数"
         shown = f"{_number(entry['value'])} {self.pace.target['unit']}" if "value" in entry else f"{_number(entry['percent'])}%"
         return f"{shown}（{entry['date'].isoformat()} 报告）"
-
-    def events(self, rules) -> list:
-        """The item's record as written, oldest first (``record.events``: the same list ``ducha show`` prints);
-        what the counts take instead is said beside it (the page's 核查 card)."""
-        return record.events(self.written, rules)
 
     def mask(self, text):
         return mask_text(str(text), self._private, self._keep) if text is not None else ""
@@ -716,14 +713,17 @@ class SiteBuilder:
 
     def _item_page(self, item_id: str) -> SitePage:
         view = self.views[item_id]
-        timeline = self.history.timeline(item_id) if self.history is not None else None
+        steps = itemlog.register(self.history, item_id, self.rules) if self.history is not None else None
+        if steps and self.withholding:
+            steps = [dataclasses.replace(s, message=self.redact(s.message)) for s in steps]
         trust = self.ledger.trust
         html_ctx = dict(
             v=view,
             d=view.item.data,
             corrections=trust.corrections.get(item_id, []) if trust is not None else [],
             findings=self._open_findings.get(item_id, []),
-            timeline=[{**t, "message": self.redact(t["message"])} for t in timeline] if timeline and self.withholding else timeline,
+            timeline=steps,
+            events=itemlog.record_events(view.written, self.rules, self.history),
             bulletins=self._mentions.get(item_id, []),
         )
         title = f"{view.number} {view.title}"
