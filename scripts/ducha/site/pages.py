@@ -37,6 +37,7 @@ from ..documents.bodymarks import strip as strip_marks
 from ..core.mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
 from ..core.model import Item
 from .auditpages import AuditPages, item_key, list_src as audit_src
+from .tokens import tokens
 
 SECRECY_ORDER = {"public": 0, "internal": 1}
 _ITEM_REF = re.compile(r"(?<![A-Za-z0-9-])DC-\d{4}-\d{4,5}(?![0-9])")  # an item id in free text
@@ -226,6 +227,7 @@ class SiteBuilder:
         env.filters["dt"] = lambda d: beijing(d, label=False) if d else ""
         env.filters["bj"] = lambda d: beijing(d) if d else ""
         env.filters["bj_header"] = with_label
+        env.filters["tokens"] = tokens  # ids, document numbers and hashes in text kept on one line
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
         names, keep = self._names, self.rules.public_phones
         env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
@@ -497,7 +499,8 @@ class SiteBuilder:
                 f"status/{grouping}.md",
                 f"按{title}统计",
                 "groups.html",
-                meta={"search": {"exclude": True}},
+                meta={"search": {"exclude": True}, "hide": ["navigation", "toc"]},  # the table takes the width
+                groupings=stats_mod.GROUPINGS,
                 grouping=grouping,
                 grouping_name=title,
                 groups=self.stats.groups[grouping],
@@ -513,13 +516,16 @@ class SiteBuilder:
     def scores_page(self) -> dict:
         """考核: each unit's score, rank and every point added or deducted, linked to its item."""
         from ..counting import scoring
+        from ..counting import stats as stats_mod
 
         ranked = scoring.score_units(self.stats, self.rules)
         self.add(
             "status/scores.md",
             "单位考核",
             "scores.html",
-            meta={"search": {"exclude": True}},
+            meta={"search": {"exclude": True}, "hide": ["navigation", "toc"]},
+            groupings=stats_mod.GROUPINGS,
+            grouping="scores",
             ranked=ranked,
             events=scoring.EVENTS,
             views=self.views,
