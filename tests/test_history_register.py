@@ -79,7 +79,7 @@ def test_list_positions_are_counted_from_one_and_an_edited_entry_is_named_once()
         ("reviews[0]", {"date": "2026-11-04"}, None),
         ("summary", "旧", "新"),
     ]
-    assert describe(changes, None or _Names()) == ["修改 交办内容", "修改 第1条延期申请", "新增 第2、3条进展", "删除 第1条审核"]
+    assert describe(changes, _Names()) == ["修改 交办内容", "修改 第1条延期申请", "新增 第2、3条进展", "删除 第1条审核"]
 
 
 class _Names:
