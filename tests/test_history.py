@@ -412,10 +412,14 @@ def test_cli_history_json_is_the_timeline_oldest_first(tmp_path):
     assert [t["commit"] for t in timeline] == [first, second]
     assert {k for t in timeline for k in t} >= {"commit", "author", "email", "date", "message", "changes"}
     assert timeline[0]["message"] == "登记 DC-2026-0001\n\n按第9次常务会议纪要。"
-    assert timeline[1] | {"changes": None} == {
+    assert timeline[1] | {"changes": None, "records": None} == {
         "commit": second, "author": "王五", "email": "wangwu@example.com", "date": "2026-11-18T10:00:00+08:00",
         "message": "市发改委报送进展", "path": "items/2026/DC-2026-0001.yml", "action": "M", "changes": None,
+        "made_by": ["王五"], "merged_by": "", "time_beijing": "2026-11-18 10:00", "records": None,
+        "summary": ["修改 办理期限：2026-12-31 → 2027-01-31", "修改 状态：已交办 → 办理中", "新增 第1条进展"],
     }  # fmt: skip
+    assert timeline[1]["records"] == [{"kind": "进展", "date": "2026-11-18", "who": "市发展和改革委员会",
+                                       "text": "已完成征地拆迁方案。", "overwritten": False}]  # fmt: skip
     assert timeline[1]["changes"] == [
         {"field": "deadline", "old": "2026-12-31", "new": "2027-01-31"},
         {"field": "status", "old": "assigned", "new": "in_progress"},
@@ -423,7 +427,9 @@ def test_cli_history_json_is_the_timeline_oldest_first(tmp_path):
     ]
     text = run("history", "DC-2026-0001", "--root", repo.path)
     assert text.exit_code == 0
-    assert "    ~ status: assigned → in_progress\n" in text.stdout and "    + progress[0]: date: 2026-11-18；" in text.stdout
+    assert "    修改 办理期限：2026-12-31 → 2027-01-31；修改 状态：已交办 → 办理中；新增 第1条进展\n" in text.stdout
+    assert "    · 进展 2026-11-18 市发展和改革委员会：已完成征地拆迁方案。\n" in text.stdout
+    assert "2026-11-18 10:00（北京时间）  " + second[:10] + "  修改  修改人：王五\n" in text.stdout
     missing = run("history", "DC-2026-0099", "--root", repo.path)
     assert missing.exit_code == 1 and "DC-2026-0099" in missing.output
     bad_rev = run("history", "DC-2026-0001", "--rev", "nope", "--root", repo.path)

@@ -108,3 +108,19 @@ def test_contact_numbers_come_from_contact_lines_only():
     masked = mask_text(body, keep=contact_numbers(body))
     assert "（13912345678）" not in masked and "139****5678" in masked
     assert "（0791）86123456" in masked and "138\u00a00000\u00a01111" in masked
+
+
+def test_units_office_lines_in_the_rules_are_kept_and_a_19_digit_card_is_masked():
+    from pathlib import Path
+
+    from ducha import parse_rules
+
+    text = (Path(__file__).resolve().parents[1] / "items" / "ledger.yml").read_text(encoding="utf-8")
+    unit = "  sjj:   {name: 市数据资源局, kind: department, "
+    rules, findings = parse_rules(text.replace(unit, f'{unit}phones: ["0791-86123456"], ').encode(), "items/ledger.yml")
+    assert not [f for f in findings if f.code.startswith("R")]
+    letter = "请致电市数据资源局 （0791）86123456 查询；补贴请打入银行卡 6222-0212-3456-7890-128 或 6222021234567890128。"
+    assert mask_text(letter, keep=rules.public_phones) == (
+        "请致电市数据资源局 （0791）86123456 查询；补贴请打入银行卡 6222-****-****-***0-128 或 6222***********0128。"
+    )
+    assert "0791-****3456" in mask_text("来信人电话 0791-86123456", keep=frozenset())  # not listed: masked

@@ -288,7 +288,7 @@ def test_commit_times_are_beijing_time_and_rates_use_the_rules_decimals(tmp_path
     assert "<th>时间（北京时间）</th>" in recent
     assert ">2026-11-24 10:00</td>" in recent and ">2026-11-23 14:03</td>" in recent and "02:00" not in recent
     paper_page = (site / "items" / "DC-2026-0002" / "index.html").read_text(encoding="utf-8")
-    assert "<th>送阅（北京时间）</th><th>退回（北京时间）</th>" in paper_page and "<td>2026-11-20 15:30</td>" in paper_page
+    assert "<th>送阅（北京时间）</th><th>退回（北京时间）</th>" in paper_page and 'data-label="退回">2026-11-20 15:30</td>' in paper_page
     home = (site / "index.html").read_text(encoding="utf-8")
     assert '<div class="ducha-num">6.25%</div>' in home  # 办结率 1/16
     assert "6.25%（1/16）" in (site / "status" / "unit" / "index.html").read_text(encoding="utf-8")

@@ -50,24 +50,32 @@ def history(item_id, rev, fmt, root):
 
     改名或移动到其他年份目录的文件保持同一条时间线；合并请求记在合并提交上。
     """
+    from ..history.itemlog import register
+
+    from ..core.findings import LedgerError
+
     h = _history(root, rev)
-    timeline = h.timeline(item_id)
-    if not timeline:
+    try:
+        rules = load_rules(root_dir(root) / ITEMS_DIR, root_dir(root))
+    except LedgerError:  # the history is read all the same, units and leaders named by their codes
+        rules = None
+    steps = register(h, item_id, rules)
+    if not steps:
         raise click.ClickException(f"历史中没有编号为 {item_id} 的事项。")
     if fmt == "json":
-        click.echo(json.dumps(schema_mod.jsonable(timeline), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(schema_mod.jsonable([s.as_json() for s in steps]), ensure_ascii=False, indent=2))
         return
-    action = {"A": "新建", "M": "修改", "R": "移动/改名", "D": "删除"}
-    for entry in timeline:
-        click.echo(f"{beijing(entry['date'])}  {entry['commit'][:10]}  {entry['author']} <{entry['email']}>  {action[entry['action']]}")
-        click.echo(f"    {entry['message'].splitlines()[0] if entry['message'] else ''}")
-        for ch in entry["changes"]:
-            if ch["old"] is None:
-                click.echo(f"    + {ch['field']}: {_value(ch['new'])}")
-            elif ch["new"] is None:
-                click.echo(f"    - {ch['field']}: {_value(ch['old'])}")
-            else:
-                click.echo(f"    ~ {ch['field']}: {_value(ch['old'])} → {_value(ch['new'])}")
+    for s in steps:
+        merged = f"  合并：{s.merged_by}" if s.merged_by else ""
+        click.echo(f"{s.time_text}  {s.commit[:10]}  {s.action_label}  修改人：{'、'.join(s.made_by)}{merged}")
+        click.echo(f"    {s.message.splitlines()[0] if s.message else ''}")
+        if s.changes:
+            click.echo(f"    {'；'.join(s.changes)}")
+        for r in s.records:
+            when = f" {r.date.isoformat()}" if r.date else ""
+            who = f" {r.who}" if r.who else ""
+            gone = "（后被改写）" if r.overwritten else ""
+            click.echo(f"    · {r.kind}{gone}{when}{who}{'：' + _value(r.text) if r.text else ''}")
 
 
 @click.command()

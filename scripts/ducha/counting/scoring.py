@@ -3,6 +3,11 @@
 A unit starts at ``base`` and gains or loses ``points`` per event of its items (as lead unit; as a
 co-unit times ``co_unit_factor``), then the score is held within ``min``/``max``.  Every point comes
 with the item and the reason, so a unit can see exactly why it scored what it did.
+
+Units are those that exist on the scoring day: a unit merged away before it (``valid_until`` earlier,
+``merged_into``) is not ranked; its items score to the unit that took it over (``rules.successor``), each
+line saying which unit the item was assigned to.  An item whose lead unit and a co-unit came to the same
+successor scores that unit once, as lead.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..core.findings import LedgerError
-from ..core.rules import Rules
+from ..core.rules import Rules, successor
 from .stats import ItemFacts, Stats
 
 EVENTS = {
@@ -71,6 +76,7 @@ class Line:
     date: dt.date | None  # the day of the event (None: a state at as_of)
     points: float
     note: str
+    via: str = ""  # the unit the item names, when it was merged into this one before the scoring day
 
 
 @dataclass
@@ -114,15 +120,23 @@ def _item_events(f: ItemFacts, as_of: dt.date) -> list[tuple[str, dt.date | None
     return events
 
 
-def _item_roles(f: ItemFacts, sr: ScoringRules) -> list[tuple[str, str, float]]:
-    """(role, unit code, factor) of every unit scored for one item: the lead unit, and co-units when they score."""
-    roles = [("lead", f.lead_unit, 1.0)]
+def _item_roles(f: ItemFacts, sr: ScoringRules, rules: Rules, as_of: dt.date) -> list[tuple[str, str, float, str]]:
+    """(role, unit code, factor, the code the item names when merged away) of every unit scored for one item:
+    the lead unit, and co-units when they score, each as the unit existing at ``as_of``; a unit once only."""
+    named = [("lead", f.lead_unit, 1.0)]
     if sr.co_unit_factor:
-        roles += [("co", u, sr.co_unit_factor) for u in f.co_units]
+        named += [("co", u, sr.co_unit_factor) for u in f.co_units]
+    roles, seen = [], set()
+    for role, code, factor in named:
+        now = successor(rules, code, as_of)
+        if now not in seen:
+            seen.add(now)
+            roles.append((role, now, factor, code if now != code else ""))
     return roles
 
 
-def _count_item(u: UnitScore, f: ItemFacts, role: str, factor: float, events, sr: ScoringRules, year_start: dt.date) -> None:
+def _count_item(u: UnitScore, f: ItemFacts, role: str, factor: float, events, sr: ScoringRules, year_start: dt.date,
+                via: str = "", via_note: str = "") -> None:  # fmt: skip
     """Add one item's lines (its ``events`` in the period, times ``factor``) to ``u``, and count the item."""
     counted = False
     for event, day, note in events:
@@ -131,7 +145,7 @@ def _count_item(u: UnitScore, f: ItemFacts, role: str, factor: float, events, sr
         counted = True
         points = sr.points.get(event, 0) * factor
         if points:
-            u.lines.append(Line(f.id, event, role, day, _num(points), note))
+            u.lines.append(Line(f.id, event, role, day, _num(points), note + via_note, via))
     if counted or sr.period == "all" or f.assigned >= year_start:
         u.items += 1
 
@@ -165,10 +179,11 @@ def score_units(stats: Stats, rules: Rules | None = None) -> list[UnitScore]:
     units: dict[str, UnitScore] = {}
     for f in stats.items:
         events = _item_events(f, as_of)
-        for role, code, factor in _item_roles(f, sr):
+        for role, code, factor, via in _item_roles(f, sr, rules, as_of):
             if code not in units:
                 units[code] = UnitScore(code, rules.unit_name(code, as_of), sr.base, [], 0)
-            _count_item(units[code], f, role, factor, events, sr, year_start)
+            note = f"（原交办{rules.unit_name(via, f.assigned)}，该单位 {rules.units[via].valid_until} 后并入）" if via else ""
+            _count_item(units[code], f, role, factor, events, sr, year_start, via, note)
     # a unit with only items outside the period is not listed
     out = [_settle(u, sr) for u in units.values() if u.items or u.lines]
     _rank(out, rules)
@@ -198,6 +213,8 @@ def scoring_basis(rules: Rules) -> str:
 各单位以 {_num(sr.base)} 分为基础分，按下表逐件加减分{('，' + '、'.join(bounds)) if bounds else ''}。{co}
 计分范围：{PERIODS[sr.period]}（按办结、退回的日期判断；超期未办结、未按时报告进展按截止日的状态计）。
 每一项加减分都列明事项编号和原因；得分相同的单位名次相同。只列出有事项的单位。
+只排名截止日仍存在的单位：截止日前已撤并（valid_until 早于截止日，merged_into）的单位不参与排名，
+其事项计入承接它的单位，明细注明原交办单位和并入日期；牵头单位和配合单位并入同一单位的，按牵头计一次。
 
 | 事件 | 分值 |
 |---|---|

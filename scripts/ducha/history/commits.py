@@ -46,11 +46,14 @@ from ..core.paths import ITEMS_PREFIX, RULES_PATH, is_item_path, id_of_path
 from ..core.validate import classified_mark
 from ..core.yamlio import ALIAS_LIMITS
 
-CACHE_FORMAT = 7  # 7: classes moved to ducha.history.commits
+CACHE_FORMAT = 8  # 7: classes moved to ducha.history.commits; 8: committer names, branch authors of merged changes
 LOG_FIELDS = ("progress", "reminders", "extensions", "reviews", "circulation")
 _LOG_SET = frozenset(LOG_FIELDS)
-LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f%G?%x1f%B"
-LOG_FORMAT_NOSIG = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f-%x1f%B"
+LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f%G?%x1f%cn%x1f%B"
+LOG_FORMAT_NOSIG = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f-%x1f%cn%x1f%B"
+# every commit of a range (not only first-parent ones), with the files it changed: who made a merged change
+SIDE_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI"
+_SIDE_ARGS = ("-z", "--raw", "--no-renames", "--no-abbrev", "--no-color", "--no-show-signature")
 _LOG_ARGS = ("--first-parent", "--diff-merges=first-parent", "--reverse", "-z", "--raw", "-M", "--no-abbrev",
              "--root", "--no-color", "--no-show-signature")  # fmt: skip
 _GROUP = 300  # commits per blob batch
@@ -69,6 +72,7 @@ class Commit(NamedTuple):
     author_date: str
     signature: str  # %G? letter, "-" when not asked
     message: str
+    committer: str = ""  # who committed it (who merged, rebased or applied a change made by its author)
 
     @property
     def when(self) -> dt.datetime:
@@ -174,6 +178,9 @@ class History:
     # what the history could not read, by commit: (code, commit index, item id or "", message)
     problems: list[tuple[str, int, str, str]] = field(default_factory=list)
     ignored_paths: list[str] = field(default_factory=list)  # non-UTF-8 paths outside items/ (shown), not read
+    # id -> {index of a first-parent merge commit: ((author, email, author date) of each branch commit that
+    # changed the item, oldest first)}: who made a change that a merge brought in
+    makers: dict[str, dict[int, tuple]] = field(default_factory=dict)
     # of this load only (set by load_history, not kept in the cache): what the caller should be told, and
     # whether there was no earlier read of the branch to judge a rewrite against
     notices: list[Notice] = field(default_factory=list)
@@ -394,8 +401,13 @@ def parse_log_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, s
     """One ``\\x1e`` record: the commit and its raw entries ``(status letter, old path, new path, new blob)``.
     Paths that are not UTF-8 hold lone surrogates (``foreign``)."""
     head, _, rest = record.partition(b"\0")
-    sha, parents, author, email, cdate, adate, sig, message = head.decode("utf-8", "replace").split("\x1f", 7)
-    commit = Commit(sha, len(parents.split()), author, email, cdate, adate, sig, message)
+    sha, parents, author, email, cdate, adate, sig, committer, message = head.decode("utf-8", "replace").split("\x1f", 8)
+    commit = Commit(sha, len(parents.split()), author, email, cdate, adate, sig, message, committer)
+    return commit, _raw_entries(rest)
+
+
+def _raw_entries(rest: bytes) -> list[tuple[str, str, str, str]]:
+    """The ``--raw -z`` entries after a commit's header: ``(status letter, old path, new path, new blob)``."""
     entries = []
     tokens = rest.split(b"\0")
     i = 0
@@ -415,7 +427,7 @@ def parse_log_record(record: bytes) -> tuple[Commit, list[tuple[str, str, str, s
             path = _path(tokens[i + 1])
             entries.append((status[0], path, path, new_blob))
             i += 2
-    return commit, entries
+    return entries
 
 
 def item_events(entries) -> tuple[list[tuple[str, str, str, str | None]], tuple[str | None] | None]:
@@ -492,6 +504,8 @@ class HistoryBuilder:
         fmt = LOG_FORMAT if self.signatures else LOG_FORMAT_NOSIG
         proc = self.repo.git.log(*_LOG_ARGS, f"--format={fmt}", range_spec, as_process=True)
         stream = _Stream(proc)
+        side = _Stream(self.repo.git.log(*_SIDE_ARGS, f"--format={SIDE_FORMAT}", range_spec, as_process=True))
+        first_new = len(self.h.commits)
         try:
             with BlobReader(self.repo) as reader, _Prefetcher(reader) as fetch:
                 inflight: deque = deque()
@@ -513,10 +527,13 @@ class HistoryBuilder:
                     inflight.append(self._prepare(group, fetch))
                 while inflight:
                     self._apply(*inflight.popleft(), fetch.result())
+            _record_makers(self.h, first_new, side.records())
         except BaseException:
             proc.terminate()
+            side.proc.terminate()
             raise
         proc.wait()
+        side.proc.wait()
 
     def _base(self, item_id: str) -> str | None:
         """Blob of the version the next change of ``item_id`` is diffed against, from its recorded versions."""
@@ -618,6 +635,32 @@ def _date_problem(commit: Commit) -> str:
     bad = [f"{label}“{text}”" for label, text in (("提交时间", commit.date), ("作者时间", commit.author_date)) if not git_date(text)[1]]
     when = git_date(commit.date)[0].astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     return f"提交 {commit.sha[:10]} 的{'、'.join(bad)}无法识别（时区偏移或日期无效），按 UTC {when} 计。"
+
+
+def _record_makers(h: History, first_new: int, records) -> None:
+    """Who made the changes that the merges from ``h.commits[first_new]`` on brought in: each branch commit
+    (reachable from a merge's other parents, not from an earlier first-parent commit) that changed an item,
+    recorded under the item and the merge (``History.makers``). ``records``: the range's commits, every one."""
+    side: dict[str, tuple] = {}
+    for record in records:
+        head, _, rest = record.partition(b"\0")
+        sha, parents, author, email, adate = head.decode("utf-8", "replace").split("\x1f", 4)
+        ids = {id_of_path(p) for e in _raw_entries(rest) for p in {e[1], e[2]} if not foreign(p) and is_item_path(p)}
+        side[sha] = (parents.split(), author, email, adate.strip(), ids)
+    merges = [(idx, side.pop(h.commits[idx].sha, ((),))[0]) for idx in range(first_new, len(h.commits))]
+    for idx, parents in merges:
+        todo, made = list(parents[1:]), []
+        while todo:
+            entry = side.pop(todo.pop(), None)
+            if entry is None:  # first-parent, brought in by an earlier merge, or older than the range
+                continue
+            todo += entry[0]
+            if entry[4]:
+                made.append(entry)
+        for _, author, email, adate, ids in sorted(made, key=lambda e: git_date(e[3])[0]):
+            for item_id in ids:
+                mine = h.makers.setdefault(item_id, {})
+                mine[idx] = mine.get(idx, ()) + ((author, email, adate),)
 
 
 class _Prefetcher:

@@ -26,6 +26,7 @@ from ..core.findings import DuchaError, Hint, LedgerError, format_text
 from ..history.repo import TZ
 from ..core.markup import sanitize_html, url_path
 from ..site.inputs import SiteInputs, gather_inputs
+from ..site.tokens import keep_tokens_html
 
 log = get_plugin_logger(__name__)
 ASSETS = TEMPLATES / "assets"
@@ -262,7 +263,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         ready = self.html.get(page.file.src_uri)
         if ready is not None:
             return ready
-        return html if isinstance(page, ReadyPage) else sanitize_html(html)
+        # ready pages keep their tokens whole in their templates; Markdown's get them wrapped here
+        return html if isinstance(page, ReadyPage) else keep_tokens_html(sanitize_html(html))
 
     @event_priority(100)
     def _index_summary_only(self, context, *, page, config, nav):

@@ -9,6 +9,7 @@ through Markdown, and every piece of item text is escaped by Jinja2.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -22,9 +23,10 @@ import jinja2
 from markupsafe import Markup
 
 from .. import TEMPLATES
-from ..core import codes, record
+from ..core import codes
 from ..core import schema
 from ..counting.basis import basis_markdown
+from ..history import itemlog
 from ..core.deadlines import LIGHTS, standing
 from ..core.pace import CLASSES as pace_classes
 from ..core.pace import classify as classify_pace
@@ -35,6 +37,7 @@ from ..documents.bodymarks import strip as strip_marks
 from ..core.mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
 from ..core.model import Item
 from .auditpages import AuditPages, item_key, list_src as audit_src
+from .tokens import tokens
 
 SECRECY_ORDER = {"public": 0, "internal": 1}
 _ITEM_REF = re.compile(r"(?<![A-Za-z0-9-])DC-\d{4}-\d{4,5}(?![0-9])")  # an item id in free text
@@ -146,11 +149,6 @@ class ItemView:
         shown = f"{_number(entry['value'])} {self.pace.target['unit']}" if "value" in entry else f"{_number(entry['percent'])}%"
         return f"{shown}（{entry['date'].isoformat()} 报告）"
 
-    def events(self, rules) -> list:
-        """The item's record as written, oldest first (``record.events``: the same list ``ducha show`` prints);
-        what the counts take instead is said beside it (the page's 核查 card)."""
-        return record.events(self.written, rules)
-
     def mask(self, text):
         return mask_text(str(text), self._private, self._keep) if text is not None else ""
 
@@ -229,6 +227,7 @@ class SiteBuilder:
         env.filters["dt"] = lambda d: beijing(d, label=False) if d else ""
         env.filters["bj"] = lambda d: beijing(d) if d else ""
         env.filters["bj_header"] = with_label
+        env.filters["tokens"] = tokens  # ids, document numbers and hashes in text kept on one line
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
         names, keep = self._names, self.rules.public_phones
         env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
@@ -507,7 +506,8 @@ class SiteBuilder:
                 f"status/{grouping}.md",
                 f"按{title}统计",
                 "groups.html",
-                meta={"search": {"exclude": True}},
+                meta={"search": {"exclude": True}, "hide": ["navigation", "toc"]},  # the table takes the width
+                groupings=stats_mod.GROUPINGS,
                 grouping=grouping,
                 grouping_name=title,
                 groups=self.stats.groups[grouping],
@@ -523,13 +523,16 @@ class SiteBuilder:
     def scores_page(self) -> dict:
         """考核: each unit's score, rank and every point added or deducted, linked to its item."""
         from ..counting import scoring
+        from ..counting import stats as stats_mod
 
         ranked = scoring.score_units(self.stats, self.rules)
         self.add(
             "status/scores.md",
             "单位考核",
             "scores.html",
-            meta={"search": {"exclude": True}},
+            meta={"search": {"exclude": True}, "hide": ["navigation", "toc"]},
+            groupings=stats_mod.GROUPINGS,
+            grouping="scores",
             ranked=ranked,
             events=scoring.EVENTS,
             views=self.views,
@@ -729,14 +732,17 @@ class SiteBuilder:
 
     def _item_page(self, item_id: str) -> SitePage:
         view = self.views[item_id]
-        timeline = self.history.timeline(item_id) if self.history is not None else None
+        steps = itemlog.register(self.history, item_id, self.rules) if self.history is not None else None
+        if steps and self.withholding:
+            steps = [dataclasses.replace(s, message=self.redact(s.message)) for s in steps]
         trust = self.ledger.trust
         html_ctx = dict(
             v=view,
             d=view.item.data,
             corrections=trust.corrections.get(item_id, []) if trust is not None else [],
             findings=self._open_findings.get(item_id, []),
-            timeline=[{**t, "message": self.redact(t["message"])} for t in timeline] if timeline and self.withholding else timeline,
+            timeline=steps,
+            events=itemlog.record_events(view.written, self.rules, self.history),
             bulletins=self._mentions.get(item_id, []),
         )
         title = f"{view.number} {view.title}"
