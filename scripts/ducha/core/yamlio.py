@@ -23,6 +23,8 @@ ALIAS_LIMITS = yaml_rs.AliasLimits(
 _LINE_COL = re.compile(r"line (\d+), column (\d+)")
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FULLWIDTH_COLON = re.compile(r"(?m)^ *(?:- +)?[A-Za-z_][A-Za-z0-9_]* *：")
+_NO_SPACE_COLON = re.compile(r"(?m)^( *(?:- +)?)([A-Za-z_][A-Za-z0-9_]*):([^\s:/#'\"].*)$")
+_KEY_LINE = re.compile(r"^( *)(?:- +)?([A-Za-z_][A-Za-z0-9_]*) *:(?:\s|$)")
 # the parser's words for the usual mistakes, said in Chinese (the original stays in brackets)
 _SYNTAX_HINTS = (
     ("mapping values are not allowed", "值中出现了“冒号加空格”；值里有冒号时请给整个值加引号，或检查缩进"),
@@ -142,9 +144,51 @@ def _decode_error(text: str, path: str, message: str) -> Finding:
     if wide and (line is None or text.count("\n", 0, wide.start()) + 1 <= line):
         wide_line = text.count("\n", 0, wide.start()) + 1
         return Finding(path, wide_line, "D106", "", "字段名后用了中文冒号“：”；YAML 要用英文冒号加空格“: ”。")
+    tight = _NO_SPACE_COLON.search(text)
+    if tight and (line is None or text.count("\n", 0, tight.start()) + 1 <= line):
+        key, value = tight.group(2), tight.group(3).rstrip()
+        return Finding(path, text.count("\n", 0, tight.start()) + 1, "D106", key,
+                       f"“{key}:{value}”的冒号后面缺少空格：应写成“{key}: {value}”。")
+    if line is not None and "did not find expected key" in detail:
+        misplaced = _misplaced_entry(text, line, path)
+        if misplaced is not None:
+            return misplaced
     col = f"第 {m.group(2)} 列，" if m else ""
     hint = next((h for needle, h in _SYNTAX_HINTS if needle in detail), "")
     return Finding(path, line, "D106", "", f"{col}YAML 语法错误：{hint}（{detail}）" if hint else f"{col}YAML 语法错误：{detail}")
+
+
+def _misplaced_entry(text: str, line: int, path: str) -> Finding | None:
+    """D106 for a list entry (``- date: …``) on ``line`` that the parser could not place: said as the list
+    it belongs to by its fields, and where it was written."""
+    from .schema import entry_home
+    from .schemacheck import FIELD_LABELS
+
+    lines = text.split("\n")
+    start = lines[line - 1] if line <= len(lines) else ""
+    indent = len(start) - len(start.lstrip(" "))
+    if not start.lstrip(" ").startswith("- "):
+        return None
+    keys = []
+    for no in range(line - 1, len(lines)):
+        found = _KEY_LINE.match(lines[no])
+        if no > line - 1 and (not lines[no].strip() or len(lines[no]) - len(lines[no].lstrip(" ")) <= indent):
+            break
+        if found:
+            keys.append(found.group(2))
+    under = next((m.group(2) for no in range(line - 2, -1, -1)
+                  if (m := _KEY_LINE.match(lines[no])) and len(m.group(1)) < indent and not lines[no].lstrip().startswith("-")), None)
+    home = entry_home(keys)
+    if home is None:
+        return None
+    fields = "、".join(dict.fromkeys(keys))
+    label = FIELD_LABELS.get(home, home)
+    if home == under:
+        return Finding(path, line, "D106", home, f"这一条{label}记录（{fields}）的缩进与同一列表中的其他记录不一致：短横线“-”应与上一条的“-”对齐。")
+    at = next((no + 1 for no, text_line in enumerate(lines) if text_line.startswith(f"{home}:")), None)
+    where = f"（第 {at} 行）" if at else f"（文件中还没有 {home}:，请另起一行写上）"
+    wrote = f"却写在了 {under} 下面" if under else "却没有写在任何列表下面"
+    return Finding(path, line, "D106", home, f"这一条（{fields}）是{label}（{home}）的记录，{wrote}；应移到 {home}: 下面{where}，与其中的记录对齐。")
 
 
 def _tag_finding(text: str, path: str, token) -> Finding:
