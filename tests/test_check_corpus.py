@@ -172,7 +172,7 @@ def test_text_output_of_one_file(ledger):
     assert result.stdout == (
         "items/2026/DC-2026-0301.yml\n"
         "  第 9 行  D301 错误 lead_unit：单位代码“jsj”未在台账规则中登记。"
-        "是否指 jtysj（市交通运输局）、jxj（市工业和信息化局）、jyj（市教育局）？\n"
+        "是否指 jtysj（市交通运输局）？\n"
         "\n"
         "检查了 2 个文件：1 个错误，0 个警告。\n"
     )

@@ -212,7 +212,7 @@ class Names:
         words = [*table, *by_name]
         scored = sorted(((difflib.SequenceMatcher(None, key, w).ratio(), w) for w in words), key=lambda s: -s[0])
         best = scored[0][0] if scored else 0
-        close = [w for ratio, w in scored if ratio >= 0.6 and ratio >= best - 0.1][:3]
+        close = [w for ratio, w in scored if ratio >= 0.6 and ratio >= best - 0.08][:3]
         if not close and kind == "unit" and len(key) >= 3:  # 住建委: a short form with another last character
             probe = key[:-1] if key.startswith("市") else "市" + key[:-1]
             close = [c for c, u in self.rules.units.items() if probe[0] == u.name[0] and _subsequence(probe, u.name)][:3]

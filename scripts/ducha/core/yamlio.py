@@ -41,6 +41,20 @@ _SYNTAX_HINTS = (
 )
 
 
+class Dumper(yaml.SafeDumper):
+    """The dumper of every file ducha writes (items, bulletins' front matter): never an anchor or alias
+    (``assigned: &id001 2026-03-05`` … ``date: *id001``), so that editing one value changes only that value."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def dump(data, width: int = 100, **options) -> str:
+    """``data`` as block YAML with Chinese as written, keys in the given order, no anchors."""
+    return yaml.dump(data, Dumper=options.pop("Dumper", Dumper), allow_unicode=True, sort_keys=False,
+                     default_flow_style=options.pop("default_flow_style", False), width=width, **options)
+
+
 class ParseResult:
     __slots__ = ("data", "text", "findings")
 
