@@ -240,7 +240,7 @@ def test_rules_file_errors(tmp_path, code):
     result = _run("check", "--root", root, "--worktree", "--as-of", AS_OF)
     _assert_clean_exit(result, 1)
     assert f"items/ledger.yml\n  第 {line} 行  {code} 错误 {field}：" in result.stderr
-    assert "Error: 台账规则文件 items/ledger.yml 有错误，无法继续检查事项。" in result.stderr
+    assert "错误：台账规则文件 items/ledger.yml 有错误，无法继续检查事项。" in result.stderr
 
 
 def test_scoring_base_outside_its_bounds(tmp_path):
@@ -292,7 +292,7 @@ def test_missing_rules_file(tmp_path):
     result = _run("check", "--root", root, "--worktree", "--as-of", AS_OF)
     _assert_clean_exit(result, 1)
     assert "items/ledger.yml\n  全文  R101 错误：找不到台账规则文件 items/ledger.yml；" in result.stderr
-    assert "Error: 找不到台账规则文件 items/ledger.yml。" in result.stderr
+    assert "错误：找不到台账规则文件 items/ledger.yml。" in result.stderr
 
 
 # -- the codes page is the contract ------------------------------------------------

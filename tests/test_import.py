@@ -135,7 +135,7 @@ def test_row_level_errors_name_row_and_column_and_nothing_is_written(ledger, tmp
         "第 9 行 F 列（完成时限）：“2026-02-30”不是有效日期",
     ]
     assert "市公安局（gaj）" in errors[1] and errors[1].endswith("请写全称或单位代码")
-    assert "Error: 6 行有错误（共 7 处），未登记任何事项；请改正后重新导入。" in result.output
+    assert "错误：6 行有错误（共 7 处），未登记任何事项；请改正后重新导入。" in result.output
     assert files(ledger) == []
 
 

@@ -11,6 +11,7 @@ from ..core import schema as schema_mod
 from ..core.formats import beijing, with_label
 from ..core.paths import ITEMS_DIR
 from ..ledger.rulesfile import load_rules
+from .usage import Choice
 from .common import today, AsOf, FORMAT, ROOT, library_errors, root_dir, say
 
 
@@ -75,7 +76,7 @@ def history(item_id, rev, fmt, root):
 @click.option("--until", type=AsOf(), default=None, help="只看这一天及以前的提交（北京时间）。")
 @click.option("--rev", default="HEAD", show_default=True, help="审计哪个分支（沿第一父提交链）。")
 @click.option("--as-of", "as_of", type=AsOf(), default=None, help="审计截止日（默认今天）：提交时间晚于这一天的提交本身就是审计发现。")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="输出格式。")
+@click.option("--format", "fmt", type=Choice(["text", "json", "csv"]), default="text", show_default=True, help="输出格式。")
 @ROOT
 def audit(since, until, rev, as_of, fmt, root):
     """审计台账的提交历史：倒签日期、未经批准改期限、改动已办结事项、删除事项、

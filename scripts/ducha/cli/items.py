@@ -13,7 +13,8 @@ from ..core.findings import format_text
 from ..ledger.sources import load_ledger
 from ..core.paths import ITEMS_DIR
 from ..ledger.rulesfile import load_rules
-from .common import AS_OF, AsOf, FORMAT, REV, ROOT, WORKTREE, hint_text, library_errors, load_for, root_dir, say_unread, today
+from .usage import Choice
+from .common import AS_OF, AsOf, FORMAT, REV, ROOT, WORKTREE, codes_for, hint_text, library_errors, load_for, root_dir, say_unread, today
 
 
 def _item_row(item, ledger, cal=None):
@@ -46,10 +47,10 @@ def _pace_class(item, ledger, st) -> str | None:
 
 
 @click.command("list")
-@click.option("--status", type=click.Choice(list(schema_mod.STATUSES)), multiple=True, help="按状态筛选（可多次）。")
-@click.option("--unit", multiple=True, help="按牵头单位代码筛选（可多次）。")
-@click.option("--category", multiple=True, help="按类别代码筛选（可多次）。")
-@click.option("--light", "lights", type=click.Choice(list(LIGHTS)), multiple=True, help="按灯色筛选（可多次）。")
+@click.option("--status", type=Choice(schema_mod.STATUSES), multiple=True, help="按状态筛选（可多次）。")
+@click.option("--unit", multiple=True, help="按牵头单位筛选（代码、全称或简称，如 zjj、市住建局；可多次）。")
+@click.option("--category", multiple=True, help="按类别筛选（代码或名称，如 leader_instruction、领导批示件；可多次）。")
+@click.option("--light", "lights", type=Choice(LIGHTS), multiple=True, help="按灯色筛选（可多次）。")
 @click.option("--overdue", is_flag=True, help="只列超期未办结事项。")
 @click.option("--batch", default=None, help="只列一次会议或一份文件的事项（batches 中的代码或名称），按序号排列。")
 @AS_OF
@@ -63,7 +64,10 @@ def list_(status, unit, category, lights, overdue, batch, as_of, fmt, worktree, 
 
     ledger = load_for(root, as_of, worktree=worktree, rev=rev)
     say_unread(ledger)
+    unit = codes_for(ledger.rules, "unit", unit, "--unit")
+    category = codes_for(ledger.rules, "category", category, "--category")
     if batch is not None:
+        batch = codes_for(ledger.rules, "batch", [batch], "--batch")[0]
         with library_errors(fmt):
             ledger = batch_scope(ledger, batch)
     rows = []
@@ -171,8 +175,8 @@ def show(item_id, as_of, fmt, worktree, rev, root):
 @click.option("--co-unit", "co_units", multiple=True, help="配合单位代码（可多次）。")
 @click.option("--assigned", type=AsOf(), default=None, help="交办日期（默认今天）。")
 @click.option("--deadline", type=AsOf(), default=None, help="办理期限（不写则按类别默认期限）。")
-@click.option("--urgency", type=click.Choice(list(schema_mod.URGENCIES)), default="normal", show_default=True, help="紧急程度。")
-@click.option("--secrecy", type=click.Choice(list(schema_mod.SECRECY)), default="internal", show_default=True, help="密级。")
+@click.option("--urgency", type=Choice(schema_mod.URGENCIES), default="normal", show_default=True, help="紧急程度。")
+@click.option("--secrecy", type=Choice(schema_mod.SECRECY), default="internal", show_default=True, help="密级。")
 @click.option("--summary", "summary_text", default=None, help="交办内容与具体要求。")
 @ROOT
 def new(title, category, source, leader, lead_unit, co_units, assigned, deadline, urgency, secrecy, summary_text, root):
@@ -236,8 +240,8 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
 @click.option("--batch", default=None, help="这张表是哪次会议或哪份文件的任务清单（batches 中的代码）：各事项记入该批次，序号列即其序号；不写 --source 时来源为该批次名称。")
 @click.option("--leader", default=None, help="交办领导代码（表中没有“责任领导”列或该格为空时用）。")
 @click.option("--assigned", type=AsOf(), default=None, help="交办日期（默认今天）。")
-@click.option("--urgency", type=click.Choice(list(schema_mod.URGENCIES)), default="normal", show_default=True, help="紧急程度（表中没有“紧急程度”列时）。")
-@click.option("--secrecy", type=click.Choice(list(schema_mod.SECRECY)), default="internal", show_default=True, help="密级。")
+@click.option("--urgency", type=Choice(schema_mod.URGENCIES), default="normal", show_default=True, help="紧急程度（表中没有“紧急程度”列时）。")
+@click.option("--secrecy", type=Choice(schema_mod.SECRECY), default="internal", show_default=True, help="密级。")
 @click.option("--approved-by", default=None, help="分解方案已经该领导审定：事项直接登记为已交办，拟办意见记为按分解方案落实。默认登记为拟办。")
 @click.option("--sheet", default=None, help="工作表名称（默认第一个工作表）。")
 @click.option("--dry-run", is_flag=True, help="试运行：只显示将登记哪些事项，不写任何文件。")

@@ -175,8 +175,7 @@ def _decode_error(text: str, path: str, message: str) -> Finding:
 def _misplaced_entry(text: str, line: int, path: str) -> Finding | None:
     """D106 for a list entry (``- date: …``) on ``line`` that the parser could not place: said as the list
     it belongs to by its fields, and where it was written."""
-    from .schema import entry_home
-    from .schemacheck import FIELD_LABELS
+    from .schema import entry_home, item_schema
 
     lines = text.split("\n")
     start = lines[line - 1] if line <= len(lines) else ""
@@ -196,7 +195,7 @@ def _misplaced_entry(text: str, line: int, path: str) -> Finding | None:
     if home is None:
         return None
     fields = "、".join(dict.fromkeys(keys))
-    label = FIELD_LABELS.get(home, home)
+    label = item_schema()["properties"][home]["description"].split("（")[0]
     if home == under:
         return Finding(path, line, "D106", home, f"这一条{label}记录（{fields}）的缩进与同一列表中的其他记录不一致：短横线“-”应与上一条的“-”对齐。")
     at = next((no + 1 for no, text_line in enumerate(lines) if text_line.startswith(f"{home}:")), None)
