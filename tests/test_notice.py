@@ -74,7 +74,7 @@ def test_co_units_progress_reports_and_merged_units(repo):
     assert merged.exit_code == 1 and "请用 --unit sjj" in merged.output
     assert run("notice", "--as-of", AS_OF, "--root", repo.path).exit_code == 2
     assert run("notice", "--unit", "zjj", "--all", "--root", repo.path).exit_code == 2
-    assert run("notice", "--unit", "nosuch", "--as-of", AS_OF, "--root", repo.path).exit_code == 1
+    assert run("notice", "--unit", "nosuch", "--as-of", AS_OF, "--root", repo.path).exit_code == 2  # a usage error
 
 
 def test_all_writes_one_notice_per_unit_that_needs_one(repo, tmp_path):

@@ -19,7 +19,7 @@ from .documents import bulletin, notice
 from .counting import stats
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("ducha", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ducha", message="%(prog)s %(version)s")
 def main():
     """ducha：督查事项台账的校验、统计、通报与内网网站。"""

@@ -10,6 +10,7 @@ import click
 from ..core import schema as schema_mod
 from ..core.deadlines import LIGHTS, standing
 from ..core.findings import format_text
+from ..core.names import names_of
 from ..ledger.sources import load_ledger
 from ..core.paths import ITEMS_DIR
 from ..ledger.rulesfile import load_rules
@@ -168,11 +169,11 @@ def show(item_id, as_of, fmt, worktree, rev, root):
 
 @click.command()
 @click.option("--title", help="事项名称。")
-@click.option("--category", help="类别代码（ledger.yml 的 categories）。")
+@click.option("--category", help="类别（ledger.yml 的 categories 中的代码或名称）。")
 @click.option("--source", help="来源：会议纪要、文件号、批示件、来信。")
-@click.option("--leader", help="交办领导代码。")
-@click.option("--lead-unit", help="牵头单位代码。")
-@click.option("--co-unit", "co_units", multiple=True, help="配合单位代码（可多次）。")
+@click.option("--leader", help="交办领导（代码、姓名或称呼，如 mayor_zhang、张建国、张市长）。")
+@click.option("--lead-unit", help="牵头单位（代码、全称或简称，如 zjj、市住建局）。")
+@click.option("--co-unit", "co_units", multiple=True, help="配合单位（代码、全称或简称；可多次）。")
 @click.option("--assigned", type=AsOf(), default=None, help="交办日期（默认今天）。")
 @click.option("--deadline", type=AsOf(), default=None, help="办理期限（不写则按类别默认期限）。")
 @click.option("--urgency", type=Choice(schema_mod.URGENCIES), default="normal", show_default=True, help="紧急程度。")
@@ -191,21 +192,30 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
     with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
 
-    def ask(value, prompt, choices):
-        if value:
-            if value not in choices:
-                raise click.BadParameter(f"“{value}”未在台账规则中登记；可选：{'、'.join(choices)}")
-            return value
-        listing = "\n".join(f"  {k}  {v}" for k, v in choices.items())
-        return click.prompt(f"{listing}\n{prompt}", type=click.Choice(list(choices)), show_choices=False)
+    names = names_of(rules)
 
-    title = title or click.prompt("事项名称")
-    category = ask(category, "类别", {k: c.name for k, c in rules.categories.items()})
-    source = source or click.prompt("来源（会议纪要、文件号、批示件、来信）")
-    leader = ask(leader, "交办领导", {k: rules.leader_name(k) for k in rules.leaders})
-    lead_unit = ask(lead_unit, "牵头单位", {k: u.name for k, u in rules.units.items()})
-    for u in co_units:
-        ask(u, "配合单位", {k: x.name for k, x in rules.units.items()})
+    def ask(value, prompt, kind, option):
+        """The code ``value`` names, or the one chosen from a numbered list of codes and names."""
+        if value:
+            return codes_for(rules, kind, [value], option)[0]
+        codes = list(names.choices(kind))
+        listing = "\n".join(f"  {n:>2}. {names.label(kind, c)}" for n, c in enumerate(codes, 1))
+        click.echo(listing)
+        while True:
+            answer = click.prompt(f"{prompt}（输入序号、代码或名称）", prompt_suffix="：").strip()
+            if answer.isdigit() and 1 <= int(answer) <= len(codes):
+                return codes[int(answer) - 1]
+            code, why = names.code_for(kind, answer)
+            if code is not None:
+                return code
+            click.echo(f"{why}请重新输入。", err=True)
+
+    title = title or click.prompt("事项名称", prompt_suffix="：")
+    category = ask(category, "类别", "category", "--category")
+    source = source or click.prompt("来源（会议纪要、文件号、批示件、来信）", prompt_suffix="：")
+    leader = ask(leader, "交办领导", "leader", "--leader")
+    lead_unit = ask(lead_unit, "牵头单位", "unit", "--lead-unit")
+    co_units = codes_for(rules, "unit", co_units, "--co-unit")
     assigned = assigned or today()
     data = {
         "title": title,

@@ -10,6 +10,7 @@ help pages Chinese headings.
 from __future__ import annotations
 
 import errno
+import functools
 import re
 import sys
 
@@ -71,11 +72,17 @@ class HelpFormatter(click.HelpFormatter):
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
 
+    def write_dl(self, rows, *args, **kwargs) -> None:
+        super().write_dl([(_help_words(term), _help_words(text)) for term, text in rows], *args, **kwargs)
+
     def getvalue(self) -> str:
-        text = super().getvalue()
-        for english, said in _HELP_WORDS:
-            text = text.replace(english, said)
-        return text
+        return _help_words(super().getvalue())
+
+
+def _help_words(text: str) -> str:
+    for english, said in _HELP_WORDS:
+        text = text.replace(english, said)
+    return text
 
 
 class Context(click.Context):
@@ -121,7 +128,7 @@ def message_of(exc: click.ClickException) -> str:
         close = f"是否指 {'、'.join(exc.possibilities)}？" if exc.possibilities else ""
         return f"没有 {exc.option_name} 这个选项。{close}"
     if isinstance(exc, click.MissingParameter):
-        kind = {"argument": "参数", "option": "选项"}.get(exc.param_type or "", "参数")
+        kind = "选项" if isinstance(exc.param, click.Option) or exc.param_type == "option" else "参数"
         return f"缺少{kind} {_where(exc)}。"
     if isinstance(exc, click.BadParameter):
         where = _where(exc)
@@ -178,7 +185,19 @@ class Group(click.Group):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
+def _parse_args(parse, ctx: click.Context, args: list[str]):
+    """The command's own parsing, its usage errors carrying the context (the parser raises some without
+    one, and a usage error is shown with the command's usage line)."""
+    try:
+        return parse(ctx, args)
+    except click.UsageError as exc:
+        if exc.ctx is None:
+            exc.ctx = ctx
+        raise
+
+
 def _chinese_contexts(cmd: click.Command) -> None:
     cmd.context_class = Context
+    cmd.parse_args = functools.partial(_parse_args, cmd.parse_args)
     for sub in getattr(cmd, "commands", {}).values():
         _chinese_contexts(sub)
