@@ -48,6 +48,18 @@ class Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data) -> bool:
         return True
 
+    def represent_str(self, data: str):
+        """A text a YAML 1.2 reader (yaml-rs) would take for something else is quoted: ``1e5`` and ``0x1f``
+        (numbers there, text to PyYAML) and a git commit id, which may be all digits."""
+        if _NOT_TEXT_IN_YAML_12.fullmatch(data) or _COMMIT_ID.fullmatch(data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        return super().represent_str(data)
+
+
+_NOT_TEXT_IN_YAML_12 = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+")
+_COMMIT_ID = re.compile(r"[0-9a-f]{7,40}")
+Dumper.add_representer(str, Dumper.represent_str)
+
 
 def dump(data, width: int = 100, **options) -> str:
     """``data`` as block YAML with Chinese as written, keys in the given order, no anchors."""
