@@ -138,7 +138,7 @@ def _message(error: jsonschema.ValidationError, path: str) -> tuple[str, str]:
     if v == "type":
         want = error.validator_value
         want = want if isinstance(want, list) else [want]
-        return path, f"{label}应为{'或'.join(TYPE_NAMES.get(w, w) for w in want)}，实际是 {shown(error.instance)}。"
+        return path, f"{label}应为{'或'.join(TYPE_NAMES.get(w, w) for w in want)}，实际是{shown(error.instance)}。"
     if v == "enum":
         return path, f"{label}的值 {shown(error.instance)} 不在允许范围内：{'、'.join(map(str, error.validator_value))}。"
     if v == "const":

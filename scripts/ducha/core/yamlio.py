@@ -209,7 +209,7 @@ def _misplaced_entry(text: str, line: int, path: str) -> Finding | None:
     fields = "、".join(dict.fromkeys(keys))
     label = item_schema()["properties"][home]["description"].split("（")[0]
     if home == under:
-        return Finding(path, line, "D106", home, f"这一条{label}记录（{fields}）的缩进与同一列表中的其他记录不一致：短横线“-”应与上一条的“-”对齐。")
+        return Finding(path, line, "D106", home, f"这一条 {home} 记录（{fields}）的缩进与上一条不一致：短横线“-”应与上一条的“-”对齐。")
     at = next((no + 1 for no, text_line in enumerate(lines) if text_line.startswith(f"{home}:")), None)
     where = f"（第 {at} 行）" if at else f"（文件中还没有 {home}:，请另起一行写上）"
     wrote = f"却写在了 {under} 下面" if under else "却没有写在任何列表下面"
