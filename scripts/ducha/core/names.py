@@ -52,7 +52,7 @@ def field_kind(field_path: str) -> str | None:
 
 def half_width(text: str) -> tuple[str, str]:
     """(``text`` with full-width letters, digits, punctuation and spaces as their half-width forms, what was
-    full-width in words: "全角字母 ｚ、ｊ，全角空格" or "")."""
+    full-width in words: "全角字母“ｚ”“ｊ”，全角空格" or "")."""
     out, found = [], {}
     for ch in text:
         code = ord(ch)
@@ -67,8 +67,20 @@ def half_width(text: str) -> tuple[str, str]:
                 found[what].append(ch)
         else:
             out.append(ch)
-    said = "，".join(f"{what} {'、'.join(chars)}" if chars else what for what, chars in found.items())
+    said = "，".join(f"{what}{''.join(f'“{c}”' for c in chars)}" for what, chars in found.items())
     return "".join(out), said
+
+
+def full_width_advice(value) -> str:
+    """For a value written with full-width letters, digits, punctuation or spaces where the half-width
+    ones belong (a date, a code, a list): what they are and what to type instead; "" otherwise."""
+    if not isinstance(value, str):
+        return ""
+    half, wide = half_width(value)
+    if not wide:
+        return ""
+    typed = re.sub(r",(?! )", ", ", half.strip())
+    return f"“{value}”中有{wide}，应写半角：{typed}。"
 
 
 @dataclass(frozen=True)
@@ -233,6 +245,8 @@ class Names:
             return f"“{res.text}”是{what}的{how}，应写代码 {self.label(kind, res.code)}。"
         if res.ambiguous:
             return f"“{res.text}”可能是 {'、'.join(self.label(kind, c) for c in res.ambiguous)}，请写其中一个的代码。"
+        if res.full_width and res.code is None and not res.ambiguous and re.search(r"[,\[\]]", half_width(res.text)[0]):
+            return full_width_advice(res.text)  # 配合单位 [czj，hpq]: a full-width comma or bracket in a list
         wide = f"（其中有{res.full_width}）" if res.full_width else ""
         if not self.choices(kind):
             return f"{wide}台账规则中没有登记任何{what}。"
@@ -253,6 +267,8 @@ class Names:
         if res.code is not None or res.ambiguous:
             return self.advice(kind, res)
         what = KIND_NAMES[kind]
+        if res.full_width and re.search(r"[,\[\]]", half_width(res.text)[0]):
+            return self.advice(kind, res)
         if isinstance(value, str) and kind in _FIXED:
             return f"{what}“{value}”不在允许范围内。{self.advice(kind, res)}"
         return f"{shown(value)}不是{what}代码（小写字母、数字、下划线），也不是登记的{what}名称。{self.advice(kind, res)}"

@@ -12,7 +12,7 @@ from .deadlines import effective_deadline
 from .findings import Finding
 from .formats import shown
 from .markup import plain_name
-from .names import field_kind, names_of, value_at
+from .names import field_kind, full_width_advice, names_of, value_at
 from .pace import figure_findings
 from .model import WORKING_STATUSES, Item, event_dates, typed_dates
 from .rules import Rules
@@ -79,7 +79,7 @@ class Checker:
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 message = f"时间 {value.isoformat(sep=' ')} 带有时区，请写成北京时间 YYYY-MM-DD HH:MM。"
             else:
-                message = f"{shown(value)} 不是实际存在的日期或时间。"
+                message = f"{shown(value)} 不是实际存在的日期或时间。{full_width_advice(value)}"
             findings.append(Finding(path, at(fld), "D205", fld, message))
         item_id = data.get("id")
         if isinstance(item_id, str) and _ID.match(item_id) and item_id != stem:
@@ -106,6 +106,8 @@ class Checker:
             kind = field_kind(f.field) if f.code == "D204" else None
             if kind:
                 f = Finding(f.path, f.line, f.code, f.field, names.in_code_field(kind, value_at(data, f.field)))
+            elif f.code in ("D203", "D205") and (wide := full_width_advice(value_at(data, f.field))):
+                f = Finding(f.path, f.line, f.code, f.field, f"{f.message}{wide}")
             out.append(f)
         return out
 

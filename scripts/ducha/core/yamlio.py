@@ -170,6 +170,9 @@ def _decode_error(text: str, path: str, message: str) -> Finding:
     if wide and (line is None or text.count("\n", 0, wide.start()) + 1 <= line):
         wide_line = text.count("\n", 0, wide.start()) + 1
         return Finding(path, wide_line, "D106", "", "字段名后用了中文冒号“：”；YAML 要用英文冒号加空格“: ”。")
+    wide_markup = _full_width_markup(text, line)
+    if wide_markup is not None:
+        return Finding(path, wide_markup[0], "D106", "", wide_markup[1])
     tight = _NO_SPACE_COLON.search(text)
     if tight and (line is None or text.count("\n", 0, tight.start()) + 1 <= line):
         key, value = tight.group(2), tight.group(3).rstrip()
@@ -182,6 +185,22 @@ def _decode_error(text: str, path: str, message: str) -> Finding:
     col = f"第 {m.group(2)} 列，" if m else ""
     hint = next((h for needle, h in _SYNTAX_HINTS if needle in detail), "")
     return Finding(path, line, "D106", "", f"{col}YAML 语法错误：{hint}（{detail}）" if hint else f"{col}YAML 语法错误：{detail}")
+
+
+_WIDE_INDENT = re.compile(r"^[ \u3000]*\u3000")
+_WIDE_DASH = re.compile(r"^ *([－—–])(?= )")
+
+
+def _full_width_markup(text: str, line: int | None) -> tuple[int, str] | None:
+    """(line, message) for YAML's own characters typed full-width (an input method left on) at or before the
+    line the parser stopped at: spaces that indent, a list's dash; None when there are none."""
+    for no, text_line in enumerate(text.split("\n")[: line or None], 1):
+        if _WIDE_INDENT.match(text_line):
+            return no, "这一行用全角空格“　”缩进，YAML 只能用半角空格缩进（切换到英文输入法后重打空格）。"
+        dash = _WIDE_DASH.match(text_line)
+        if dash:
+            return no, f"列表的短横线写成了全角的“{dash.group(1)}”，应写半角“-”（切换到英文输入法）。"
+    return None
 
 
 def _misplaced_entry(text: str, line: int, path: str) -> Finding | None:
