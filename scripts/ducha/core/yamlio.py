@@ -173,7 +173,7 @@ def _decode_error(text: str, path: str, message: str) -> Finding:
     wide_markup = _full_width_markup(text, line)
     if wide_markup is not None:
         return Finding(path, wide_markup[0], "D106", "", wide_markup[1])
-    tight = _NO_SPACE_COLON.search(text)
+    tight = next((t for t in _NO_SPACE_COLON.finditer(text) if t.group(2) in _field_names()), None)
     if tight and (line is None or text.count("\n", 0, tight.start()) + 1 <= line):
         key, value = tight.group(2), tight.group(3).rstrip()
         return Finding(path, text.count("\n", 0, tight.start()) + 1, "D106", key,
@@ -185,6 +185,24 @@ def _decode_error(text: str, path: str, message: str) -> Finding:
     col = f"第 {m.group(2)} 列，" if m else ""
     hint = next((h for needle, h in _SYNTAX_HINTS if needle in detail), "")
     return Finding(path, line, "D106", "", f"{col}YAML 语法错误：{hint}（{detail}）" if hint else f"{col}YAML 语法错误：{detail}")
+
+
+@lru_cache(maxsize=1)
+def _field_names() -> frozenset[str]:
+    """Every field name of the item and rules schemas: a ``name:value`` line is a missing space only there
+    (elsewhere it may be the text of a value)."""
+    from .schema import item_schema, rules_schema
+
+    names: set[str] = set()
+    stack = [item_schema(), rules_schema()]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            names |= set(node.get("properties") or {})
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+    return frozenset(names)
 
 
 _WIDE_INDENT = re.compile(r"^[ \u3000]*\u3000")
