@@ -122,3 +122,18 @@ def test_all_never_overwrites_a_notice_staff_edited(repo, tmp_path):
     forced = run(*args, "--overwrite")
     assert forced.exit_code == 0, forced.output
     assert {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.md")} == original
+
+
+def test_wrapped_chinese_text_is_joined_without_stray_spaces(tmp_path):
+    """A requirement typed over several lines (YAML keeps a block's line breaks and folds a plain value's
+    into spaces) reads as one sentence: no space inside Chinese text, one between Latin words."""
+    repo = make_repo(tmp_path)
+    item = make_item("DC-2026-0001", "assigned", lead_unit="zjj", deadline=dt.date(2026, 11, 20))
+    repo.write_item(item)
+    path = repo.path / "items/2026/DC-2026-0001.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "summary: |\n  来信人对答复不满意。\n  请市住建局重新核查\n  并于本周内答复 PM2.5\n  monitoring 数据。\n", encoding="utf-8")
+    repo.commit("登记", "2026-11-24")
+    result = run("notice", "--unit", "zjj", "--as-of", AS_OF, "--root", repo.path)
+    assert result.exit_code == 0, result.output
+    assert "- 办理要求：来信人对答复不满意。请市住建局重新核查并于本周内答复 PM2.5 monitoring 数据。\n" in result.output

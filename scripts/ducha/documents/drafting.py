@@ -31,7 +31,7 @@ from ..core.deadlines import standing
 from .verify import GROUPS, NAMED, Period, Spec, compute
 from ..core.findings import DuchaError, LedgerError, format_text
 from ..ledger.checked import Ledger
-from ..core.markup import MdSafe, md_cell, md_finalize
+from ..core.markup import MdSafe, md_cell, md_finalize, one_line
 from ..files.write import write_exclusive
 from ..core.mask import mask_text
 from ..core.model import WORKING_STATUSES
@@ -240,7 +240,7 @@ class ItemCatalog:
         names = item.private_names
 
         def clean(text) -> str:
-            return " ".join(mask_text(str(text or ""), names, rules.public_phones).split())  # masked before lines are joined
+            return one_line(mask_text(str(text or ""), names, rules.public_phones))  # masked before lines are joined
 
         st = standing(item, rules, self.cal, as_of)
         dl, deadline, overdue = st.deadline, st.date, st.overdue_days
