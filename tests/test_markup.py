@@ -88,4 +88,4 @@ def test_one_line_joins_wrapped_chinese_without_spaces():
     assert one_line("来信人不满意。 请尽快\n  答复。") == "来信人不满意。请尽快答复。"
     assert one_line("市财政局 市民政局") == "市财政局 市民政局"  # a space typed on one line stays
     assert one_line("PM2.5\n  monitoring  data\n数据") == "PM2.5 monitoring data 数据"
-    assert md_cell("第一行\n*第二行*") == "第一行\\*第二行\\*"
+    assert md_cell("第一行\n第二行*强调*") == "第一行第二行\\*强调\\*"  # joined, then escaped
