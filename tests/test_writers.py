@@ -83,3 +83,13 @@ def test_the_dumper_never_anchors_a_shared_value():
     shared = ["czj"]
     text = yamlio.dump({"assigned": day, "approval": {"date": day}, "co_units": shared, "again": shared})
     assert text == "assigned: 2026-03-05\napproval:\n  date: 2026-03-05\nco_units:\n- czj\nagain:\n- czj\n"
+
+
+def test_the_files_init_writes_have_no_anchors(tmp_path):
+    target = tmp_path / "ledger"
+    result = run("init", target)
+    assert result.exit_code == 0, result.output
+    written = [p for p in target.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml")]
+    assert any(p.name == "ledger.yml" for p in written)
+    for path in written:
+        assert not ANCHOR.search(path.read_text(encoding="utf-8")), path
