@@ -308,6 +308,21 @@ def test_csv_format(tmp_path):
     ]
 
 
+def test_csv_written_to_a_file_opens_in_excel(tmp_path):
+    """With --output the CSV carries a BOM (Excel reads UTF-8 only then) and is the same rows as on screen."""
+    repo, moved, edited = two_findings(tmp_path)
+    args = ["audit", "--root", str(repo.path), "--format", "csv", "--as-of", AUDIT_AS_OF]
+    shown = CliRunner().invoke(main, args).stdout
+    out = tmp_path / "审计发现.csv"
+    result = CliRunner().invoke(main, [*args, "--output", str(out)])
+    assert result.exit_code == 0 and result.stdout == f"已写入 {out}（2 条审计发现）\n"
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw[3:].decode("utf-8") == shown
+    assert raw[3:].decode("utf-8").startswith("代码,事项,字段,提交,提交人,提交时间（北京时间）")
+    refused = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--output", str(tmp_path / "a.txt")])
+    assert refused.exit_code == 2 and "错误：--output 的值有误：写入文件请同时用 --format csv 或 --format json。" in refused.stderr
+
+
 def test_text_format(tmp_path):
     repo, moved, edited = two_findings(tmp_path)
     result = CliRunner().invoke(main, ["audit", "--root", str(repo.path), "--since", "2026-11-26", "--as-of", AUDIT_AS_OF])

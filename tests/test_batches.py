@@ -71,10 +71,10 @@ def test_batches_are_a_grouping_and_a_scope(tmp_path):
 
 def test_an_unknown_batch_is_an_error_with_suggestions_not_an_empty_result(tmp_path):
     repo = ledger(tmp_path)
-    result = cli("stats", "--root", repo.path, "--as-of", "2026-11-30", "--batch", "cwhy_2026_9", code=1)
-    assert "批次“cwhy_2026_9”未在台账规则的 batches 中登记" in result.output and "cwhy_2026_09" in result.output
-    result = cli("list", "--root", repo.path, "--as-of", "2026-11-30", "--batch", "zzz", code=1)
-    assert "未在台账规则的 batches 中登记" in result.output
+    result = cli("stats", "--root", repo.path, "--as-of", "2026-11-30", "--batch", "cwhy_2026_9", code=2)  # a usage error
+    assert "错误：--batch 的值有误：会议或文件“cwhy_2026_9”未在台账规则中登记。是否指 cwhy_2026_09（市政府第9次常务会议）？" in result.output
+    result = cli("list", "--root", repo.path, "--as-of", "2026-11-30", "--batch", "zzz", code=2)
+    assert "会议或文件“zzz”未在台账规则中登记。" in result.output
 
 
 def test_list_a_meeting_in_the_order_of_its_own_list(tmp_path):

@@ -171,7 +171,8 @@ def test_text_output_of_one_file(ledger):
     _assert_clean_exit(result, 1)
     assert result.stdout == (
         "items/2026/DC-2026-0301.yml\n"
-        "  第 9 行  D301 错误 lead_unit：单位代码“jsj”未在台账规则中登记。\n"
+        "  第 9 行  D301 错误 lead_unit：单位代码“jsj”未在台账规则中登记。"
+        "是否指 jtysj（市交通运输局）？\n"
         "\n"
         "检查了 2 个文件：1 个错误，0 个警告。\n"
     )
@@ -239,7 +240,7 @@ def test_rules_file_errors(tmp_path, code):
     result = _run("check", "--root", root, "--worktree", "--as-of", AS_OF)
     _assert_clean_exit(result, 1)
     assert f"items/ledger.yml\n  第 {line} 行  {code} 错误 {field}：" in result.stderr
-    assert "Error: 台账规则文件 items/ledger.yml 有错误，无法继续检查事项。" in result.stderr
+    assert "错误：台账规则文件 items/ledger.yml 有错误，无法继续检查事项。" in result.stderr
 
 
 def test_scoring_base_outside_its_bounds(tmp_path):
@@ -291,7 +292,7 @@ def test_missing_rules_file(tmp_path):
     result = _run("check", "--root", root, "--worktree", "--as-of", AS_OF)
     _assert_clean_exit(result, 1)
     assert "items/ledger.yml\n  全文  R101 错误：找不到台账规则文件 items/ledger.yml；" in result.stderr
-    assert "Error: 找不到台账规则文件 items/ledger.yml。" in result.stderr
+    assert "错误：找不到台账规则文件 items/ledger.yml。" in result.stderr
 
 
 # -- the codes page is the contract ------------------------------------------------

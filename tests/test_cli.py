@@ -100,7 +100,7 @@ def test_list_filters_and_show(ledger):
     assert "有效期限：2026-11-10（交办时明确的办理期限 2026-11-10）" in shown.output
     assert "灯色：红灯" in shown.output and "说明原因：征地协调未完成。" in shown.output
     missing = CliRunner().invoke(main, ["show", "DC-2026-0099", "--root", str(ledger)])
-    assert missing.exit_code == 1 and "Error: 台账中没有编号为 DC-2026-0099 的事项" in missing.output
+    assert missing.exit_code == 1 and "错误：台账中没有编号为 DC-2026-0099 的事项" in missing.output
 
 
 def test_check_exit_codes_and_usage_errors(ledger):

@@ -125,7 +125,8 @@ def test_row_level_errors_name_row_and_column_and_nothing_is_written(ledger, tmp
     assert result.exit_code == 1
     errors = [line.strip() for line in result.output.splitlines() if line.startswith("  第 ")]
     assert errors == [
-        "第 4 行 C 列（牵头单位）：“市发改局”不是台账规则中登记的单位（请写全称、常用简称或单位代码，见 items/ledger.yml 的 units）",
+        "第 4 行 C 列（牵头单位）：“市发改局”不是台账规则中登记的单位（请写全称、常用简称或单位代码，见 items/ledger.yml 的 units）"
+        "；是否指 fgw（市发展和改革委员会）",
         "第 5 行 C 列（牵头单位）：“市局”可能是 " + errors[1].split("可能是 ")[1],
         "第 6 行 E 列（责任领导）：“李局长”不是台账规则中登记的领导（写姓名，如 张建国，或领导代码）",
         "第 6 行 F 列（完成时限）：“持续推进”不是具体期限；督办事项须有办理期限，请写明日期（如 2026-12-31）或拆成分阶段的事项",
@@ -134,7 +135,7 @@ def test_row_level_errors_name_row_and_column_and_nothing_is_written(ledger, tmp
         "第 9 行 F 列（完成时限）：“2026-02-30”不是有效日期",
     ]
     assert "市公安局（gaj）" in errors[1] and errors[1].endswith("请写全称或单位代码")
-    assert "Error: 6 行有错误（共 7 处），未登记任何事项；请改正后重新导入。" in result.output
+    assert "错误：6 行有错误（共 7 处），未登记任何事项；请改正后重新导入。" in result.output
     assert files(ledger) == []
 
 
@@ -225,3 +226,43 @@ def test_a_meeting_sheet_fills_batch_and_seq(ledger):
     assert check.exit_code == 0, check.output
     unknown = run("import", SAMPLE, "--category", "meeting_decision", "--batch", "cwhy_2026_26", "--assigned", "2026-11-27", "--root", ledger)
     assert unknown.exit_code == 1 and "会议或文件“cwhy_2026_26”未在台账规则的 batches 中登记" in unknown.output
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("12月31日前", dt.date(2026, 12, 31)),
+        ("6月30日", dt.date(2026, 6, 30)),
+        ("季度末", dt.date(2026, 12, 31)),  # the quarter of the day of assignment (2026-11-27)
+        ("本季度末", dt.date(2026, 12, 31)),
+        ("12月底前", dt.date(2026, 12, 31)),
+        ("年底前", dt.date(2026, 12, 31)),
+    ],
+)
+def test_more_deadline_words(text, expected):
+    assert parse_deadline(text, 2026, dt.date(2026, 11, 27)) == (expected, "")
+    assert parse_deadline("2月30日前", 2026, dt.date(2026, 11, 27)) == (None, "“2月30日前”不是有效日期")
+
+
+def test_leaders_by_name_or_title_and_units_written_with_a_space(ledger, tmp_path, rules):
+    from ducha.intake.importer import match_leader, match_units
+
+    assert match_leader(rules, "王副市长") == ("vmayor_wang", "")
+    assert match_leader(rules, "张市长") == ("mayor_zhang", "")
+    assert match_leader(rules, "刘秘书长") == ("sg_liu", "")
+    code, why = match_leader(rules, "副市长")
+    assert code is None and why.startswith("“副市长”可能是 vmayor_wang（副市长王晓东）、vmayor_chen（副市长陈静）")
+    on = dt.date(2026, 11, 27)
+    assert [c for c, _ in match_units(rules, "市 财政局、市民政局", on)] == ["czj", "mzj"]
+    assert [c for c, _ in match_units(rules, "市财政局 市民政局", on)] == ["czj", "mzj"]
+    path = sheet(tmp_path / "t.xlsx", [[1, "推进城区公交站台提质改造", "市交通局", "市 财政局", "王副市长", "12月31日前"]])
+    result = run("import", path, "--category", "领导批示件", "--source", "批示", "--approved-by", "张市长",
+                 "--assigned", "2026-11-27", "--root", ledger)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = (ledger / "items/2026/DC-2026-0001.yml").read_text(encoding="utf-8")
+    assert "category: leader_instruction\n" in text and "leader: vmayor_wang\n" in text
+    assert "co_units:\n- czj\n" in text and "deadline: 2026-12-31\n" in text and "  by: mayor_zhang\n" in text
+    refused = run("import", path, "--category", "meeting_decision", "--source", "批示", "--approved-by", "mayor_zang",
+                  "--assigned", "2026-11-27", "--root", ledger)  # fmt: skip
+    assert refused.exit_code == 1
+    assert "审批领导“mayor_zang”未在台账规则中登记。是否指 mayor_zhang（市长张建国）？" in refused.output

@@ -86,7 +86,7 @@ def test_init_refuses_a_non_empty_directory_and_writes_nothing(tmp_path):
     (target / "notes.txt").write_text("已有的材料", encoding="utf-8")
     result = run("init", target)
     assert result.exit_code == 1
-    assert f"Error: 目录 {target} 不是空的（有 notes.txt）。为避免覆盖已有文件" in result.output
+    assert f"错误：目录 {target} 不是空的（有 notes.txt）。为避免覆盖已有文件" in result.output
     assert files_under(target) == {"notes.txt"}
     assert (target / "notes.txt").read_text(encoding="utf-8") == "已有的材料"
 

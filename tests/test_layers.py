@@ -57,7 +57,7 @@ def test_each_adapter_words_the_hint_for_its_own_options(tmp_path):
     assert built.exit_code == 1 and "--worktree" not in built.output
     assert "无法还原当时的台账。要按工作区文件生成网站，请不要指定截止日。" in built.output
     noticed = run("notice", "--unit", "nosuchunit")
-    assert noticed.exit_code == 1 and "未在台账规则中登记" in noticed.output
+    assert noticed.exit_code == 2 and "未在台账规则中登记" in noticed.output
 
 
 def test_office_timezone_other_than_beijing_is_refused(tmp_path):
@@ -70,7 +70,7 @@ def test_office_timezone_other_than_beijing_is_refused(tmp_path):
     rules, findings = parse_rules(text.replace("timezone: Asia/Shanghai", "timezone: Europe/Berlin").encode(), "items/ledger.yml")
     assert rules is None
     assert [(f.code, f.field, f.line) for f in findings] == [("R102", "office.timezone", 7)]
-    assert "只能是 'Asia/Shanghai'" in findings[0].message
+    assert "只能是 “Asia/Shanghai”" in findings[0].message
     rules, findings = parse_rules(text.encode(), "items/ledger.yml")
     assert rules is not None and not findings
 

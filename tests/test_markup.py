@@ -80,3 +80,12 @@ def test_url_path_cannot_end_an_attribute():
     assert url_path("items/2026/DC-2026-0001.yml") == "items/2026/DC-2026-0001.yml"
     quoted = url_path('items/"><img src=x onerror=alert(1)>/2026/a b.yml')
     assert not set(quoted) & set("\"'<> ")
+
+
+def test_one_line_joins_wrapped_chinese_without_spaces():
+    from ducha.core.markup import md_cell, one_line
+
+    assert one_line("来信人不满意。 请尽快\n  答复。") == "来信人不满意。请尽快答复。"
+    assert one_line("市财政局 市民政局") == "市财政局 市民政局"  # a space typed on one line stays
+    assert one_line("PM2.5\n  monitoring  data\n数据") == "PM2.5 monitoring data 数据"
+    assert md_cell("第一行\n第二行*强调*") == "第一行第二行\\*强调\\*"  # joined, then escaped

@@ -74,7 +74,7 @@ def test_co_units_progress_reports_and_merged_units(repo):
     assert merged.exit_code == 1 and "请用 --unit sjj" in merged.output
     assert run("notice", "--as-of", AS_OF, "--root", repo.path).exit_code == 2
     assert run("notice", "--unit", "zjj", "--all", "--root", repo.path).exit_code == 2
-    assert run("notice", "--unit", "nosuch", "--as-of", AS_OF, "--root", repo.path).exit_code == 1
+    assert run("notice", "--unit", "nosuch", "--as-of", AS_OF, "--root", repo.path).exit_code == 2  # a usage error
 
 
 def test_all_writes_one_notice_per_unit_that_needs_one(repo, tmp_path):
@@ -134,3 +134,18 @@ def test_wrapped_lines_join_without_stray_spaces_inside_chinese_text(tmp_path):
     repo.commit("登记", "2026-11-24")
     text = run("notice", "--unit", "zjj", "--as-of", AS_OF, "--root", repo.path).output
     assert "- 办理要求：来信人对答复不满意。请重新核实 GPS 定位和现场照片后再答复。" in text
+
+
+def test_wrapped_chinese_text_is_joined_without_stray_spaces(tmp_path):
+    """A requirement typed over several lines (YAML keeps a block's line breaks and folds a plain value's
+    into spaces) reads as one sentence: no space inside Chinese text, one between Latin words."""
+    repo = make_repo(tmp_path)
+    item = make_item("DC-2026-0001", "assigned", lead_unit="zjj", deadline=dt.date(2026, 11, 20))
+    repo.write_item(item)
+    path = repo.path / "items/2026/DC-2026-0001.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "summary: |\n  来信人对答复不满意。\n  请市住建局重新核查\n  并于本周内答复 PM2.5\n  monitoring 数据。\n", encoding="utf-8")
+    repo.commit("登记", "2026-11-24")
+    result = run("notice", "--unit", "zjj", "--as-of", AS_OF, "--root", repo.path)
+    assert result.exit_code == 0, result.output
+    assert "- 办理要求：来信人对答复不满意。请市住建局重新核查并于本周内答复 PM2.5 monitoring 数据。\n" in result.output

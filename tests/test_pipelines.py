@@ -507,7 +507,7 @@ def test_codeowners_refuses_without_reviewers_or_with_an_email(tmp_path):
     assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
     result = CliRunner().invoke(main, ["codeowners", "--root", str(root)])
     assert result.exit_code == 1
-    assert "Error: 台账规则中没有任何审核人：请在 items/ledger.yml 的 office.reviewers" in result.output
+    assert "错误：台账规则中没有任何审核人：请在 items/ledger.yml 的 office.reviewers" in result.output
     assert not (root / "CODEOWNERS").exists()
 
     ledger = root / "items" / "ledger.yml"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from .usage import Group
 from .checking import check
 from .items import list_, show, new, import_
 from .history import history, audit
@@ -18,8 +19,8 @@ from .documents import bulletin, notice
 from .counting import stats
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="ducha")
+@click.group("ducha", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ducha", message="%(prog)s %(version)s")
 def main():
     """ducha：督查事项台账的校验、统计、通报与内网网站。"""
 

@@ -14,6 +14,7 @@ import click
 from ..core.schema import TZ
 from ..core.findings import DuchaError, Hint, LedgerError, format_text
 from ..ledger.sources import find_root
+from .usage import Choice
 
 
 def today() -> dt.date:
@@ -80,7 +81,7 @@ def library_errors(fmt: str = "text"):
     except LedgerError as exc:
         if exc.findings and fmt == "json":
             click.echo(json.dumps([f.as_dict() for f in exc.findings], ensure_ascii=False, indent=2))
-            click.echo(f"Error: {error_text(exc)}", err=True)
+            click.echo(f"错误：{error_text(exc)}", err=True)
             sys.exit(1)
         if exc.findings:
             click.echo(format_text(exc.findings), err=True)
@@ -106,7 +107,22 @@ WORKTREE = click.option(
 REV = click.option("--rev", default=None, help="按指定提交（或分支、标签）还原台账，而不是工作区。")
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+FORMAT = click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True, help="输出格式。")
+
+
+def codes_for(rules, kind: str, values, option: str) -> list[str]:
+    """Each value given to a filter option as the code it names (a code, a name, a short name, a title);
+    a usage error (exit 2) naming every value that names no one thing, with the closest codes."""
+    from ..core.names import names_of
+
+    names = names_of(rules)
+    codes, wrong = [], []
+    for value in values:
+        code, why = names.code_for(kind, value)
+        codes.append(code) if code is not None else wrong.append(why)
+    if wrong:
+        raise click.BadParameter("".join(wrong), param_hint=option)
+    return codes
 
 
 def say(message: str) -> None:

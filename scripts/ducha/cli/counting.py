@@ -9,15 +9,16 @@ import click
 
 from ..counting.stats import GROUPINGS
 from ..ledger.checked import batch_scope
-from .common import AS_OF, REV, ROOT, WORKTREE, library_errors, say_unread, stats_ledger_for
+from .usage import Choice
+from .common import AS_OF, REV, ROOT, WORKTREE, codes_for, library_errors, say_unread, stats_ledger_for
 
 
 @click.command()
 @AS_OF
-@click.option("--by", "by", type=click.Choice(list(GROUPINGS)), default="unit", show_default=True,
+@click.option("--by", "by", type=Choice(GROUPINGS), default="unit", show_default=True,
               help="分组：" + " | ".join(f"{k} {v}" for k, v in GROUPINGS.items()) + "。")  # fmt: skip
 @click.option("--batch", default=None, help="只统计一次会议或一份文件的事项（ledger.yml 的 batches 中的代码或名称）。")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table", show_default=True,
+@click.option("--format", "fmt", type=Choice(["table", "json", "csv", "xlsx"]), default="table", show_default=True,
               help="输出格式；xlsx 每种分组一张工作表，另有事项明细、考核和统计口径，须同时给出 --output。")  # fmt: skip
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写入文件而不是输出到屏幕。")
 @click.option("--ids", is_flag=True, help="JSON 中给出每个数字所涉事项的编号（每组的 ids）。")
@@ -43,6 +44,8 @@ def stats(as_of, by, batch, fmt, output, ids, due_within, scores, basis, worktre
         raise click.BadParameter("xlsx 格式须用 --output 指定文件。", param_hint="--output")
     ledger = stats_ledger_for(root, as_of, worktree, rev)
     say_unread(ledger)
+    if batch is not None:
+        batch = codes_for(ledger.rules, "batch", [batch], "--batch")[0]
     with library_errors():
         if batch is not None:
             ledger = batch_scope(ledger, batch)

@@ -9,7 +9,10 @@ from pathlib import Path
 import click
 
 from ..core.findings import format_text
-from .common import AS_OF, AsOf, FORMAT, REV, ROOT, WORKTREE, library_errors, load_for, root_dir, say, today
+from .usage import Choice
+from ..core.paths import ITEMS_DIR
+from ..ledger.rulesfile import load_rules
+from .common import AS_OF, AsOf, FORMAT, REV, ROOT, WORKTREE, codes_for, library_errors, load_for, root_dir, say, today
 
 
 @click.group()
@@ -25,7 +28,7 @@ def bulletin():
     default=None,
     help="数字截至哪一天（默认今天）：按当天结束时（北京时间）主分支上最后一次提交还原台账计算，并把该提交记入通报。",
 )
-@click.option("--period", type=click.Choice(["month", "quarter", "year"]), default=None, help="统计期（通报、政务督查默认 month）：写“本月/本季度/本年交办、办结”的数字。")
+@click.option("--period", type=Choice({"month": "月", "quarter": "季度", "year": "年"}), default=None, help="统计期（通报、政务督查默认 month）：写“本月/本季度/本年交办、办结”的数字。")
 @click.option("--category", "categories", multiple=True, help="只统计这些类别的事项（可多次；专报常用，如 mayor_mailbox）。")
 @click.option("--unit", "units", multiple=True, help="只统计这些牵头单位的事项（可多次）。")
 @click.option("--batch", "batches", multiple=True, help="只统计这次会议或这份文件的事项（batches 中的代码或名称；可多次）。")
@@ -49,6 +52,11 @@ def bulletin_new(kind, as_of, period, categories, units, batches, issued, title,
 
     root = root_dir(root)
     as_of = as_of or today()
+    with library_errors():
+        rules = load_rules(root / ITEMS_DIR, root)
+    categories = codes_for(rules, "category", categories, "--category")
+    units = codes_for(rules, "unit", units, "--unit")
+    batches = codes_for(rules, "batch", batches, "--batch")
     with library_errors():
         changed = worktree_changes(open_repo(root))
         draft = draft_bulletin(
@@ -167,7 +175,7 @@ def bulletin_annex(file, output, root):
 
 
 @click.command()
-@click.option("--unit", "units", multiple=True, help="单位代码（可多次）：输出该单位的督查通知单。")
+@click.option("--unit", "units", multiple=True, help="单位（代码、全称或简称；可多次）：输出该单位的督查通知单。")
 @click.option("--all", "all_", is_flag=True, help="为每个有超期、即将到期或应报进展事项的单位各写一份通知单。")
 @AS_OF
 @click.option("--output", type=click.Path(path_type=Path), default=None,
@@ -188,6 +196,7 @@ def notice(units, all_, as_of, output, due_within, overwrite, worktree, rev, roo
     if bool(units) == bool(all_):
         raise click.UsageError("请用 --unit 指定单位，或用 --all 为所有单位生成（二者选一）。")
     ledger = load_for(root, as_of, worktree=worktree, rev=rev)
+    units = codes_for(ledger.rules, "unit", units, "--unit")
     with library_errors():
         notices = unit_notices(ledger, ledger.as_of, list(units) or None, root=root_dir(root), due_within_days=due_within)
     if units:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -11,6 +12,7 @@ from ..core import schema as schema_mod
 from ..core.formats import beijing, with_label
 from ..core.paths import ITEMS_DIR
 from ..ledger.rulesfile import load_rules
+from .usage import Choice
 from .common import today, AsOf, FORMAT, ROOT, library_errors, root_dir, say
 
 
@@ -83,9 +85,11 @@ def history(item_id, rev, fmt, root):
 @click.option("--until", type=AsOf(), default=None, help="只看这一天及以前的提交（北京时间）。")
 @click.option("--rev", default="HEAD", show_default=True, help="审计哪个分支（沿第一父提交链）。")
 @click.option("--as-of", "as_of", type=AsOf(), default=None, help="审计截止日（默认今天）：提交时间晚于这一天的提交本身就是审计发现。")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True, help="输出格式。")
+@click.option("--format", "fmt", type=Choice(["text", "json", "csv"]), default="text", show_default=True, help="输出格式。")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="写入文件而不是输出到屏幕（CSV 带 BOM，Excel 直接打开不乱码）。")  # fmt: skip
 @ROOT
-def audit(since, until, rev, as_of, fmt, root):
+def audit(since, until, rev, as_of, fmt, output, root):
     """审计台账的提交历史：倒签日期、未经批准改期限、改动已办结事项、删除事项、
     绕过合并请求、名单外提交人、缺少签名、历史被改写。
 
@@ -93,6 +97,8 @@ def audit(since, until, rev, as_of, fmt, root):
     """
     from ..review.audit import audit_repository
 
+    if output and fmt == "text":
+        raise click.BadParameter("写入文件请同时用 --format csv 或 --format json。", param_hint="--output")
     root = root_dir(root)
     with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
@@ -101,34 +107,44 @@ def audit(since, until, rev, as_of, fmt, root):
         say(notice.text)
     findings = result.findings
     rows = [f.as_dict() for f in findings]
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        import csv
+    if fmt in ("json", "csv"):
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else _audit_csv(findings, rows)
+        if output:
+            output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+            click.echo(f"已写入 {output}（{len(findings)} 条审计发现）")
+        else:
+            click.echo(text, nl=False)
+        return
+    from ..core import codes
 
-        from ..counting.export import safe_cell
+    from ..ledger.register import DECISION_LABELS
 
-        from ..ledger.register import DECISION_LABELS
+    for f in findings:
+        where = f" {f.item}" if f.item else ""
+        review = f"  [{DECISION_LABELS[f.review]}]" if f.review else ""
+        click.echo(f"{beijing(f.date)}  {f.landed} 入账  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）{review}")
+        click.echo(f"    复核编号 {f.key}")
+    reviewed = [f for f in findings if f.review]
+    accepted = sum(f.review == "accepted" for f in reviewed)
+    if not findings:
+        click.echo("共 0 条审计发现。")
+        return
+    click.echo(f"共 {len(findings)} 条审计发现：待复核 {len(findings) - len(reviewed)} 条，已复核 {len(reviewed)} 条"
+               f"（属实已核 {accepted}，不予认可 {len(reviewed) - accepted}）。")  # fmt: skip
 
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(AUDIT_CSV.values())
-        for f, row in zip(findings, rows):
-            row = {**row, "key": f.key, "review": DECISION_LABELS.get(f.review, "待复核")}
-            writer.writerow([safe_cell(beijing(row[k], label=False) if k == "date" else row[k]) for k in AUDIT_CSV])
-    else:
-        from ..core import codes
 
-        from ..ledger.register import DECISION_LABELS
+def _audit_csv(findings, rows) -> str:
+    """The findings as CSV with Chinese headers (AUDIT_CSV), commit times in Beijing time."""
+    import csv
+    import io
 
-        for f in findings:
-            where = f" {f.item}" if f.item else ""
-            review = f"  [{DECISION_LABELS[f.review]}]" if f.review else ""
-            click.echo(f"{beijing(f.date)}  {f.landed} 入账  {f.commit[:10]}  {f.code} {codes.get(f.code).title}{where}：{f.message}（{f.author}）{review}")
-            click.echo(f"    复核编号 {f.key}")
-        reviewed = [f for f in findings if f.review]
-        accepted = sum(f.review == "accepted" for f in reviewed)
-        if not findings:
-            click.echo("共 0 条审计发现。")
-            return
-        click.echo(f"共 {len(findings)} 条审计发现：待复核 {len(findings) - len(reviewed)} 条，已复核 {len(reviewed)} 条"
-                   f"（属实已核 {accepted}，不予认可 {len(reviewed) - accepted}）。")  # fmt: skip
+    from ..counting.export import safe_cell
+    from ..ledger.register import DECISION_LABELS
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(AUDIT_CSV.values())
+    for f, row in zip(findings, rows):
+        row = {**row, "key": f.key, "review": DECISION_LABELS.get(f.review, "待复核")}
+        writer.writerow([safe_cell(beijing(row[k], label=False) if k == "date" else row[k]) for k in AUDIT_CSV])
+    return buffer.getvalue()

@@ -10,10 +10,12 @@ import click
 from ..core import schema as schema_mod
 from ..core.deadlines import LIGHTS, standing
 from ..core.findings import format_text
+from ..core.names import names_of
 from ..ledger.sources import load_ledger
 from ..core.paths import ITEMS_DIR
 from ..ledger.rulesfile import load_rules
-from .common import AS_OF, AsOf, FORMAT, REV, ROOT, WORKTREE, hint_text, library_errors, load_for, root_dir, say_unread, today
+from .usage import Choice
+from .common import AS_OF, AsOf, FORMAT, REV, ROOT, WORKTREE, codes_for, hint_text, library_errors, load_for, root_dir, say_unread, today
 
 
 def _item_row(item, ledger, cal=None):
@@ -46,10 +48,10 @@ def _pace_class(item, ledger, st) -> str | None:
 
 
 @click.command("list")
-@click.option("--status", type=click.Choice(list(schema_mod.STATUSES)), multiple=True, help="按状态筛选（可多次）。")
-@click.option("--unit", multiple=True, help="按牵头单位代码筛选（可多次）。")
-@click.option("--category", multiple=True, help="按类别代码筛选（可多次）。")
-@click.option("--light", "lights", type=click.Choice(list(LIGHTS)), multiple=True, help="按灯色筛选（可多次）。")
+@click.option("--status", type=Choice(schema_mod.STATUSES), multiple=True, help="按状态筛选（可多次）。")
+@click.option("--unit", multiple=True, help="按牵头单位筛选（代码、全称或简称，如 zjj、市住建局；可多次）。")
+@click.option("--category", multiple=True, help="按类别筛选（代码或名称，如 leader_instruction、领导批示件；可多次）。")
+@click.option("--light", "lights", type=Choice(LIGHTS), multiple=True, help="按灯色筛选（可多次）。")
 @click.option("--overdue", is_flag=True, help="只列超期未办结事项。")
 @click.option("--batch", default=None, help="只列一次会议或一份文件的事项（batches 中的代码或名称），按序号排列。")
 @AS_OF
@@ -63,7 +65,10 @@ def list_(status, unit, category, lights, overdue, batch, as_of, fmt, worktree, 
 
     ledger = load_for(root, as_of, worktree=worktree, rev=rev)
     say_unread(ledger)
+    unit = codes_for(ledger.rules, "unit", unit, "--unit")
+    category = codes_for(ledger.rules, "category", category, "--category")
     if batch is not None:
+        batch = codes_for(ledger.rules, "batch", [batch], "--batch")[0]
         with library_errors(fmt):
             ledger = batch_scope(ledger, batch)
     rows = []
@@ -169,15 +174,15 @@ def show(item_id, as_of, fmt, worktree, rev, root):
 
 @click.command()
 @click.option("--title", help="事项名称。")
-@click.option("--category", help="类别代码（ledger.yml 的 categories）。")
+@click.option("--category", help="类别（ledger.yml 的 categories 中的代码或名称）。")
 @click.option("--source", help="来源：会议纪要、文件号、批示件、来信。")
-@click.option("--leader", help="交办领导代码。")
-@click.option("--lead-unit", help="牵头单位代码。")
-@click.option("--co-unit", "co_units", multiple=True, help="配合单位代码（可多次）。")
+@click.option("--leader", help="交办领导（代码、姓名或称呼，如 mayor_zhang、张建国、张市长）。")
+@click.option("--lead-unit", help="牵头单位（代码、全称或简称，如 zjj、市住建局）。")
+@click.option("--co-unit", "co_units", multiple=True, help="配合单位（代码、全称或简称；可多次）。")
 @click.option("--assigned", type=AsOf(), default=None, help="交办日期（默认今天）。")
 @click.option("--deadline", type=AsOf(), default=None, help="办理期限（不写则按类别默认期限）。")
-@click.option("--urgency", type=click.Choice(list(schema_mod.URGENCIES)), default="normal", show_default=True, help="紧急程度。")
-@click.option("--secrecy", type=click.Choice(list(schema_mod.SECRECY)), default="internal", show_default=True, help="密级。")
+@click.option("--urgency", type=Choice(schema_mod.URGENCIES), default="normal", show_default=True, help="紧急程度。")
+@click.option("--secrecy", type=Choice(schema_mod.SECRECY), default="internal", show_default=True, help="密级。")
 @click.option("--summary", "summary_text", default=None, help="交办内容与具体要求。")
 @ROOT
 def new(title, category, source, leader, lead_unit, co_units, assigned, deadline, urgency, secrecy, summary_text, root):
@@ -192,21 +197,30 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
     with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
 
-    def ask(value, prompt, choices):
-        if value:
-            if value not in choices:
-                raise click.BadParameter(f"“{value}”未在台账规则中登记；可选：{'、'.join(choices)}")
-            return value
-        listing = "\n".join(f"  {k}  {v}" for k, v in choices.items())
-        return click.prompt(f"{listing}\n{prompt}", type=click.Choice(list(choices)), show_choices=False)
+    names = names_of(rules)
 
-    title = title or click.prompt("事项名称")
-    category = ask(category, "类别", {k: c.name for k, c in rules.categories.items()})
-    source = source or click.prompt("来源（会议纪要、文件号、批示件、来信）")
-    leader = ask(leader, "交办领导", {k: rules.leader_name(k) for k in rules.leaders})
-    lead_unit = ask(lead_unit, "牵头单位", {k: u.name for k, u in rules.units.items()})
-    for u in co_units:
-        ask(u, "配合单位", {k: x.name for k, x in rules.units.items()})
+    def ask(value, prompt, kind, option):
+        """The code ``value`` names, or the one chosen from a numbered list of codes and names."""
+        if value:
+            return codes_for(rules, kind, [value], option)[0]
+        codes = list(names.choices(kind))
+        listing = "\n".join(f"  {n:>2}. {names.label(kind, c)}" for n, c in enumerate(codes, 1))
+        click.echo(listing)
+        while True:
+            answer = click.prompt(f"{prompt}（输入序号、代码或名称）", prompt_suffix="：").strip()
+            if answer.isdigit() and 1 <= int(answer) <= len(codes):
+                return codes[int(answer) - 1]
+            code, why = names.code_for(kind, answer)
+            if code is not None:
+                return code
+            click.echo(f"{why}请重新输入。", err=True)
+
+    title = title or click.prompt("事项名称", prompt_suffix="：")
+    category = ask(category, "类别", "category", "--category")
+    source = source or click.prompt("来源（会议纪要、文件号、批示件、来信）", prompt_suffix="：")
+    leader = ask(leader, "交办领导", "leader", "--leader")
+    lead_unit = ask(lead_unit, "牵头单位", "unit", "--lead-unit")
+    co_units = codes_for(rules, "unit", co_units, "--co-unit")
     assigned = assigned or today()
     data = {
         "title": title,
@@ -241,8 +255,8 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
 @click.option("--batch", default=None, help="这张表是哪次会议或哪份文件的任务清单（batches 中的代码）：各事项记入该批次，序号列即其序号；不写 --source 时来源为该批次名称。")
 @click.option("--leader", default=None, help="交办领导代码（表中没有“责任领导”列或该格为空时用）。")
 @click.option("--assigned", type=AsOf(), default=None, help="交办日期（默认今天）。")
-@click.option("--urgency", type=click.Choice(list(schema_mod.URGENCIES)), default="normal", show_default=True, help="紧急程度（表中没有“紧急程度”列时）。")
-@click.option("--secrecy", type=click.Choice(list(schema_mod.SECRECY)), default="internal", show_default=True, help="密级。")
+@click.option("--urgency", type=Choice(schema_mod.URGENCIES), default="normal", show_default=True, help="紧急程度（表中没有“紧急程度”列时）。")
+@click.option("--secrecy", type=Choice(schema_mod.SECRECY), default="internal", show_default=True, help="密级。")
 @click.option("--approved-by", default=None, help="分解方案已经该领导审定：事项直接登记为已交办，拟办意见记为按分解方案落实。默认登记为拟办。")
 @click.option("--sheet", default=None, help="工作表名称（默认第一个工作表）。")
 @click.option("--dry-run", is_flag=True, help="试运行：只显示将登记哪些事项，不写任何文件。")

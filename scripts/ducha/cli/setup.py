@@ -12,6 +12,7 @@ from ..core import schema as schema_mod
 from ..core.findings import DuchaError
 from ..core.paths import ITEMS_DIR
 from ..ledger.rulesfile import load_rules
+from .usage import Choice
 from .common import FORMAT, ROOT, error_text, library_errors, root_dir
 
 
@@ -40,7 +41,7 @@ def schema(output, ledger_rules):
 @click.option(
     "--forge",
     "forges",
-    type=click.Choice(["gitlab", "gitea", "forgejo", "github"]),
+    type=Choice(["gitlab", "gitea", "forgejo", "github"]),
     multiple=True,
     help="生成哪个代码托管平台的流水线文件（可多次）；默认 gitlab、gitea、github 三种都生成，各平台只读自己的文件。",
 )

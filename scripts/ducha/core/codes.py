@@ -70,6 +70,7 @@ _CODES = [
     Code("D216", ERROR, "完成数超出允许范围", "percent 是完成目标的百分比，只能在 0 到 100 之间（超额完成请写 value 累计完成数）；value 是累计完成数，不能为负数。"),
     Code("D217", ERROR, "同一条进展同时写了完成数和完成百分比", "一条进展只写 value（累计完成数，与目标同一单位）或 percent（完成百分比）之一。"),
     Code("D218", NOTICE, "累计完成数比上一次报告的少", "value、percent 是累计数，一般只增不减；核减（如审核后按口径剔除）是允许的，按最近一次报告计算序时进度，请在该条进展中写明核减的原因。"),
+    Code("D219", ERROR, "记录写在了别的列表下面", "按这条记录的字段，把它移到所属的列表（如进展写在 progress: 下，催办写在 reminders: 下），与该列表中的其他记录对齐。"),
     # -- references
     Code("D301", ERROR, "未知单位代码", "单位代码须在 items/ledger.yml 的 units 中登记。"),
     Code("D302", ERROR, "未知领导代码", "领导代码须在 items/ledger.yml 的 leaders 中登记。"),

@@ -18,7 +18,7 @@ class Hint:
 
 
 class DuchaError(Exception):
-    """Base of every error the library raises; the CLI prints ``Error: <message>`` and its wording of
+    """Base of every error the library raises; the CLI prints ``错误：<message>`` and its wording of
     ``hint``, when there is one."""
 
     def __init__(self, message: str = "", hint: Hint | None = None):

@@ -57,3 +57,21 @@ def beijing(value, label: bool = True) -> str:
 def with_label(header: str) -> str:
     """A column header for times: ``提交时间（北京时间）``."""
     return f"{header}（{TIME_LABEL}）"
+
+
+def shown(value) -> str:
+    """A value from a file as a message shows it to a clerk, never as Python writes it: text in “”,
+    （空） for nothing, true/false, dates as YYYY-MM-DD, a list's items joined with 、."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "列表（" + "、".join(shown(v) for v in value) + "）" if value else "空列表"
+    if isinstance(value, dict):
+        return "映射（" + "，".join(f"{k}: {shown(v)}" for k, v in value.items()) + "）" if value else "空映射"
+    return f"“{value}”"

@@ -46,7 +46,20 @@ def _line_marker(marker: str) -> str:
 
 def md_cell(text) -> MdSafe:
     """``md_text`` on one line: for a Markdown table cell, a list line or a sentence."""
-    return MdSafe(md_text(" ".join(("" if text is None else str(text)).split())))
+    return MdSafe(md_text(one_line(text)))
+
+
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"  # CJK punctuation, ideographs, full-width forms
+_WRAP_IN_CHINESE = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
+_AFTER_CHINESE_STOP = re.compile(rf"(?<=[。，；：！？、）」』】])[ \t]+(?=[{_CJK}])")
+
+
+def one_line(text) -> str:
+    """``text`` on one line: a line break inside Chinese text joins without a space (YAML folds a wrapped
+    line into a space: none after 。，；), any other run of white space becomes one space."""
+    text = "" if text is None else str(text)
+    text = _AFTER_CHINESE_STOP.sub("", _WRAP_IN_CHINESE.sub("", text))
+    return " ".join(text.split())
 
 
 def md_finalize(value):

@@ -10,7 +10,7 @@ from . import schema
 from . import yamlio
 from .workdays import PACKAGE_YEARS, WorkCalendar
 from .findings import Finding
-from .formats import DEFAULT_DECIMALS
+from .formats import DEFAULT_DECIMALS, shown
 from .mask import phone_digits
 from .pace import THRESHOLDS, PaceRules
 from .model import to_date
@@ -111,6 +111,7 @@ class Rules:
     pace: PaceRules = field(default_factory=PaceRules)  # progress against schedule (序时进度, core/pace.py)
     raw: dict = field(default_factory=dict, repr=False)
     _calendar: object = field(default=None, repr=False, compare=False)
+    _names: object = field(default=None, repr=False, compare=False)  # core.names.names_of
 
     def late_by(self, recorded: dt.date, landed: dt.date) -> int:
         """How much later than ``recorded`` a record landed, in the unit of the backdating tolerance
@@ -372,7 +373,7 @@ def _decimals_findings(findings: list[Finding], data: dict) -> list[Finding]:
         return findings
     allowed = "、".join(map(str, schema.DECIMALS))
     value = data["statistics"]["decimals"]
-    message = f"百分比保留的小数位数 {field_path} 只能是 {allowed}（四舍五入，省略时为 {DEFAULT_DECIMALS}），实际是 {value!r}。"
+    message = f"百分比保留的小数位数 {field_path} 只能是 {allowed}（四舍五入，省略时为 {DEFAULT_DECIMALS}），实际是 {shown(value)}。"
     r108 = Finding(bad[0].path, bad[0].line, "R108", field_path, message)
     return sorted([f for f in findings if f.field != field_path] + [r108], key=Finding.sort_key)
 
@@ -411,7 +412,7 @@ def _deadline_form(code: str, spec: dict) -> tuple[str, str] | None:
                             f"（deadline: {none}），不能只对某一紧急程度；需要不同期限的事项请在事项中写明 deadline。")
         return None
     if value != none:
-        return "R112", f"类别 {code} 的 deadline 写成了 {value!r}，意思不明：没有默认期限只能写 deadline: {none}；否则请{how}。"
+        return "R112", f"类别 {code} 的 deadline 写成了 {shown(value)}，意思不明：没有默认期限只能写 deadline: {none}；否则请{how}。"
     return None
 
 

@@ -396,3 +396,16 @@ def jsonable(value):
 
 def item_schema_json() -> str:
     return json.dumps(item_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+def entry_home(keys) -> str | None:
+    """The one list of the item (progress, reminders ...) whose entries may have exactly these fields and
+    have all they must: where an entry with ``keys`` belongs; None when no list, or more than one, fits."""
+    keys = set(keys)
+    homes = []
+    for name, spec in item_schema()["properties"].items():
+        entry = spec.get("items") if spec.get("type") == "array" else None
+        if isinstance(entry, dict) and entry.get("type") == "object":
+            if keys <= set(entry["properties"]) and set(entry["required"]) <= keys:
+                homes.append(name)
+    return homes[0] if len(homes) == 1 else None

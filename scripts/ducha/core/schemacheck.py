@@ -14,6 +14,7 @@ import fastjsonschema
 
 from . import yamlio
 from .findings import Finding
+from .formats import shown
 from .schema import DATE, DATETIME
 
 if TYPE_CHECKING:
@@ -137,24 +138,24 @@ def _message(error: jsonschema.ValidationError, path: str) -> tuple[str, str]:
     if v == "type":
         want = error.validator_value
         want = want if isinstance(want, list) else [want]
-        return path, f"{label}应为{'或'.join(TYPE_NAMES.get(w, w) for w in want)}，实际是 {error.instance!r}。"
+        return path, f"{label}应为{'或'.join(TYPE_NAMES.get(w, w) for w in want)}，实际是{shown(error.instance)}。"
     if v == "enum":
-        return path, f"{label}的值 {error.instance!r} 不在允许范围内：{'、'.join(map(str, error.validator_value))}。"
+        return path, f"{label}的值 {shown(error.instance)} 不在允许范围内：{'、'.join(map(str, error.validator_value))}。"
     if v == "const":
         why = error.schema.get("description")
-        return path, f"{label}的值 {error.instance!r} 不可用，只能是 {error.validator_value!r}" + (f"（{why}）。" if why else "。")
+        return path, f"{label}的值 {shown(error.instance)} 不可用，只能是 {shown(error.validator_value)}" + (f"（{why}）。" if why else "。")
     if v == "maxLength":
         return path, f"{label}太长（{len(error.instance)} 字），不能超过 {error.validator_value} 字。"
     if v == "pattern":
         fmt = _time_format(error)
         if path == "id":
-            return path, f"编号 {error.instance!r} 格式不对，应形如 DC-2026-0001。"
+            return path, f"编号 {shown(error.instance)} 格式不对，应形如 DC-2026-0001。"
         if fmt:
             kind, _, form = fmt.partition("，")
-            return path, f"{label} {error.instance!r} 不是正确的{kind}，应写成 {form}。"
-        return path, f"{label} {error.instance!r} 不是有效的代码（小写字母、数字、下划线）。"
+            return path, f"{label} {shown(error.instance)} 不是正确的{kind}，应写成 {form}。"
+        return path, f"{label} {shown(error.instance)} 不是有效的代码（小写字母、数字、下划线）。"
     if v in ("minimum", "maximum", "exclusiveMinimum"):
-        return path, f"{label}的值 {error.instance!r} 超出允许范围。"
+        return path, f"{label}的值 {shown(error.instance)} 超出允许范围。"
     if v == "minProperties":
         return path, f"{label}至少要有一项。"
     return path, f"{label}：{error.message}"

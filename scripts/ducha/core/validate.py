@@ -10,11 +10,13 @@ from . import yamlio
 from .workdays import WorkCalendar
 from .deadlines import effective_deadline
 from .findings import Finding
+from .formats import shown
 from .markup import plain_name
+from .names import field_kind, full_width_advice, names_of, value_at
 from .pace import figure_findings
 from .model import WORKING_STATUSES, Item, event_dates, typed_dates
 from .rules import Rules
-from .schemacheck import schema_findings
+from .schemacheck import FIELD_LABELS, schema_findings
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
 _CLASSIFIED_MARK = re.compile(r"(秘密|机密|绝密)\s*★")
@@ -69,7 +71,7 @@ class Checker:
         mark = classified_mark(text)
         if mark:
             findings.append(Finding(path, mark[0], "D701", "", f"文中出现密级标志“{mark[1]}”，涉密内容一律不得录入本系统。"))
-        findings += schema_findings(_jsonable(data), self.item_schema, path, text, skip=skip)
+        findings += self._advised(schema_findings(_jsonable(data), self.item_schema, path, text, skip=skip), data)
         reported = {f.field for f in findings}
         for fld, value in typed_dates(data):
             if fld in reported:  # already wrong in form (D203/D205 above)
@@ -77,7 +79,7 @@ class Checker:
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 message = f"时间 {value.isoformat(sep=' ')} 带有时区，请写成北京时间 YYYY-MM-DD HH:MM。"
             else:
-                message = f"{value!r} 不是实际存在的日期或时间。"
+                message = f"{shown(value)} 不是实际存在的日期或时间。{full_width_advice(value)}"
             findings.append(Finding(path, at(fld), "D205", fld, message))
         item_id = data.get("id")
         if isinstance(item_id, str) and _ID.match(item_id) and item_id != stem:
@@ -92,6 +94,22 @@ class Checker:
             return None, findings
         item = Item(item_id, path, data, text)
         return item, findings + self.check(item)
+
+    def _advised(self, findings: list[Finding], data: dict) -> list[Finding]:
+        """D204 on a field that holds a code, said with the code to write (a name, a full-width code) or the
+        closest ones."""
+        if not findings:
+            return findings
+        names = names_of(self.rules)
+        out = []
+        for f in _misplaced(findings, data):
+            kind = field_kind(f.field) if f.code == "D204" else None
+            if kind:
+                f = Finding(f.path, f.line, f.code, f.field, names.in_code_field(kind, value_at(data, f.field)))
+            elif f.code in ("D203", "D205") and (wide := full_width_advice(value_at(data, f.field))):
+                f = Finding(f.path, f.line, f.code, f.field, f"{f.message}{wide}")
+            out.append(f)
+        return out
 
     # -- semantic checks -----------------------------------------------------
     def check(self, item: Item) -> list[Finding]:
@@ -113,13 +131,13 @@ class Checker:
     def _references(self, item: Item, add):
         rules = self.rules
         if item["category"] not in rules.categories:
-            add("D303", "category", f"类别“{item['category']}”未在台账规则中登记。")
+            add("D303", "category", names_of(rules).unregistered("category", item["category"]))
         refs = [("lead_unit", item["lead_unit"])] + [(f"co_units[{i}]", u) for i, u in enumerate(item.get("co_units") or [])]
         refs += [(f"progress[{i}].by", p["by"]) for i, p in enumerate(item.log("progress"))]
         for fld, code in refs:
             unit = rules.units.get(code)
             if unit is None:
-                add("D301", fld, f"单位代码“{code}”未在台账规则中登记。")
+                add("D301", fld, names_of(rules).unregistered("unit", code))
             elif fld != "lead_unit" and not fld.startswith("co_units"):
                 continue
             elif unit.valid_until and item.assigned > unit.valid_until:
@@ -127,7 +145,8 @@ class Checker:
                 add("D304", fld, f"{unit.name}已于 {unit.valid_until.isoformat()} 撤并（并入{target}），交办日期 {item.assigned.isoformat()} 晚于撤并日期。")
         batch = item.get("batch")
         if batch is not None and batch not in rules.batches:
-            add("D307", "batch", f"批次“{batch}”未在台账规则的 batches 中登记（会议或文件）。")
+            names = names_of(rules)
+            add("D307", "batch", f"批次“{batch}”未在台账规则的 batches 中登记（会议或文件）。{names.advice('batch', names.resolve('batch', batch))}")
         if item.get("seq") is not None and batch is None:
             add("D213", "seq", "写了序号（seq）却没有写所属批次（batch）：序号是该事项在某次会议或某份文件任务清单中的位次。")
         co = item.get("co_units") or []
@@ -147,7 +166,7 @@ class Checker:
         leader_refs += [(f"circulation[{i}].leader", c["leader"]) for i, c in enumerate(item.log("circulation"))]
         for fld, code in leader_refs:
             if code not in rules.leaders:
-                add("D302", fld, f"领导代码“{code}”未在台账规则中登记。")
+                add("D302", fld, names_of(rules).unregistered("leader", code))
 
     def _dates(self, item: Item, add):
         assigned = item.assigned
@@ -271,6 +290,31 @@ class Checker:
             if hours > limit:
                 add("D603", f"circulation[{i}].returned",
                     f"{schema.CIRCULATION_KINDS[c['kind']]}批阅用时 {_hours(hours)}，超过时限 {_hours(limit)}（{rules.leader_name(c['leader'])}）。")
+
+
+_ENTRY = re.compile(r"^([a-z_]+)\[(\d+)\]")
+
+
+def _misplaced(findings: list[Finding], data: dict) -> list[Finding]:
+    """Unknown and missing fields of one list entry whose fields are those of another list's entries (a
+    progress report appended under reminders) as one D219 that says where it belongs."""
+    moved: dict[str, Finding] = {}
+    for f in findings:
+        m = _ENTRY.match(f.field) if f.code in ("D201", "D202") else None
+        entry = m.group(0) if m else None
+        if entry is None or entry in moved:
+            continue
+        value = value_at(data, entry)
+        home = schema.entry_home(value) if isinstance(value, dict) else None
+        if home is not None and home != m.group(1):
+            fields = "、".join(map(str, value))
+            label, here = FIELD_LABELS.get(home, home), FIELD_LABELS.get(m.group(1), m.group(1))
+            moved[entry] = Finding(f.path, f.line, "D219", entry,
+                                   f"{m.group(1)} 下第 {int(m.group(2)) + 1} 条（{fields}）不是{here}，是{label}（{home}）的记录：应移到 {home}: 下面。")
+    if not moved:
+        return findings
+    kept = [f for f in findings if not ((m := _ENTRY.match(f.field)) and m.group(0) in moved and f.code in ("D201", "D202"))]
+    return sorted(kept + list(moved.values()), key=Finding.sort_key)
 
 
 _PLAIN_TYPES = frozenset((str, int, bool, float, type(None)))

@@ -23,6 +23,8 @@ ALIAS_LIMITS = yaml_rs.AliasLimits(
 _LINE_COL = re.compile(r"line (\d+), column (\d+)")
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FULLWIDTH_COLON = re.compile(r"(?m)^ *(?:- +)?[A-Za-z_][A-Za-z0-9_]* *：")
+_NO_SPACE_COLON = re.compile(r"(?m)^( *(?:- +)?)([A-Za-z_][A-Za-z0-9_]*):([^\s:/#'\"].*)$")
+_KEY_LINE = re.compile(r"^( *)(?:- +)?([A-Za-z_][A-Za-z0-9_]*) *:(?:\s|$)")
 # the parser's words for the usual mistakes, said in Chinese (the original stays in brackets)
 _SYNTAX_HINTS = (
     ("mapping values are not allowed", "值中出现了“冒号加空格”；值里有冒号时请给整个值加引号，或检查缩进"),
@@ -37,6 +39,32 @@ _SYNTAX_HINTS = (
     ("found unknown anchor", "使用了未定义的别名（*）"),
     ("recursion limit exceeded", "嵌套层数过多"),
 )
+
+
+class Dumper(yaml.SafeDumper):
+    """The dumper of every file ducha writes (items, bulletins' front matter): never an anchor or alias
+    (``assigned: &id001 2026-03-05`` … ``date: *id001``), so that editing one value changes only that value."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+    def represent_str(self, data: str):
+        """A text a YAML 1.2 reader (yaml-rs) would take for something else is quoted: ``1e5`` and ``0x1f``
+        (numbers there, text to PyYAML) and a git commit id, which may be all digits."""
+        if _NOT_TEXT_IN_YAML_12.fullmatch(data) or _COMMIT_ID.fullmatch(data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        return super().represent_str(data)
+
+
+_NOT_TEXT_IN_YAML_12 = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+")
+_COMMIT_ID = re.compile(r"[0-9a-f]{7,40}")
+Dumper.add_representer(str, Dumper.represent_str)
+
+
+def dump(data, width: int = 100, **options) -> str:
+    """``data`` as block YAML with Chinese as written, keys in the given order, no anchors."""
+    return yaml.dump(data, Dumper=options.pop("Dumper", Dumper), allow_unicode=True, sort_keys=False,
+                     default_flow_style=options.pop("default_flow_style", False), width=width, **options)
 
 
 class ParseResult:
@@ -142,9 +170,87 @@ def _decode_error(text: str, path: str, message: str) -> Finding:
     if wide and (line is None or text.count("\n", 0, wide.start()) + 1 <= line):
         wide_line = text.count("\n", 0, wide.start()) + 1
         return Finding(path, wide_line, "D106", "", "字段名后用了中文冒号“：”；YAML 要用英文冒号加空格“: ”。")
+    wide_markup = _full_width_markup(text, line)
+    if wide_markup is not None:
+        return Finding(path, wide_markup[0], "D106", "", wide_markup[1])
+    tight = next((t for t in _NO_SPACE_COLON.finditer(text) if t.group(2) in _field_names()), None)
+    if tight and (line is None or text.count("\n", 0, tight.start()) + 1 <= line):
+        key, value = tight.group(2), tight.group(3).rstrip()
+        return Finding(path, text.count("\n", 0, tight.start()) + 1, "D106", key,
+                       f"“{key}:{value}”的冒号后面缺少空格：应写成“{key}: {value}”。")
+    if line is not None and "did not find expected key" in detail:
+        misplaced = _misplaced_entry(text, line, path)
+        if misplaced is not None:
+            return misplaced
     col = f"第 {m.group(2)} 列，" if m else ""
     hint = next((h for needle, h in _SYNTAX_HINTS if needle in detail), "")
     return Finding(path, line, "D106", "", f"{col}YAML 语法错误：{hint}（{detail}）" if hint else f"{col}YAML 语法错误：{detail}")
+
+
+@lru_cache(maxsize=1)
+def _field_names() -> frozenset[str]:
+    """Every field name of the item and rules schemas: a ``name:value`` line is a missing space only there
+    (elsewhere it may be the text of a value)."""
+    from .schema import item_schema, rules_schema
+
+    names: set[str] = set()
+    stack = [item_schema(), rules_schema()]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            names |= set(node.get("properties") or {})
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+    return frozenset(names)
+
+
+_WIDE_INDENT = re.compile(r"^[ \u3000]*\u3000")
+_WIDE_DASH = re.compile(r"^ *([－—–])(?= )")
+
+
+def _full_width_markup(text: str, line: int | None) -> tuple[int, str] | None:
+    """(line, message) for YAML's own characters typed full-width (an input method left on) at or before the
+    line the parser stopped at: spaces that indent, a list's dash; None when there are none."""
+    for no, text_line in enumerate(text.split("\n")[: line or None], 1):
+        if _WIDE_INDENT.match(text_line):
+            return no, "这一行用全角空格“　”缩进，YAML 只能用半角空格缩进（切换到英文输入法后重打空格）。"
+        dash = _WIDE_DASH.match(text_line)
+        if dash:
+            return no, f"列表的短横线写成了全角的“{dash.group(1)}”，应写半角“-”（切换到英文输入法）。"
+    return None
+
+
+def _misplaced_entry(text: str, line: int, path: str) -> Finding | None:
+    """D106 for a list entry (``- date: …``) on ``line`` that the parser could not place: said as the list
+    it belongs to by its fields, and where it was written."""
+    from .schema import entry_home, item_schema
+
+    lines = text.split("\n")
+    start = lines[line - 1] if line <= len(lines) else ""
+    indent = len(start) - len(start.lstrip(" "))
+    if not start.lstrip(" ").startswith("- "):
+        return None
+    keys = []
+    for no in range(line - 1, len(lines)):
+        found = _KEY_LINE.match(lines[no])
+        if no > line - 1 and (not lines[no].strip() or len(lines[no]) - len(lines[no].lstrip(" ")) <= indent):
+            break
+        if found:
+            keys.append(found.group(2))
+    under = next((m.group(2) for no in range(line - 2, -1, -1)
+                  if (m := _KEY_LINE.match(lines[no])) and len(m.group(1)) < indent and not lines[no].lstrip().startswith("-")), None)
+    home = entry_home(keys)
+    if home is None:
+        return None
+    fields = "、".join(dict.fromkeys(keys))
+    label = item_schema()["properties"][home]["description"].split("（")[0]
+    if home == under:
+        return Finding(path, line, "D106", home, f"这一条 {home} 记录（{fields}）的缩进与上一条不一致：短横线“-”应与上一条的“-”对齐。")
+    at = next((no + 1 for no, text_line in enumerate(lines) if text_line.startswith(f"{home}:")), None)
+    where = f"（第 {at} 行）" if at else f"（文件中还没有 {home}:，请另起一行写上）"
+    wrote = f"却写在了 {under} 下面" if under else "却没有写在任何列表下面"
+    return Finding(path, line, "D106", home, f"这一条（{fields}）是{label}（{home}）的记录，{wrote}；应移到 {home}: 下面{where}，与其中的记录对齐。")
 
 
 def _tag_finding(text: str, path: str, token) -> Finding:

@@ -22,7 +22,7 @@ import yaml
 
 from .. import TEMPLATES
 from .. import __version__
-from ..core import schema
+from ..core import schema, yamlio
 from ..core.formats import DEFAULT_DECIMALS
 from ..counting import stats as stats_mod
 from .bulletins import (BULLETINS_DIR, KINDS, MAX_BYTES, TEMPLATES_DIR, bulletin_path, kind_code, load_bulletins, next_number,
@@ -402,7 +402,7 @@ def template_env(root: Path, decimals: int = DEFAULT_DECIMALS) -> jinja2.Environ
 # -- bulletins -------------------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yamlio.Dumper):
     pass
 
 

@@ -10,32 +10,17 @@ figures of the bulletin, so the body check passes over them the way it passes ov
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from ..core.markup import md_cell
+from ..core.markup import md_cell, one_line
 from ..core.pace import measure_text, number_text
 from ..core.mask import mask_text
 
 QUOTE_LIMIT = 100  # characters of a progress text a draft quotes (cut at a sentence end where one is near)
-_GAP = re.compile(r"\s+")
-_CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’—…·]")
-
-
-def join_lines(text) -> str:
-    """Text as one line: wrapped lines (a folded YAML block) joined with nothing between Chinese text and a
-    space between Latin words (来信人不满意。请… , never 来信人不满意。 请…); spaces within a line kept as one."""
-    out = ""
-    for line in str(text or "").splitlines():
-        line = _GAP.sub(" ", line).strip()
-        if not line:
-            continue
-        out += line if not out or _CJK.match(out[-1]) or _CJK.match(line[0]) else " " + line
-    return out
 
 
 def clean(text, names=(), phones=frozenset()) -> str:
     """Masked as on the site (citizens' names and numbers), then joined into one line."""
-    return join_lines(mask_text(str(text or ""), names, phones))
+    return one_line(mask_text(str(text or ""), names, phones))
 
 
 def latest_progress(item, as_of: dt.date) -> dict | None:
@@ -84,7 +69,7 @@ def quoted_texts(item, rules, as_of: dt.date) -> set[str]:
     """Every text a draft may quote of ``item``, as written in a sentence and in a table cell."""
     names, phones = item.private_names, rules.public_phones
     texts = {
-        join_lines(item.get("title")),
+        one_line(item.get("title")),
         requirement_text(item, names, phones),
         asked_text(item, names, phones),
         progress_quote(item, as_of, names, phones),

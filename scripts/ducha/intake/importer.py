@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..core import schema
 from ..core.findings import DuchaError, Hint
+from ..core.names import names_of
 from ..core.rules import Rules, current_units, successor
 
 # column key -> header names a sheet may use (matched after removing spaces and bracketed notes)
@@ -44,6 +45,7 @@ FIELD_COLUMNS = {"title": "title", "summary": "summary", "lead_unit": "lead_unit
                  "deadline": "deadline", "leader": "leader", "category": "category", "source": "source",
                  "urgency": "urgency", "assigned": "assigned"}  # fmt: skip
 _SPLIT = re.compile(r"[、，,；;／/\s]+")
+_SPLIT_MARKS = re.compile(r"[、，,；;／/]+")
 _BRACKETS = re.compile(r"[（(【\[].*?[）)】\]]")
 _QUARTERS = {"一": 3, "1": 3, "二": 6, "2": 6, "三": 9, "3": 9, "四": 12, "4": 12}
 _CN_MONTHS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
@@ -95,43 +97,24 @@ class ImportPlan:
 # -- matching names to codes ---------------------------------------------------------------------
 
 
-def _subsequence(short: str, full: str) -> bool:
-    it = iter(full)
-    return all(ch in it for ch in short)
-
-
 def match_unit(rules: Rules, text: str, on: dt.date) -> tuple[str | None, str]:
     """(code, note) for a unit written in a sheet; (None, why) when it cannot be matched unambiguously.
 
-    Tried in turn: the code; the current name; a former name; a short form (市发改委 → 市发展和改革委员会:
-    the characters in order, the first one equal), which must fit exactly one unit.  A unit merged into
-    another before ``on`` becomes the one that took it over.
+    The names of the rules (``core.names``): the code; the current name; a former name; a short form
+    (市发改委 → 市发展和改革委员会), which must fit exactly one unit.  A unit merged into another before
+    ``on`` becomes the one that took it over.
     """
+    names = names_of(rules)
     raw = text.strip()
-    key = re.sub(r"\s+", "", raw)
-    code, note = None, ""
-    if key in rules.units:
-        code = key
-    if code is None:
-        code = next((c for c, u in rules.units.items() if u.name == key), None)
-    if code is None:
-        code = next((c for c, u in rules.units.items() if any(f["name"] == key for f in u.former_names)), None)
-        if code:
-            note = f"“{raw}”为曾用名"
-    if code is None:
-        for probe in dict.fromkeys([key, key if key.startswith("市") else "市" + key]):
-            hits = [
-                c for c, u in rules.units.items()
-                if any(len(probe) >= 2 and probe[0] == n[0] and _subsequence(probe, n) for n in (u.name, *(f["name"] for f in u.former_names)))
-            ]  # fmt: skip
-            if len(hits) == 1:
-                code, note = hits[0], f"“{raw}”按简称匹配"
-                break
-            if len(hits) > 1:
-                names = "、".join(f"{rules.units[c].name}（{c}）" for c in hits)
-                return None, f"“{raw}”可能是 {names}，请写全称或单位代码"
-    if code is None:
-        return None, f"“{raw}”不是台账规则中登记的单位（请写全称、常用简称或单位代码，见 items/ledger.yml 的 units）"
+    res = names.resolve("unit", raw)
+    if res.ambiguous:
+        shown = "、".join(f"{rules.units[c].name}（{c}）" for c in res.ambiguous)
+        return None, f"“{raw}”可能是 {shown}，请写全称或单位代码"
+    if res.code is None:
+        close = f"；是否指 {'、'.join(names.label('unit', c) for c in res.closest)}" if res.closest else ""
+        return None, f"“{raw}”不是台账规则中登记的单位（请写全称、常用简称或单位代码，见 items/ledger.yml 的 units）{close}"
+    code = res.code
+    note = {"former": f"“{raw}”为曾用名", "short": f"“{raw}”按简称匹配"}.get(res.how, "")
     later = successor(rules, code, on)
     if later != code:
         note = (note + "；" if note else "") + f"{rules.units[code].name}已并入{rules.unit_name(later, on)}"
@@ -149,7 +132,11 @@ _KIND_NAMES = {"district": "各区县政府", "township": "各乡镇（街道）
 def match_units(rules: Rules, text: str, on: dt.date) -> list[tuple[str | None, str]]:
     """Every unit a cell names, split at 、，; and spaces; 各区县政府 / 各乡镇（街道） name every unit of that kind."""
     out: list[tuple[str | None, str]] = []
-    for name in (x for x in _SPLIT.split(text or "") if x):
+    pieces = []
+    for piece in (x.strip() for x in _SPLIT_MARKS.split(text or "")):  # 市 财政局 is one unit, 市财政局 市民政局 two
+        whole = names_of(rules).resolve("unit", piece) if re.search(r"\s", piece) else None
+        pieces += [piece] if whole is None or whole.code is not None else [x for x in piece.split() if x]
+    for name in (x for x in pieces if x):
         kind = next((k for k, rx in _ALL_OF_KIND.items() if rx.match(name)), None)
         if kind:
             codes = [c for c in current_units(rules, on) if rules.units[c].kind == kind]
@@ -163,24 +150,17 @@ def match_units(rules: Rules, text: str, on: dt.date) -> list[tuple[str | None, 
 
 
 def match_leader(rules: Rules, text: str) -> tuple[str | None, str]:
-    key = re.sub(r"\s+", "", text)
-    if key in rules.leaders:
-        return key, ""
-    for code, leader in rules.leaders.items():
-        name, title = leader["name"], leader["title"]
-        if key in (name, title + name, name + title):
-            return code, ""
-    by_title = [c for c, leader in rules.leaders.items() if leader["title"] == key]
-    if len(by_title) == 1:
-        return by_title[0], ""
+    """A leader by code, name (张建国, 市长张建国) or how people address them (张市长, 王副市长)."""
+    res = names_of(rules).resolve("leader", text)
+    if res.code is not None:
+        return res.code, ""
+    if res.ambiguous:
+        return None, names_of(rules).advice("leader", res).rstrip("。")
     return None, f"“{text.strip()}”不是台账规则中登记的领导（写姓名，如 {next(iter(rules.leaders.values()))['name']}，或领导代码）"
 
 
 def match_category(rules: Rules, text: str) -> str | None:
-    key = text.strip()
-    if key in rules.categories:
-        return key
-    return next((c for c, cat in rules.categories.items() if cat.name == key), None)
+    return names_of(rules).resolve("category", text).code
 
 
 # -- deadlines ---------------------------------------------------------------------------------------
@@ -190,9 +170,10 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, _calendar.monthrange(year, month)[1])
 
 
-def parse_deadline(value, year: int) -> tuple[dt.date | None, str]:
-    """(date, "") or (None, why).  Words name the last day they allow: 6月底前 → 06-30, 三季度 → 09-30,
-    年底前 → 12-31, 11月中旬 → 11-20; a year not written is ``year`` (the year of assignment)."""
+def parse_deadline(value, year: int, on: dt.date | None = None) -> tuple[dt.date | None, str]:
+    """(date, "") or (None, why).  Words name the last day they allow: 6月底前 → 06-30, 12月31日前 → 12-31,
+    三季度 → 09-30, 年底前 → 12-31, 11月中旬 → 11-20, 季度末 → the end of the quarter of ``on`` (the day of
+    assignment); a year not written is ``year`` (the year of assignment)."""
     if isinstance(value, dt.datetime):
         return value.date(), ""
     if isinstance(value, dt.date):
@@ -209,6 +190,16 @@ def parse_deadline(value, year: int) -> tuple[dt.date | None, str]:
             return dt.date(int(m[1]), int(m[2]), int(m[3])), ""
         except ValueError:
             return None, f"“{value}”不是有效日期"
+    m = re.fullmatch(r"(\d{1,2})月(\d{1,2})日", text)
+    if m:
+        try:
+            return dt.date(year, int(m[1]), int(m[2])), ""
+        except ValueError:
+            return None, f"“{value}”不是有效日期"
+    if re.fullmatch(r"(?:本|当)?季度(?:末|底)", text):
+        if on is None:
+            return None, f"“{value}”没有写明哪个季度（可写 三季度末）"
+        return _month_end(on.year, (on.month - 1) // 3 * 3 + 3), ""
     m = re.fullmatch(r"(?:(\d{4})年)?(\d{1,2}|十[一二]?|[一二三四五六七八九])月(份|底|末|上旬|中旬|下旬)?", text)
     if m:
         y = int(m[1]) if m[1] else year
@@ -335,11 +326,16 @@ class _Row:
 
 
 def _check_given(rules: Rules, cols: dict, given: _Given) -> None:
-    """Refuse given values the rules do not know, and a missing column nothing is given for."""
-    for param, what, value, known in (("category", "类别", given.category, rules.categories), ("leader", "交办领导", given.leader, rules.leaders),
-                                      ("approved_by", "审批领导", given.approved_by, rules.leaders)):  # fmt: skip
-        if value is not None and value not in known:
-            raise ImportError_(f"{what}“{value}”未在台账规则中登记；可选：{'、'.join(known)}。", hint=Hint(param))
+    """Resolve the given values to codes (a name or title that names exactly one thing will do) and refuse
+    those the rules do not know, and a missing column nothing is given for."""
+    names = names_of(rules)
+    for param, kind in (("category", "category"), ("leader", "leader"), ("approved_by", "leader")):
+        value = getattr(given, param)
+        if value is not None:
+            code, why = names.code_for(kind, value)
+            if code is None:
+                raise ImportError_(why.replace("领导“", "审批领导“" if param == "approved_by" else "交办领导“"), hint=Hint(param))
+            setattr(given, param, code)
     if "category" not in cols and given.category is None:
         raise ImportError_("表中没有“类别”列，须统一指定这些事项的类别（如 work_report_target）。", hint=Hint("category"))
     if given.meeting is not None and given.meeting not in rules.batches:
@@ -518,9 +514,9 @@ def _row_deadline(row: _Row) -> None:
     if not text.get("deadline"):
         row.notes.append("未写完成时限，按类别默认期限")
         return
-    got, why = parse_deadline(cell["deadline"], day.year)
+    got, why = parse_deadline(cell["deadline"], day.year, day)
     if got is not None and got < day and isinstance(cell["deadline"], str) and not re.search(r"\d{4}", cell["deadline"]):
-        got, why = parse_deadline(cell["deadline"], day.year + 1)  # 一季度 written in November: next year's
+        got, why = parse_deadline(cell["deadline"], day.year + 1, day)  # 一季度 written in November: next year's
         row.notes.append(f"完成时限“{text['deadline']}”未写年份，按 {got.year} 年计")
     if got is None:
         row.err("deadline", why)

@@ -7,9 +7,7 @@ import os
 import re
 from pathlib import Path
 
-import yaml
-
-from ..core import schema
+from ..core import schema, yamlio
 from ..core.findings import DuchaError
 from ..files.write import write_exclusive
 
@@ -39,7 +37,7 @@ def ids_ever_committed(root: Path) -> set[str]:
 
 def dump_item(data: dict) -> str:
     ordered = {k: data[k] for k in schema.ITEM_FIELDS_ORDER if k in data and data[k] not in (None, [], {})}
-    body = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
+    body = yamlio.dump(ordered)
     return SCHEMA_LINE + body
 
 
