@@ -266,3 +266,28 @@ def test_leaders_by_name_or_title_and_units_written_with_a_space(ledger, tmp_pat
                   "--assigned", "2026-11-27", "--root", ledger)  # fmt: skip
     assert refused.exit_code == 1
     assert "审批领导“mayor_zang”未在台账规则中登记。是否指 mayor_zhang（市长张建国）？" in refused.output
+
+
+def test_a_work_report_sheet_fills_measurable_targets(ledger, tmp_path):
+    """目标值 / 计量单位 / 指标 columns become the item's ``target`` (序时进度); 6万人 and 3200户 read in one cell."""
+    path = sheet(tmp_path / "targets.xlsx", [
+        [1, "新增城镇就业", "市人社局", "", "陈静", "12月31日前", "6万人", "", "新增城镇就业"],
+        [2, "完成棚户区改造", "市住建局", "", "王晓东", "年底前", 3200, "户", "棚户区改造新开工"],
+        [3, "优化营商环境", "市发展改革委", "", "李文华", "年底前", "", "", ""],
+        [4, "新建5G基站", "市工信局", "", "李文华", "年底前", "若干", "个", ""],
+    ], header=("序号", "工作任务", "牵头单位", "配合单位", "责任领导", "完成时限", "目标值", "计量单位", "指标"))  # fmt: skip
+    args = ("import", path, "--category", "work_report_target", "--source", "2026年市政府工作报告", "--assigned", "2026-01-26", "--root", ledger)
+    refused = run(*args)
+    assert refused.exit_code == 1 and "第 6 行" in refused.output and "目标值“若干”不是数字" in refused.output, refused.output
+    wb = load_workbook(path)
+    wb.active.delete_rows(6)
+    wb.save(path)
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    one = (ledger / "items/2026/DC-2026-0001.yml").read_text(encoding="utf-8")
+    two = (ledger / "items/2026/DC-2026-0002.yml").read_text(encoding="utf-8")
+    assert "target: {value: 60000, unit: 人, name: 新增城镇就业}" in one or "value: 60000\n  unit: 人\n  name: 新增城镇就业" in one
+    assert "value: 3200" in two and "unit: 户" in two and "name: 棚户区改造新开工" in two
+    assert "\ntarget:" not in (ledger / "items/2026/DC-2026-0003.yml").read_text(encoding="utf-8")
+    check = run("check", "--root", ledger, "--as-of", "2026-01-26")
+    assert check.exit_code == 0, check.output

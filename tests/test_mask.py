@@ -116,8 +116,8 @@ def test_units_office_lines_in_the_rules_are_kept_and_a_19_digit_card_is_masked(
     from ducha import parse_rules
 
     text = (Path(__file__).resolve().parents[1] / "items" / "ledger.yml").read_text(encoding="utf-8")
-    unit = "  sjj:   {name: 市数据资源局, kind: department, "
-    rules, findings = parse_rules(text.replace(unit, f'{unit}phones: ["0791-86123456"], ').encode(), "items/ledger.yml")
+    assert 'phones: ["0791-86123456"]' in text  # the sample lists 市数据资源局's office line
+    rules, findings = parse_rules(text.encode(), "items/ledger.yml")
     assert not [f for f in findings if f.code.startswith("R")]
     letter = "请致电市数据资源局 （0791）86123456 查询；补贴请打入银行卡 6222-0212-3456-7890-128 或 6222021234567890128。"
     assert mask_text(letter, keep=rules.public_phones) == (

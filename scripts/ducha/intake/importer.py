@@ -36,14 +36,19 @@ COLUMNS = {
     "source": ("来源", "事项来源"),
     "urgency": ("紧急程度", "缓急"),
     "assigned": ("交办日期", "交办时间"),
+    # a measurable target (序时进度): 目标值 3200 with 计量单位 户 (or 3200户 / 6万人 in one cell), its 指标 name
+    "target_value": ("目标值", "目标数", "年度目标值", "全年目标", "目标数值", "量化目标"),
+    "target_unit": ("计量单位", "目标单位"),
+    "target_name": ("指标", "指标名称", "量化指标"),
 }  # fmt: skip
 COLUMN_NAMES = {"seq": "序号", "title": "事项", "summary": "具体要求", "lead_unit": "牵头单位", "co_units": "配合单位",
                 "deadline": "完成时限", "leader": "责任领导", "category": "类别", "source": "来源",
-                "urgency": "紧急程度", "assigned": "交办日期", "note": "备注"}  # fmt: skip
+                "urgency": "紧急程度", "assigned": "交办日期", "note": "备注", "target_value": "目标值",
+                "target_unit": "计量单位", "target_name": "指标"}  # fmt: skip
 # item field (as findings name it) -> column key
 FIELD_COLUMNS = {"title": "title", "summary": "summary", "lead_unit": "lead_unit", "co_units": "co_units",
                  "deadline": "deadline", "leader": "leader", "category": "category", "source": "source",
-                 "urgency": "urgency", "assigned": "assigned"}  # fmt: skip
+                 "urgency": "urgency", "assigned": "assigned", "target": "target_value"}  # fmt: skip
 _SPLIT = re.compile(r"[、，,；;／/\s]+")
 _SPLIT_MARKS = re.compile(r"[、，,；;／/]+")
 _BRACKETS = re.compile(r"[（(【\[].*?[）)】\]]")
@@ -411,6 +416,7 @@ def _plan_row(batch: _Batch, n: int, values: list) -> None:
     _row_urgency(batch, row)
     row.data["secrecy"] = batch.given.secrecy
     _row_summary(row)
+    _row_target(row)
     _row_status(batch, row)
     _row_duplicate(batch, row)
     if not row.errors:
@@ -539,6 +545,46 @@ def _row_urgency(batch: _Batch, row: _Row) -> None:
 def _row_summary(row: _Row) -> None:
     parts = [row.text.get("summary", ""), f"备注：{row.text['note']}" if row.text.get("note") else ""]
     row.data["summary"] = "\n".join(t for t in parts if t) or None
+
+
+_TARGET = re.compile(r"^(\d+(?:\.\d+)?)\s*(万|亿)?\s*(.*)$")
+_SCALE = {None: 1, "万": 10_000, "亿": 100_000_000}
+
+
+def parse_target(value, unit: str = "", name: str = "") -> tuple[dict | None, str]:
+    """(target, "") or (None, why) for a sheet's 目标值 cell: 3200 with 计量单位 户, 3200户, 6万人 (60000 人),
+    1.5万个; the unit from its own column when the sheet has one."""
+    if isinstance(value, bool) or value is None or str(value).strip() == "":
+        return None, ""
+    if isinstance(value, (int, float)):
+        number, rest = value, ""
+    else:
+        m = _TARGET.match(str(value).strip().replace(",", "").replace("，", ""))
+        if m is None:
+            return None, f"目标值“{value}”不是数字（应写如 3200、3200户、6万人）"
+        number = float(m.group(1)) * _SCALE[m.group(2)]
+        rest = m.group(3).strip()
+    unit = (unit or "").strip() or rest
+    if not unit:
+        return None, f"目标值“{value}”没有计量单位（在“计量单位”列写，或写成 3200户）"
+    if number <= 0:
+        return None, f"目标值“{value}”应大于 0"
+    number = int(number) if float(number).is_integer() else number
+    return {"value": number, "unit": unit, **({"name": name.strip()} if name and name.strip() else {})}, ""
+
+
+def _row_target(row: _Row) -> None:
+    """A measurable target from the 目标值 / 计量单位 / 指标 columns, when the sheet has them."""
+    text = row.text
+    if not text.get("target_value"):
+        if text.get("target_unit") or text.get("target_name"):
+            row.err("target_value", "写了计量单位或指标，但目标值为空")
+        return
+    target, why = parse_target(row.cell["target_value"], text.get("target_unit", ""), text.get("target_name", ""))
+    if target is None:
+        row.err("target_value", why)
+    else:
+        row.data["target"] = target
 
 
 def _row_status(batch: _Batch, row: _Row) -> None:
