@@ -51,6 +51,16 @@ def test_new_allocates_sequential_ids_and_output_validates(ledger):
     assert "不是 git 仓库" in result.stderr
 
 
+def test_new_takes_a_measurable_target(ledger):
+    item = new_item(ledger, "完成棚户区改造", target="3200户", target_name="棚户区改造新开工")
+    text = (ledger / f"items/2026/{item}.yml").read_text(encoding="utf-8")
+    assert "target:" in text and "value: 3200" in text and "unit: 户" in text and "name: 棚户区改造新开工" in text
+    assert run("check", "--root", ledger, "--as-of", "2026-11-26").exit_code == 0
+    bad = run("new", "--root", ledger, "--title", "x", "--category", "meeting_decision", "--source", "纪要", "--leader",
+              "mayor_zhang", "--lead-unit", "fgw", "--target", "若干")  # fmt: skip
+    assert bad.exit_code == 2 and "目标值“若干”不是数字" in bad.output and len(list((ledger / "items/2026").glob("*.yml"))) == 1
+
+
 def test_new_fills_gaps_after_the_highest_number_and_never_overwrites(ledger):
     (ledger / "items/2026/DC-2026-0007.yml").write_text("placeholder", encoding="utf-8")
     assert new_item(ledger, "事项") == "DC-2026-0008"

@@ -184,15 +184,24 @@ def show(item_id, as_of, fmt, worktree, rev, root):
 @click.option("--urgency", type=Choice(schema_mod.URGENCIES), default="normal", show_default=True, help="紧急程度。")
 @click.option("--secrecy", type=Choice(schema_mod.SECRECY), default="internal", show_default=True, help="密级。")
 @click.option("--summary", "summary_text", default=None, help="交办内容与具体要求。")
+@click.option("--target", "target_text", default=None, help="可量化的目标（按序时进度评价）：目标值和计量单位，如 3200户、6万人。")
+@click.option("--target-name", default=None, help="目标的指标名称，如 棚户区改造新开工（与 --target 一起用）。")
 @ROOT
-def new(title, category, source, leader, lead_unit, co_units, assigned, deadline, urgency, secrecy, summary_text, root):
+def new(title, category, source, leader, lead_unit, co_units, assigned, deadline, urgency, secrecy, summary_text, target_text,
+        target_name, root):
     """登记一个新事项（状态为拟办），自动分配下一个编号。
 
     缺少的必填项会逐项询问；也可全部用选项给出（适合脚本）。
     """
+    from ..intake.importer import parse_target
     from ..intake.newitem import ids_ever_committed, write_new_item
     from ..core.validate import Checker
 
+    target, why = parse_target(target_text, name=target_name or "") if target_text else (None, "")
+    if why:
+        raise click.UsageError(f"--target：{why}。")
+    if target_name and not target_text:
+        raise click.UsageError("写了 --target-name，但没有写 --target（目标值和计量单位，如 3200户）。")
     root = root_dir(root)
     with library_errors():
         rules = load_rules(root / ITEMS_DIR, root)
@@ -235,6 +244,7 @@ def new(title, category, source, leader, lead_unit, co_units, assigned, deadline
         "secrecy": secrecy,
         "status": "draft",
         "summary": summary_text,
+        "target": target,
     }
     item_id, path = write_new_item(root / ITEMS_DIR, data, used=ids_ever_committed(root))
     shown = path.relative_to(root).as_posix()
