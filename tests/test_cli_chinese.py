@@ -139,3 +139,53 @@ def test_new_takes_names_in_options_and_refuses_what_names_nothing(tmp_path):
     assert "错误：--leader 的值有误：领导“mayor_zang”未在台账规则中登记。是否指 mayor_zhang（市长张建国）？" in wrong.stderr
     aborted = run("new", "--root", tmp_path, input="")
     assert aborted.exit_code == 1 and "已中止。" in aborted.output and not ENGLISH.search(aborted.output)
+
+
+def _bad_values(param: click.Parameter) -> list[str]:
+    """Values click itself refuses for ``param`` (by its type), each to be said in Chinese."""
+    kind = param.type
+    if isinstance(param, click.Option) and (param.is_flag or param.count):
+        return []
+    if isinstance(kind, click.Choice):
+        return ["zz-nope"]
+    if isinstance(kind, (click.IntRange, click.FloatRange)):
+        return ["zz", "-99999"]
+    if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)):
+        return ["zz"]
+    if isinstance(kind, click.Path):
+        return ["/no/such/path/zz"] if kind.exists else []
+    if not isinstance(kind, click.types.StringParamType):  # the CLI's own types (dates …)
+        return ["zz-nope"]
+    return []
+
+
+def _sweep():
+    for path, cmd in _commands(main):
+        if isinstance(cmd, click.Group):
+            continue
+        yield path, cmd, ["--zz-nope"]
+        for param in cmd.params:
+            name = param.opts[0] if isinstance(param, click.Option) else None
+            for value in _bad_values(param):
+                yield path, cmd, [name, value] if name else [value]
+
+
+SWEEP = list(_sweep())
+
+
+@pytest.mark.parametrize("path, cmd, args", SWEEP, ids=[" ".join((*p, *a)) for p, _, a in SWEEP])
+def test_every_option_click_refuses_is_refused_in_chinese(ledger, path, cmd, args):
+    """Not only the cases above: every command with an unknown option, and every option and argument with a
+    value its type refuses, answers with exit code 2 and no English of click's."""
+    rooted = any("--root" in p.opts for p in cmd.params if isinstance(p, click.Option))
+    result = run(*path, *(["--root", ledger] if rooted else []), *args)
+    assert result.exit_code == 2, (result.output, result.exc_info)
+    assert "错误：" in result.stderr and not ENGLISH.search(result.output), result.output
+
+
+def test_a_file_that_is_no_workbook_is_said_in_chinese(ledger, tmp_path):
+    text = tmp_path / "事项.txt"
+    text.write_text("序号,事项", encoding="utf-8")
+    result = run("import", text, "--category", "meeting_decision", "--source", "纪要", "--root", ledger)
+    assert result.exit_code == 1 and isinstance(result.exception, (SystemExit, type(None))), result.exc_info
+    assert "只能导入 .xlsx 文件" in result.output and not ENGLISH.search(result.output), result.output

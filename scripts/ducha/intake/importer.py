@@ -257,9 +257,14 @@ def read_sheet(path: Path, sheet: str | None = None):
 
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    if not Path(path).is_file():
+        raise ImportError_(f"找不到文件 {path}。")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
+    except InvalidFileException:  # named .txt, .xls, .csv …: openpyxl says so in English
+        raise ImportError_(f"无法读取 {path}：只能导入 .xlsx 文件（Excel 工作簿）。.xls、.csv、.et 等请在 WPS/Excel 中“另存为 Excel 工作簿（*.xlsx）”。") from None
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ImportError_(f"无法读取 {path}：不是有效的 .xlsx 文件（{exc}）。WPS/Excel 中请“另存为 Excel 工作簿（*.xlsx）”。") from None
     try:
