@@ -1,0 +1,243 @@
+"""Official documents (GB/T 9704-2012) measured as printed: a multi-page bulletin and a unit's notice are
+exported as .docx through the CLI, converted to PDF by LibreOffice, and the PDF (not the XML) is measured.
+
+Screenshots of page 1 and the last page of each go to ``artifacts/officedoc/`` (pdftoppm).  LibreOffice is
+installed by ``.ci/run``, which sets ``DUCHA_REQUIRE_SOFFICE=1``: there these tests fail, never skip, when
+``soffice`` is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ducha.cli import main
+from ducha.documents.soffice import find_soffice
+from gitutil import PROJECT, make_item, make_repo
+from pdfmeasure import is_red, measure
+
+ARTIFACTS = PROJECT / "artifacts" / "officedoc"
+AS_OF = "2026-11-25"
+TOL = 1.5  # mm
+PITCH = 225 / 22  # mm between body lines
+UNITS = ["fgw", "jxj", "jyj", "kjj", "mzj", "czj", "rsj", "zrzyj", "sthjj", "zjj", "jtysj", "slj", "nyncj", "swj"]
+TITLES = [
+    "加快推进城市更新和老旧小区改造，完成年度改造任务并同步实施管网更新",
+    "落实促进民营经济发展壮大的若干措施，清理拖欠企业账款",
+    "推进义务教育优质均衡发展，新建改扩建中小学校八所",
+    "开展安全生产治本攻坚三年行动，整治重大事故隐患",
+]
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _soffice_or_skip():
+    if find_soffice():
+        return
+    if os.environ.get("DUCHA_REQUIRE_SOFFICE"):
+        pytest.fail("LibreOffice（soffice）未安装，但本次运行要求测试公文的 PDF 版式（DUCHA_REQUIRE_SOFFICE）")
+    pytest.skip("LibreOffice (soffice) is not installed")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A ledger of 28 items, 20 of them overdue at 14 units; its 通报 drafted as of 11-25 (with 抄送 added to
+    the front matter) exported as .docx and .pdf, and 市住房和城乡建设局's notice as .pdf."""
+    _soffice_or_skip()
+    repo = make_repo(tmp_path_factory.mktemp("officedoc"))
+    for n in range(1, 29):
+        unit = UNITS[n % len(UNITS)]
+        status = "assigned" if n % 3 == 0 else "in_progress"
+        deadline = dt.date(2026, 11, 17 + n % 7) if n <= 20 else dt.date(2026, 12, 10)
+        repo.write_item(make_item(f"DC-2026-{n:04d}", status, lead_unit=unit, co_units=None, deadline=deadline,
+                                  title=f"{TITLES[n % len(TITLES)]}（第{n}项）"))  # fmt: skip
+    repo.commit("登记督办事项", "2026-11-24")
+    result = run("bulletin", "new", "--root", repo.path, "--kind", "通报", "--as-of", AS_OF, "--date", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    path = repo.path / "bulletins/2026/bulletin-01.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nrecipients:", "\ncc: [市委督查室, 市人大常委会办公室, 市政协办公室]\nrecipients:", 1), encoding="utf-8")
+    out = repo.path / "out"
+    result = run("bulletin", "export", "--root", repo.path, path, "--format", "docx", "--format", "pdf", "--output", out)
+    assert result.exit_code == 0, result.output
+    assert "已写出 Word 文件" in result.output and "已写出 PDF" in result.output
+    result = run("notice", "--root", repo.path, "--unit", "zjj", "--as-of", AS_OF, "--format", "pdf", "--output", out / "zjj.pdf")
+    assert result.exit_code == 0, result.output
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    docs = {"bulletin": out / "bulletin-01.pdf", "notice": out / "zjj.pdf"}
+    pages = {name: measure(pdf) for name, pdf in docs.items()}
+    for name, pdf in docs.items():
+        shutil.copyfile(pdf, ARTIFACTS / f"{name}.pdf")
+        if shutil.which("pdftoppm"):
+            last = len(pages[name])
+            for label, number in (("page1", 1), ("last", last)):
+                subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", str(number), "-l", str(number), str(pdf),
+                                str(ARTIFACTS / f"{name}-{label}")], check=True, timeout=60)  # fmt: skip
+    return {"repo": repo, "out": out, "pages": pages, "bulletin": path}
+
+
+def body_lines(page):
+    return [ln for ln in page.lines if abs(ln.size - 16) < 0.5]
+
+
+def test_bulletin_is_multi_page_a4(exported):
+    pages = exported["pages"]["bulletin"]
+    assert len(pages) >= 4
+    for p in pages:
+        assert abs(p.width - 210) < TOL and abs(p.height - 297) < TOL
+
+
+def test_margins_and_text_block(exported):
+    """天头 37 mm, 订口 28 mm, 版心 156 × 225 mm: measured from the body's lines (the first and the 22nd
+    line's centres half a line in from the text block's edges)."""
+    for name in ("bulletin", "notice"):
+        pages = exported["pages"][name]
+        lines = [ln for p in pages for ln in body_lines(p)]
+        left = min(ln.x0 for ln in lines)
+        right = max(ln.x1 for ln in lines)
+        assert abs(left - 28) < TOL, (name, left)
+        assert abs(right - left - 156) < TOL, (name, right - left)
+        for p in pages[1:-1]:
+            mine = body_lines(p)
+            if len(mine) == 22:
+                top = (mine[0].top + mine[0].bottom) / 2 - PITCH / 2
+                bottom = (mine[-1].top + mine[-1].bottom) / 2 + PITCH / 2
+                assert abs(top - 37) < TOL, (name, p.number, top)
+                assert abs(bottom - top - 225) < TOL, (name, p.number, bottom - top)
+
+
+def test_22_lines_of_28_characters(exported):
+    """A full page of body text has 22 lines at a pitch of 225/22 mm, and a full line of Chinese text 28 characters."""
+    pages = exported["pages"]["bulletin"]
+    counts = {p.number: len(body_lines(p)) for p in pages}
+    assert max(counts.values()) == 22, counts
+    full_pages = [p for p in pages if counts[p.number] == 22]
+    for p in full_pages:
+        tops = [ln.top for ln in body_lines(p)]
+        gaps = [b - a for a, b in zip(tops, tops[1:])]
+        assert all(abs(g - PITCH) < 0.15 for g in gaps), (p.number, gaps)
+    full = [ln for p in pages for ln in body_lines(p) if abs(ln.x0 - 28) < 0.5 and ln.x1 > 182.5]
+    chinese = [ln for ln in full if all(c not in " 0123456789.%/-" and ord(c) > 0x2000 for c in ln.text)]
+    assert len(chinese) >= 5, [ln.text for ln in full]
+    for ln in chinese:
+        assert abs(len(ln.text) - 28) <= 1, (ln.page, ln.text)
+    for ln in full:  # lines with digits too (a digit counted half; digits and the space beside them take more)
+        assert 25 <= ln.units <= 29, (ln.page, ln.units, ln.text)
+
+
+def test_sizes_body_16_title_22(exported):
+    pages = exported["pages"]["bulletin"]
+    first = pages[0]
+    title = next(ln for ln in first.lines if ln.text.startswith("关于"))
+    assert abs(title.size - 22) < 0.5
+    sizes = {round(ln.size, 1) for p in pages[1:] for ln in p.lines if not re.fullmatch(r"— \d+ —", ln.text)}
+    body = [ln for p in pages for ln in p.lines if "办理期限" in ln.text and not ln.text.startswith("序号")]
+    assert body and all(abs(ln.size - 16) < 0.5 for ln in body[:5])
+    assert 16.0 in sizes
+
+
+def test_letterhead_red_mark_and_rule(exported):
+    """版头: the issuer mark in red, centred, its top 35 mm below the text block's top; the 期号 line; the
+    issuer and date line; a red rule as wide as the text block 4 mm below it."""
+    for name, mark in (("bulletin", "督查通报"), ("notice", "督查通知单")):
+        first = exported["pages"][name][0]
+        line = next(ln for ln in first.lines if ln.text.replace(" ", "") == mark)
+        assert is_red(line.color) and line.size >= 30
+        assert abs(line.top - (37 + 35)) < TOL, (name, line.top)
+        assert abs((line.x0 + line.x1) / 2 - (28 + 78)) < TOL
+        issuer = next(ln for ln in first.lines if ln.text.startswith("江州市人民政府督查室") and "日" in ln.text)
+        red = [r for r in first.rules if is_red(r.color)]
+        assert red, first.rules
+        rule = red[0]
+        assert abs(rule.x0 - 28) < TOL and abs(rule.x1 - 184) < TOL
+        assert abs(rule.y - issuer.bottom - 4) < 1.0, (rule.y, issuer.bottom)
+        assert rule.y < min(ln.top for ln in first.lines if ln.text.startswith("关于"))
+    first = exported["pages"]["bulletin"][0]
+    assert any(ln.text == "2026年第1期" for ln in first.lines)
+
+
+def test_page_numbers_alternate_sides(exported):
+    """"— N —" in 4号 (14 pt) 7 mm below the text block: odd pages right, even pages left, one character in."""
+    for name in ("bulletin", "notice"):
+        for p in exported["pages"][name]:
+            number = [ln for ln in p.lines if re.fullmatch(r"— \d+ —", ln.text)]
+            assert len(number) == 1, (name, p.number, [ln.text for ln in p.lines[-3:]])
+            ln = number[0]
+            assert ln.text == f"— {p.number} —"
+            assert abs(ln.size - 14) < 0.5
+            assert abs(ln.top - (37 + 225 + 7)) < TOL, ln.top
+            one = 14 / (72 / 25.4)
+            if p.number % 2:
+                assert abs(ln.x1 - (184 - one)) < TOL, (p.number, ln.x1)
+            else:
+                assert abs(ln.x0 - (28 + one)) < TOL, (p.number, ln.x0)
+
+
+def test_imprint_at_the_bottom_of_the_last_page(exported):
+    """版记: 抄送 and 印发 in 4号 between a thick, a thin and a thick rule as wide as the text block, the last
+    on the text block's bottom edge."""
+    last = exported["pages"]["bulletin"][-1]
+    rules = sorted((r for r in last.rules if not is_red(r.color) and r.x1 - r.x0 > 150), key=lambda r: r.y)
+    ys = sorted({round(r.y, 1) for r in rules})[-3:]  # the 版记's, below whatever table ends above them
+    rules = [r for r in rules if round(r.y, 1) in ys]
+    assert len(ys) == 3, rules
+    assert abs(ys[-1] - 262) < TOL
+    widths = {round(r.y, 1): r.width for r in rules}
+    assert widths[ys[0]] > widths[ys[1]] < widths[ys[2]]
+    for r in rules:
+        assert abs(r.x0 - 28) < TOL and abs(r.x1 - 184) < TOL
+    cc = next(ln for ln in last.lines if ln.text.startswith("抄送"))
+    printed = next(ln for ln in last.lines if ln.text.endswith("印发"))
+    assert abs(cc.size - 14) < 0.5 and abs(printed.size - 14) < 0.5
+    assert ys[0] < cc.top < ys[1] < printed.top < ys[2]
+    assert "2026年11月26日印发" in printed.text
+    notice_last = exported["pages"]["notice"][-1]
+    assert any(ln.text.endswith("印发") for ln in notice_last.lines)
+
+
+def test_annex_on_a_new_page_and_headings(exported):
+    pages = exported["pages"]["bulletin"]
+    annex = next(p for p in pages if p.lines and p.lines[0].text == "附件")
+    head = annex.lines[0]
+    assert abs(head.x0 - 28) < TOL and abs(head.size - 16) < 0.5
+    assert any("Sans" in f for f in head.fonts)  # 黑体 (its fallback on Linux)
+    headings = [ln for p in pages for ln in p.lines if re.match(r"[一二三四五]、", ln.text)]
+    assert headings and all(any("Sans" in f for f in ln.fonts) for ln in headings)
+    tables = [ln for p in pages[pages.index(annex):] for ln in p.lines if ln.text.startswith("序号")]
+    assert len(tables) >= 1
+    after = pages[pages.index(annex) + 1 :]
+    if after:  # the annex table runs on: its header row repeats at the top of the next page
+        assert after[0].lines[0].text.startswith("序号")
+
+
+def test_docx_properties_and_stable_bytes(exported):
+    repo, out = exported["repo"], exported["out"]
+    data = (out / "bulletin-01.docx").read_bytes()
+    with zipfile.ZipFile(out / "bulletin-01.docx") as z:
+        core = z.read("docProps/core.xml").decode()
+        doc = z.read("word/document.xml").decode()
+    assert f"commit={repo.head()}" in core and "as_of=2026-11-25" in core
+    assert "2026-11-25T00:00:00" in core
+    assert "<!--fig" not in doc and "文中数字" not in doc
+    again = out / "again"
+    result = run("bulletin", "export", "--root", repo.path, exported["bulletin"], "--output", again)
+    assert result.exit_code == 0, result.output
+    assert (again / "bulletin-01.docx").read_bytes() == data
+
+
+def test_screenshots_are_written(exported):
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    for name in ("bulletin", "notice"):
+        for label in ("page1", "last"):
+            assert (ARTIFACTS / f"{name}-{label}.png").stat().st_size > 10_000
