@@ -241,3 +241,65 @@ def test_screenshots_are_written(exported):
     for name in ("bulletin", "notice"):
         for label in ("page1", "last"):
             assert (ARTIFACTS / f"{name}-{label}.png").stat().st_size > 10_000
+
+
+# -- without LibreOffice: what is said, and nothing half-written ------------------------------------------
+
+
+@pytest.fixture
+def small(tmp_path):
+    repo = make_repo(tmp_path)
+    repo.write_item(make_item("DC-2026-0001", "assigned", deadline=dt.date(2026, 11, 20)))
+    repo.commit("登记", "2026-11-24")
+    result = run("bulletin", "new", "--root", repo.path, "--kind", "通报", "--as-of", AS_OF, "--date", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    return repo, repo.path / "bulletins/2026/bulletin-01.md"
+
+
+def test_pdf_without_libreoffice_says_how_to_install(small, monkeypatch):
+    repo, path = small
+    monkeypatch.setenv("DUCHA_SOFFICE", str(repo.path / "no-such-soffice"))
+    out = repo.path / "out"
+    result = run("bulletin", "export", "--root", repo.path, path, "--format", "docx", "--format", "pdf", "--output", out)
+    assert result.exit_code == 1
+    assert "B117" in result.output and "libreoffice-writer-nogui" in result.output and "Traceback" not in result.output
+    assert not out.exists() or not any(out.iterdir())  # not even the .docx: nothing is written when the PDF fails
+
+
+def test_failed_or_slow_conversion_writes_nothing(small, monkeypatch, tmp_path):
+    from ducha.documents.soffice import ConversionError, docx_to_pdf
+
+    failing = tmp_path / "fail-soffice"
+    failing.write_text("#!/bin/sh\necho 'source file could not be loaded' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    repo, path = small
+    monkeypatch.setenv("DUCHA_SOFFICE", str(failing))
+    result = run("bulletin", "export", "--root", repo.path, path, "--format", "pdf", "--output", repo.path / "out")
+    assert result.exit_code == 1 and "B118" in result.output and "could not be loaded" in result.output
+    assert not (repo.path / "out" / "bulletin-01.pdf").exists()
+    slow = tmp_path / "slow-soffice"
+    slow.write_text("#!/bin/sh\nsleep 5\n")
+    slow.chmod(0o755)
+    with pytest.raises(ConversionError) as err:
+        docx_to_pdf({"x": b"PK"}, timeout=1, soffice=str(slow))
+    assert err.value.code == "B118" and "1 秒" in str(err.value)
+
+
+def test_a_bulletin_that_does_not_verify_gets_no_document(small):
+    repo, path = small
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^(    total: )\d+", r"\g<1>99", text, count=1), encoding="utf-8")
+    result = run("bulletin", "export", "--root", repo.path, path, "--output", repo.path / "out")
+    assert result.exit_code == 1 and "B119" in result.output and "Traceback" not in result.output
+    assert not (repo.path / "out" / "bulletin-01.docx").exists()
+
+
+def test_long_titles_split_between_words():
+    from ducha.documents.officedoc import split_title, width_units
+
+    title = "关于市政府第25次常务会议确定事项和市长办公会议决定事项落实情况的通报"
+    lines = split_title(title, 20)
+    assert len(lines) == 2 and "".join(lines) == title, lines
+    assert width_units(lines[0]) >= width_units(lines[1]) - 0.5 and all(width_units(x) <= 20 for x in lines)
+    assert not lines[1].startswith(("的", "和", "情况", "事项", "会议")), lines
+    assert split_title("关于抓紧办理的通知", 20) == ["关于抓紧办理的通知"]

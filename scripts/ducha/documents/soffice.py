@@ -23,7 +23,7 @@ from .officedoc import BOLD_FALLBACK, FALLBACKS
 TIMEOUT = 180  # seconds for one soffice run (a cold start on a slow machine takes ~10 s)
 INSTALL = ("未找到 LibreOffice（soffice），不能生成 PDF。请安装后重试："
            "Debian/Ubuntu 运行 sudo apt-get install --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk；"
-           "或用 --format docx 只生成 Word 文件。")  # fmt: skip
+           "或只生成 Word 文件。")  # fmt: skip
 
 
 class ConversionError(DuchaError):
