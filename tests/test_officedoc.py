@@ -303,3 +303,42 @@ def test_long_titles_split_between_words():
     assert width_units(lines[0]) >= width_units(lines[1]) - 0.5 and all(width_units(x) <= 20 for x in lines)
     assert not lines[1].startswith(("的", "和", "情况", "事项", "会议")), lines
     assert split_title("关于抓紧办理的通知", 20) == ["关于抓紧办理的通知"]
+
+
+# -- on the site ------------------------------------------------------------------------------------------
+
+
+def test_site_offers_each_bulletin_as_docx_and_pdf(small, monkeypatch, tmp_path):
+    """A verified bulletin's page links its .docx and .pdf, made from the body the page shows (a citizen's
+    number masked there is masked in the document); two builds give the same bytes; without LibreOffice
+    the build says so and offers the .docx alone."""
+    from test_site import build
+
+    _soffice_or_skip()
+    repo, path = small
+    shutil.copy(PROJECT / "mkdocs.yml", repo.path / "mkdocs.yml")
+    shutil.copytree(PROJECT / "site_src", repo.path / "site_src")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n## 一、", "\n来信人留言电话13912345678，请转告。\n\n## 一、", 1), encoding="utf-8")
+    result = build(repo.path, "--strict")
+    assert result.exit_code == 0, result.output
+    folder = repo.path / "site" / "bulletins" / "2026"
+    page = (folder / "bulletin-01" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../bulletin-01.docx"' in page and 'href="../bulletin-01.pdf"' in page
+    assert "13912345678" not in page
+    files = ("bulletin-01.docx", "bulletin-01.pdf")
+    first = {name: (folder / name).read_bytes() for name in files}
+    with zipfile.ZipFile(folder / "bulletin-01.docx") as z:
+        doc = z.read("word/document.xml").decode()
+    assert "<!--fig" not in doc and "文中数字" not in doc and "数据来源与核对" not in doc
+    assert "13912345678" not in doc and "来信人留言电话139" in doc
+    result = build(repo.path, "--strict")
+    assert result.exit_code == 0, result.output
+    assert {name: (folder / name).read_bytes() for name in files} == first
+    monkeypatch.setenv("DUCHA_SOFFICE", str(tmp_path / "no-such-soffice"))
+    result = build(repo.path, "--strict")
+    assert result.exit_code == 0, result.output
+    assert "未安装 LibreOffice" in result.output, result.output
+    page = (folder / "bulletin-01" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../bulletin-01.docx"' in page and "bulletin-01.pdf" not in page
+    assert not (folder / "bulletin-01.pdf").exists()

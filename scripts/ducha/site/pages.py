@@ -366,6 +366,8 @@ class SiteBuilder:
         return srcs[0]
 
     # -- pages ---------------------------------------------------------------
+    office_pdf = True  # bulletins' PDF versions through LibreOffice when it is installed (``site.officedocs``)
+
     def build(self) -> list[SitePage]:
         # item lists and the dashboard mark the items with open audit findings
         self.audit = AuditPages(self)
@@ -379,7 +381,11 @@ class SiteBuilder:
         lists = self.pages
         self.pages = []
         self.reference_pages()
+        from .officedocs import BulletinDocuments
+
+        self.documents = BulletinDocuments(pdf=self.office_pdf)  # each bulletin's .docx, and .pdf with LibreOffice
         self.bulletin_pages()
+        self.documents.finish(self)
         rest = self.pages
         self.pages = []
         self.item_pages()
@@ -655,6 +661,8 @@ class SiteBuilder:
             uri = entry["src"].removesuffix(".md") + ".xlsx"
             self.downloads[uri] = annex_workbook(b, entry["ledger"], check.source, only=set(self.views))
             lines += [f"附件清单（督查事项办理情况汇总表）：[下载电子表格（.xlsx）]({posixpath.basename(uri)})", ""]
+        if check is not None and check.ok:  # the official document, from the body this page shows
+            lines += self.documents.lines(self, entry, body)
         recorded = leaves(meta.get("figures") or {})
         if not recorded:
             return "\n".join(lines) + "\n"
