@@ -326,6 +326,11 @@ def test_site_offers_each_bulletin_as_docx_and_pdf(small, monkeypatch, tmp_path)
     page = (folder / "bulletin-01" / "index.html").read_text(encoding="utf-8")
     assert 'href="../bulletin-01.docx"' in page and 'href="../bulletin-01.pdf"' in page
     assert "13912345678" not in page
+    notices = (folder.parent / "notices" / "index.html").read_text(encoding="utf-8")
+    assert "市发展和改革委员会" in notices and 'href="fgw.docx"' in notices
+    with zipfile.ZipFile(folder.parent / "notices" / "fgw.docx") as z:
+        assert "督查通知单" in z.read("word/document.xml").decode()
+    assert 'href="notices/"' in (folder.parent / "index.html").read_text(encoding="utf-8")
     files = ("bulletin-01.docx", "bulletin-01.pdf")
     first = {name: (folder / name).read_bytes() for name in files}
     with zipfile.ZipFile(folder / "bulletin-01.docx") as z:

@@ -560,29 +560,34 @@ FOOTER_GAP = 7  # mm from the text block's bottom edge to the top of the page nu
 FOOTER_TUNE = 1.0  # mm: LibreOffice sets the characters' top this far above the footer line's top
 
 
-def build_docx(doc: OfficialText) -> bytes:
-    """The .docx of ``doc`` (bytes identical for identical content)."""
+NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+)
+_BODY_SLOT = "DUCHA-BODY-SLOT"
+_SKELETON: list[tuple[str, int, bytes]] | None = None  # the package's parts, made once per process
+
+
+def _skeleton() -> list[tuple[str, int, bytes]]:
+    """The parts of every document but its body and properties, made once with python-docx: the page, the
+    styles, the odd and even page-number footers, the settings and the font table.  ``word/document.xml``
+    carries ``_BODY_SLOT`` where the body goes."""
+    global _SKELETON
+    if _SKELETON is not None:
+        return _SKELETON
+    import zipfile
+
     import docx
-    from docx.enum.section import WD_SECTION  # noqa: F401  (python-docx present)
     from docx.oxml import parse_xml
     from docx.shared import Mm
-
-    from ..files.write import stable_zip
 
     d = docx.Document()
     _styles(d)
     body = d.element.body
     sect = body.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}sectPr")
-    ns = (
-        'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-        'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
-        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
-        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
-    )
-    xml = Composer(doc).compose()
-    holder = parse_xml(f"<w:body {ns}>{xml}</w:body>")
-    for el in list(holder):
-        sect.addprevious(el)
+    sect.addprevious(parse_xml(f'<w:p {NS}><w:r><w:t>{_BODY_SLOT}</w:t></w:r></w:p>'))
     section = d.sections[0]
     section.page_width, section.page_height = Mm(PAGE_W), Mm(PAGE_H)
     section.top_margin, section.bottom_margin = Mm(TOP), Mm(BOTTOM)
@@ -595,24 +600,66 @@ def build_docx(doc: OfficialText) -> bytes:
         el = footer._element
         for p in list(el):
             el.remove(p)
-        el.append(parse_xml(f"<w:ftr {ns}>{_page_number_footer(odd)}</w:ftr>")[0])
+        el.append(parse_xml(f"<w:ftr {NS}>{_page_number_footer(odd)}</w:ftr>")[0])
     _settings(d)
     _font_table(d)
-    when = dt.datetime.combine(doc.properties.get("as_of") or doc.letterhead.date, dt.time())
-    cp = d.core_properties
-    cp.title = doc.title
-    cp.subject = doc.properties.get("subject", "")
-    cp.author = doc.letterhead.issuer
-    cp.category = doc.letterhead.mark
-    cp.keywords = doc.properties.get("keywords", "")
-    cp.comments = doc.properties.get("description", "")
-    cp.last_modified_by = "ducha"
-    cp.revision = 1
-    cp.created = cp.modified = when
-    cp.last_printed = when
     out = io.BytesIO()
     d.save(out)
-    return stable_zip(out.getvalue(), when)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
+        parts = [(i.filename, i.external_attr, z.read(i.filename)) for i in z.infolist() if i.filename != "docProps/thumbnail.jpeg"]
+    text = dict((n, d) for n, _, d in parts)
+    xml = text["word/document.xml"]
+    at = xml.index(_BODY_SLOT.encode())
+    start, end = xml.rindex(b"<w:p", 0, at), xml.index(b"</w:p>", at) + len(b"</w:p>")
+    xml = xml[:start] + _BODY_SLOT.encode() + xml[end:]
+    parts = [(n, a, xml if n == "word/document.xml" else d) for n, a, d in parts]
+    parts = [(n, a, re.sub(rb'<Relationship [^>]*thumbnail[^>]*/>', b"", d) if n == "_rels/.rels" else d) for n, a, d in parts]
+    parts = [(n, a, re.sub(rb'<Override [^>]*thumbnail[^>]*/>', b"", d) if n == "[Content_Types].xml" else d) for n, a, d in parts]
+    _SKELETON = parts
+    return parts
+
+
+def _core(doc: OfficialText, when: dt.datetime) -> bytes:
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    props = doc.properties
+
+    def el(tag, value):
+        return f"<{tag}>{_esc(str(value))}</{tag}>" if value else f"<{tag}/>"
+
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        + el("dc:title", doc.title) + el("dc:subject", props.get("subject")) + el("dc:creator", doc.letterhead.issuer)
+        + el("cp:keywords", props.get("keywords")) + el("dc:description", props.get("description"))
+        + el("cp:lastModifiedBy", "ducha") + "<cp:revision>1</cp:revision>"
+        + f'<cp:lastPrinted>{stamp}</cp:lastPrinted>'
+        + f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        + f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        + el("cp:category", doc.letterhead.mark) + "</cp:coreProperties>"
+    ).encode("utf-8")
+
+
+def build_docx(doc: OfficialText) -> bytes:
+    """The .docx of ``doc``: the same bytes for the same content (every zip entry and the properties dated by
+    the document's as-of day, or its date)."""
+    import zipfile
+
+    when = dt.datetime.combine(doc.properties.get("as_of") or doc.letterhead.date, dt.time())
+    body = Composer(doc).compose().encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, attr, data in _skeleton():
+            if name == "word/document.xml":
+                data = data.replace(_BODY_SLOT.encode(), body)
+            elif name == "docProps/core.xml":
+                data = _core(doc, when)
+            info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = attr
+            z.writestr(info, data)
+    return out.getvalue()
 
 
 def _styles(d) -> None:

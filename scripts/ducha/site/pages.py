@@ -385,6 +385,7 @@ class SiteBuilder:
 
         self.documents = BulletinDocuments(pdf=self.office_pdf)  # each bulletin's .docx, and .pdf with LibreOffice
         self.bulletin_pages()
+        self.documents.notices_page(self)
         self.documents.finish(self)
         rest = self.pages
         self.pages = []
