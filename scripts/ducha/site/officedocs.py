@@ -36,13 +36,12 @@ class BulletinDocuments:
         link = f"[Word 文件（.docx）]({posixpath.basename(stem)}.docx)"
         return [f"公文版（按 GB/T 9704 排版，可直接打印）：{link}{PDF_SLOT}", ""]
 
-    def notices_page(self, builder) -> None:
-        """``bulletins/notices.md``: each unit's 督查通知单 as of the site's day, .docx (and .pdf in ``finish``)."""
+    def notices_page(self, builder) -> tuple[str, str, str]:
+        """(src, title, Markdown) of ``bulletins/notices.md``: each unit's 督查通知单 as of the site's day, as .docx."""
         from ..core.mask import mask_text
         from ..documents.export import notice_document
         from ..documents.notices import unit_notices
         from ..ledger.checked import Ledger
-        from .pages import SitePage
 
         ledger = builder.ledger
         published = Ledger(ledger.root, builder.rules, builder.as_of, items={i.id: i for i in builder.items},
@@ -52,7 +51,7 @@ class BulletinDocuments:
         src = NOTICES_SRC
         lines = ["# 督查通知单", "",
                  f"截至 {builder.as_of.isoformat()}，各承办单位牵头或配合办理的已超期、即将到期和未按规定报告进展的事项，"
-                 "每个单位一份督查通知单，按公文格式排版（Word 文件；PDF 版可用 ducha notice --format pdf 生成），可下载后发送。"
+                 "每个单位一份督查通知单，按公文格式排版（Word 文件；需要 PDF 版时可用 ducha notice 命令生成），可下载后发送。"
                  "只列本站公开的事项。", ""]  # fmt: skip
         if not notices:
             lines.append("目前没有需要发送督查通知单的单位。")
@@ -65,10 +64,10 @@ class BulletinDocuments:
             builder.downloads[stem + ".docx"] = docx  # Word only: a PDF for every unit would cost each build seconds
             lines.append(f"| {n.name} | {len(n.overdue)} | {len(n.due_soon)} | {len(n.progress_late)} | "
                          f"[Word 文件（.docx）](notices/{n.unit}.docx) |")  # fmt: skip
-        builder.pages.append(SitePage(src, "督查通知单", "", {"search": {"exclude": True}}, markdown="\n".join(lines) + "\n"))
         for page in builder.pages:
             if page.src_uri == "bulletins/index.md" and page.markdown is not None:
                 page.markdown += "\n各承办单位的督查通知单（按公文格式排版，可下载发送）：[督查通知单](notices.md)\n"
+        return src, "督查通知单", "\n".join(lines) + "\n"
 
     def finish(self, builder) -> None:
         """Convert every pending document in one LibreOffice run and link each PDF from its page."""

@@ -385,7 +385,8 @@ class SiteBuilder:
 
         self.documents = BulletinDocuments(pdf=self.office_pdf)  # each bulletin's .docx, and .pdf with LibreOffice
         self.bulletin_pages()
-        self.documents.notices_page(self)
+        src, title, markdown = self.documents.notices_page(self)  # each unit's 督查通知单 as a .docx
+        self.pages.append(SitePage(src, title, "", {"search": {"exclude": True}}, markdown=markdown))
         self.documents.finish(self)
         rest = self.pages
         self.pages = []
