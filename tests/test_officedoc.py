@@ -347,3 +347,29 @@ def test_site_offers_each_bulletin_as_docx_and_pdf(small, monkeypatch, tmp_path)
     page = (folder / "bulletin-01" / "index.html").read_text(encoding="utf-8")
     assert 'href="../bulletin-01.docx"' in page and "bulletin-01.pdf" not in page
     assert not (folder / "bulletin-01.pdf").exists()
+
+
+@pytest.mark.parametrize("lines, alone", [(14, False), (20, True)])
+def test_imprint_alone_on_its_page_has_no_page_number(tmp_path, lines, alone):
+    """When the 版记 does not fit under the body's last line it starts a page of its own, which carries no page
+    number; when it fits, it sits at the bottom of the body's last page."""
+    from ducha.documents.export import settle
+    from ducha.documents.mdblocks import Block, Run
+    from ducha.documents.officedoc import Letterhead, OfficialText
+
+    _soffice_or_skip()
+    blocks = [Block("heading", [Run("附件")], level=2)] + [Block("para", [Run("督查事项办理情况说明" * 2)]) for _ in range(lines)]
+    doc = OfficialText(Letterhead("督查通报", "2026年第9期", "江州市人民政府督查室", dt.date(2026, 11, 26)), "关于测试的通报",
+                       "各区县人民政府：", blocks, cc="市委督查室", printed_by="江州市人民政府督查室", printed_on=dt.date(2026, 11, 26))  # fmt: skip
+    _, pdfs = settle({"doc": doc})
+    (tmp_path / "doc.pdf").write_bytes(pdfs["doc"])
+    pages = measure(tmp_path / "doc.pdf")
+    numbers = {p.number: [ln.text for ln in p.lines if re.fullmatch(r"— \d+ —", ln.text)] for p in pages}
+    last = pages[-1]
+    assert any(ln.text.endswith("印发") for ln in last.lines)
+    if alone:
+        assert len(pages) == 3 and numbers[3] == [] and numbers[2] == ["— 2 —"]
+        assert all(ln.size < 15 for ln in last.lines)  # the 版记 alone
+        assert abs(max(r.y for r in last.rules) - 262) < TOL
+    else:
+        assert len(pages) == 2 and numbers[2] == ["— 2 —"]

@@ -191,7 +191,7 @@ def bulletin_export(files, formats, output, root):
     不含核对表；文档属性记录数字所依据的提交和截止日。数字对不上提交的通报不生成（B119）。
     """
     from ..documents.bulletins import parse_bulletin
-    from ..documents.export import bulletin_docx, write_documents
+    from ..documents.export import bulletin_official, write_documents
     from ..documents.verify import Verifier
 
     root = root_dir(root)
@@ -206,8 +206,8 @@ def bulletin_export(files, formats, output, root):
             parsed, findings = parse_bulletin(path.read_bytes(), _shown(path, root))
             if parsed is None:
                 raise click.ClickException(f"{_shown(path, root)} 前言有错误，不能生成公文：\n" + format_text(findings))
-            data = bulletin_docx(root, parsed, verifier)
-            written += write_documents({path.stem: data}, output or path.parent, formats)
+            doc = bulletin_official(root, parsed, verifier)
+            written += write_documents({path.stem: doc}, output or path.parent, formats)
     for item in written:
         click.echo(f"已写出 {'Word 文件' if item.format == 'docx' else 'PDF'}：{_shown(item.path, root)}")
 
@@ -270,11 +270,10 @@ def _notice_documents(ledger, notices, fmt: str, output, one_by_one: bool) -> No
     """``ducha notice --format docx|pdf``: each notice (every asked-for unit, or with ``--all`` those with
     items) as an official document, ``<unit>.<fmt>`` in the output folder (or the one file ``--output`` names)."""
     from ..documents.export import notice_document, write_documents
-    from ..documents.officedoc import build_docx
 
     rules = ledger.rules
     chosen = [n for n in notices if one_by_one or n.count]
-    docs = {n.unit: build_docx(notice_document(n, rules.office_name, ledger.as_of, ledger.as_of, ledger.commit)) for n in chosen}
+    docs = {n.unit: notice_document(n, rules.office_name, ledger.as_of, ledger.as_of, ledger.commit) for n in chosen}
     target = Path(output) if output else Path("notices") / ledger.as_of.isoformat()
     single = one_by_one and len(docs) == 1 and output is not None and target.suffix.lower() == f".{fmt}"
     with library_errors():

@@ -134,28 +134,54 @@ def verified_bulletin(root: Path, bulletin, verifier=None):
     return check, ledger
 
 
-def bulletin_docx(root: Path, bulletin, verifier=None) -> bytes:
-    """The .docx of a verified ``bulletin`` (masked with the names of the ledger its figures come from)."""
+def bulletin_official(root: Path, bulletin, verifier=None) -> OfficialText:
+    """The official text of a verified ``bulletin`` (masked with the names of the ledger its figures come from)."""
     _, ledger = verified_bulletin(root, bulletin, verifier)
     names = ledger.private_names() if ledger is not None else ()
     keep = ledger.rules.public_phones if ledger is not None else frozenset()
-    return build_docx(bulletin_document(bulletin, masked_body(bulletin.body, names, keep)))
+    return bulletin_document(bulletin, masked_body(bulletin.body, names, keep))
 
 
-def write_documents(documents: dict[str, bytes], folder: Path, formats: tuple[str, ...], pdf_timeout=None) -> list[Exported]:
-    """``{stem: docx bytes}`` written as ``folder/<stem>.docx`` and/or ``.pdf`` (atomically; the PDFs are all
-    converted before anything is written, so a failed conversion leaves no file half-made)."""
-    from . import soffice
+def page_count(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
 
+
+def settle(documents: dict[str, OfficialText], soffice: str | None = None, pdf_timeout=None) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """({stem: docx}, {stem: pdf}) laid out by LibreOffice: each document is converted with and without its 版记;
+    one whose 版记 alone fills its last page (the PDF without it is a page shorter) is made again with the 版记
+    on a page of its own that carries no page number (GB/T 9704 7.5).  Raises ``ConversionError`` (B117, B118)."""
+    from dataclasses import replace
+
+    from .soffice import docx_to_pdf
+
+    kw = {"soffice": soffice, **({"timeout": pdf_timeout} if pdf_timeout else {})}
+    docx = {stem: build_docx(doc) for stem, doc in documents.items()}
+    probes = {f"{stem}~probe": build_docx(replace(doc, imprint="none")) for stem, doc in documents.items()}
+    pdfs = docx_to_pdf({**docx, **probes}, **kw)
+    alone = [stem for stem in documents if page_count(pdfs[f"{stem}~probe"]) < page_count(pdfs[stem])]
+    if alone:
+        docx.update({stem: build_docx(replace(documents[stem], imprint="alone")) for stem in alone})
+        pdfs.update(docx_to_pdf({stem: docx[stem] for stem in alone}, **kw))
+    return docx, {stem: pdfs[stem] for stem in documents}
+
+
+def write_documents(documents: dict[str, OfficialText], folder: Path, formats: tuple[str, ...], pdf_timeout=None) -> list[Exported]:
+    """Each ``{stem: document}`` written as ``folder/<stem>.docx`` and/or ``.pdf``, atomically.  With LibreOffice
+    installed the documents are laid out by it first (``settle``); a PDF needs it (B117).  Everything is made
+    before anything is written: a failed conversion leaves no file."""
+    from .soffice import find_soffice
+
+    soffice = find_soffice()
     folder = Path(folder)
-    pdfs = {}
-    if "pdf" in formats:
-        pdfs = soffice.docx_to_pdf(documents, **({"timeout": pdf_timeout} if pdf_timeout else {}))
+    if soffice or "pdf" in formats:
+        docx, pdfs = settle(documents, soffice, pdf_timeout)
+    else:
+        docx, pdfs = {stem: build_docx(doc) for stem, doc in documents.items()}, {}
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for stem, data in documents.items():
+    for stem in documents:
         if "docx" in formats:
-            out.append(Exported(write_atomic(folder / f"{stem}.docx", data), "docx"))
+            out.append(Exported(write_atomic(folder / f"{stem}.docx", docx[stem]), "docx"))
         if "pdf" in formats:
             out.append(Exported(write_atomic(folder / f"{stem}.pdf", pdfs[stem]), "pdf"))
     return out

@@ -86,6 +86,7 @@ class OfficialText:
     printed_by: str = ""
     printed_on: dt.date | None = None
     properties: dict = field(default_factory=dict)
+    imprint: str = "bottom"  # the 版记: bottom of the last page | alone (its own page, no number) | none (a probe)
 
 
 def cn_date(day: dt.date) -> str:
@@ -277,7 +278,9 @@ class Composer:
         self.out: list[str] = []
         self.in_annex = False
 
-    def compose(self) -> str:
+    def compose(self, section: str = "") -> str:
+        """The body XML; ``section``: the main section's ``sectPr`` (with its numbered footers), ending it before
+        a 版记 that stands alone on its page (``imprint == "alone"``)."""
         self.letterhead()
         self.title()
         if self.doc.recipients:
@@ -285,8 +288,22 @@ class Composer:
         blocks = self.doc.blocks
         for i, block in enumerate(blocks):
             self.block(block, blocks[i + 1] if i + 1 < len(blocks) else None)
-        self.out.append(self.imprint())
+        if self.doc.imprint == "alone":
+            self.end_section(section)
+        if self.doc.imprint != "none":
+            self.out.append(self.imprint())
         return "".join(self.out)
+
+    def end_section(self, section: str) -> None:
+        """End the numbered section with the body's last paragraph (after a table, a paragraph one twip high), so
+        the 版记 starts a page of its own whose footer is left blank (GB/T 9704 7.5: a 版记 page with nothing else
+        on it carries no page number)."""
+        last = self.out[-1] if self.out else ""
+        if last.startswith("<w:p>") and "</w:pPr>" in last:
+            at = last.rindex("</w:pPr>")
+            self.out[-1] = last[:at] + section + last[at:]
+        else:
+            self.out.append(f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>{section}</w:pPr></w:p>')
 
     # 版头 ------------------------------------------------------------------------------------------------
     MARK_PT = 42  # 初号
@@ -331,7 +348,7 @@ class Composer:
             self.paragraph(block, following)
         elif block.kind == "item":
             runs = ([Run(block.marker + " ")] if block.marker else []) + block.runs
-            self.out.append(para(BODY, _merge_marker(runs)))
+            self.out.append(para(BODY, runs))
         elif block.kind == "table":
             self.out.append(table(block))
         # a thematic break prints nothing
@@ -403,10 +420,6 @@ class Composer:
         height_pt = (len(rows) * NOTE.line) / 20 + 8
         box = _text_box("".join(rows), BLOCK_W, height_pt * 25.4 / 72)
         return f"<w:p>{Style(first=0, line=LINE).ppr()}<w:r>{box}</w:r></w:p>"
-
-
-def _merge_marker(runs: list[Run]) -> list[Run]:
-    return runs
 
 
 def _tabs(inset: int) -> str:
@@ -647,12 +660,18 @@ def build_docx(doc: OfficialText) -> bytes:
     import zipfile
 
     when = dt.datetime.combine(doc.properties.get("as_of") or doc.letterhead.date, dt.time())
-    body = Composer(doc).compose().encode("utf-8")
+    parts = _skeleton()
+    xml = next(d for n, _, d in parts if n == "word/document.xml")
+    section = re.search(rb"<w:sectPr\b.*?</w:sectPr>", xml, re.S).group(0)
+    body = Composer(doc).compose(section.decode("utf-8")).encode("utf-8")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, attr, data in _skeleton():
+        for name, attr, data in parts:
             if name == "word/document.xml":
                 data = data.replace(_BODY_SLOT.encode(), body)
+                if doc.imprint == "alone":  # the 版记's one-page section: its first-page footer, never defined, is blank
+                    head, grid, tail = data.rpartition(b"<w:docGrid")
+                    data = head + b"<w:titlePg/>" + grid + tail
             elif name == "docProps/core.xml":
                 data = _core(doc, when)
             info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])

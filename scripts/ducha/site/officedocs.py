@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import posixpath
 
-from ..documents.export import bulletin_document
+from ..documents.export import bulletin_document, settle
 from ..documents.officedoc import build_docx
-from ..documents.soffice import ConversionError, docx_to_pdf, find_soffice
+from ..documents.soffice import ConversionError, find_soffice
 
 PDF_SLOT = "\x00ducha-pdf-link\x00"  # where a page's PDF link goes once the PDF is made
 NOTICES_SRC = "bulletins/notices.md"
@@ -23,16 +23,13 @@ NOTICES_SRC = "bulletins/notices.md"
 class BulletinDocuments:
     def __init__(self, soffice: str | None = None, pdf: bool = True):
         self.soffice = soffice if soffice is not None else (find_soffice() if pdf else None)
-        self.pending: dict[str, tuple[str, bytes]] = {}  # pdf uri → (page src, docx)
+        self.pending: dict[str, tuple[str, object]] = {}  # uri stem → (page src, OfficialText)
         self.notes: list[str] = []
 
     def lines(self, builder, entry: dict, body: str) -> list[str]:
-        """The page's 公文 line; the .docx put in ``builder.downloads`` (the .pdf follows in ``finish``)."""
-        b = entry["bulletin"]
+        """The page's 公文 line (its .docx and .pdf follow in ``finish``)."""
         stem = entry["src"].removesuffix(".md")
-        docx = build_docx(bulletin_document(b, body))
-        builder.downloads[stem + ".docx"] = docx
-        self.pending[stem + ".pdf"] = (entry["src"], docx)
+        self.pending[stem] = (entry["src"], bulletin_document(entry["bulletin"], body))
         link = f"[Word 文件（.docx）]({posixpath.basename(stem)}.docx)"
         return [f"公文版（按 GB/T 9704 排版，可直接打印）：{link}{PDF_SLOT}", ""]
 
@@ -70,24 +67,25 @@ class BulletinDocuments:
         return src, "督查通知单", "\n".join(lines) + "\n"
 
     def finish(self, builder) -> None:
-        """Convert every pending document in one LibreOffice run and link each PDF from its page."""
-        made: dict[str, bytes] = {}
-        if self.pending and not self.soffice:
+        """Lay out every pending document in one LibreOffice run (``settle``: its .docx and .pdf), or without
+        LibreOffice the .docx alone; link each PDF from its page."""
+        docs = {stem: doc for stem, (_, doc) in self.pending.items()}
+        docx, made = {}, {}
+        if docs and not self.soffice:
             self.notes.append("未安装 LibreOffice（soffice）：通报页只提供 Word 版公文，未生成 PDF 版。"
                               "安装 libreoffice-writer-nogui 和 fonts-noto-cjk 后重新生成网站即有。")  # fmt: skip
-        elif self.pending:
+        elif docs:
             try:
-                made = docx_to_pdf({uri: docx for uri, (_, docx) in self.pending.items()}, soffice=self.soffice)
+                docx, made = settle(docs, self.soffice)
             except ConversionError as exc:
                 self.notes.append(f"通报的 PDF 版未能生成：{exc}")
         links = {}
-        for uri, (src, _) in self.pending.items():
-            if uri in made:
-                builder.downloads[uri] = made[uri]
-            links[(src, PDF_SLOT)] = f"，[PDF 文件（.pdf）]({posixpath.basename(uri)})" if uri in made else ""
+        for stem, (src, doc) in self.pending.items():
+            builder.downloads[stem + ".docx"] = docx.get(stem) or build_docx(doc)
+            if stem in made:
+                builder.downloads[stem + ".pdf"] = made[stem]
+            links[src] = f"，[PDF 文件（.pdf）]({posixpath.basename(stem)}.pdf)" if stem in made else ""
         for page in builder.pages:
             if page.markdown and PDF_SLOT in page.markdown:
-                for (src, slot), link in links.items():
-                    if src == page.src_uri:
-                        page.markdown = page.markdown.replace(slot, link)
+                page.markdown = page.markdown.replace(PDF_SLOT, links.get(page.src_uri, ""))
         self.pending = {}
