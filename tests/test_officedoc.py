@@ -229,6 +229,14 @@ def test_docx_properties_and_stable_bytes(exported):
     assert f"commit={repo.head()}" in core and "as_of=2026-11-25" in core
     assert "2026-11-25T00:00:00" in core
     assert "<!--fig" not in doc and "文中数字" not in doc
+    import docx
+    from lxml import etree
+
+    etree.fromstring(doc.encode())  # well-formed
+    opened = docx.Document(str(out / "bulletin-01.docx"))
+    assert opened.sections[0].page_width.mm == pytest.approx(210, abs=0.1) and opened.sections[0].top_margin.mm == pytest.approx(37, abs=0.1)
+    assert opened.settings.odd_and_even_pages_header_footer
+    assert "仿宋_GB2312" in doc and "方正小标宋简体" in doc and "黑体" in doc and any(p.text.startswith("一、") for p in opened.paragraphs)
     again = out / "again"
     result = run("bulletin", "export", "--root", repo.path, exported["bulletin"], "--output", again)
     assert result.exit_code == 0, result.output

@@ -419,6 +419,8 @@ class Composer:
         rows.append(para(NOTE, _spread(printed[0], printed[1], NOTE, SIZE["四号"] * 10), extra_ppr=border + tabs))
         height_pt = (len(rows) * NOTE.line) / 20 + 8
         box = _text_box("".join(rows), BLOCK_W, height_pt * 25.4 / 72)
+        # as Word writes a text box: the DrawingML shape for whoever reads ``wps`` (Word 2010 on, WPS, LibreOffice)
+        box = f'<mc:AlternateContent><mc:Choice Requires="wps">{box}</mc:Choice></mc:AlternateContent>'
         return f"<w:p>{Style(first=0, line=LINE).ppr()}<w:r>{box}</w:r></w:p>"
 
 
