@@ -84,4 +84,6 @@ def build(as_of, strict, config_file, root):
         mk_logger.removeHandler(handler)
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+    for note in plugin.notes:  # e.g. the bulletins' PDF versions not made: no LibreOffice on this machine
+        say(note)
     click.echo(f"网站已生成：{final}")

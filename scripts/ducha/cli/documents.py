@@ -174,6 +174,52 @@ def bulletin_annex(file, output, root):
     click.echo(f"已写出附件清单：{target}")
 
 
+DOC_FORMAT = click.option("--format", "formats", type=click.Choice(["docx", "pdf"]), multiple=True,
+                          help="docx（Word，默认）或 pdf（经 LibreOffice 转换；可两者都要：--format docx --format pdf）。")  # fmt: skip
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@bulletin.command("export")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DOC_FORMAT
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="写到这个目录（默认与各通报同一目录，文件名相同）。")  # fmt: skip
+@ROOT
+def bulletin_export(files, formats, output, root):
+    """把通报排成公文（GB/T 9704）：Word 文件（.docx），或经 LibreOffice 转换的 PDF。
+
+    红色版头、标题、主送机关、正文、附件和版记按党政机关公文格式排版（A4，版心 156×225 毫米，
+    3号仿宋每页 22 行、每行 28 字）。内容是核对一致的通报：数字标记去掉、个人信息按网站的规则遮盖，
+    不含核对表；文档属性记录数字所依据的提交和截止日。数字对不上提交的通报不生成（B119）。
+    """
+    from ..documents.bulletins import parse_bulletin
+    from ..documents.export import bulletin_official, write_documents
+    from ..documents.verify import Verifier
+
+    root = root_dir(root)
+    formats = tuple(dict.fromkeys(formats or ("docx",)))
+    verifier = Verifier(root)
+    written = []
+    with library_errors("text"):
+        for path in files:
+            if Path(path).is_symlink():
+                raise click.ClickException(f"B105 {path} 是符号链接，不读取。")
+            path = Path(path).resolve()
+            parsed, findings = parse_bulletin(path.read_bytes(), _shown(path, root))
+            if parsed is None:
+                raise click.ClickException(f"{_shown(path, root)} 前言有错误，不能生成公文：\n" + format_text(findings))
+            doc = bulletin_official(root, parsed, verifier)
+            written += write_documents({path.stem: doc}, output or path.parent, formats)
+    for item in written:
+        click.echo(f"已写出 {'Word 文件' if item.format == 'docx' else 'PDF'}：{_shown(item.path, root)}")
+
+
 @click.command()
 @click.option("--unit", "units", multiple=True, help="单位（代码、全称或简称；可多次）：输出该单位的督查通知单。")
 @click.option("--all", "all_", is_flag=True, help="为每个有超期、即将到期或应报进展事项的单位各写一份通知单。")
@@ -182,10 +228,12 @@ def bulletin_annex(file, output, root):
               help="--unit：写入这个文件（默认输出到屏幕）；--all：写入这个目录（默认 notices/<截止日>/）。")  # fmt: skip
 @click.option("--due-within", type=click.IntRange(1, 30), default=5, show_default=True, help="“即将到期”指几个工作日内到期。")
 @click.option("--overwrite", is_flag=True, help="--all：连生成后被人工修改过的通知单也覆盖（修改将丢失）。")
+@click.option("--format", "fmt", type=click.Choice(["md", "docx", "pdf"]), default="md", show_default=True,
+              help="md（Markdown）；docx 或 pdf：按公文格式排版的通知单（--unit 默认写到 notices/<截止日>/<单位>.docx）。")  # fmt: skip
 @WORKTREE
 @REV
 @ROOT
-def notice(units, all_, as_of, output, due_within, overwrite, worktree, rev, root):
+def notice(units, all_, as_of, output, due_within, overwrite, fmt, worktree, rev, root):
     """督查通知单：一个承办单位牵头或配合办理的已超期、即将到期和未按时报告进展的事项，
     写明办理期限和办理要求，Markdown 格式，可直接发送。
 
@@ -199,6 +247,9 @@ def notice(units, all_, as_of, output, due_within, overwrite, worktree, rev, roo
     units = codes_for(ledger.rules, "unit", units, "--unit")
     with library_errors():
         notices = unit_notices(ledger, ledger.as_of, list(units) or None, root=root_dir(root), due_within_days=due_within)
+    if fmt != "md":
+        _notice_documents(ledger, notices, fmt, output, bool(units))
+        return
     if units:
         text = "\n\n---\n\n".join(n.text for n in notices)
         if output:
@@ -222,3 +273,24 @@ def notice(units, all_, as_of, output, due_within, overwrite, worktree, rev, roo
     if quiet:
         click.echo(f"以下 {len(quiet)} 个单位没有需要提醒的事项，未生成：{'、'.join(quiet)}。")
     click.echo("发出后请在各事项的 reminders 中登记催办：method: notice（督查通知单）。")
+
+
+def _notice_documents(ledger, notices, fmt: str, output, one_by_one: bool) -> None:
+    """``ducha notice --format docx|pdf``: each notice (every asked-for unit, or with ``--all`` those with
+    items) as an official document, ``<unit>.<fmt>`` in the output folder (or the one file ``--output`` names)."""
+    from ..documents.export import notice_document, write_documents
+
+    rules = ledger.rules
+    chosen = [n for n in notices if one_by_one or n.count]
+    docs = {n.unit: notice_document(n, rules.office_name, ledger.as_of, ledger.as_of, ledger.commit) for n in chosen}
+    target = Path(output) if output else Path("notices") / ledger.as_of.isoformat()
+    single = one_by_one and len(docs) == 1 and output is not None and target.suffix.lower() == f".{fmt}"
+    with library_errors():
+        written = write_documents(docs, target.parent if single else target, (fmt,))
+        if single:
+            only = written[0].path
+            only.replace(target)
+            written[0].path = target
+    for item, n in zip(written, chosen):
+        click.echo(f"{item.path}  {n.name}：超期 {len(n.overdue)} 件，即将到期 {len(n.due_soon)} 件，应报进展 {len(n.progress_late)} 件")
+    click.echo(f"共写出 {len(written)} 份督查通知单（{fmt}，截至 {ledger.as_of}）。")

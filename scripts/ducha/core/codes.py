@@ -121,6 +121,9 @@ _CODES = [
     Code("B110", WARNING, "起草时写入正文的统计项找不到了", "正文中该统计项的数字或其前面的标记 `<!--fig:…-->` 被删去，这一处无法核对；删去整段是有意的，可忽略，否则从草稿恢复该数字及标记。"),
     Code("B111", ERROR, "通报正文中的数字标记无法核对", "标记 `<!--fig:…-->` 后面应紧跟阿拉伯数字（如 79、48.1%（38/79）），标记名须是统计项；不要把数字改写成汉字或挪开标记，不要自己编写标记。"),
     Code("B116", ERROR, "通报文件过大", "一期通报（连同前言）不应超过 2 MB（约可列明 3000 件事项）；范围过大的，请按牵头单位或事项类别分别起草。"),
+    Code("B117", ERROR, "未安装 LibreOffice，不能生成 PDF", "安装 LibreOffice（Debian/Ubuntu：apt-get install --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk），或只生成 Word 文件；程序不在 PATH 上时用环境变量 DUCHA_SOFFICE 指明。"),
+    Code("B118", ERROR, "LibreOffice 转换 PDF 失败或超时", "未写出任何 PDF。先只导出 Word 文件看能否打开；再重试，仍失败时把 LibreOffice 的报错一并反馈。"),
+    Code("B119", ERROR, "通报的数字未核对一致，不生成公文", "运行 ducha bulletin verify 查看哪个数字对不上，改正后再导出；公文只按核对一致的通报生成。"),
     # -- pull-request checks against the base (ducha check --base)
     Code("T101", ERROR, "状态变更不符合办理流程", "状态只能按 拟办→已交办→办理中→已报结→已办结（或退回重办→办理中/已报结，未办结时可撤销）逐步变更，每一步单独提交。"),
     Code("T102", ERROR, "未经批准延期却改了办理期限", "改期限只能通过延期：在 extensions 末尾追加经领导批准的延期（approved_by、approved、new_deadline），不要直接改 deadline。"),

@@ -163,6 +163,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self._fast: dict[str, tuple] = {}
         self._indexer: MaterialSearchIndexer | None = None
         self.search_entries: dict[str, list] = {}
+        self.notes: list[str] = []  # what the build should say (INFO; ``ducha build`` prints them)
 
     def on_config(self, config):
         """Link the plugin's own CSS and JS (served from the package, so no ledger carries copies)."""
@@ -197,7 +198,10 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             uri = asset.relative_to(ASSETS.parent).as_posix()
             if uri not in files.src_uris:  # a ledger may override an asset in its docs_dir
                 files.append(File.generated(config, uri, abs_src_path=str(asset)))
-        for uri, data in sorted(builder.downloads.items()):  # a bulletin's 附件 spreadsheet
+        self.notes = list(builder.documents.notes)  # e.g. no LibreOffice here: the bulletins' PDFs are not made
+        for note in self.notes:
+            log.info(note)
+        for uri, data in sorted(builder.downloads.items()):  # a bulletin's 附件 spreadsheet, its .docx and .pdf
             files.append(File.generated(config, uri, content=data))
         self.html, self.search_html, self.meta, self.search_entries = {}, {}, {}, {}
         in_nav = set(_nav_paths(config.nav))

@@ -365,6 +365,8 @@ class SiteBuilder:
         return srcs[0]
 
     # -- pages ---------------------------------------------------------------
+    office_pdf = True  # bulletins' PDF versions through LibreOffice when it is installed (``site.officedocs``)
+
     def build(self) -> list[SitePage]:
         # item lists and the dashboard mark the items with open audit findings
         self.audit = AuditPages(self)
@@ -378,7 +380,13 @@ class SiteBuilder:
         lists = self.pages
         self.pages = []
         self.reference_pages()
+        from .officedocs import BulletinDocuments
+
+        self.documents = BulletinDocuments(pdf=self.office_pdf)  # each bulletin's .docx, and .pdf with LibreOffice
         self.bulletin_pages()
+        src, title, markdown = self.documents.notices_page(self)  # each unit's 督查通知单 as a .docx
+        self.pages.append(SitePage(src, title, "", {"search": {"exclude": True}}, markdown=markdown))
+        self.documents.finish(self)
         rest = self.pages
         self.pages = []
         self.item_pages()
@@ -658,6 +666,8 @@ class SiteBuilder:
             uri = entry["src"].removesuffix(".md") + ".xlsx"
             self.downloads[uri] = annex_workbook(b, entry["ledger"], check.source, only=set(self.views))
             lines += [f"附件清单（督查事项办理情况汇总表）：[下载电子表格（.xlsx）]({posixpath.basename(uri)})", ""]
+        if check is not None and check.ok:  # the official document, from the body this page shows
+            lines += self.documents.lines(self, entry, body)
         recorded = leaves(meta.get("figures") or {})
         if not recorded:
             return "\n".join(lines) + "\n"
