@@ -260,3 +260,23 @@ def test_personal_data_is_masked_on_every_page(browser, built_site):
     assert f"来信人欧***，电话 {PHONE_MASKED}" in page.locator("#recent ~ table").inner_text()
     assert PHONE not in page.content() and ID_NUMBER not in page.content()
     _no_errors(browser)
+
+
+def test_a_bulletin_page_prints_as_the_bulletin_without_its_figure_table(browser, built_site, tmp_path):
+    """Printed from the browser (Chromium's own PDF, A4): the bulletin's text with its 数据来源与核对 note, none of
+    the site's header, navigation or the 文中数字 table, which lists every figure with its items and stays online."""
+    import unicodedata
+
+    import pdfplumber
+
+    page = browser.goto("bulletins/2026/bulletin-01/")
+    assert page.locator("h2#figures ~ * table, h2#figures ~ table").count() >= 1  # on screen the table is there
+    pdf = tmp_path / "printed.pdf"
+    page.emulate_media(media="print")
+    page.pdf(path=str(pdf), format="A4", print_background=False)
+    with pdfplumber.open(pdf) as doc:
+        text = unicodedata.normalize("NFKC", "".join(p.extract_text() or "" for p in doc.pages))  # ⽉ (a radical) → 月
+        pages = len(doc.pages)
+    assert "关于2026年11月督查事项办理情况的通报" in text and "数据来源与核对" in text
+    assert "所涉事项" not in text and "督查督办台账" not in text  # the figure table's header, the site's title bar
+    assert pages <= 8, pages

@@ -46,7 +46,7 @@ def _commands(group: click.Group, prefix=()):
 
 BAD = [
     (["lst"], "错误：没有 lst 这个命令。可用的命令：check、list、show、new、import、history、audit、build"),
-    (["bulletin", "frob"], "错误：没有 frob 这个命令。可用的命令：new、verify、annex。"),
+    (["bulletin", "frob"], "错误：没有 frob 这个命令。可用的命令：new、verify、annex、export。"),
     (["list", "--bogus"], "错误：没有 --bogus 这个选项。"),
     (["list", "--stauts", "draft"], "错误：没有 --stauts 这个选项。是否指 --status？"),
     (["list", "--status", "doing"], "错误：--status 的值有误：“doing”不是可选的值；可选：draft（拟办）、assigned（已交办）、"
