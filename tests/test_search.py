@@ -12,7 +12,7 @@ import pytest
 
 from ducha import gather_inputs
 from ducha.ledger.rulesfile import load_rules
-from ducha.plugin import MaterialSearchIndexer, load_search_words, search_separator, search_words
+from ducha.plugin.search import MaterialSearchIndexer, load_search_words, search_separator, search_words
 
 REPO = Path(__file__).resolve().parents[1]
 SENTENCE = "由市住房和城乡建设局牵头，市大数据管理中心配合，张市长批示，周敏周末前报送刘秘书长"

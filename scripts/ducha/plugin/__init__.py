@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 
 import jinja2
@@ -27,6 +26,7 @@ from ..core.findings import DuchaError, Hint, LedgerError, format_text
 from ..history.repo import TZ
 from ..core.markup import sanitize_html, url_path
 from ..site.inputs import SiteInputs, gather_inputs
+from .search import MaterialSearchIndexer, safe_title, own_worker, prepare_search
 
 log = get_plugin_logger(__name__)
 ASSETS = TEMPLATES / "assets"
@@ -45,11 +45,6 @@ class DuchaConfig(Config):
     presegment_search = opt.Type(bool, default=True)  # make item pages' search entries with the item pages
 
 
-def _safe_title(text: str) -> str:
-    """Page titles go into theme templates that may not escape: keep markup characters out."""
-    return text.replace("&", "＆").replace("<", "＜").replace(">", "＞")
-
-
 def _nav_paths(nav):
     """Every page path named in the ``nav`` of ``mkdocs.yml``."""
     if isinstance(nav, str):
@@ -60,149 +55,6 @@ def _nav_paths(nav):
     elif isinstance(nav, list):
         for entry in nav:
             yield from _nav_paths(entry)
-
-
-# Kept out of search tokens besides the theme's separators: brackets and marks around numbers and names, so
-# 江府督办〔2026〕86号 is found by 86号 and by 2026 as the index has them.
-SEARCH_SEPARATORS = "〔〕［］【】（）《》“”‘’：·"
-SEARCH_WORD_FREQ = 100_000  # jieba frequency of a ledger name: high enough that it is always cut whole
-LEADER_TITLE_ENDINGS = ("副市长", "市长", "秘书长", "主任", "副主任", "县长", "副县长", "区长", "副区长")
-SEARCH_WORKER = TEMPLATES / "search" / "worker.js"
-ID_NUMBER_WIDTHS = (4, 5)  # DC-2026-0086, DC-2026-10086: an id's number is 4 or 5 digits (schema.ID_PATTERN)
-_HAN_WORD = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]{2,}$")
-
-
-def material_search(config):
-    """The site's Material search plugin when it is enabled; else None."""
-    try:
-        from material.plugins.search.plugin import SearchPlugin
-    except ImportError:
-        return None
-    for plugin in config.plugins.values():
-        if isinstance(plugin, SearchPlugin) and plugin.config.enabled:
-            return plugin
-    return None
-
-
-def search_words(rules) -> list[str]:
-    """The names people search for, as whole words: units (current and former names), leaders (name, title,
-    and 张市长 / 刘秘书长 forms) and staff, from the ledger rules; sorted, so every build cuts alike."""
-    words = set()
-    for unit in rules.units.values():
-        words.add(unit.name)
-        words.update(str(f["name"]) for f in unit.former_names)
-    for leader in rules.leaders.values():
-        name, title = str(leader.get("name") or ""), str(leader.get("title") or "")
-        words.update((name, title))
-        if name and title:
-            words.add(name[0] + title)
-            words.update(name[0] + end for end in LEADER_TITLE_ENDINGS if title.endswith(end))
-    words.update(str(person.get("name") or "") for person in rules.staff)
-    return sorted(w for w in words if _HAN_WORD.match(w))
-
-
-def load_search_words(jieba, words: list[str]) -> None:
-    """Make ``words`` whole words of jieba's module-level tokenizer, the one Material's search plugin cuts with.
-
-    ``jieba.add_word`` adds each word's frequency to the dictionary's total on every call, so a second build
-    in the same process (``mkdocs serve``, the tests) would cut differently from the first. This puts the
-    tokenizer back as it was before ducha's first call, then sets the same frequencies: the cut depends on
-    jieba's own dictionary and this build's words only.
-    """
-    tokenizer = jieba.dt
-    tokenizer.check_initialized()
-    state = tokenizer.__dict__.setdefault("_ducha_words", {"total": tokenizer.total, "saved": {}})
-    for word, freq in state["saved"].items():
-        tokenizer.FREQ[word] = freq  # 0: not a word (also the mark of a word's prefix, as jieba keeps them)
-    state["saved"] = {w: tokenizer.FREQ.get(w, 0) for w in words}
-    for word in words:
-        tokenizer.FREQ[word] = SEARCH_WORD_FREQ
-        for end in range(1, len(word)):
-            tokenizer.FREQ.setdefault(word[:end], 0)
-    tokenizer.total = state["total"] + SEARCH_WORD_FREQ * len(words)
-
-
-def search_separator(separator: str) -> str:
-    """The theme's token separator (a character class, ``[...]+``) with ``SEARCH_SEPARATORS`` added."""
-    if not (separator.startswith("[") and separator.endswith("]+")):
-        return separator
-    return separator[:-2] + "".join(c for c in SEARCH_SEPARATORS if c not in separator) + "]+"
-
-
-def search_worker_files(words: list[str]) -> dict[str, str]:
-    """``ducha-search.<hash>.min.js`` beside each of Material's search workers: ``worker.js`` around it, with
-    the ledger's names and the widths of an id's number (DC-2026-0086: 4 or 5, as ``schema.ID_PATTERN`` has it)."""
-    try:
-        import material
-    except ImportError:
-        return {}
-    folder = Path(material.__file__).parent / "templates" / "assets" / "javascripts" / "workers"
-    code = SEARCH_WORKER.read_text(encoding="utf-8")
-    if '/*DUCHA_SETTINGS*/{"words": [], "widths": [4]}' not in code or '/*DUCHA_MATERIAL_WORKER*/""' not in code:
-        raise RuntimeError(f"{SEARCH_WORKER} has lost its placeholders")
-    out = {}
-    for worker in sorted(folder.glob("search.*.min.js")):
-        settings = {"words": words, "widths": list(ID_NUMBER_WIDTHS)}
-        text = code.replace('/*DUCHA_SETTINGS*/{"words": [], "widths": [4]}', json.dumps(settings, ensure_ascii=False))
-        out[worker.name] = text.replace('/*DUCHA_MATERIAL_WORKER*/""', json.dumps(worker.name))
-    return out
-
-
-class MaterialSearchIndexer:
-    """Material's search entries for a page's search summary, made while the library renders item pages.
-
-    Material's search plugin parses each page and segments its Chinese with jieba, one page after another
-    in the main process; for thousands of item summaries that is seconds. This makes the same entries
-    (``SearchIndex.create_entry_for_section``: same parser, same Han runs, same jieba cut, same fields) where
-    the item pages are rendered — in two processes at scale — and remembers the cut of a run already seen
-    (unit names, statuses and document numbers repeat). A test holds the index equal to Material's own.
-    """
-
-    def __init__(self, search_plugin):
-        self.search_plugin = search_plugin
-        from backrefs import bre
-        from material.plugins.search import plugin as material_search
-
-        self._parser = material_search.Parser
-        self._jieba = material_search.jieba  # None when jieba is not installed: Material does not segment then
-        self._han = bre.compile(r"(\p{script: Han}+)", bre.UNICODE)
-        self._cuts: dict[str, str] = {}
-        if self._jieba is not None:
-            self._jieba.initialize()  # once, before item pages are rendered in forked processes
-
-    @classmethod
-    def for_config(cls, config):
-        """An indexer when the site's search is Material's (enabled); else None: pages are indexed as usual."""
-        plugin = material_search(config)
-        return cls(plugin) if plugin is not None else None
-
-    def _cut(self, match) -> str:
-        run = match.group(0)
-        cut = self._cuts.get(run)
-        if cut is None:
-            cut = self._cuts[run] = "\u200b" + "\u200b".join(self._jieba.cut(run.encode("utf-8"))) + "\u200b"
-        return cut
-
-    def segment(self, text: str) -> str:
-        return self._han.sub(self._cut, text).strip("\u200b") if self._jieba is not None else text
-
-    def __call__(self, html: str, meta: dict) -> list[dict] | None:
-        if meta.get("tags") is not None or (meta.get("search") or {}).get("exclude"):
-            return None  # left to Material
-        parser = self._parser()
-        parser.feed(html)
-        parser.close()
-        entries = []
-        for section in parser.data:
-            if section.is_excluded():
-                continue
-            title = "".join(section.title if section.title else [_safe_title(meta["title"])]).strip()
-            entry = {"location": f"#{section.id}" if section.id else "", "title": self.segment(title),
-                     "text": self.segment("".join(section.text).strip())}  # fmt: skip
-            if "boost" in (meta.get("search") or {}):
-                entry["boost"] = meta["search"]["boost"]
-            entries.append(entry)
-        return entries
 
 
 class ReadyPage(Page):
@@ -266,7 +118,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         templates = [Path(config.config_file_path).parent / self.config.templates] if self.config.templates else []
         try:
             self.inputs = gather_inputs(root, as_of, from_history, history=self.config.history, warn=log.warning)
-            self._workers = self._setup_search(config, files)
+            self._workers = prepare_search(config, files, self.inputs.ledger.rules)
             self._indexer = MaterialSearchIndexer.for_config(config) if self.config.presegment_search else None
             builder = self.inputs.builder(templates, self.config.per_page, config.use_directory_urls, search_indexer=self._indexer)
             pages = builder.build()
@@ -284,7 +136,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.html, self.search_html, self.meta, self.search_entries = {}, {}, {}, {}
         in_nav = set(_nav_paths(config.nav))
         for page in pages:
-            meta = {"title": _safe_title(page.title), **page.meta}
+            meta = {"title": safe_title(page.title), **page.meta}
             # HTML pages have no front matter to parse: their meta is set in on_page_markdown and their HTML
             # injected in on_page_content, or, for item and list pages, both come from a ReadyPage.
             stub = "" if page.markdown is None else "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n" + page.markdown  # JSON is YAML
@@ -307,38 +159,6 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         if self.progress is not None:
             self.progress.start(len(files.documentation_pages()))
         return files
-
-    def _setup_search(self, config, files: Files) -> list[str]:
-        """Before any page is cut for the search index: the ledger's names as whole words for jieba, brackets
-        as token separators, and the search worker that cuts queries alike (``templates/search/worker.js``).
-        Returns the names of Material's workers the pages are pointed away from."""
-        search = material_search(config)
-        if search is None:
-            return []
-        from material.plugins.search import plugin as material_search_module
-
-        words = search_words(self.inputs.ledger.rules)
-        if material_search_module.jieba is not None:
-            load_search_words(material_search_module.jieba, words)
-        search.config.separator = search.search_index.config["separator"] = search_separator(search.config.separator)
-        workers = search_worker_files(words)
-        for name, code in workers.items():
-            uri = f"assets/javascripts/workers/ducha-{name}"
-            if uri in files.src_uris:
-                files.remove(files.src_uris[uri])
-            files.append(File.generated(config, uri, content=code))
-        return sorted(workers)
-
-    def _own_worker(self, html: str) -> str:
-        """A page's theme configuration pointed at ducha's search worker instead of Material's."""
-        start = html.find('<script id="__config"')
-        if start < 0 or not self._workers:
-            return html
-        end = html.find("</script>", start)
-        block = html[start:end]
-        for name in self._workers:
-            block = block.replace(f'javascripts/workers/{name}"', f'javascripts/workers/ducha-{name}"')
-        return html[:start] + block + html[end:]
 
     def _hint_text(self, hint: Hint | None) -> str:
         """The library's ``Hint`` in this plugin's own options (``mkdocs.yml``)."""
@@ -429,7 +249,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             page.content, page.meta, page.edit_url, page.canonical_url = saved
         ok = html.count(content_mark) == 1 and title_mark in html and (edit_mark in html) == bool(edit)
         shell = html if ok and "\x01" not in html.replace(title_mark, "").replace(edit_mark, "").replace(canonical_mark, "").replace(content_mark, "") else None
-        shell = self._own_worker(shell) if shell is not None else None
+        shell = own_worker(shell, self._workers) if shell is not None else None
         self._shells[key] = shell
         return shell
 
@@ -445,7 +265,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             head, tail = shell.split(content_mark)
             fill = lambda part: part.replace(title_mark, title).replace(edit_mark, edit).replace(canonical_mark, canonical)  # noqa: E731
             return fill(head) + output + fill(tail)
-        return self._own_worker(output)
+        return own_worker(output, self._workers)
 
     def on_serve(self, server, *, config, builder):
         root = self._root(config)
