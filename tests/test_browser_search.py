@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
@@ -79,6 +80,9 @@ def test_a_leaders_name_finds_that_leaders_items_only(browser, query):
     found = _items(links)
     assert links[0] == f"items/{found[0]}/" and found[0] in mayors
     assert found and set(found) <= set(mayors), [i for i in found if i not in mayors]
+    # the item page highlights the name, not every word starting with its first character
+    first = browser.page.locator("li.md-search-result__item > a.md-search-result__link").first.get_attribute("href")
+    assert parse_qs(urlsplit(first).query)["h"] == [query], first
 
 
 def test_a_staff_name_is_one_word_not_its_first_character(browser, built_site):

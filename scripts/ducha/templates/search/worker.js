@@ -68,6 +68,20 @@ addEventListener("message", function (ev) {
   }
 });
 
+// Material marks a result with the query's terms it found (what the page then highlights, ?h=): with its own
+// cut of the words (张建国 as 张) that would highlight every 张, so each result is marked with the words.
+var duchaTerms = null;  // location -> {word: found} of the last search
+var duchaPost = self.postMessage.bind(self);
+self.postMessage = function (message) {
+  if (duchaTerms && message && message.data && Array.isArray(message.data.items)) {
+    message.data.items.forEach(function (group) {
+      group.forEach(function (item) { if (duchaTerms[item.location]) item.terms = duchaTerms[item.location]; });
+    });
+    duchaTerms = null;
+  }
+  return duchaPost.apply(self, arguments);
+};
+
 importScripts(/*DUCHA_MATERIAL_WORKER*/"");
 
 (function (lunr) {
@@ -82,12 +96,21 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
     duchaPending = null;
     if (this !== duchaIndex || pending === null) return search.call(this, query);
     var required = lunr.Query.presence.REQUIRED;
-    return this.query(function (q) {
+    var results = this.query(function (q) {
       pending.words.forEach(function (word) {
         q.term(word, { boost: 10, usePipeline: true });
         q.term(word, { boost: 1, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING, presence: required });
       });
       pending.ids.forEach(function (id) { q.term(id, { boost: 100, usePipeline: false }); });
     });
+    duchaTerms = Object.create(null);
+    results.forEach(function (result) {
+      var found = Object.keys(result.matchData.metadata), terms = {};
+      pending.words.forEach(function (word) {
+        terms[word] = found.some(function (term) { return term.indexOf(word) === 0; });
+      });
+      duchaTerms[result.ref] = terms;
+    });
+    return results;
   };
 })(self.lunr);
