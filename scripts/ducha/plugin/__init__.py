@@ -27,6 +27,7 @@ from ..history.repo import TZ
 from ..core.markup import sanitize_html, url_path
 from ..site.inputs import SiteInputs, gather_inputs
 from ..site.tokens import keep_tokens_html
+from .search import MaterialSearchIndexer, safe_title, own_worker, prepare_search
 
 log = get_plugin_logger(__name__)
 ASSETS = TEMPLATES / "assets"
@@ -45,11 +46,6 @@ class DuchaConfig(Config):
     presegment_search = opt.Type(bool, default=True)  # make item pages' search entries with the item pages
 
 
-def _safe_title(text: str) -> str:
-    """Page titles go into theme templates that may not escape: keep markup characters out."""
-    return text.replace("&", "＆").replace("<", "＜").replace(">", "＞")
-
-
 def _nav_paths(nav):
     """Every page path named in the ``nav`` of ``mkdocs.yml``."""
     if isinstance(nav, str):
@@ -60,69 +56,6 @@ def _nav_paths(nav):
     elif isinstance(nav, list):
         for entry in nav:
             yield from _nav_paths(entry)
-
-
-class MaterialSearchIndexer:
-    """Material's search entries for a page's search summary, made while the library renders item pages.
-
-    Material's search plugin parses each page and segments its Chinese with jieba, one page after another
-    in the main process; for thousands of item summaries that is seconds. This makes the same entries
-    (``SearchIndex.create_entry_for_section``: same parser, same Han runs, same jieba cut, same fields) where
-    the item pages are rendered — in two processes at scale — and remembers the cut of a run already seen
-    (unit names, statuses and document numbers repeat). A test holds the index equal to Material's own.
-    """
-
-    def __init__(self, search_plugin):
-        self.search_plugin = search_plugin
-        from backrefs import bre
-        from material.plugins.search import plugin as material_search
-
-        self._parser = material_search.Parser
-        self._jieba = material_search.jieba  # None when jieba is not installed: Material does not segment then
-        self._han = bre.compile(r"(\p{script: Han}+)", bre.UNICODE)
-        self._cuts: dict[str, str] = {}
-        if self._jieba is not None:
-            self._jieba.initialize()  # once, before item pages are rendered in forked processes
-
-    @classmethod
-    def for_config(cls, config):
-        """An indexer when the site's search is Material's (enabled); else None: pages are indexed as usual."""
-        try:
-            from material.plugins.search.plugin import SearchPlugin
-        except ImportError:
-            return None
-        for plugin in config.plugins.values():
-            if isinstance(plugin, SearchPlugin) and plugin.config.enabled:
-                return cls(plugin)
-        return None
-
-    def _cut(self, match) -> str:
-        run = match.group(0)
-        cut = self._cuts.get(run)
-        if cut is None:
-            cut = self._cuts[run] = "\u200b" + "\u200b".join(self._jieba.cut(run.encode("utf-8"))) + "\u200b"
-        return cut
-
-    def segment(self, text: str) -> str:
-        return self._han.sub(self._cut, text).strip("\u200b") if self._jieba is not None else text
-
-    def __call__(self, html: str, meta: dict) -> list[dict] | None:
-        if meta.get("tags") is not None or (meta.get("search") or {}).get("exclude"):
-            return None  # left to Material
-        parser = self._parser()
-        parser.feed(html)
-        parser.close()
-        entries = []
-        for section in parser.data:
-            if section.is_excluded():
-                continue
-            title = "".join(section.title if section.title else [_safe_title(meta["title"])]).strip()
-            entry = {"location": f"#{section.id}" if section.id else "", "title": self.segment(title),
-                     "text": self.segment("".join(section.text).strip())}  # fmt: skip
-            if "boost" in (meta.get("search") or {}):
-                entry["boost"] = meta["search"]["boost"]
-            entries.append(entry)
-        return entries
 
 
 class ReadyPage(Page):
@@ -162,6 +95,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self._shells: dict[tuple, tuple | None] = {}
         self._fast: dict[str, tuple] = {}
         self._indexer: MaterialSearchIndexer | None = None
+        self._workers: list[str] = []  # Material's search workers the pages use ducha's in place of
         self.search_entries: dict[str, list] = {}
         self.notes: list[str] = []  # what the build should say (INFO; ``ducha build`` prints them)
 
@@ -186,6 +120,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         templates = [Path(config.config_file_path).parent / self.config.templates] if self.config.templates else []
         try:
             self.inputs = gather_inputs(root, as_of, from_history, history=self.config.history, warn=log.warning)
+            self._workers = prepare_search(config, files, self.inputs.ledger.rules)
             self._indexer = MaterialSearchIndexer.for_config(config) if self.config.presegment_search else None
             builder = self.inputs.builder(templates, self.config.per_page, config.use_directory_urls, search_indexer=self._indexer)
             pages = builder.build()
@@ -206,7 +141,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.html, self.search_html, self.meta, self.search_entries = {}, {}, {}, {}
         in_nav = set(_nav_paths(config.nav))
         for page in pages:
-            meta = {"title": _safe_title(page.title), **page.meta}
+            meta = {"title": safe_title(page.title), **page.meta}
             # HTML pages have no front matter to parse: their meta is set in on_page_markdown and their HTML
             # injected in on_page_content, or, for item and list pages, both come from a ReadyPage.
             stub = "" if page.markdown is None else "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n" + page.markdown  # JSON is YAML
@@ -320,6 +255,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             page.content, page.meta, page.edit_url, page.canonical_url = saved
         ok = html.count(content_mark) == 1 and title_mark in html and (edit_mark in html) == bool(edit)
         shell = html if ok and "\x01" not in html.replace(title_mark, "").replace(edit_mark, "").replace(canonical_mark, "").replace(content_mark, "") else None
+        shell = own_worker(shell, self._workers) if shell is not None else None
         self._shells[key] = shell
         return shell
 
@@ -334,8 +270,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             title_mark, edit_mark, canonical_mark, content_mark = self._MARKS
             head, tail = shell.split(content_mark)
             fill = lambda part: part.replace(title_mark, title).replace(edit_mark, edit).replace(canonical_mark, canonical)  # noqa: E731
-            output = fill(head) + output + fill(tail)
-        return output
+            return fill(head) + output + fill(tail)
+        return own_worker(output, self._workers)
 
     def on_serve(self, server, *, config, builder):
         root = self._root(config)

@@ -1,0 +1,116 @@
+// ducha: the site's search worker, around Material's own (served from the same folder, so Material's worker
+// finds its lunr language files where it expects them). The plugin writes the ledger's names and the widths of
+// an id's number (4 or 5 digits) in place of DUCHA_SETTINGS and Material's worker file name in place of DUCHA_MATERIAL_WORKER.
+//
+// Material's worker cuts a Chinese query by the words its index holds but never takes the query's last word
+// ("拉网式排查" becomes 拉网式, "张建国" becomes 张 and so finds 张贴), and keeps an id or a document number typed
+// as shown ("江府督办〔2026〕86号", "86号") as one term the index never has. Here the query is cut the way the
+// index was: at the index's separators, between Chinese and other characters, Chinese by the ledger's names
+// (units, leaders, staff: whole words, as jieba cut them at build time) and otherwise the longest word the
+// index holds. A result has every word of the query, exactly or as a prefix (what is still being typed); exact
+// words rank first, and a document number (〔2026〕86号, 86号) ranks the item whose id it is (DC-2026-0086) first.
+"use strict";
+var DUCHA = /*DUCHA_SETTINGS*/{"words": [], "widths": [4]};
+var duchaNames = Object.create(null);
+DUCHA.words.forEach(function (w) { duchaNames[w] = true; });
+var DUCHA_NUMBER = /(?:〔(\d{4})〕)?(\d+)号/g;
+var duchaIndex = null;    // the lunr index Material builds (captured below)
+var duchaPending = null;  // the words of the query being answered
+var DUCHA_HAN = /\p{Script=Han}/u;
+var DUCHA_RUNS = /\p{Script=Han}+|[^\p{Script=Han}]+/gu;
+var DUCHA_SYNTAX = /[:^~+*"]/g;  // lunr query syntax: never from what people type here
+
+function duchaCutHan(run, inverted) {
+  var words = [];
+  for (var i = 0; i < run.length;) {
+    var len = 1;
+    for (var j = Math.min(run.length, i + 24); j > i + 1; j--) {
+      var w = run.slice(i, j);
+      if (duchaNames[w] || Object.prototype.hasOwnProperty.call(inverted, w)) { len = j - i; break; }
+    }
+    words.push(run.slice(i, i + len));
+    i += len;
+  }
+  return words;
+}
+
+function duchaWords(query, index) {
+  var words = [];
+  var separator = self.lunr.tokenizer.separator;
+  String(query).toLowerCase().replace(DUCHA_SYNTAX, " ").split(separator).forEach(function (piece) {
+    (piece.match(DUCHA_RUNS) || []).forEach(function (run) {
+      if (DUCHA_HAN.test(run)) words.push.apply(words, duchaCutHan(run, index.invertedIndex));
+      else if (run.trim()) words.push.apply(words, run.trim().split(/\s+/));
+    });
+  });
+  return words.filter(function (w, n) { return w && words.indexOf(w) === n; });
+}
+
+function duchaIds(query) {  // the numbers of the items a document number in the query names, as their ids have them
+  var ids = [];
+  String(query).replace(DUCHA_NUMBER, function (all, year, seq) {
+    DUCHA.widths.forEach(function (width) {
+      var padded = String(Number(seq)).padStart(width, "0");
+      if (ids.indexOf(padded) < 0) ids.push(padded);
+    });
+    return all;
+  });
+  return ids;
+}
+
+// Registered before Material's handler, so it sees the query first: Material gets the words, space-separated
+// (it still segments and highlights them its own way); the search itself asks lunr for the words.
+addEventListener("message", function (ev) {
+  var message = ev.data;
+  if (message && typeof message.data === "string" && duchaIndex) {
+    duchaPending = {words: duchaWords(message.data, duchaIndex), ids: duchaIds(message.data)};
+    message.data = duchaPending.words.join(" ");
+  }
+});
+
+// Material marks a result with the query's terms it found (what the page then highlights, ?h=): with its own
+// cut of the words (张建国 as 张) that would highlight every 张, so each result is marked with the words.
+var duchaTerms = null;  // location -> {word: found} of the last search
+var duchaPost = self.postMessage.bind(self);
+self.postMessage = function (message) {
+  if (duchaTerms && message && message.data && Array.isArray(message.data.items)) {
+    message.data.items.forEach(function (group) {
+      group.forEach(function (item) { if (duchaTerms[item.location]) item.terms = duchaTerms[item.location]; });
+    });
+    duchaTerms = null;
+  }
+  return duchaPost.apply(self, arguments);
+};
+
+importScripts(/*DUCHA_MATERIAL_WORKER*/"");
+
+(function (lunr) {
+  var build = lunr.Builder.prototype.build;
+  lunr.Builder.prototype.build = function () {
+    duchaIndex = build.call(this);
+    return duchaIndex;
+  };
+  var search = lunr.Index.prototype.search;
+  lunr.Index.prototype.search = function (query) {
+    var pending = duchaPending;
+    duchaPending = null;
+    if (this !== duchaIndex || pending === null) return search.call(this, query);
+    var required = lunr.Query.presence.REQUIRED;
+    var results = this.query(function (q) {
+      pending.words.forEach(function (word) {
+        q.term(word, { boost: 10, usePipeline: true });
+        q.term(word, { boost: 1, usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING, presence: required });
+      });
+      pending.ids.forEach(function (id) { q.term(id, { boost: 100, usePipeline: false }); });
+    });
+    duchaTerms = Object.create(null);
+    results.forEach(function (result) {
+      var found = Object.keys(result.matchData.metadata), terms = {};
+      pending.words.forEach(function (word) {
+        terms[word] = found.some(function (term) { return term.indexOf(word) === 0; });
+      });
+      duchaTerms[result.ref] = terms;
+    });
+    return results;
+  };
+})(self.lunr);

@@ -1,0 +1,108 @@
+"""Search finds what people remember, in a real browser (headless Chromium through Playwright).
+
+The sample ledger is copied into a temporary git repository and built with the real ``ducha build``; Chromium
+types into Material's search box and the first result must be the item meant: a phrase of its summary, its
+document number as shown and short (江府督办〔2026〕86号 / 86号), its id, its leader's name. A staff member's
+name must not find words that merely start with the same character (周敏: 周末, 周边).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from browsing import REPO, Session, copy_sample, git, serve
+from ducha.cli import main
+
+NUMBER_ID = "DC-2026-0086"
+PHRASE, PHRASE_ID = "拉网式排查", "DC-2026-0001"
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    root = copy_sample(tmp_path_factory.mktemp("search-ledger"))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "台账", date="2026-11-25T18:00:00+08:00")
+    result = CliRunner().invoke(main, ["build", "--root", str(root), "--as-of", "2026-11-26"])
+    assert result.exit_code == 0, result.output
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def browser(chromium, built_site):
+    with serve(built_site) as base:
+        session = Session(chromium, base)
+        session.goto("/")
+        yield session
+        assert not session.errors, session.errors
+        assert not session.external(), session.external()
+        session.close()
+
+
+def _item(item_id: str) -> dict:
+    return yaml.safe_load((REPO / "items" / "2026" / f"{item_id}.yml").read_text(encoding="utf-8"))
+
+
+def _results(browser, word: str, href_part: str) -> list[str]:
+    """The links of the results for ``word``, in order, once a result links to ``href_part``."""
+    browser.search(word, href_part)
+    links = browser.page.locator("li.md-search-result__item > a.md-search-result__link")
+    return [re.sub(r"\?.*$", "", h).removeprefix(browser.base) for h in links.evaluate_all("els => els.map(e => e.href)")]
+
+
+def _items(links: list[str]) -> list[str]:
+    return [m.group(1) for link in links if (m := re.fullmatch(r"items/(DC-\d{4}-\d{4,5})/", link))]
+
+
+def test_a_phrase_of_the_summary_finds_the_item_first(browser):
+    item = _item(PHRASE_ID)
+    assert PHRASE in item["summary"] and PHRASE not in item["title"]
+    assert _results(browser, PHRASE, f"items/{PHRASE_ID}/")[0] == f"items/{PHRASE_ID}/"
+
+
+@pytest.mark.parametrize("query", ["江府督办〔2026〕86号", "〔2026〕86号", "86号", NUMBER_ID])
+def test_a_document_number_as_shown_or_short_and_the_id_find_the_item_first(browser, query):
+    links = _results(browser, query, f"items/{NUMBER_ID}/")
+    assert links[0] == f"items/{NUMBER_ID}/", links[:5]
+
+
+@pytest.mark.parametrize("query", ["张建国", "张市长"])
+def test_a_leaders_name_finds_that_leaders_items_only(browser, query):
+    mayors = sorted(p.stem for p in (REPO / "items" / "2026").glob("DC-*.yml") if _item(p.stem)["leader"] == "mayor_zhang")
+    links = _results(browser, query, f"items/{mayors[0]}/")
+    found = _items(links)
+    assert links[0] == f"items/{found[0]}/" and found[0] in mayors
+    assert found and set(found) <= set(mayors), [i for i in found if i not in mayors]
+    # the item page highlights the name, not every word starting with its first character
+    first = browser.page.locator("li.md-search-result__item > a.md-search-result__link").first.get_attribute("href")
+    assert parse_qs(urlsplit(first).query)["h"] == [query], first
+
+
+def test_a_staff_name_is_one_word_not_its_first_character(browser, built_site):
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    text = " ".join(d["title"] + d["text"] for d in index["docs"]).replace("\u200b", "")
+    assert "周边" in text and "周末" in text  # words the name must not find
+    browser.search("周敏", "bulletins/2026/notice-01/")
+    shown = browser.page.locator(".md-search-result__list").inner_text()
+    articles = browser.page.locator("li.md-search-result__item").all_inner_texts()
+    assert articles and all("周敏" in a for a in articles), articles
+    assert "周边" not in shown and "周末" not in shown
+
+
+def test_every_page_uses_ducha_search_worker_around_materials(built_site):
+    workers = sorted((built_site / "assets" / "javascripts" / "workers").glob("ducha-search.*.min.js"))
+    assert len(workers) == 1
+    material = workers[0].name.removeprefix("ducha-")
+    assert (built_site / "assets" / "javascripts" / "workers" / material).is_file()
+    code = workers[0].read_text(encoding="utf-8")
+    assert f'importScripts("{material}")' in code and '"张市长"' in code and '"市住房和城乡建设局"' in code
+    for page in [built_site / "index.html", built_site / "items" / NUMBER_ID / "index.html", built_site / "guide" / "index.html"]:
+        config = re.search(r'<script id="__config"[^>]*>(.*?)</script>', page.read_text(encoding="utf-8"), re.S).group(1)
+        assert json.loads(config)["search"].endswith(f"assets/javascripts/workers/ducha-{material}"), page
