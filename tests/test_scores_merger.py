@@ -19,9 +19,10 @@ MAY = {"assigned": dt.date(2026, 5, 6), "deadline": dt.date(2026, 5, 29)}
 
 
 def _life(item_id: str, lead: str, co: list[str], closed: dt.date | None) -> dict:
+    approval = {"opinion": "请牵头单位办理。", "by": "mayor_zhang", "date": MAY["assigned"]}
     if closed is None:  # open and overdue without a word of explanation
-        return make_item(item_id, "assigned", lead_unit=lead, co_units=co, **MAY)
-    done = make_item(item_id, "closed", lead_unit=lead, co_units=co, **MAY)
+        return make_item(item_id, "assigned", lead_unit=lead, co_units=co, approval=approval, **MAY)
+    done = make_item(item_id, "closed", lead_unit=lead, co_units=co, approval=approval, **MAY)
     done["progress"] = [{"date": dt.date(2026, 5, 12), "by": lead, "text": "已部署。"}]
     done["result"] = {"reported": closed, "text": "已完成。"}
     done["reviews"] = [{"date": closed, "result": "passed", "opinion": "同意办结。"}]
@@ -74,3 +75,15 @@ def test_before_the_merger_the_unit_is_ranked_with_its_own_items(ledger_root):
 def test_the_scoring_basis_says_where_a_merged_units_items_go(ledger_root):
     text = scoring_basis(load_ledger(ledger_root, dt.date(2026, 11, 30)).rules)
     assert "截止日前已撤并" in text and "计入承接它的单位" in text
+
+
+def test_the_unit_table_says_where_a_merged_units_score_went(ledger_root):
+    """按牵头单位统计: the merged unit keeps its row of figures, and instead of an empty score it says which
+    unit took it over, linked to that unit's score."""
+    from ducha import gather_inputs
+
+    inputs = gather_inputs(ledger_root, dt.date(2026, 11, 30), from_history=False, history=False, warn=lambda *_: None)
+    pages = {p.src_uri: p for p in inputs.builder().build()}
+    html = pages["status/unit.md"].html
+    row = html[html.index("市政务服务中心"):].split("</tr>")[0]
+    assert "并入<a href=\"" in row and "#sjj\">市数据资源局</a>，计入其得分</td>" in row, row

@@ -36,6 +36,7 @@ from ..core.markup import md_cell, md_no_html
 from ..documents.bodymarks import strip as strip_marks
 from ..core.mask import contact_numbers, mask_id_number, mask_name, mask_phone, mask_text
 from ..core.model import Item
+from ..core.rules import successor
 from .auditpages import AuditPages, item_key, list_src as audit_src
 from .tokens import tokens
 
@@ -525,6 +526,7 @@ class SiteBuilder:
                 rates=stats_mod.RATES,
                 figure_link=lambda g, f, grouping=grouping: self._figure_pages.get(self.figure_src(grouping, g.key, f)),
                 scores=scores if grouping == "unit" else {},
+                successor=lambda code: successor(self.rules, code, self.as_of),  # a merged unit scores to it
                 corrected=self.corrected,
             )
 
