@@ -29,6 +29,12 @@ def big(tmp_path_factory) -> Path:
     shutil.copy(folder / "DC-2026-0011.yml", folder / "DC-2026-9999.yml")
     (root / "items" / "2025").mkdir()
     shutil.copy(folder / "DC-2026-0010.yml", root / "items" / "2025" / "DC-2026-0010.yml")
+    # two items claim the same 序号 of a meeting, one written quoted with a comment; a third its own
+    for n, lines in ((20, "batch: cwhy_2026_25\nseq: 7\n"), (21, "batch: 'cwhy_2026_25'  # 第25次\nseq: 7\n"),
+                     (22, "batch: cwhy_2026_25\nseq: 8\n")):  # fmt: skip
+        path = folder / f"DC-2026-{n:04d}.yml"
+        assert "\nbatch:" not in path.read_text(encoding="utf-8")
+        path.write_text(path.read_text(encoding="utf-8") + lines, encoding="utf-8")
     return root
 
 
@@ -47,6 +53,8 @@ def test_two_processes_give_what_one_gives(big):
     assert _summary(two) == _summary(one)
     codes = {f.code for f in one.findings}
     assert {"D106", "D207", "D208", "D209"} <= codes
+    # the items checked in another process are bytes until read: their claims to a 序号 are compared all the same
+    assert sorted(f.path for f in two.findings if f.code == "D214") == ["items/2026/DC-2026-0020.yml", "items/2026/DC-2026-0021.yml"]
     assert len(one.items) == PARALLEL_THRESHOLD + 5 - 1  # the broken file has no item, 0010 counts once
     assert one.items["DC-2026-0010"].path == "items/2025/DC-2026-0010.yml"  # the first file in path order wins
     item = two.items["DC-2026-0010"]

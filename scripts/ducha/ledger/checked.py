@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
@@ -199,15 +200,48 @@ def batch_scope(ledger: Ledger, name: str) -> Ledger:
     return ledger.narrowed(i for i in ledger.items if ledger.items[i].get("batch") == code)
 
 
+_BATCH_LINE = re.compile(rb"(?m)^batch:[ \t]*(?P<v>[^\r\n#]*)")
+_SEQ_LINE = re.compile(rb"(?m)^seq:[ \t]*(?P<v>[^\r\n#]*)")
+
+
+def _claim_in(raw: bytes):
+    """(batch, seq) as an item file's own top-level lines write them, read without parsing the file;
+    ``...`` when the file mentions a batch some other way (parse it), None when it claims no 序号."""
+    batch, seq = _BATCH_LINE.search(raw), _SEQ_LINE.search(raw)
+    if batch is None or seq is None:
+        return ... if b"batch" in raw and b"seq" in raw else None
+    value = seq.group("v").strip().strip(b"'\"")
+    try:
+        return batch.group("v").strip().strip(b"'\"").decode("utf-8"), int(value)
+    except (UnicodeDecodeError, ValueError):
+        return ...
+
+
 def seq_findings(ledger: Ledger) -> list[Finding]:
-    """D214 for every item whose (batch, seq) another item of the ledger claims too."""
+    """D214 for every item whose (batch, seq) another item of the ledger claims too.
+
+    An item checked in another process is still its file's bytes (``ItemTable``): its claim is read off its
+    ``batch:`` and ``seq:`` lines, and only the items whose claims meet (or that write them otherwise) are
+    parsed, to compare the values themselves — a 30,000-item check does not parse every file twice."""
+    table = ledger.items._items
+    guessed = defaultdict(list)
+    exact: list[str] = []
+    for item_id, value in table.items():
+        claim = _claim_in(value[0]) if type(value) is tuple else ...
+        if claim is ...:
+            exact.append(item_id)
+        elif claim is not None:
+            guessed[claim].append(item_id)
+    exact += [i for ids in guessed.values() if len(ids) > 1 for i in ids]
     by_seq = defaultdict(list)
-    for item in ledger.items.values():
+    for item_id in exact:
+        item = ledger.items[item_id]
         if item.get("batch") is not None and item.get("seq") is not None:
             by_seq[(item["batch"], item["seq"])].append(item)
     out = []
     for (batch, seq), items in sorted(by_seq.items()):
         if len(items) > 1:
+            items.sort(key=lambda i: i.id)
             for item in items:
                 others = "、".join(i.id for i in items if i is not item)
                 out.append(Finding(item.path, yamlio.line_for(item.text, "seq"), "D214", "seq", f"批次 {batch} 的第 {seq} 项同时是 {others}。"))
