@@ -33,18 +33,9 @@ def _item_row(item, ledger, cal=None):
         "deadline": st.date.isoformat() if st.date else None,
         "batch": item.get("batch"),
         "seq": item.get("seq"),
-        "pace": _pace_class(item, ledger, st),
+        "pace": st.pace.cls if st.pace else None,  # 序时进度 class of an item with a measurable target
         "path": item.path,
     }
-
-
-def _pace_class(item, ledger, st) -> str | None:
-    """The 序时进度 class (done/ahead/on/behind/not_started) of an item with a measurable target."""
-    from ..core.pace import classify
-
-    if not item.get("target"):
-        return None
-    return classify(item, ledger.rules.pace, ledger.as_of, st.date, ledger.rules.decimals).cls
 
 
 @click.command("list")

@@ -18,10 +18,15 @@ DEFAULT_DECIMALS = 1
 TIME_LABEL = "北京时间"
 
 
+def rounded(numerator: int, denominator: int, decimals: int = DEFAULT_DECIMALS) -> Decimal:
+    """numerator / denominator rounded half up to ``decimals`` on the exact fraction: 1/16 at 3 → 0.063."""
+    exact = Fraction(numerator * 10**decimals, denominator)  # counts and days: never negative
+    return Decimal(math.floor(exact + Fraction(1, 2))).scaleb(-decimals)
+
+
 def rounded_percent(numerator: int, denominator: int, decimals: int = DEFAULT_DECIMALS) -> Decimal:
     """numerator / denominator as a percentage rounded half up to ``decimals``: 1/16 → 6.3 (not 6.2)."""
-    exact = Fraction(100 * numerator * 10**decimals, denominator)  # counts: never negative
-    return Decimal(math.floor(exact + Fraction(1, 2))).scaleb(-decimals)
+    return rounded(100 * numerator, denominator, decimals)
 
 
 def percent(numerator: int, denominator: int, decimals: int = DEFAULT_DECIMALS) -> str:

@@ -11,14 +11,12 @@ deadline, light and the figures it counts in); the groupings only add facts up.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from ..files import cache as cachefile
 from ..core import pace, schema
 from ..core.deadlines import effective_deadline, light, progress_overdue
-from ..core.formats import DEFAULT_DECIMALS, percent
+from ..core.formats import DEFAULT_DECIMALS, percent, rounded
 from ..core.model import WORKING_STATUSES, Item, event_dates
 from ..core.rules import Rules
 
@@ -128,9 +126,7 @@ class Average:
     @property
     def value(self) -> float | None:
         """To one decimal, rounded half up on the exact fraction (as percentages are)."""
-        if not self.count:
-            return None
-        return float(math.floor(Fraction(10 * self.days, self.count) + Fraction(1, 2))) / 10
+        return float(rounded(self.days, self.count, 1)) if self.count else None
 
 
 @dataclass
@@ -181,8 +177,12 @@ class ItemFacts:
     batch: str | None = None  # the meeting or document it came from (rules: batches), with its 序号
     batch_kind: str | None = None
     seq: int | None = None
-    pace: str | None = None  # its class against the schedule (a key of pace.CLASSES) when it has a target
-    pace_at: pace.Pace | None = field(default=None, repr=False)  # and where it stands (shares reported, expected)
+    pace_at: pace.Pace | None = field(default=None, repr=False)  # where it stands against its schedule, with a target
+
+    @property
+    def pace(self) -> str | None:
+        """Its class against the schedule (a key of ``pace.CLASSES``) when it has a target."""
+        return self.pace_at.cls if self.pace_at is not None else None
 
     def pace_shown(self, what: str, decimals: int) -> str | None:
         """``pace_share`` 93.1% / ``pace_expected`` 91.7% / ``pace_behind`` 1.4 (points), as a bulletin states them."""
@@ -352,7 +352,6 @@ def item_facts(item: Item, rules: Rules, cal, as_of: dt.date, soon_before: dt.da
         batch=data.get("batch"),
         batch_kind=rules.batches[data["batch"]].kind if data.get("batch") in rules.batches else None,
         seq=data.get("seq"),
-        pace=paced.cls if paced else None,
         pace_at=paced,
     )
 

@@ -632,7 +632,6 @@ def _template_context(meta: dict, code: str, ledger: Ledger, source, scope_names
         "batch_kind": lambda code_: stats_mod.group_name(rules, "batch_kind", code_, spec.as_of),
         "pace_classes": pace.CLASSES,
         "change": lambda path: _change_said(source, path),
-        "previous_number": spec.previous["number"] if spec.previous else None,
         "annex_ids": annex_order(rules, source.stats.items),
         "annex_inline": True,
     }

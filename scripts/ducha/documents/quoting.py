@@ -70,6 +70,7 @@ def quoted_texts(item, rules, as_of: dt.date) -> set[str]:
     names, phones = item.private_names, rules.public_phones
     texts = {
         one_line(item.get("title")),
+        clean(item.get("title"), names, phones),  # as a draft writes it (``ItemCatalog``): masked
         requirement_text(item, names, phones),
         asked_text(item, names, phones),
         progress_quote(item, as_of, names, phones),

@@ -227,6 +227,7 @@ class FigureSource:
         self.rules = stats.rules
         self._named: dict[str, dict[str, list[str]]] = {}
         self._calendar = None
+        self._facts: dict | None = None
 
     # -- reading paths ----------------------------------------------------------------------
     def node(self, path: str):
@@ -275,6 +276,12 @@ class FigureSource:
                     return Leaf(list(ids), tuple(ids))
             return None
         return None
+
+    def fact(self, item_id: str):
+        """The counted facts of one item (``stats.ItemFacts``), or None: by id, for the body's item markers."""
+        if self._facts is None:
+            self._facts = {f.id: f for f in self.stats.items}
+        return self._facts.get(item_id)
 
     def calendar(self):
         if self._calendar is None:
@@ -442,7 +449,7 @@ def average_text(value) -> str:
 
 def _item_pace(source: "FigureSource", item_id: str, what: str) -> Expected | None:
     """The share reported, the expected share or the points behind of one listed item with a target."""
-    fact = next((f for f in source.stats.items if f.id == item_id), None)
+    fact = source.fact(item_id)
     if fact is None or fact.pace is None:
         return None
     shown = fact.pace_shown(what, source.rules.decimals)
@@ -453,7 +460,7 @@ def _item_pace(source: "FigureSource", item_id: str, what: str) -> Expected | No
 
 def _item_days(source: "FigureSource", item_id: str, what: str) -> Expected | None:
     """Days past the deadline, or working days left to it, of one item the body lists."""
-    fact = next((f for f in source.stats.items if f.id == item_id), None)
+    fact = source.fact(item_id)
     if fact is None or what not in ("overdue_days", "working_days_left"):
         return None
     number = source.rules.display_number(item_id)

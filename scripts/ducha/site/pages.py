@@ -29,7 +29,6 @@ from ..counting.basis import basis_markdown
 from ..history import itemlog
 from ..core.deadlines import LIGHTS, standing
 from ..core.pace import CLASSES as pace_classes
-from ..core.pace import classify as classify_pace
 from ..core.formats import beijing, with_label
 from ..ledger.checked import Ledger
 from ..core.markup import md_cell, md_no_html
@@ -111,7 +110,7 @@ class ItemView:
         self.status_label = schema.STATUSES[item.status]
         st = standing(item, rules, cal, as_of)
         self.deadline, self.light, self.overdue_days = st.deadline, st.light, st.overdue_days
-        self.pace = classify_pace(item, rules.pace, as_of, st.date, rules.decimals)
+        self.pace = st.pace
         self.light_label = LIGHTS[self.light]
         self.lead_unit = d["lead_unit"]
         self.lead_unit_name = rules.unit_name(d["lead_unit"], item.assigned)
@@ -375,7 +374,7 @@ class SiteBuilder:
             if item_id in self.views:
                 self.views[item_id].audit_open = n
         self.pages = []
-        self.downloads: dict[str, bytes] = {}  # files that are no pages (a bulletin's 附件 spreadsheet), by URI
+        self.downloads: dict[str, bytes] = {}  # files that are no pages (a bulletin's 附件 .xlsx, .docx, .pdf), by URI
         self.list_pages("items/index", "全部事项", [v.id for v in self.views.values()], basis="台账中全部可发布的事项，按编号排列。")
         self.stats_pages()
         lists = self.pages
