@@ -280,3 +280,19 @@ def test_the_first_drafted_issue_continues_the_offices_printed_series(tmp_path):
     repo.write("items/ledger.yml", repo.read("items/ledger.yml").replace("\nbulletins:\n  first_number: {bulletin: {2026: 17}}\n", ""))
     checked = cli("check", "--root", repo.path, "--worktree", code=None).output
     assert "B103" in checked and "缺少第 1、2、3" in checked and "期号应从 1 起连续编排" in checked
+
+
+def test_the_annex_spreadsheet_keeps_planted_formulas_as_text(tmp_path):
+    """A title or progress text that a spreadsheet would run as a formula is written as text in the .xlsx."""
+    from openpyxl import load_workbook
+
+    repo = make_repo(tmp_path, date="2026-01-05")
+    rules(repo, "")
+    planted = life("DC-2026-0001", "2026-11-16", co_units=None, title='=HYPERLINK("http://x.invalid","点此")',
+                   progress=[{"date": D("2026-11-18"), "by": "fgw", "text": "+1+1 @SUM(A1)"}])  # fmt: skip
+    replay(repo, [planted], "登记")
+    path, _, _ = draft(repo, "--kind", "通报", "--as-of", "2026-11-18", "--date", "2026-11-20")
+    out = tmp_path / "annex.xlsx"
+    cli("bulletin", "annex", repo.path / path, "--output", out, "--root", repo.path)
+    row = [c.value for c in load_workbook(out).active[4]]
+    assert row[2] == '\'=HYPERLINK("http://x.invalid","点此")' and row[-1] == "'+1+1 @SUM(A1)", row
