@@ -193,6 +193,16 @@ def test_groups_on_the_23rd(ledger_repo):
     assert {g.key: g.count("total") for g in st.groups["urgency"]} == {"normal": 5, "urgent": 1}
 
 
+def test_one_grouping_adds_up_as_all_of_them(ledger_repo):
+    """``ducha stats --by X`` adds up only X: the totals, X's groups and the items' facts are those of the full run."""
+    full = stats_at(ledger_repo, nov(23))
+    for grouping in full.groups:
+        one = stats_at(ledger_repo, nov(23), groupings=(grouping,))
+        assert list(one.groups) == [grouping]
+        assert one.groups[grouping] == full.groups[grouping]
+        assert one.totals == full.totals and one.items == full.items and one.excluded == full.excluded
+
+
 # -- before and after: the extension, the return, the closure, the cancellation ----------------------
 
 

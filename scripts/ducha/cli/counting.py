@@ -49,7 +49,8 @@ def stats(as_of, by, batch, fmt, output, ids, due_within, scores, basis, worktre
     with library_errors():
         if batch is not None:
             ledger = batch_scope(ledger, batch)
-        st = stats_mod.compute(ledger, ledger.as_of, due_within_days=due_within)
+        shown = None if fmt == "xlsx" else (by,)  # the xlsx has a sheet per grouping; the rest show one
+        st = stats_mod.compute(ledger, ledger.as_of, due_within_days=due_within, groupings=shown)
         ranking = score_units(st) if scores or fmt == "xlsx" else None
         if basis:
             text = basis_markdown(ledger.rules, due_within)

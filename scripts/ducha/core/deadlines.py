@@ -97,8 +97,8 @@ def light(item: Item, rules: Rules, cal: WorkCalendar, as_of: dt.date, deadline:
         return "none"  # neither on track nor late against a deadline it does not have
     if as_of > deadline.date:
         return "red"
-    if cal.working_days_between(as_of, deadline.date) <= rules.yellow_working_days:
-        return "yellow"
+    if deadline.date < cal.add_working_days(as_of, rules.yellow_working_days + 1):
+        return "yellow"  # at most yellow_working_days working days in (as_of, deadline]; add_working_days is memoised
     if progress_overdue(item, rules, as_of):
         return "yellow"
     return "green"

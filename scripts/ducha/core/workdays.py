@@ -43,6 +43,7 @@ class WorkCalendar:
     unknown_years: set[int] = field(default_factory=set)
     _days: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _added: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _next: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def knows(self, year: int) -> bool:
         return year in self.overrides or PACKAGE_YEARS[0] <= year <= PACKAGE_YEARS[1]
@@ -68,9 +69,15 @@ class WorkCalendar:
 
     def next_workday(self, day: dt.date) -> dt.date:
         """``day`` itself when it is a working day, else the next one."""
-        while not self.is_workday(day):
-            day += _ONE
-        return day
+        if self.is_workday(day):
+            return day
+        found = self._next.get(day)
+        if found is None:
+            found = day
+            while not self.is_workday(found):
+                found += _ONE
+            self._next[day] = found
+        return found
 
     def add_working_days(self, start: dt.date, days: int) -> dt.date:
         """The ``days``-th working day after ``start`` (the start day itself not counted)."""
@@ -100,4 +107,6 @@ class WorkCalendar:
         return count
 
     def years_touched_unknown(self, start: dt.date, end: dt.date) -> list[int]:
+        if start.year == end.year and self.knows(start.year):
+            return []
         return [y for y in range(min(start, end).year, max(start, end).year + 1) if not self.knows(y)]

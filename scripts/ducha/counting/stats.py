@@ -528,13 +528,16 @@ def _order(rules: Rules, grouping: str, keys) -> list[str]:
     return sorted(keys, key=lambda k: (rank.get(k, len(rank)), k))
 
 
-def compute(ledger, as_of: dt.date, due_within_days: int = 5) -> Stats:
-    """Statistics of ``ledger`` (a ``ducha.ledger.Ledger``) as of the end of ``as_of``."""
+def compute(ledger, as_of: dt.date, due_within_days: int = 5, groupings=None) -> Stats:
+    """Statistics of ``ledger`` (a ``ducha.ledger.Ledger``) as of the end of ``as_of``.
+
+    ``groupings``: add up only these groupings (keys of ``GROUPINGS``; default all) — a caller that shows one
+    grouping need not pay for eight; the totals and the items' facts are the same either way."""
     with cachefile.gc_paused():  # hundreds of thousands of small objects and no cycles
-        return _compute(ledger, as_of, due_within_days)
+        return _compute(ledger, as_of, due_within_days, tuple(GROUPINGS) if groupings is None else tuple(groupings))
 
 
-def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
+def _compute(ledger, as_of: dt.date, due_within_days: int, groupings: tuple[str, ...]) -> Stats:
     rules = ledger.rules
     cal = rules.calendar()
     soon_before = cal.add_working_days(as_of, due_within_days + 1)
@@ -547,7 +550,7 @@ def _compute(ledger, as_of: dt.date, due_within_days: int) -> Stats:
             excluded[f].append(item.id)
         else:
             facts.append(f)
-    total, accs = _add_up(facts)
+    total, accs = _add_up(facts, groupings)
     groups = {
         grouping: [table[k].group(k, group_name(rules, grouping, k, as_of), rules.decimals) for k in _order(rules, grouping, table)]
         for grouping, table in accs.items()
@@ -574,11 +577,12 @@ def _corrected(ledger, facts: list[ItemFacts]) -> tuple[str, ...]:
     return tuple(f.id for f in facts if f.id in trust.corrections)
 
 
-def _add_up(facts: list[ItemFacts]) -> tuple[_Acc, dict[str, dict[str, _Acc]]]:
-    """(the total, grouping → key → its sums) over the counted items; the hot loop, kept flat."""
+def _add_up(facts: list[ItemFacts], groupings: tuple[str, ...]) -> tuple[_Acc, dict[str, dict[str, _Acc]]]:
+    """(the total, grouping → key → its sums) over the counted items, for ``groupings``; the hot loop, kept
+    flat.  A grouping not asked for is added into a table that is thrown away (``None`` keys skip it)."""
     total = _Acc()
-    accs: dict[str, dict[str, _Acc]] = {g: {} for g in GROUPINGS}
-    by_unit, by_co, by_cat, by_leader, by_month, by_urgency, by_batch, by_kind = (accs[g] for g in GROUPINGS)
+    accs: dict[str, dict[str, _Acc]] = {g: {} for g in GROUPINGS if g in groupings}
+    by_unit, by_co, by_cat, by_leader, by_month, by_urgency, by_batch, by_kind = (accs.get(g) for g in GROUPINGS)
     events = set(EVENT_FIGURES)
 
     def acc(table: dict, key: str) -> _Acc:
@@ -590,29 +594,42 @@ def _add_up(facts: list[ItemFacts]) -> tuple[_Acc, dict[str, dict[str, _Acc]]]:
     for f in facts:
         plain = tuple(f.flags - events)
         fid = f.id
-        accs_of = [total, acc(by_unit, f.lead_unit), acc(by_cat, f.category), acc(by_month, f.month),
-                   acc(by_urgency, f.urgency), *(acc(by_co, k) for k in f.co_units)]  # fmt: skip
+        accs_of = [total]
+        if by_unit is not None:
+            accs_of.append(acc(by_unit, f.lead_unit))
+        if by_cat is not None:
+            accs_of.append(acc(by_cat, f.category))
+        if by_month is not None:
+            accs_of.append(acc(by_month, f.month))
+        if by_urgency is not None:
+            accs_of.append(acc(by_urgency, f.urgency))
+        if by_co is not None:
+            accs_of += [acc(by_co, k) for k in f.co_units]
         if f.batch is not None:
-            accs_of.append(acc(by_batch, f.batch))
-            if f.batch_kind is not None:
+            if by_batch is not None:
+                accs_of.append(acc(by_batch, f.batch))
+            if f.batch_kind is not None and by_kind is not None:
                 accs_of.append(acc(by_kind, f.batch_kind))
         for a in accs_of:
             ids = a.ids
             for flag in plain:
                 ids[flag].append(fid)
-        leader_acc = acc(by_leader, f.leader)
-        for flag in plain:
-            leader_acc.ids[flag].append(fid)
+        leader_acc = acc(by_leader, f.leader) if by_leader is not None else None
+        if leader_acc is not None:
+            for flag in plain:
+                leader_acc.ids[flag].append(fid)
         if f.closed:
             days = (f.closed - f.assigned).days
             for a in accs_of:
                 a.days += days
-            leader_acc.days += days
+            if leader_acc is not None:
+                leader_acc.days += days
         if f.returned or f.reading:
             for a in accs_of:
                 a.add_events(f, None)
-            leader_acc.add_events(f, f.leader)
-        if f.reading:
+            if leader_acc is not None:
+                leader_acc.add_events(f, f.leader)
+        if f.reading and by_leader is not None:
             for who in {w for w, _ in f.reading if w != f.leader}:  # papers this leader read on others' items
                 (by_leader.get(who) or by_leader.setdefault(who, _Acc())).add_reading(f, who)
     return total, accs
