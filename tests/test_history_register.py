@@ -136,3 +136,65 @@ def test_the_item_page_shows_the_register_and_both_reports(returned_and_reported
     process = html.split("办理过程", 1)[1].split("修改记录", 1)[0]
     order = [process.index(s) for s in ("报结（已被取代）", "退回重办", "重新报结")]
     assert order == sorted(order)
+
+
+@pytest.fixture(scope="module")
+def branches_of_every_shape(tmp_path_factory):
+    """Pull requests of every shape the history reads authors from: one author (no diff needed), two
+    authors changing different and the same items, a branch off an older main, and a merge that changes an
+    item itself."""
+    repo = make_repo(tmp_path_factory.mktemp("shapes"))
+    for n in (1, 2, 3, 4, 5):
+        repo.write_item(make_item(f"DC-2026-000{n}", "assigned"))
+    repo.commit("登记", "2026-11-16T10:00:00+08:00")
+    ids = {}
+    # one author, two commits, two items
+    repo.pull_request("one", [("2026-11-17T09:00:00+08:00", make_item("DC-2026-0001", "reported")),
+                              ("2026-11-17T10:00:00+08:00", make_item("DC-2026-0002", "reported"))],
+                      merge_date="2026-11-17T11:00:00+08:00", author=WU, merger=ZHOU)  # fmt: skip
+    ids["one"] = repo.head()
+    # two authors: 吴昊 changes 3, 周敏 changes 4, then 吴昊 changes 4 again
+    repo.checkout("two", new=True)
+    repo.write_item(make_item("DC-2026-0003", "reported"))
+    repo.commit("3 报结", "2026-11-18T09:00:00+08:00", author=WU)
+    repo.write_item(make_item("DC-2026-0004", "reported"))
+    repo.commit("4 报结", "2026-11-18T10:00:00+08:00", author=ZHOU)
+    repo.write_item(make_item("DC-2026-0004", "reported", urgency="urgent"))
+    repo.commit("4 急件", "2026-11-18T11:00:00+08:00", author=WU)
+    repo.checkout("main")
+    ids["two"] = repo.merge("two", "2026-11-18T12:00:00+08:00", author=ZHOU)
+    # one author on a branch off an older main (main moved on meanwhile): its diffs are read
+    repo.checkout("old", new=True, start="HEAD~1")
+    repo.write_item(make_item("DC-2026-0005", "reported"))
+    repo.commit("5 报结", "2026-11-19T09:00:00+08:00", author=WU)
+    repo.checkout("main")
+    ids["old"] = repo.merge("old", "2026-11-19T10:00:00+08:00", author=ZHOU)
+    # a merge that changes item 1 itself (a conflict resolved by hand): the merge made that change
+    repo.checkout("own", new=True)
+    repo.write_item(make_item("DC-2026-0002", "returned"))
+    repo.commit("2 退回", "2026-11-20T09:00:00+08:00", author=WU)
+    repo.checkout("main")
+    repo.git("merge", "--no-ff", "--no-commit", "-q", "own", date="2026-11-20T10:00:00+08:00")
+    repo.write_item(make_item("DC-2026-0001", "reported", urgency="urgent"))
+    repo.commit("合并请求：own", "2026-11-20T10:00:00+08:00", author=ZHOU)
+    ids["own"] = repo.head()
+    return repo, ids
+
+
+@pytest.mark.parametrize(
+    "item, merge, made_by",
+    [
+        ("DC-2026-0001", "one", ("吴昊",)),
+        ("DC-2026-0002", "one", ("吴昊",)),
+        ("DC-2026-0003", "two", ("吴昊",)),
+        ("DC-2026-0004", "two", ("周敏", "吴昊")),  # both, oldest first
+        ("DC-2026-0005", "old", ("吴昊",)),
+        ("DC-2026-0002", "own", ("吴昊",)),
+        ("DC-2026-0001", "own", ("周敏",)),  # no branch commit touched it: the merge (its author) made it
+    ],
+)
+def test_who_made_a_merged_change_whatever_the_shape_of_the_branch(branches_of_every_shape, item, merge, made_by):
+    repo, ids = branches_of_every_shape
+    steps = register(load_history(repo.path, use_cache=False), item)
+    (step,) = [s for s in steps if s.commit == ids[merge]]
+    assert step.made_by == made_by

@@ -46,14 +46,17 @@ from ..core.paths import ITEMS_PREFIX, RULES_PATH, is_item_path, id_of_path
 from ..core.validate import classified_mark
 from ..core.yamlio import ALIAS_LIMITS
 
-CACHE_FORMAT = 8  # 7: classes moved to ducha.history.commits; 8: committer names, branch authors of merged changes
+CACHE_FORMAT = 9  # 7: classes moved to ducha.history.commits; 8: committer names, branch authors of merged changes; 9: makers as names
 LOG_FIELDS = ("progress", "reminders", "extensions", "reviews", "circulation")
 _LOG_SET = frozenset(LOG_FIELDS)
 LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f%G?%x1f%cn%x1f%B"
 LOG_FORMAT_NOSIG = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f-%x1f%cn%x1f%B"
-# every commit of a range (not only first-parent ones), with the files it changed: who made a merged change
-SIDE_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI"
-_SIDE_ARGS = ("-z", "--raw", "--no-renames", "--no-abbrev", "--no-color", "--no-show-signature")
+# every commit of a range (not only first-parent ones), without diffs: its parents, tree, author and author
+# date — who made a merged change (``_record_makers``; only where a branch has several authors are its
+# commits' diffs read, with ``git diff-tree``)
+SIDE_FORMAT = "%x1e%H%x1f%P%x1f%T%x1f%an%x1f%aI"
+_SIDE_ARGS = ("-z", "--no-color", "--no-show-signature")
+_DIFF_TREE_ARGS = ("--stdin", "-r", "-z", "--raw", "--no-renames", "--no-abbrev", "--root", "--no-color")
 _LOG_ARGS = ("--first-parent", "--diff-merges=first-parent", "--reverse", "-z", "--raw", "-M", "--no-abbrev",
              "--root", "--no-color", "--no-show-signature")  # fmt: skip
 _GROUP = 300  # commits per blob batch
@@ -178,9 +181,9 @@ class History:
     # what the history could not read, by commit: (code, commit index, item id or "", message)
     problems: list[tuple[str, int, str, str]] = field(default_factory=list)
     ignored_paths: list[str] = field(default_factory=list)  # non-UTF-8 paths outside items/ (shown), not read
-    # id -> {index of a first-parent merge commit: ((author, email, author date) of each branch commit that
-    # changed the item, oldest first)}: who made a change that a merge brought in
-    makers: dict[str, dict[int, tuple]] = field(default_factory=dict)
+    # id -> {index of a first-parent merge commit: the names of the authors of the branch commits that
+    # changed the item, each once, oldest first}: who made a change that a merge brought in
+    makers: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
     # of this load only (set by load_history, not kept in the cache): what the caller should be told, and
     # whether there was no earlier read of the branch to judge a rewrite against
     notices: list[Notice] = field(default_factory=list)
@@ -494,6 +497,7 @@ class HistoryBuilder:
         # None after a deletion); filled lazily from the cache's versions on an incremental run
         self.data: dict[str, dict | None] = {}
         self.seen: set[str] = set()  # ids whose base is known or loading
+        self.changed_at: dict[int, list[str]] = {}  # commit index -> ids of the items it changed (this run)
 
     def run(self, range_spec: str, expect_parent: str | None = None) -> None:
         """Apply the first-parent commits of ``range_spec``.  ``expect_parent``: the first of them must
@@ -527,7 +531,7 @@ class HistoryBuilder:
                     inflight.append(self._prepare(group, fetch))
                 while inflight:
                     self._apply(*inflight.popleft(), fetch.result())
-            _record_makers(self.h, first_new, side.records())
+            _record_makers(self.repo, self.h, first_new, side.records(), self.changed_at)
         except BaseException:
             proc.terminate()
             side.proc.terminate()
@@ -585,6 +589,8 @@ class HistoryBuilder:
                 h.problems.append(("A112", idx, "", _date_problem(commit)))
             if rules is not None:
                 h.rules_versions.append((idx, rules[0]))
+            if events:
+                self.changed_at[idx] = [id_of_path(new) for _, _, new, _ in events]
             for action, old, new, blob in events:
                 item_id = id_of_path(new)
                 versions = h.items.setdefault(item_id, [])
@@ -637,30 +643,92 @@ def _date_problem(commit: Commit) -> str:
     return f"提交 {commit.sha[:10]} 的{'、'.join(bad)}无法识别（时区偏移或日期无效），按 UTC {when} 计。"
 
 
-def _record_makers(h: History, first_new: int, records) -> None:
-    """Who made the changes that the merges from ``h.commits[first_new]`` on brought in: each branch commit
-    (reachable from a merge's other parents, not from an earlier first-parent commit) that changed an item,
-    recorded under the item and the merge (``History.makers``). ``records``: the range's commits, every one."""
+def _record_makers(repo: git.Repo, h: History, first_new: int, records, changed_at: dict[int, list[str]]) -> None:
+    """Who made the changes that the merges from ``h.commits[first_new]`` on brought in: the authors of the
+    branch commits (reachable from a merge's other parents, not from an earlier first-parent commit) that
+    changed each item, recorded under the item and the merge (``History.makers``). ``records``: the range's
+    commits, every one, without diffs; ``changed_at``: the items each first-parent commit changed.
+
+    A branch of one author needs no diff: each item the merge changed was changed by that author's commits
+    when the branch is one line of commits from the merge's first parent and the merge's tree is the
+    branch's (no change made in the merge itself). Any other branch has its commits' diffs read."""
     side: dict[str, tuple] = {}
     for record in records:
-        head, _, rest = record.partition(b"\0")
-        sha, parents, author, email, adate = head.decode("utf-8", "replace").split("\x1f", 4)
-        ids = {id_of_path(p) for e in _raw_entries(rest) for p in {e[1], e[2]} if not foreign(p) and is_item_path(p)}
-        side[sha] = (parents.split(), author, email, adate.strip(), ids)
-    merges = [(idx, side.pop(h.commits[idx].sha, ((),))[0]) for idx in range(first_new, len(h.commits))]
-    for idx, parents in merges:
-        todo, made = list(parents[1:]), []
+        sha, parents, tree, author, adate = record.decode("utf-8", "replace").split("\x1f", 4)
+        side[sha] = (parents.split(), tree, author, adate.strip())
+    merges = [(idx, side.pop(h.commits[idx].sha, None)) for idx in range(first_new, len(h.commits))]
+    pending = []  # (merge index, its branch commits): their diffs say who changed what
+    for idx, own in merges:
+        if own is None or len(own[0]) < 2:
+            continue
+        todo, branch = list(own[0][1:]), []
         while todo:
-            entry = side.pop(todo.pop(), None)
+            sha = todo.pop()
+            entry = side.pop(sha, None)
             if entry is None:  # first-parent, brought in by an earlier merge, or older than the range
                 continue
             todo += entry[0]
-            if entry[4]:
-                made.append(entry)
-        for _, author, email, adate, ids in sorted(made, key=lambda e: git_date(e[3])[0]):
-            for item_id in ids:
-                mine = h.makers.setdefault(item_id, {})
-                mine[idx] = mine.get(idx, ()) + ((author, email, adate),)
+            branch.append((sha, entry))
+        if not branch:
+            continue
+        if len({e[2] for _, e in branch}) == 1 and _one_line(own, branch):
+            for item_id in changed_at.get(idx, ()):
+                h.makers.setdefault(item_id, {})[idx] = (branch[0][1][2],)
+        else:
+            pending.append((idx, branch))
+    if not pending:
+        return
+    touched = _items_changed_by(repo, [sha for _, branch in pending for sha, _ in branch])
+    for idx, branch in pending:
+        made: dict[str, list[str]] = {}
+        for sha, entry in sorted(((sha, e) for sha, e in branch if touched.get(sha)), key=lambda x: git_date(x[1][3])[0]):
+            for item_id in touched[sha]:
+                made.setdefault(item_id, []).append(entry[2])
+        for item_id, names in made.items():
+            h.makers.setdefault(item_id, {})[idx] = tuple(dict.fromkeys(names))
+
+
+def _one_line(merge: tuple, branch: list[tuple[str, tuple]]) -> bool:
+    """A merge of two parents whose second is a line of commits straight from its first, with the tip's tree."""
+    parents, tree = merge[0], merge[1]
+    if len(parents) != 2 or branch[0][0] != parents[1] or branch[0][1][1] != tree:
+        return False
+    for (_, entry), (below, _) in zip(branch, branch[1:]):
+        if entry[0] != [below]:
+            return False
+    return branch[-1][1][0] == [parents[0]]
+
+
+def _items_changed_by(repo: git.Repo, shas: list[str]) -> dict[str, set[str]]:
+    """commit -> ids of the items its diff against its parent touches (``git diff-tree``; merges: none)."""
+    proc = repo.git.diff_tree(*_DIFF_TREE_ARGS, as_process=True, istream=subprocess.PIPE)
+    feeder = threading.Thread(target=_feed, args=(proc.stdin, shas), daemon=True)
+    feeder.start()
+    widen_pipe(proc.stdout)
+    tokens = proc.stdout.read().split(b"\0")
+    feeder.join()
+    proc.wait()
+    out: dict[str, set[str]] = {}
+    current = None
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip(b"\n")
+        i += 1
+        if tok.startswith(b":"):
+            path = _path(tokens[i]) if i < len(tokens) else ""
+            i += 1
+            if current is not None and not foreign(path) and is_item_path(path):
+                current.add(id_of_path(path))
+        elif tok:
+            current = out.setdefault(tok.decode(), set())
+    return out
+
+
+def _feed(stdin, shas: list[str]) -> None:
+    try:
+        stdin.write(("\n".join(shas) + "\n").encode())
+    finally:
+        stdin.close()
 
 
 class _Prefetcher:

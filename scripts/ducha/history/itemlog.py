@@ -109,7 +109,7 @@ def register(history: History, item_id: str, rules=None) -> list[Step]:
         c = history.commits[idx]
         made = makers.get(idx)
         if made:
-            made_by = tuple(dict.fromkeys(name for name, _, _ in made))
+            made_by = made
             merged_by = c.author
         else:
             made_by = (c.author,)
