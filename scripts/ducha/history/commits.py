@@ -146,6 +146,16 @@ class ItemVersions(MutableMapping):
             value = self._data[key] = pickle.loads(value)
         return value
 
+    def versions_of(self, key: str) -> list[Version]:
+        """The item's list of versions, a new empty one for an item not seen before (``setdefault(key, [])``
+        without the generic mapping's detour)."""
+        value = self._data.get(key)
+        if value is None:
+            value = self._data[key] = []
+        elif type(value) is bytes:
+            value = self._data[key] = pickle.loads(value)
+        return value
+
     def __setitem__(self, key: str, value: list[Version]) -> None:
         self._data[key] = value
 
@@ -560,11 +570,11 @@ class HistoryBuilder:
             if odd:
                 entries = [e for e in entries if not (foreign(e[1]) or foreign(e[2]))] + _readable_sides(odd)
             events, rules = item_events(entries)
-            steps.append((commit, events, rules, odd))
-            for action, old, new, blob in events:
+            ids = [id_of_path(new) for _, _, new, _ in events]
+            steps.append((commit, events, ids, rules, odd))
+            for (_, _, _, blob), item_id in zip(events, ids):
                 if blob:
                     wanted.add(blob)
-                item_id = id_of_path(new)
                 if item_id not in seen:
                     seen.add(item_id)
                     base = self._base(item_id)  # its versions are all from the cache: not touched yet
@@ -579,7 +589,8 @@ class HistoryBuilder:
         data_of = self.data
         for item_id, base in missing.items():
             data_of[item_id] = parse_version(blobs[base])
-        for commit, events, rules, odd in steps:
+        versions_of = h.items.versions_of
+        for commit, events, ids, rules, odd in steps:
             idx = len(h.commits)
             h.commits.append(commit)
             h.head = commit.sha
@@ -590,10 +601,9 @@ class HistoryBuilder:
             if rules is not None:
                 h.rules_versions.append((idx, rules[0]))
             if events:
-                self.changed_at[idx] = [id_of_path(new) for _, _, new, _ in events]
-            for action, old, new, blob in events:
-                item_id = id_of_path(new)
-                versions = h.items.setdefault(item_id, [])
+                self.changed_at[idx] = ids
+            for (action, old, new, blob), item_id in zip(events, ids):
+                versions = versions_of(item_id)
                 prev = data_of.get(item_id)
                 if action == "D":
                     versions.append((idx, old, None, "D", tuple(diff_fields(prev, None)), True))
