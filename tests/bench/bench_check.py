@@ -7,7 +7,10 @@ Every figure is measured in a fresh process (no ducha caches; the files are in t
 an untimed first read warms so that every figure sees the same disk state):
 
 - ``ducha check``: the real command, as a user runs it (interpreter start, imports, rules, every item,
-  output); wall time and per-file cost.  Target: ≤ 5 s for 30,000 items on the 2-core reference machine.
+  output), cold (its cache under ``.git/ducha/`` removed first); wall time and per-file cost.
+  Target (issue 17): ≤ 3 s for 30,000 items on the 2-core reference machine.
+- ``ducha check warm``: the same again with the cache of the previous check (nothing changed), and
+  ``warm, 1 edited``: after a clerk's edit of one item file (a progress entry added).  Target: ≤ 1 s.
 - ``anchor``: the same files only read and parsed with ``yaml_rs`` (what the check cannot avoid).
 - ``load_ledger jobs=1`` / ``jobs=2``: the library call alone, sequential and with two processes.
 - ``startup``: ``python -c "import ducha.cli"``.
@@ -31,7 +34,12 @@ sys.path.insert(0, str(HERE))
 import synth  # noqa: E402
 
 AS_OF = synth.DEFAULT_AS_OF.isoformat()
-TARGET_S = 5.0
+TARGET_S = 3.0
+WARM_TARGET_S = 1.0
+GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "bench",
+           "GIT_AUTHOR_EMAIL": "bench@example.invalid", "GIT_COMMITTER_NAME": "bench",
+           "GIT_COMMITTER_EMAIL": "bench@example.invalid", "GIT_AUTHOR_DATE": "2026-11-20T10:00:00+08:00",
+           "GIT_COMMITTER_DATE": "2026-11-20T10:00:00+08:00"}  # fmt: skip
 
 ANCHOR = """
 import sys, time, os
@@ -53,7 +61,7 @@ LIBRARY = """
 import sys, time, datetime as dt
 t0 = time.perf_counter()
 from ducha import load_ledger
-ledger = load_ledger(sys.argv[1], dt.date.fromisoformat(sys.argv[2]), jobs=int(sys.argv[3]))
+ledger = load_ledger(sys.argv[1], dt.date.fromisoformat(sys.argv[2]), jobs=int(sys.argv[3]), use_cache=False)
 print(len(ledger.items), len(ledger.errors), time.perf_counter() - t0)
 """
 
@@ -68,8 +76,11 @@ def _cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def _timed(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall time, CPU time (user + system, the process and its worker processes) and stdout."""
+def _timed(cmd: list[str], before=None) -> tuple[float, float, str]:
+    """Wall time, CPU time (user + system, the process and its worker processes) and stdout; ``before``
+    (untimed) prepares the run."""
+    if before is not None:
+        before()
     cpu, start = _cpu(), time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     wall = time.perf_counter() - start
@@ -109,13 +120,39 @@ def main(argv: list[str] | None = None) -> int:
         synth.write_ledger(root, items)
         marker.write_text(wanted)
         print(f"generated {args.items} items into {root} in {time.perf_counter() - t0:.1f} s")
+    if not (root / ".git").is_dir():  # a clerk's ledger is a git repository (the cache lives in .git/ducha/)
+        env = {**os.environ, **GIT_ENV}
+        for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "synthetic ledger"]):
+            subprocess.run(["git", *cmd], cwd=root, env=env, check=True)
     files = _warm(root) - 1  # item files, the rules file not counted
     size = sum(p.stat().st_size for p in (root / "items").rglob("DC-*.yml"))
     print(f"ledger: {root}  {files} item files, {size / files:.0f} B average, {os.cpu_count()} CPUs, as of {AS_OF}")
 
     check_cmd = [_ducha(), "check", "--root", str(root), "--as-of", AS_OF, "--worktree"]
+    cache = root / ".git" / "ducha" / "check.pickle"
+    every = sorted((root / "items").rglob("DC-*.yml"))
+    edited = every[len(every) // 2]
+    original = edited.read_bytes()
+    edits = iter(range(1, 1_000))
+
+    def cold():
+        cache.unlink(missing_ok=True)
+
+    def warm():
+        edited.write_bytes(original)  # as committed
+        subprocess.run(check_cmd, capture_output=True)  # the cache holds every file as it is
+
+    def edit():
+        warm()
+        extra = f"  - date: 2026-11-19\n    by: fgw\n    text: 第{next(edits)}次补充进展。\n"
+        text = original.decode()
+        edited.write_bytes((text.replace("progress:\n", "progress:\n" + extra, 1) if "progress:\n" in text
+                            else text + "progress:\n" + extra).encode())  # fmt: skip
+
     commands = {
         "ducha check": check_cmd,
+        "ducha check warm": check_cmd,
+        "ducha check warm, 1 edited": check_cmd,
         "anchor: read+yaml_rs": [sys.executable, "-c", ANCHOR, str(root)],
         "load_ledger jobs=1": [sys.executable, "-c", LIBRARY, str(root), AS_OF, "1"],
         "load_ledger jobs=2": [sys.executable, "-c", LIBRARY, str(root), AS_OF, "2"],
@@ -124,12 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     outputs: dict[str, list[str]] = {name: [] for name in commands}
+    prepare = {"ducha check": cold, "ducha check warm": warm, "ducha check warm, 1 edited": edit}
     for _ in range(args.runs):  # round-robin, so that other load on the machine hits every figure alike
         for name, cmd in commands.items():
-            wall, cpu, out = _timed(cmd)
+            wall, cpu, out = _timed(cmd, prepare.get(name))
             runs[name].append((wall, cpu))
             outputs[name].append(out)
-    figures = [_row("ducha check", runs["ducha check"], files, outputs["ducha check"][-1].strip().splitlines()[-1])]
+    edited.write_bytes(original)
+    figures = [_row(name, runs[name], files, outputs[name][-1].strip().splitlines()[-1]) for name in prepare]
     inner = min(float(o.split()[1]) for o in outputs["anchor: read+yaml_rs"])
     figures.append(_row("anchor: read+yaml_rs", runs["anchor: read+yaml_rs"], files, f"(parse loop alone {inner:.2f} s)"))
     for jobs in (1, 2):
@@ -138,7 +177,6 @@ def main(argv: list[str] | None = None) -> int:
         inner = min(float(o.split()[2]) for o in outputs[name])
         figures.append(_row(name, runs[name], files, f"(in process {inner:.2f} s; {n_items} items, {n_errors} errors)"))
     figures.append(_row("startup: import ducha.cli", runs["startup: import ducha.cli"], files))
-    runs_check = runs["ducha check"]
 
     print(f"command: {' '.join(check_cmd)}")
     print(f"{'':<26} {'best wall':>9}  {'median':>9}  {'best cpu':>9}  {'per file':>11}")
@@ -146,9 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()[0]
     print(f"1-minute load average before/after: {load_before:.2f} / {load_after:.2f} "
           f"(other processes on the {os.cpu_count()} CPUs inflate wall times; cpu = user + system of the process and its workers)")  # fmt: skip
-    best = min(w for w, _ in runs_check)
-    verdict = "meets" if best <= TARGET_S else "MISSES"
-    print(f"ducha check {verdict} the {TARGET_S:.0f} s target for {files} items (best of {args.runs}: {best:.2f} s).")
+    for name, target in (("ducha check", TARGET_S), ("ducha check warm", WARM_TARGET_S),
+                         ("ducha check warm, 1 edited", WARM_TARGET_S)):  # fmt: skip
+        med = statistics.median(w for w, _ in runs[name])
+        verdict = "meets" if med <= target else "MISSES"
+        print(f"{name} {verdict} the {target:.0f} s target for {files} items (median of {args.runs}: {med:.2f} s).")
     return 0
 
 

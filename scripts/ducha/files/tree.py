@@ -21,22 +21,23 @@ def walk(root: str | os.PathLike, top: str) -> tuple[list[str], list[str]]:
         return [], [top]
     files: list[str] = []
     links: list[str] = []
-    stack = [(base, top)]
-    while stack:
-        folder, rel = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:  # missing or unreadable: nothing to read there (as os.walk)
-            continue
-        for entry in entries:
-            path = f"{rel}/{entry.name}"
-            if entry.is_symlink():
-                links.append(path)
-            elif entry.is_dir():
-                if not entry.name.startswith("."):
-                    stack.append((entry.path, path))
-            elif entry.is_file():
-                files.append(path)
-    files.sort(key=lambda p: p.split("/"))
-    links.sort(key=lambda p: p.split("/"))
+    _walk(base, top, files, links)
     return files, links
+
+
+def _walk(folder: str, rel: str, files: list[str], links: list[str]) -> None:
+    """Depth first, each folder's entries in name order: the paths come out sorted part by part
+    (a name and a longer one it starts are ordered as their parts are), with no sort of the whole list."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:  # missing or unreadable: nothing to read there (as os.walk)
+        return
+    for entry in entries:
+        path = f"{rel}/{entry.name}"
+        if entry.is_symlink():
+            links.append(path)
+        elif entry.is_dir():
+            if not entry.name.startswith("."):
+                _walk(entry.path, path, files, links)
+        elif entry.is_file():
+            files.append(path)

@@ -177,6 +177,45 @@ def worktree_changes(repo: git.Repo) -> list[str]:
     return sorted(p for p in paths if p.startswith(ITEMS_PREFIX))
 
 
+class UnchangedBlobs:
+    """The blob id of every item file whose work-tree bytes are the index's (``git ls-files --stage``, less
+    what ``git ls-files --modified`` finds changed; paths relative to ``root``): what is in these files is
+    known without reading them.  The two git commands start at once and run while the caller works;
+    ``result()`` waits for them.  Empty outside git or when git fails (every file is then read)."""
+
+    def __init__(self, root: Path):
+        try:
+            self._runs = [
+                subprocess.Popen(["git", "ls-files", "-z", flag, "--", "items"], cwd=root,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+                for flag in ("--stage", "--modified")
+            ]
+        except OSError:  # no git at all
+            self._runs = []
+
+    def _listed(self, run) -> list[str]:
+        out, _ = run.communicate()
+        if run.returncode:
+            raise OSError(run.returncode)
+        return [entry for entry in out.decode("utf-8", "surrogateescape").split("\0") if entry]
+
+    def result(self) -> dict[str, str]:
+        if not self._runs:
+            return {}
+        try:
+            staged, modified = (self._listed(run) for run in self._runs)
+        except OSError:
+            return {}
+        modified = set(modified)
+        out = {}
+        for entry in staged:
+            info, _, path = entry.partition("\t")
+            mode, blob, stage = info.split(" ")
+            if stage == "0" and mode in ("100644", "100755") and path not in modified:
+                out[path] = blob
+        return out
+
+
 def changed_since(repo: git.Repo, commit: str) -> list[str]:
     """Every path that differs between ``commit`` and the work tree: committed, staged, unstaged or new
     (untracked, not ignored); a rename counts as both its paths. What a pull request touched."""

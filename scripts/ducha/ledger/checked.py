@@ -53,13 +53,19 @@ class ItemTable(MutableMapping):
         return f"ItemTable({len(self)} items)"
 
     def add(self, item_id: str, item: Item | tuple[bytes, str]) -> None:
-        """Keep the first item of an id: an ``Item``, or ``(bytes, display path)`` of a file that passed."""
+        """Keep the first item of an id: an ``Item``, or ``(bytes, display path)`` of a file that passed, or
+        ``(bytes or file name, display path, claim)`` of one the check cache vouched for."""
         self._items.setdefault(item_id, item)
 
 
-def item_from_bytes(raw: bytes, path: str) -> Item:
+def item_from_bytes(raw: bytes | str, path: str, claim=None) -> Item:
     """The ``Item`` that ``Checker.load`` made of ``raw`` when it passed: the same parse and date typing
-    (the checks themselves neither change nor add anything; tests/test_ledger_parallel.py compares)."""
+    (the checks themselves neither change nor add anything; tests/test_ledger_parallel.py compares).
+    ``raw`` may be the name of the file to read (an item the check cache vouched for, not read yet);
+    ``claim``: its (batch, 序号) claim as the cache has it, not needed here."""
+    if isinstance(raw, str):
+        with open(raw, "rb") as fh:
+            raw = fh.read()
     parsed = yamlio.read(raw, path)
     typed_dates(parsed.data)
     return Item(parsed.data["id"], path, parsed.data, parsed.text)
@@ -149,13 +155,19 @@ def _check_in_worker(args) -> list[tuple[str | None, bytes | None, list[Finding]
     ]
 
 
+def parallel(count: int, jobs: int | None) -> bool:
+    """Whether ``check_all`` checks ``count`` files in worker processes."""
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    return jobs > 1 and count >= PARALLEL_THRESHOLD
+
+
 def check_all(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
     """``[(item id or None, Item or (bytes, display path) or None, findings)]`` in ``entries`` order."""
-    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    if jobs <= 1 or len(entries) < PARALLEL_THRESHOLD:
+    if not parallel(len(entries), jobs):
         return [(item.id if item else None, item, findings) for item, findings in _check_chunk((rules, as_of, entries))]
     import multiprocessing as mp
 
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     size = -(-len(entries) // (jobs * 4))
     chunks = [(rules, as_of, entries[i : i + size]) for i in range(0, len(entries), size)]
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
@@ -200,19 +212,32 @@ def batch_scope(ledger: Ledger, name: str) -> Ledger:
     return ledger.narrowed(i for i in ledger.items if ledger.items[i].get("batch") == code)
 
 
-_BATCH_LINE = re.compile(rb"(?m)^batch:[ \t]*(?P<v>[^\r\n#]*)")
-_SEQ_LINE = re.compile(rb"(?m)^seq:[ \t]*(?P<v>[^\r\n#]*)")
+_VALUE = re.compile(rb"[ \t]*(?P<v>[^\r\n#]*)")
 
 
-def _claim_in(raw: bytes):
+def _top_level(raw: bytes, key: bytes):
+    """The value written on the file's own top-level ``key:`` line (the first one), or None without one."""
+    if raw.startswith(key):
+        at = 0
+    else:
+        at = raw.find(b"\n" + key)
+        if at < 0:
+            return None
+        at += 1
+    return _VALUE.match(raw, at + len(key)).group("v")
+
+
+def claim_in(raw: bytes):
     """(batch, seq) as an item file's own top-level lines write them, read without parsing the file;
     ``...`` when the file mentions a batch some other way (parse it), None when it claims no 序号."""
-    batch, seq = _BATCH_LINE.search(raw), _SEQ_LINE.search(raw)
+    if b"batch" not in raw:
+        return None
+    batch, seq = _top_level(raw, b"batch:"), _top_level(raw, b"seq:")
     if batch is None or seq is None:
-        return ... if b"batch" in raw and b"seq" in raw else None
-    value = seq.group("v").strip().strip(b"'\"")
+        return ... if b"seq" in raw else None
+    value = seq.strip().strip(b"'\"")
     try:
-        return batch.group("v").strip().strip(b"'\"").decode("utf-8"), int(value)
+        return batch.strip().strip(b"'\"").decode("utf-8"), int(value)
     except (UnicodeDecodeError, ValueError):
         return ...
 
@@ -227,7 +252,12 @@ def seq_findings(ledger: Ledger) -> list[Finding]:
     guessed = defaultdict(list)
     exact: list[str] = []
     for item_id, value in table.items():
-        claim = _claim_in(value[0]) if type(value) is tuple else ...
+        if type(value) is not tuple:
+            claim = ...
+        elif len(value) == 3:
+            claim = value[2]
+        else:
+            claim = claim_in(value[0])
         if claim is ...:
             exact.append(item_id)
         elif claim is not None:

@@ -10,6 +10,17 @@ from ..core.rules import Rules, parse_rules
 
 
 def load_rules(items_dir: Path, display_root: Path | None = None) -> Rules:
+    return read_rules(items_dir, display_root)[0]
+
+
+def read_rules(items_dir: Path, display_root: Path | None = None) -> tuple[Rules, bytes]:
+    """The rules of the work tree's rules file and the bytes they were parsed from."""
+    raw, shown = rules_bytes(items_dir, display_root)
+    return parsed_rules(raw, shown), raw
+
+
+def rules_bytes(items_dir: Path, display_root: Path | None = None) -> tuple[bytes, str]:
+    """The work tree's rules file's bytes and its name as shown (a link or a missing file is an error)."""
     path = Path(items_dir) / RULES_FILE
     shown = _display(path, display_root)
     if path.is_symlink() or Path(items_dir).is_symlink():
@@ -19,7 +30,12 @@ def load_rules(items_dir: Path, display_root: Path | None = None) -> Rules:
             f"找不到台账规则文件 {shown}。",
             [Finding(shown, None, "R101", "", f"找不到台账规则文件 {shown}；新台账请用 `ducha init` 生成。")],
         )
-    rules, findings = parse_rules(path.read_bytes(), shown)
+    return path.read_bytes(), shown
+
+
+def parsed_rules(raw: bytes, shown: str) -> Rules:
+    """The rules of a work tree's rules file's bytes, or the error naming every finding."""
+    rules, findings = parse_rules(raw, shown)
     if rules is None:
         raise LedgerError(f"台账规则文件 {shown} 有错误，无法继续检查事项。", findings)
     return rules

@@ -12,8 +12,9 @@ from ..core.findings import Finding, Hint, LedgerError, Notice
 from ..core.paths import ITEMS_DIR, RULES_FILE, RULES_PATH, id_of_path, misnamed_item
 from ..files import tree
 from ..core.rules import Rules
-from .checked import Ledger, check_all, collect_checked, duplicate_findings, load_ledger_from_blobs, refused_findings, seq_findings
-from .rulesfile import load_rules, rules_link_refusal
+from .checked import Ledger, check_all, claim_in, parallel, collect_checked, duplicate_findings, load_ledger_from_blobs, refused_findings, seq_findings
+from . import checkcache
+from .rulesfile import load_rules, parsed_rules, rules_bytes, rules_link_refusal
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -40,10 +41,23 @@ def load_ledger(
     only: list[Path] | None = None,
     rules: Rules | None = None,
     jobs: int | None = None,
+    use_cache: bool = True,
 ) -> Ledger:
-    """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared)."""
+    """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared).
+    ``use_cache``: reuse the results of files unchanged since the last check with the same rules, day and code
+    (``checkcache``; not with ``rules`` given)."""
     root = Path(root).resolve()
-    rules = rules or load_rules(root / ITEMS_DIR, root)
+    cache = None
+    if rules is None:
+        rules_raw, shown = rules_bytes(root / ITEMS_DIR, root)
+        if use_cache:
+            cache = checkcache.open_cache(root, rules_raw, as_of)
+            rules = cache.rules
+        if rules is None:
+            rules = parsed_rules(rules_raw, shown)
+            if cache is not None:
+                cache.keep_rules(rules)
+    known = _unchanged(root) if cache is not None and cache.entries else None
     rels, refused = _scan_items(root)
     selected = rels
     if only is not None:
@@ -56,10 +70,16 @@ def load_ledger(
         missing = wanted - {f.resolve() for f in files} - {(root / ITEMS_DIR / RULES_FILE).resolve()}
         if missing:
             raise LedgerError("不是台账中的事项文件：" + "、".join(sorted(str(m) for m in missing)))
-    base = str(root)
-    entries = [(rel, id_of_path(rel), os.path.join(base, rel)) for rel in selected]
-    results = check_all(rules, as_of, entries, jobs)
+    base = f"{root}{os.sep}"
+    entries = [(rel, id_of_path(rel), base + rel) for rel in selected]
+    results = _checked_entries(rules, as_of, entries, jobs, cache, known)
     ledger = Ledger(str(root), rules, as_of, files=len(selected) + len(refused) + 1)
+    if cache is not None:
+        if cache.damaged:
+            ledger.notices.append(Notice("注意：.git/ducha/ 中的校验缓存已损坏，已丢弃并重新校验全部事项文件。"))
+        if only is None:
+            cache.keep_only(rels)
+        cache.save()
     ledger.findings += refused
     claimed = collect_checked(ledger, entries, results)
     if only is not None:
@@ -70,6 +90,59 @@ def load_ledger(
         ledger.findings += duplicate_findings(claimed)
     ledger.findings += seq_findings(ledger)  # among the items read (with ``only``: the files named)
     return ledger
+
+
+def _unchanged(root: Path):
+    from ..history.repo import UnchangedBlobs
+
+    return UnchangedBlobs(root)
+
+
+def _checked_entries(rules: Rules, as_of: dt.date, entries, jobs, cache, unchanged):
+    """``check_all``'s results for ``entries``, through ``cache`` when there is one: a file whose content
+    the cache has seen is not checked again, nor read when git knows it unchanged (its item stays a file
+    name, read and parsed only if someone asks for its data)."""
+    if cache is None:
+        return check_all(rules, as_of, entries, jobs)
+    if not cache.entries and parallel(len(entries), jobs):
+        # cold and large: check as without a cache (the workers read the files), then remember each
+        # loadable file by the bytes it came back with; a file that failed is checked again next time
+        results = check_all(rules, as_of, entries, jobs)
+        for (rel, _, _), (item_id, item, findings) in zip(entries, results):
+            if type(item) is tuple and isinstance(item[0], bytes):
+                cache.put(rel, checkcache.blob_id(item[0]), item_id, True, findings, claim_in(item[0]))
+        return results
+    known = unchanged.result() if unchanged is not None else {}
+    results: list = [None] * len(entries)
+    todo, todo_at, keys = [], [], []
+    for n, (rel, stem, name) in enumerate(entries):
+        blob = known.get(rel)
+        hit = cache.get(rel, blob) if blob is not None else None
+        raw = None
+        if hit is None:
+            try:
+                with open(name, "rb") as fh:
+                    raw = fh.read()
+            except OSError:
+                todo.append((rel, stem, name))  # the check reports it as it would without a cache
+                todo_at.append(n)
+                keys.append(None)
+                continue
+            blob = checkcache.blob_id(raw)
+            hit = cache.get(rel, blob)
+        if hit is not None:
+            _, item_id, loadable, findings, claim = hit
+            results[n] = (item_id, (raw if raw is not None else name, rel, claim) if loadable else None, list(findings))
+        else:
+            todo.append((rel, stem, raw))
+            todo_at.append(n)
+            keys.append(blob)
+    for n, blob, (rel, _, raw), result in zip(todo_at, keys, todo, check_all(rules, as_of, todo, jobs)):
+        results[n] = result
+        item_id, item, findings = result
+        if blob is not None:
+            cache.put(rel, blob, item_id, item is not None, findings, claim_in(raw) if item is not None else None)
+    return results
 
 
 def _named(path) -> Path:
@@ -250,7 +323,7 @@ def _open(root, as_of, committed, rev, only, checks) -> OpenedLedger:
             changed = worktree_changes(open_repo(root))
         except HistoryUnavailable:
             changed = []
-        notices = []
+        notices = list(ledger.notices)
         if changed and only is None:
             notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，以下结果包含这些修改（尚未进入台账历史）。"))
         return OpenedLedger(ledger, notices, changed)

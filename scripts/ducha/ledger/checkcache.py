@@ -1,0 +1,132 @@
+"""The work tree's checked files, kept between runs: ``ducha check`` re-checks only the files that changed.
+
+What checking one item file gives (the id it claims, whether it is loadable, its findings, the batch and
+序号 it claims) depends on its bytes, its path, the rules and the as-of day, and on the code that checks —
+nothing else.  So the cache is ``path → (git blob id of the bytes, id, loadable, findings, claim)`` under
+one key: a stamp of the checking code and of ducha's version, the blob id of the rules file's bytes and the
+as-of day (the rules parsed from those bytes are kept beside the entries).  Any change to the key throws
+the whole cache away (a new rules file, a new day, another ducha); within it an edited file has another
+blob id and is checked again, a renamed or new file is a path not yet seen, a deleted one is simply not
+asked for (and pruned on the next write).  The checks across files (two files with one id, two items with
+one 序号) are recomputed every time from the ids and the claims, so they follow every change too.
+
+A file git knows to be as in the index (``git ls-files --stage``, not ``--modified``) is not even read:
+its blob id is the index's.  Any other file is read and its blob id computed from its bytes, exactly as
+git would; so the key is always the content, never a time stamp.  An item taken from the cache is parsed
+only if something asks for its data (``ItemTable``); ``ducha check`` does not.
+
+The cache is one pickle under the repository's ``.git/ducha/``; a ledger outside git has none.  A damaged
+or foreign cache is discarded and everything checked again, never fatal; a cache that cannot be written
+(a read-only repository) just leaves the next run cold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from ..files import cache as cachefile
+
+CACHE_NAME = "check.pickle"
+FORMAT = 1  # bump when what is stored changes shape
+
+
+
+def _stamp_files() -> tuple[str, ...]:
+    package = Path(__file__).parents[1]
+    core = sorted(f"core/{p.name}" for p in (package / "core").glob("*.py"))
+    return (*core, "ledger/checked.py", "ledger/checkcache.py", "ledger/rulesfile.py", "__init__.py")
+
+
+def stamp() -> str:
+    """The cache format, ducha's version and a hash of the source of every module that decides a file's findings."""
+    from .. import __version__
+
+    try:
+        import yaml_rs
+
+        parser = getattr(yaml_rs, "__version__", "")
+    except ImportError:  # pragma: no cover - a dependency of the package
+        parser = ""
+    return cachefile.source_stamp(f"check format {FORMAT} ducha {__version__} yaml_rs {parser}", _stamp_files())
+
+
+def blob_id(raw: bytes) -> str:
+    """The git blob id of ``raw`` (what ``git hash-object`` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
+
+
+def git_dir(root: Path) -> Path | None:
+    """The git directory of the repository holding ``root`` (a ``.git`` folder, or the ``gitdir:`` a
+    worktree's ``.git`` file names), found without running git; None outside git."""
+    for folder in (root, *root.parents):
+        dot = folder / ".git"
+        if dot.is_dir():
+            return dot
+        if dot.is_file():
+            try:
+                line = dot.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                return None
+            if line.startswith("gitdir:"):
+                target = Path(line[len("gitdir:") :].strip())
+                target = target if target.is_absolute() else folder / target
+                return target if target.is_dir() else None
+            return None
+    return None
+
+
+class CheckCache:
+    """The cached results for one key; ``entries`` maps paths to ``(blob id, id or None, loadable, findings, claim)``."""
+
+    def __init__(self, path: Path | None, key: tuple, entries: dict, damaged: bool, rules=None):
+        self.path = path
+        self.key = key
+        self.entries = entries
+        self.rules = rules  # the rules parsed from the key's rules file (its bytes are in the key)
+        self.damaged = damaged
+        self.changed = False
+
+    def get(self, rel: str, blob: str):
+        hit = self.entries.get(rel)
+        if hit is not None and hit[0] == blob:
+            return hit
+        return None
+
+    def put(self, rel: str, blob: str, item_id: str | None, loadable: bool, findings: list, claim) -> None:
+        self.entries[rel] = (blob, item_id, loadable, findings, claim)
+        self.changed = True
+
+    def keep_rules(self, rules) -> None:
+        self.rules = rules
+        self.changed = True
+
+    def keep_only(self, rels) -> None:
+        """Drop the entries of files no longer in the ledger (deleted or renamed away)."""
+        wanted = set(rels)
+        if any(rel not in wanted for rel in self.entries):
+            self.entries = {rel: e for rel, e in self.entries.items() if rel in wanted}
+            self.changed = True
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        try:
+            cachefile.write(self.path, {"key": self.key, "entries": self.entries, "rules": self.rules})
+        except OSError:  # a read-only repository still checks, just without the cache
+            pass
+
+
+def open_cache(root: Path, rules_raw: bytes, as_of: dt.date) -> CheckCache:
+    """The cache for checking ``root``'s work tree with these rules as of ``as_of`` (empty when the key
+    changed, the file is missing or damaged; with no place to keep it outside git)."""
+    key = (stamp(), blob_id(rules_raw), as_of.isoformat())
+    folder = git_dir(Path(root))
+    if folder is None:
+        return CheckCache(None, key, {}, False)
+    path = folder / "ducha" / CACHE_NAME
+    data, damaged = cachefile.load(path)
+    if isinstance(data, dict) and data.get("key") == key and isinstance(data.get("entries"), dict):
+        return CheckCache(path, key, data["entries"], False, data.get("rules"))
+    return CheckCache(path, key, {}, damaged)

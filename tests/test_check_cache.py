@@ -1,0 +1,237 @@
+"""The work tree's check cache (``ledger.checkcache``): unchanged files are not checked again, and every
+change that could alter a finding — an edit, a rename, a deletion, a new file, the rules, the day, ducha's
+version, a damaged cache — gives exactly what a check without the cache gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+
+import ducha
+from ducha.core.findings import Finding
+from ducha.ledger import checkcache, checked
+from ducha.ledger.sources import load_ledger
+
+from gitutil import dump_item, item_path, make_item, make_repo
+
+AS_OF = dt.date(2026, 11, 25)
+SENTINEL = "缓存中的校验结果（测试标记）"
+
+
+def _findings(ledger) -> list[tuple]:
+    return sorted((f.path, f.line, f.code, f.field, f.message) for f in ledger.findings)
+
+
+def _same_as_uncached(root, as_of=AS_OF, **kw):
+    """Check with the cache and without it: the findings, ids and files must be the same."""
+    cached = load_ledger(root, as_of, **kw)
+    plain = load_ledger(root, as_of, use_cache=False, **kw)
+    assert _findings(cached) == _findings(plain)
+    assert sorted(cached.items) == sorted(plain.items)
+    assert cached.files == plain.files
+    for item_id in plain.items:  # an item kept as bytes parses to what the check made of it
+        assert cached.items[item_id].data == plain.items[item_id].data
+    return cached
+
+
+def _ledger(tmp_path):
+    repo = make_repo(tmp_path)
+    repo.write_item(make_item("DC-2026-0001", "assigned"))
+    repo.write_item(make_item("DC-2026-0002", "in_progress", deadline=dt.date(2026, 11, 20)))  # overdue as of AS_OF
+    repo.write_item(make_item("DC-2026-0003", "closed"))
+    repo.commit("登记", "2026-11-16")
+    return repo
+
+
+def _plant(root, rel: str) -> None:
+    """Replace the cached findings of ``rel`` by a marker, under the cache's own key: it shows whenever
+    the cached result is used instead of checking the file."""
+    rules_raw = (root / "items" / "ledger.yml").read_bytes()
+    cache = checkcache.open_cache(root, rules_raw, AS_OF)
+    blob, item_id, loadable, _, claim = cache.entries[rel]
+    cache.put(rel, blob, item_id, loadable, [Finding(rel, None, "D202", "", SENTINEL)], claim)
+    cache.save()
+
+
+def _planted(ledger) -> bool:
+    return any(f.message == SENTINEL for f in ledger.findings)
+
+
+def test_unchanged_files_come_from_the_cache(tmp_path):
+    repo = _ledger(tmp_path)
+    first = _same_as_uncached(repo.path)
+    assert (repo.path / ".git" / "ducha" / checkcache.CACHE_NAME).is_file()
+    assert any(f.path == item_path("DC-2026-0002") for f in first.findings)  # the overdue warning is there
+    _plant(repo.path, item_path("DC-2026-0001"))
+    assert _planted(load_ledger(repo.path, AS_OF))  # not checked again: the cached result is used
+    assert not _planted(load_ledger(repo.path, AS_OF, use_cache=False))
+
+
+def test_a_warm_check_that_changes_nothing_does_not_rewrite_the_cache(tmp_path):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    path = repo.path / ".git" / "ducha" / checkcache.CACHE_NAME
+    before = path.stat().st_mtime_ns, path.read_bytes()
+    load_ledger(repo.path, AS_OF)
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
+def test_an_edited_file_is_checked_again(tmp_path):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    rel = item_path("DC-2026-0001")
+    _plant(repo.path, rel)
+    data = make_item("DC-2026-0001", "assigned", lead_unit="no_such_unit")  # an unknown unit: an error
+    repo.write_item(data)
+    ledger = _same_as_uncached(repo.path)
+    assert not _planted(ledger)
+    assert any(f.path == rel and f.is_error for f in ledger.findings)
+    repo.write_item(make_item("DC-2026-0001", "assigned"))  # and back: clean again
+    assert not any(f.path == rel and f.is_error for f in _same_as_uncached(repo.path).findings)
+
+
+def test_a_file_that_no_longer_parses_and_then_parses_again(tmp_path):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    rel = item_path("DC-2026-0003")
+    good = repo.read(rel)
+    repo.write(rel, good + "status: [\n")
+    ledger = _same_as_uncached(repo.path)
+    assert "DC-2026-0003" not in ledger.items and ledger.errors
+    repo.write(rel, good)
+    ledger = _same_as_uncached(repo.path)
+    assert "DC-2026-0003" in ledger.items and not ledger.errors
+
+
+def test_a_renamed_file_is_checked_under_its_new_name(tmp_path):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    _plant(repo.path, item_path("DC-2026-0001"))
+    (repo.path / item_path("DC-2026-0001")).rename(repo.path / "items/2026/DC-2026-0009.yml")  # id ≠ file name
+    ledger = _same_as_uncached(repo.path)
+    assert not _planted(ledger)
+    assert any(f.path == "items/2026/DC-2026-0009.yml" and f.is_error for f in ledger.findings)
+    (repo.path / "items/2025").mkdir()
+    (repo.path / "items/2026/DC-2026-0009.yml").rename(repo.path / "items/2025/DC-2026-0001.yml")
+    ledger = _same_as_uncached(repo.path)
+    assert any(f.path == "items/2025/DC-2026-0001.yml" and f.code == "D209" for f in ledger.findings)  # wrong year
+
+
+def test_deleted_and_new_files_recompute_what_is_compared_across_files(tmp_path):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    twin = "items/2025/DC-2026-0001.yml"
+    repo.write(twin, dump_item(make_item("DC-2026-0001", "assigned")))  # a new file claiming another's id
+    ledger = _same_as_uncached(repo.path)
+    assert {f.code for f in ledger.findings if f.path == twin} >= {"D208"}
+    repo.remove(twin)
+    ledger = _same_as_uncached(repo.path)
+    assert not any(f.path == twin for f in ledger.findings)
+    repo.remove(item_path("DC-2026-0002"))
+    ledger = _same_as_uncached(repo.path)
+    assert "DC-2026-0002" not in ledger.items and not any(f.path == item_path("DC-2026-0002") for f in ledger.findings)
+    entries = checkcache.open_cache(repo.path, (repo.path / "items/ledger.yml").read_bytes(), AS_OF).entries
+    assert item_path("DC-2026-0002") not in entries and twin not in entries  # pruned
+
+
+def test_a_changed_rules_file_discards_the_cache(tmp_path):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    _plant(repo.path, item_path("DC-2026-0001"))
+    rules = repo.read("items/ledger.yml")
+    units = rules.index("\n  fgw:")
+    assert units > 0
+    repo.write("items/ledger.yml", rules.replace("\n  fgw:", "\n  fgw_renamed:", 1))  # the items' unit is gone
+    ledger = _same_as_uncached(repo.path)
+    assert not _planted(ledger)
+    assert any(f.path == item_path("DC-2026-0001") and f.is_error for f in ledger.findings)
+
+
+def test_another_day_discards_the_cache(tmp_path):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    _plant(repo.path, item_path("DC-2026-0001"))
+    earlier = dt.date(2026, 11, 18)
+    ledger = _same_as_uncached(repo.path, earlier)
+    assert not _planted(ledger)
+    assert not any(f.path == item_path("DC-2026-0002") and "超期" in f.message for f in ledger.findings)
+
+
+def test_another_ducha_version_discards_the_cache(tmp_path, monkeypatch):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    _plant(repo.path, item_path("DC-2026-0001"))
+    assert _planted(load_ledger(repo.path, AS_OF))
+    monkeypatch.setattr(ducha, "__version__", ducha.__version__ + ".post1")
+    assert not _planted(_same_as_uncached(repo.path))
+
+
+def test_a_damaged_cache_is_discarded_with_a_notice(tmp_path):
+    repo = _ledger(tmp_path)
+    clean = _findings(load_ledger(repo.path, AS_OF))
+    path = repo.path / ".git" / "ducha" / checkcache.CACHE_NAME
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF
+    path.write_bytes(bytes(data))
+    ledger = load_ledger(repo.path, AS_OF)
+    assert _findings(ledger) == clean
+    assert any("校验缓存已损坏" in n.text for n in ledger.notices)
+    assert not load_ledger(repo.path, AS_OF).notices  # rewritten: the next run is warm and quiet
+
+
+def test_named_files_use_the_cache_and_keep_the_others(tmp_path):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    _plant(repo.path, item_path("DC-2026-0001"))
+    only = [repo.path / item_path("DC-2026-0001")]
+    assert _planted(load_ledger(repo.path, AS_OF, only=only))
+    _same_as_uncached(repo.path, only=[repo.path / item_path("DC-2026-0002")])
+    entries = checkcache.open_cache(repo.path, (repo.path / "items/ledger.yml").read_bytes(), AS_OF).entries
+    assert set(entries) >= {item_path(f"DC-2026-000{n}") for n in (1, 2, 3)}
+
+
+def test_the_parallel_cold_check_fills_the_cache(tmp_path, monkeypatch):
+    """A large ledger's cold check reads the files in worker processes: the cache is filled from the bytes
+    they checked, and the warm check that follows agrees with one without the cache."""
+    monkeypatch.setattr(checked, "PARALLEL_THRESHOLD", 2)
+    repo = _ledger(tmp_path)
+    for n in range(4, 12):
+        repo.write_item(make_item(f"DC-2026-{n:04d}", "in_progress", deadline=dt.date(2026, 11, 10 + n)))
+    repo.write("items/2026/DC-2026-0012.yml", "id: [\n")
+    repo.commit("登记", "2026-11-17")
+    cold = load_ledger(repo.path, AS_OF, jobs=2)
+    entries = checkcache.open_cache(repo.path, (repo.path / "items/ledger.yml").read_bytes(), AS_OF).entries
+    assert len(entries) == 11  # every loadable file; the broken one is checked again next time
+    assert _findings(_same_as_uncached(repo.path, jobs=2)) == _findings(cold)
+
+
+def test_outside_git_there_is_no_cache(tmp_path):
+    repo = _ledger(tmp_path)
+    import shutil
+
+    shutil.rmtree(repo.path / ".git")
+    _same_as_uncached(repo.path)
+    assert not any(p.name == checkcache.CACHE_NAME for p in repo.path.rglob("*"))
+
+
+def test_ducha_check_twice_prints_the_same(tmp_path):
+    repo = _ledger(tmp_path)
+    repo.write_item(make_item("DC-2026-0001", "assigned", lead_unit="no_such_unit"))
+    cmd = [sys.executable, "-m", "ducha.cli", "check", "--root", str(repo.path), "--as-of", AS_OF.isoformat(), "--worktree"]
+    runs = [subprocess.run(cmd, capture_output=True, text=True) for _ in range(2)]
+    assert runs[0].returncode == runs[1].returncode == 1
+    assert runs[0].stdout == runs[1].stdout and "no_such_unit" in runs[0].stdout
+    assert runs[0].stderr == runs[1].stderr
+
+
+@pytest.mark.parametrize("line", ["gitdir: ../real.git", "gitdir: {abs}"])
+def test_a_worktree_git_file_points_at_its_git_dir(tmp_path, line):
+    real = tmp_path / "real.git"
+    real.mkdir()
+    work = tmp_path / "work"
+    (work / "items").mkdir(parents=True)
+    (work / ".git").write_text(line.format(abs=real) + "\n", encoding="utf-8")
+    assert checkcache.git_dir(work / "items").resolve() == real.resolve()
