@@ -17,6 +17,7 @@ import git
 from ..core.findings import DuchaError
 from ..core.paths import ITEMS_PREFIX
 from ..core.schema import TZ
+from .status import WorktreeStatus
 
 
 
@@ -162,58 +163,7 @@ def item_tree_at(repo: git.Repo, commit: str) -> tuple[str | None, dict[str, str
 
 def worktree_changes(repo: git.Repo) -> list[str]:
     """Item files with uncommitted changes (staged, unstaged or untracked)."""
-    out = repo.git.status("--porcelain", "-z", "--untracked-files=all", "--", "items").split("\0")
-    paths = set()
-    i = 0
-    while i < len(out):
-        entry = out[i]
-        i += 1
-        if len(entry) > 3:
-            paths.add(entry[3:])
-            if "R" in entry[:2] or "C" in entry[:2]:  # a staged rename is followed by its old path
-                if i < len(out) and out[i]:
-                    paths.add(out[i])
-                i += 1
-    return sorted(p for p in paths if p.startswith(ITEMS_PREFIX))
-
-
-class UnchangedBlobs:
-    """The blob id of every item file whose work-tree bytes are the index's (``git ls-files --stage``, less
-    what ``git ls-files --modified`` finds changed; paths relative to ``root``): what is in these files is
-    known without reading them.  The two git commands start at once and run while the caller works;
-    ``result()`` waits for them.  Empty outside git or when git fails (every file is then read)."""
-
-    def __init__(self, root: Path):
-        try:
-            self._runs = [
-                subprocess.Popen(["git", "ls-files", "-z", flag, "--", "items"], cwd=root,
-                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
-                for flag in ("--stage", "--modified")
-            ]
-        except OSError:  # no git at all
-            self._runs = []
-
-    def _listed(self, run) -> list[str]:
-        out, _ = run.communicate()
-        if run.returncode:
-            raise OSError(run.returncode)
-        return [entry for entry in out.decode("utf-8", "surrogateescape").split("\0") if entry]
-
-    def result(self) -> dict[str, str]:
-        if not self._runs:
-            return {}
-        try:
-            staged, modified = (self._listed(run) for run in self._runs)
-        except OSError:
-            return {}
-        modified = set(modified)
-        out = {}
-        for entry in staged:
-            info, _, path = entry.partition("\t")
-            mode, blob, stage = info.split(" ")
-            if stage == "0" and mode in ("100644", "100755") and path not in modified:
-                out[path] = blob
-        return out
+    return WorktreeStatus(Path(repo.working_tree_dir)).result()
 
 
 def changed_since(repo: git.Repo, commit: str) -> list[str]:

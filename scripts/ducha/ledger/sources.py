@@ -93,7 +93,7 @@ def load_ledger(
 
 
 def _unchanged(root: Path):
-    from ..history.repo import UnchangedBlobs
+    from ..history.status import UnchangedBlobs
 
     return UnchangedBlobs(root)
 
@@ -314,19 +314,22 @@ def open_ledger(
 
 
 def _open(root, as_of, committed, rev, only, checks) -> OpenedLedger:
-    from ..history.repo import HistoryUnavailable, open_repo, resolve_commit, worktree_changes
+    from ..history.status import NoHistory, WorktreeStatus
 
     root = Path(root)
     if only is not None or not committed:
+        status = WorktreeStatus(root)  # git works while the files are checked
         ledger = load_ledger(root, as_of, only=only)
         try:
-            changed = worktree_changes(open_repo(root))
-        except HistoryUnavailable:
+            changed = status.result()
+        except NoHistory:
             changed = []
         notices = list(ledger.notices)
         if changed and only is None:
             notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，以下结果包含这些修改（尚未进入台账历史）。"))
         return OpenedLedger(ledger, notices, changed)
+    from ..history.repo import HistoryUnavailable, open_repo, resolve_commit, worktree_changes
+
     try:
         repo = open_repo(root)
     except HistoryUnavailable:
