@@ -199,13 +199,18 @@ def test_the_parallel_cold_check_fills_the_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(checked, "PARALLEL_THRESHOLD", 2)
     repo = _ledger(tmp_path)
     for n in range(4, 12):
-        repo.write_item(make_item(f"DC-2026-{n:04d}", "in_progress", deadline=dt.date(2026, 11, 10 + n)))
+        repo.write_item(make_item(f"DC-2026-{n:04d}", "in_progress", deadline=dt.date(2026, 11, 10 + n),
+                                  batch="cwhy_2026_09", seq=n if n != 5 else 4))  # 4 and 5 claim one 序号
     repo.write("items/2026/DC-2026-0012.yml", "id: [\n")
     repo.commit("登记", "2026-11-17")
     cold = load_ledger(repo.path, AS_OF, jobs=2)
+    assert {f.path for f in cold.findings if f.code == "D214"} == {item_path("DC-2026-0004"), item_path("DC-2026-0005")}
     entries = checkcache.open_cache(repo.path, (repo.path / "items/ledger.yml").read_bytes(), AS_OF).entries
     assert len(entries) == 11  # every loadable file; the broken one is checked again next time
     assert _findings(_same_as_uncached(repo.path, jobs=2)) == _findings(cold)
+    assert _findings(_same_as_uncached(repo.path, jobs=1)) == _findings(cold)
+    repo.write_item(make_item("DC-2026-0005", "in_progress", deadline=dt.date(2026, 11, 15), batch="cwhy_2026_09", seq=5))
+    assert not any(f.code == "D214" for f in _same_as_uncached(repo.path, jobs=2).findings)
 
 
 def test_outside_git_there_is_no_cache(tmp_path):

@@ -108,9 +108,11 @@ def _checked_entries(rules: Rules, as_of: dt.date, entries, jobs, cache, unchang
         # cold and large: check as without a cache (the workers read the files), then remember each
         # loadable file by the bytes it came back with; a file that failed is checked again next time
         results = check_all(rules, as_of, entries, jobs)
-        for (rel, _, _), (item_id, item, findings) in zip(entries, results):
+        for n, ((rel, _, _), (item_id, item, findings)) in enumerate(zip(entries, results)):
             if type(item) is tuple and isinstance(item[0], bytes):
-                cache.put(rel, checkcache.blob_id(item[0]), item_id, True, findings, claim_in(item[0]))
+                claim = claim_in(item[0])
+                cache.put(rel, checkcache.blob_id(item[0]), item_id, True, findings, claim)
+                results[n] = (item_id, (*item, claim), findings)  # the 序号 check needs not read it again
         return results
     known = unchanged.result() if unchanged is not None else {}
     results: list = [None] * len(entries)
