@@ -240,3 +240,28 @@ def test_a_worktree_git_file_points_at_its_git_dir(tmp_path, line):
     (work / "items").mkdir(parents=True)
     (work / ".git").write_text(line.format(abs=real) + "\n", encoding="utf-8")
     assert checkcache.git_dir(work / "items").resolve() == real.resolve()
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_file_git_is_told_not_to_look_at_is_read(tmp_path, flag):
+    """git reports no change to a file marked assume-unchanged or skip-worktree, whatever is in it: the cache
+    must not take the index's blob id for its content."""
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    rel = item_path("DC-2026-0001")
+    repo.git("update-index", flag, rel)
+    repo.write_item(make_item("DC-2026-0001", "assigned", lead_unit="no_such_unit"))
+    assert repo.git("ls-files", "-m", "--", rel) == ""  # git itself does not see the edit
+    ledger = _same_as_uncached(repo.path)
+    assert any(f.path == rel and f.is_error for f in ledger.findings)
+
+
+def test_a_staged_edit_and_an_untracked_file_are_read(tmp_path):
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    rel = item_path("DC-2026-0001")
+    repo.write_item(make_item("DC-2026-0001", "assigned", lead_unit="no_such_unit"))
+    repo.git("add", rel)  # index = work tree, both differ from the cache
+    new = repo.write_item(make_item("DC-2026-0007", "assigned", lead_unit="no_such_unit"))  # untracked
+    ledger = _same_as_uncached(repo.path)
+    assert {f.path for f in ledger.findings if f.is_error} >= {rel, new}

@@ -68,12 +68,12 @@ class WorktreeStatus:
 
 class UnchangedBlobs:
     """The blob id of every item file whose work-tree bytes are the index's (``git ls-files --stage``, less
-    what ``git ls-files --modified`` finds changed; paths relative to ``root``): what is in these files is
+    what ``git ls-files --modified`` finds changed and what git is told not to look at; paths relative to ``root``): what is in these files is
     known without reading them.  The two git commands start at once and run while the caller works;
     ``result()`` waits for them.  Empty outside git or when git fails (every file is then read)."""
 
     def __init__(self, root: Path):
-        self._runs = [_start(root, "ls-files", "-z", flag, "--", ITEMS_DIR) for flag in ("--stage", "--modified")]
+        self._runs = [_start(root, "ls-files", "-z", *flags, "--", ITEMS_DIR) for flags in (("--stage", "-v"), ("--modified",))]
 
     def result(self) -> dict[str, str]:
         staged, modified = (_entries(run) for run in self._runs)
@@ -85,7 +85,9 @@ class UnchangedBlobs:
             if not entry:
                 continue
             info, _, path = entry.partition("\t")
-            mode, blob, stage = info.split(" ")
-            if stage == "0" and mode in ("100644", "100755") and path not in modified:
+            tag, mode, blob, stage = info.split(" ")
+            # "H": an ordinary entry, which git compares with the file; a file marked assume-unchanged
+            # (lower case) or skip-worktree ("S") may differ from the index without git saying so
+            if tag == "H" and stage == "0" and mode in ("100644", "100755") and path not in modified:
                 out[path] = blob
         return out
