@@ -265,3 +265,24 @@ def test_a_staged_edit_and_an_untracked_file_are_read(tmp_path):
     new = repo.write_item(make_item("DC-2026-0007", "assigned", lead_unit="no_such_unit"))  # untracked
     ledger = _same_as_uncached(repo.path)
     assert {f.path for f in ledger.findings if f.is_error} >= {rel, new}
+
+
+def test_worktree_status_names_every_kind_of_uncommitted_change(tmp_path):
+    from ducha.history.status import NoHistory, WorktreeStatus
+
+    repo = _ledger(tmp_path)
+    repo.write("notes.txt", "不是事项\n")  # outside items/: not counted
+    repo.git("mv", item_path("DC-2026-0001"), "items/2026/DC-2026-0011.yml")  # a staged rename: both paths
+    repo.write_item(make_item("DC-2026-0002", "in_progress", title="改了名称"))  # unstaged edit
+    repo.remove(item_path("DC-2026-0003"))  # deleted
+    repo.write("items/2026/DC 2026 新.yml", "id: x\n")  # untracked, a name with spaces
+    assert WorktreeStatus(repo.path).result() == sorted([
+        item_path("DC-2026-0001"), "items/2026/DC-2026-0011.yml", item_path("DC-2026-0002"),
+        item_path("DC-2026-0003"), "items/2026/DC 2026 新.yml"])  # fmt: skip
+    with pytest.raises(NoHistory):
+        WorktreeStatus(repo.path / "items").result()  # not the top of the repository
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=fresh, check=True)
+    with pytest.raises(NoHistory):
+        WorktreeStatus(fresh).result()  # no commit yet
