@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     check_cmd = [_ducha(), "check", "--root", str(root), "--as-of", AS_OF, "--worktree"]
     cache = root / ".git" / "ducha" / "check.pickle"
     every = sorted((root / "items").rglob("DC-*.yml"))
-    edited = every[len(every) // 2]
+    edited = next(p for p in every[len(every) // 2 :] if b"\nstatus: in_progress\n" in p.read_bytes())
     original = edited.read_bytes()
     edits = iter(range(1, 1_000))
 
@@ -144,10 +145,18 @@ def main(argv: list[str] | None = None) -> int:
 
     def edit():
         warm()
-        extra = f"  - date: 2026-11-19\n    by: fgw\n    text: 第{next(edits)}次补充进展。\n"
+        # a progress report of the as-of day appended to an open item's list, as a clerk types it
         text = original.decode()
-        edited.write_bytes((text.replace("progress:\n", "progress:\n" + extra, 1) if "progress:\n" in text
-                            else text + "progress:\n" + extra).encode())  # fmt: skip
+        unit = re.search(r"(?m)^lead_unit: (\S+)", text).group(1)
+        extra = f"  - date: {AS_OF}\n    by: {unit}\n    text: 第{next(edits)}次补充进展：已完成阶段性任务。\n"
+        at = text.find("\nprogress:\n")
+        if at < 0:
+            text += "progress:\n" + extra
+        else:
+            end = re.compile(r"\n(?=[^ \n-])").search(text, at + len("\nprogress:\n"))
+            cut = end.start() + 1 if end else len(text)
+            text = text[:cut] + extra + text[cut:]
+        edited.write_bytes(text.encode())
 
     commands = {
         "ducha check": check_cmd,
