@@ -10,33 +10,28 @@ from __future__ import annotations
 import click
 
 from .usage import Group
-from .checking import check
-from .items import list_, show, new, import_
-from .history import history, audit
-from .building import build
-from .setup import schema, init, codeowners, reviewers
-from .documents import bulletin, notice
-from .counting import stats
+
+# every command, in the order the error for an unknown one lists them; each module is imported when used
+COMMANDS = {
+    "check": ".checking:check",
+    "list": ".items:list_",
+    "show": ".items:show",
+    "new": ".items:new",
+    "import": ".items:import_",
+    "history": ".history:history",
+    "audit": ".history:audit",
+    "build": ".building:build",
+    "schema": ".setup:schema",
+    "init": ".setup:init",
+    "codeowners": ".setup:codeowners",
+    "reviewers": ".setup:reviewers",
+    "bulletin": ".documents:bulletin",
+    "notice": ".documents:notice",
+    "stats": ".counting:stats",
+}
 
 
-@click.group("ducha", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("ducha", cls=Group, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ducha", message="%(prog)s %(version)s")
 def main():
     """ducha：督查事项台账的校验、统计、通报与内网网站。"""
-
-
-main.add_command(check)
-main.add_command(list_)
-main.add_command(show)
-main.add_command(new)
-main.add_command(import_)
-main.add_command(history)
-main.add_command(audit)
-main.add_command(build)
-main.add_command(schema)
-main.add_command(init)
-main.add_command(codeowners)
-main.add_command(reviewers)
-main.add_command(bulletin)
-main.add_command(notice)
-main.add_command(stats)

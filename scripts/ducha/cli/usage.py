@@ -159,13 +159,52 @@ def show(exc: click.ClickException) -> None:
 
 
 class Group(click.Group):
-    """The ``ducha`` group: every command's context formats help in Chinese, every error is shown in Chinese."""
+    """The ``ducha`` group: every command's context formats help in Chinese, every error is shown in Chinese.
+
+    ``lazy`` names commands by ``"module:attribute"`` (relative to this package), in the order they are
+    listed: a command's module is imported only when that command runs (or help lists them all), so
+    ``ducha check`` before each commit does not import what ``ducha stats`` or ``ducha build`` need."""
 
     context_class = Context
 
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+        self._lazy = dict(lazy or {})
+        self._order = list(self._lazy)
+        self._loaded: dict[str, click.Command] = {}
+        super().__init__(*args, **kwargs)
+
+    @property
+    def commands(self) -> dict[str, click.Command]:
+        """Every command, each module imported (help, documentation checks); in the listed order."""
+        for name in list(self._lazy):
+            self._load(name)
+        first = {name: self._loaded[name] for name in self._order if name in self._loaded}
+        return {**first, **self._loaded}
+
+    @commands.setter
+    def commands(self, value) -> None:
+        self._loaded = dict(value or {})
+
+    def _load(self, name: str) -> None:
+        import importlib
+
+        module, attr = self._lazy.pop(name).split(":")
+        self.add_command(getattr(importlib.import_module(module, __package__), attr), name)
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         _chinese_contexts(cmd)
-        super().add_command(cmd, name)
+        name = name or cmd.name
+        if name is None:
+            raise TypeError("Command has no name.")
+        self._loaded[name] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._lazy:
+            self._load(cmd_name)
+        return self._loaded.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self._loaded, *self._lazy})
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
