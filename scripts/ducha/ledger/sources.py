@@ -330,7 +330,7 @@ def _open(root, as_of, committed, rev, only, checks) -> OpenedLedger:
         if changed and only is None:
             notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，以下结果包含这些修改（尚未进入台账历史）。"))
         return OpenedLedger(ledger, notices, changed)
-    from ..history.repo import HistoryUnavailable, open_repo, resolve_commit, worktree_changes
+    from ..history.repo import HistoryUnavailable, open_repo, resolve_commit
 
     try:
         repo = open_repo(root)
@@ -339,9 +339,13 @@ def _open(root, as_of, committed, rev, only, checks) -> OpenedLedger:
             raise
         notice = Notice(f"注意：{root.resolve()} 不是 git 仓库，按工作区文件计算截至 {as_of} 的状态。")
         return OpenedLedger(load_ledger(root, as_of), [notice])
-    changed = worktree_changes(repo)
+    status = WorktreeStatus(root)  # git works while the committed ledger is read
     commit = resolve_commit(repo, rev) if rev is not None else None
     ledger = load_ledger_at(root, as_of, commit=commit, checks=checks)
+    try:
+        changed = status.result()
+    except NoHistory:  # git could not say (the repository opened above with a commit): nothing to warn of
+        changed = []
     notices = list(ledger.notices)
     if changed:
         notices.append(Notice(f"注意：工作区有 {len(changed)} 个未提交的事项文件修改，未计入（按提交 {ledger.commit[:10]} 计算）。", Hint("worktree")))
