@@ -113,3 +113,41 @@ def test_every_page_uses_ducha_search_worker_around_materials(built_site):
     for page in [built_site / "index.html", built_site / "items" / NUMBER_ID / "index.html", built_site / "guide" / "index.html"]:
         config = re.search(r'<script id="__config"[^>]*>(.*?)</script>', page.read_text(encoding="utf-8"), re.S).group(1)
         assert json.loads(config)["search"].endswith(f"assets/javascripts/workers/ducha-{material}"), page
+
+
+CAPTURE_INDEX = """
+importScripts(%s);
+(function (lunr) {
+  var build = lunr.Builder.prototype.build, index = null, post = self.postMessage.bind(self);
+  lunr.Builder.prototype.build = function () { return index = build.call(this); };
+  self.postMessage = function (message) {
+    if (message && message.type === 1) return post({type: "index", json: JSON.stringify(index.toJSON())});
+    return post(message);
+  };
+})(self.lunr);
+"""
+
+
+def test_ducha_worker_builds_the_index_lunr_builds(browser, built_site):
+    """ducha's worker replaces lunr's Builder.add and createFieldVectors with faster ones: the index they make,
+    serialised (every term's postings and positions, every field vector, in lunr's key orders), is the one
+    lunr's own builder makes from the same search index in Material's worker."""
+    folder = built_site / "assets" / "javascripts" / "workers"
+    ducha = next(folder.glob("ducha-search.*.min.js")).name
+    material = ducha.removeprefix("ducha-")
+    for name, worker in (("check-material.js", material), ("check-ducha.js", ducha)):
+        (folder / name).write_text(CAPTURE_INDEX % json.dumps(worker), encoding="utf-8")
+    built = browser.page.evaluate("""async () => {
+      const index = await (await fetch("search/search_index.json")).json();
+      const build = name => new Promise((resolve, reject) => {
+        const worker = new Worker("assets/javascripts/workers/" + name);
+        worker.onerror = e => reject(e.message);
+        worker.onmessage = ev => { if (ev.data.type === "index") { worker.terminate(); resolve(ev.data.json); } };
+        worker.postMessage({type: 0, data: {config: index.config, docs: index.docs, options: {suggest: false}}});
+      });
+      return [await build("check-material.js"), await build("check-ducha.js")];
+    }""")
+    lunr_index, ducha_index = (json.loads(b) for b in built)
+    assert len(lunr_index["invertedIndex"]) > 1000 and len(lunr_index["fieldVectors"]) > 100
+    assert built[1] == built[0]
+
