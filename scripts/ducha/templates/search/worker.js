@@ -58,11 +58,109 @@ function duchaIds(query) {  // the numbers of the items a document number in the
   return ids;
 }
 
-// Registered before Material's handler, so it sees the query first: Material gets the words, space-separated
-// (it still segments and highlights them its own way); the search itself asks lunr for the words.
+// Two indexes, so the first results need not wait for the whole one. Every entry is indexed first with its title
+// and, for an item, the paragraph of its units and leader and the paragraph of its summary (what people remember
+// it by: number, id, title, units, leader, summary); the search answers from that index at once, and a worker
+// of its own (this file again) builds the whole index meanwhile. Once that one is ready it answers every query,
+// and the newest query the first index answered is asked again, so its results become the whole index's.
+// Queries are numbered as they come: an answer is shown only if it is for the newest query, and a query
+// still waiting here when a newer one comes is dropped, so results for an earlier keystroke never replace
+// those for a later one.
+var DUCHA_SETUP = 0, DUCHA_READY = 1, DUCHA_QUERY = 2, DUCHA_RESULT = 3;  // Material's message types
+var DUCHA_ITEM = /^items\/[^#]*$/;
+var DUCHA_LABELLED = /^<p>[\u200b\s]*(?:拟办|进展|报结|答复)/;  // paragraphs after the summary: opinion, progress, result, reply
+var duchaOwn = false;       // a message this worker hands to Material's handler itself
+var duchaFull = null;       // the whole index's worker (once the first index is ready)
+var duchaFullReady = false;
+var duchaSetup = null;      // the search index the whole index is built from
+var duchaSeq = 0;           // the number of the newest query
+var duchaLatest = null;     // the newest query: {data, seq}
+var duchaWaiting = false;   // the newest query is still to be answered here
+var duchaAnswering = 0;     // the number of the query Material's handler is answering
+var duchaQuiet = false;     // Material's next READY is not the page's (the first index let go)
+var duchaTimer = null;
+// The whole index's worker is started once the first query is answered, or this long after the first index
+// is ready: handing it the search index holds this worker up for a moment, which should not delay the first
+// results of someone typing as the page opens.
+var DUCHA_FULL_AFTER = 1000;
+
+function duchaFirstText(text) {  // an item's units-and-leader paragraph and its summary
+  var paragraphs = String(text).match(/<p>[\s\S]*?<\/p>/g) || [];
+  var keep = paragraphs.slice(0, 1);
+  if (paragraphs.length > 1 && !DUCHA_LABELLED.test(paragraphs[1])) keep.push(paragraphs[1]);
+  return keep.join(" ");
+}
+
+function duchaHand(message) {  // to Material's handler, as if the page had sent it
+  duchaOwn = true;
+  try { self.dispatchEvent(new MessageEvent("message", {data: message})); } finally { duchaOwn = false; }
+}
+
+function duchaAnswer() {  // the newest query, from the index built here
+  duchaWaiting = false;
+  if (duchaFullReady) return duchaAsk(duchaLatest);
+  duchaAnswering = duchaLatest.seq;
+  duchaHand({type: DUCHA_QUERY, data: duchaLatest.data});
+}
+
+function duchaAsk(query) {  // the whole index's worker
+  duchaFull.postMessage({type: DUCHA_QUERY, data: query.data, duchaSeq: query.seq});
+}
+
+function duchaStartFull() {
+  if (duchaSetup === null) return;
+  try {
+    duchaFull = new Worker(self.location.href);
+  } catch (err) {
+    duchaFull = null;
+  }
+  var setup = duchaSetup;
+  duchaSetup = null;
+  if (duchaFull === null) {  // no worker of its own: the whole index is built here, in place of the first
+    duchaQuiet = true;
+    return duchaHand({type: DUCHA_SETUP, data: setup});
+  }
+  duchaFull.onmessage = function (ev) {
+    var message = ev.data;
+    if (message.type === DUCHA_READY) {
+      duchaFullReady = true;
+      duchaQuiet = true;
+      // the first index let go: an empty one in its place (lang "en": Material loads no language files again)
+      duchaHand({type: DUCHA_SETUP, data: {config: Object.assign({}, setup.config, {lang: ["en"]}), docs: [], options: setup.options}});
+      if (duchaLatest !== null && !duchaWaiting) duchaAsk(duchaLatest);
+    } else if (message.type === DUCHA_RESULT && message.duchaSeq === duchaSeq) {
+      message.duchaIndex = "full";
+      duchaPost(message);
+    }
+  };
+  duchaFull.postMessage({type: DUCHA_SETUP, data: setup, duchaWhole: true});
+}
+
+// Registered before Material's handler, so it sees every message first.
 addEventListener("message", function (ev) {
   var message = ev.data;
-  if (message && typeof message.data === "string" && duchaIndex) {
+  if (!message) return;
+  if (!duchaOwn && message.type === DUCHA_SETUP) {
+    if (message.duchaWhole || typeof Worker !== "function") return;  // the whole index, built here
+    ev.stopImmediatePropagation();
+    duchaSetup = message.data;
+    var docs = message.data.docs.map(function (doc) {
+      return DUCHA_ITEM.test(doc.location) ? Object.assign({}, doc, {text: duchaFirstText(doc.text)}) : Object.assign({}, doc);
+    });
+    duchaHand({type: DUCHA_SETUP, data: {config: message.data.config, docs: docs, options: message.data.options}});
+    return;
+  }
+  if (!duchaOwn && message.type === DUCHA_QUERY) {
+    ev.stopImmediatePropagation();
+    duchaSeq = message.duchaSeq || duchaSeq + 1;
+    duchaLatest = {data: message.data, seq: duchaSeq};
+    if (duchaFullReady) duchaAsk(duchaLatest);
+    else if (!duchaWaiting) { duchaWaiting = true; setTimeout(duchaAnswer, 0); }
+    return;
+  }
+  // Material gets the words, space-separated (it still segments and highlights them its own way); the
+  // search itself asks lunr for the words.
+  if (duchaOwn && message.type === DUCHA_QUERY && typeof message.data === "string" && duchaIndex) {
     duchaPending = {words: duchaWords(message.data, duchaIndex), ids: duchaIds(message.data)};
     message.data = duchaPending.words.join(" ");
   }
@@ -73,11 +171,26 @@ addEventListener("message", function (ev) {
 var duchaTerms = null;  // location -> {word: found} of the last search
 var duchaPost = self.postMessage.bind(self);
 self.postMessage = function (message) {
-  if (duchaTerms && message && message.data && Array.isArray(message.data.items)) {
-    message.data.items.forEach(function (group) {
-      group.forEach(function (item) { if (duchaTerms[item.location]) item.terms = duchaTerms[item.location]; });
-    });
+  if (message && message.type === DUCHA_READY) {
+    if (duchaQuiet) { duchaQuiet = false; return; }
+    duchaPost.apply(self, arguments);
+    if (duchaSetup !== null) duchaTimer = setTimeout(duchaStartFull, DUCHA_FULL_AFTER);
+    return;
+  }
+  if (message && message.type === DUCHA_RESULT) {
+    if (duchaTerms && message.data && Array.isArray(message.data.items)) {
+      message.data.items.forEach(function (group) {
+        group.forEach(function (item) { if (duchaTerms[item.location]) item.terms = duchaTerms[item.location]; });
+      });
+    }
     duchaTerms = null;
+    if (duchaAnswering !== duchaSeq) return;  // a newer query came meanwhile: its answer follows
+    message.duchaSeq = duchaSeq;
+    message.duchaIndex = duchaFull === null && duchaSetup === null ? "full" : "first";
+    if (duchaSetup !== null) {  // the first answer is out: now the whole index
+      clearTimeout(duchaTimer);
+      duchaTimer = setTimeout(duchaStartFull, 0);
+    }
   }
   return duchaPost.apply(self, arguments);
 };
