@@ -83,6 +83,7 @@ var duchaTimer = null;
 // is ready: handing it the search index holds this worker up for a moment, which should not delay the first
 // results of someone typing as the page opens.
 var DUCHA_FULL_AFTER = 1000;
+var DUCHA_INDEX = "../../../search/search_index.json";  // from assets/javascripts/workers/, where Material's workers are
 
 function duchaFirstText(text) {  // an item's units-and-leader paragraph and its summary
   var paragraphs = String(text).match(/<p>[\s\S]*?<\/p>/g) || [];
@@ -122,7 +123,9 @@ function duchaStartFull() {
   }
   duchaFull.onmessage = function (ev) {
     var message = ev.data;
-    if (message.type === DUCHA_READY) {
+    if (message.type === "ducha-docs") {  // it could not fetch the search index: handed over from here
+      duchaFull.postMessage({type: DUCHA_SETUP, data: setup, duchaWhole: true});
+    } else if (message.type === DUCHA_READY) {
       duchaFullReady = true;
       duchaQuiet = true;
       // the first index let go: an empty one in its place (lang "en": Material loads no language files again)
@@ -133,7 +136,10 @@ function duchaStartFull() {
       duchaPost(message);
     }
   };
-  duchaFull.postMessage({type: DUCHA_SETUP, data: setup, duchaWhole: true});
+  // It fetches the search index itself (from the browser's cache, as a rule) rather than have it handed over:
+  // copying it to another worker would hold this one up, and the answers to the next keystrokes with it.
+  duchaFull.postMessage({type: DUCHA_SETUP, duchaWhole: true, duchaFetch: new URL(DUCHA_INDEX, self.location.href).href,
+                         data: {config: setup.config, docs: [], options: setup.options}});
 }
 
 // Registered before Material's handler, so it sees every message first.
@@ -141,6 +147,18 @@ addEventListener("message", function (ev) {
   var message = ev.data;
   if (!message) return;
   if (!duchaOwn && message.type === DUCHA_SETUP) {
+    if (message.duchaFetch) {  // the whole index, built here from the search index fetched
+      ev.stopImmediatePropagation();
+      fetch(message.duchaFetch).then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      }).then(function (index) {
+        duchaHand({type: DUCHA_SETUP, data: {config: message.data.config, docs: index.docs, options: message.data.options}});
+      }, function () {
+        duchaPost({type: "ducha-docs"});
+      });
+      return;
+    }
     if (message.duchaWhole || typeof Worker !== "function") return;  // the whole index, built here
     ev.stopImmediatePropagation();
     duchaSetup = message.data;
