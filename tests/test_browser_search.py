@@ -110,6 +110,7 @@ def test_every_page_uses_ducha_search_worker_around_materials(built_site):
 
 
 CAPTURE_INDEX = """
+self.duchaWholeIndex = true;  // ducha's worker: only the whole index, from the search index handed over
 importScripts(%s);
 (function (lunr) {
   var build = lunr.Builder.prototype.build, index = null, post = self.postMessage.bind(self);

@@ -85,6 +85,35 @@ var duchaTimer = null;
 var DUCHA_FULL_AFTER = 1000;
 var DUCHA_INDEX = "../../../search/search_index.json";  // from assets/javascripts/workers/, where Material's workers are
 
+// The search index is fetched here as soon as this worker starts, not only handed over by the page once the
+// page has fetched and read it itself: whichever comes first is indexed (the other let go).
+var duchaWholeHere = self.location.hash === "#whole" || self.duchaWholeIndex === true;  // the whole index's worker
+var duchaStarted = false;   // the first index is being built (or, without workers of its own, the whole one)
+var duchaPrefetch = null;
+if (!duchaWholeHere && typeof fetch === "function" && typeof AbortController === "function") {
+  duchaPrefetch = new AbortController();
+  fetch(new URL(DUCHA_INDEX, self.location.href).href, {signal: duchaPrefetch.signal}).then(function (response) {
+    if (!response.ok) throw new Error(response.status);
+    return response.json();
+  }).then(function (index) {
+    duchaPrefetch = null;
+    if (!duchaStarted) duchaFirst({config: index.config, docs: index.docs, options: DUCHA.options || {suggest: false}});
+  }, function () {
+    duchaPrefetch = null;  // the page's copy will do
+  });
+}
+
+function duchaFirst(setup) {  // the first index, from the search index fetched here or handed over by the page
+  duchaStarted = true;
+  if (duchaPrefetch !== null) { duchaPrefetch.abort(); duchaPrefetch = null; }
+  if (typeof Worker !== "function") return duchaHand({type: DUCHA_SETUP, data: setup});  // the whole index, here
+  duchaSetup = setup;
+  var docs = setup.docs.map(function (doc) {
+    return DUCHA_ITEM.test(doc.location) ? Object.assign({}, doc, {text: duchaFirstText(doc.text)}) : Object.assign({}, doc);
+  });
+  duchaHand({type: DUCHA_SETUP, data: {config: setup.config, docs: docs, options: setup.options}});
+}
+
 function duchaFirstText(text) {  // an item's units-and-leader paragraph and its summary
   var paragraphs = String(text).match(/<p>[\s\S]*?<\/p>/g) || [];
   var keep = paragraphs.slice(0, 1);
@@ -111,7 +140,7 @@ function duchaAsk(query) {  // the whole index's worker
 function duchaStartFull() {
   if (duchaSetup === null) return;
   try {
-    duchaFull = new Worker(self.location.href);
+    duchaFull = new Worker(self.location.href.split("#")[0] + "#whole");
   } catch (err) {
     duchaFull = null;
   }
@@ -159,13 +188,9 @@ addEventListener("message", function (ev) {
       });
       return;
     }
-    if (message.duchaWhole || typeof Worker !== "function") return;  // the whole index, built here
+    if (message.duchaWhole || duchaWholeHere) return;  // the whole index, built here by Material's handler
     ev.stopImmediatePropagation();
-    duchaSetup = message.data;
-    var docs = message.data.docs.map(function (doc) {
-      return DUCHA_ITEM.test(doc.location) ? Object.assign({}, doc, {text: duchaFirstText(doc.text)}) : Object.assign({}, doc);
-    });
-    duchaHand({type: DUCHA_SETUP, data: {config: message.data.config, docs: docs, options: message.data.options}});
+    if (!duchaStarted) duchaFirst(message.data);
     return;
   }
   if (!duchaOwn && message.type === DUCHA_QUERY) {
