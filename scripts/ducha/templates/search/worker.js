@@ -248,7 +248,7 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
 (function (lunr) {
   lunr.Builder.prototype.add = function (doc, attributes) {
     var docRef = doc[this._ref], fields = Object.keys(this._fields), inverted = this.invertedIndex;
-    var whitelist = this.metadataWhitelist;
+    var whitelist = this.metadataWhitelist, keys = whitelist.length;
     this._documents[docRef] = attributes || {};
     this.documentCount += 1;
     for (var i = 0; i < fields.length; i++) {
@@ -256,22 +256,25 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
       var field = extractor ? extractor(doc) : doc[fieldName];
       var terms = this.pipeline.run(this.tokenizer(field, { fields: [fieldName] }));
       var fieldRef = new lunr.FieldRef(docRef, fieldName).toString(), fieldTerms = Object.create(null);
+      // each distinct word of the field, in the order it first comes: [count, one list per metadata key]
       var seen = new Map(), order = [];
       for (var j = 0; j < terms.length; j++) {
         var term = terms[j], str = term.toString(), entry = seen.get(str);
         if (entry === undefined) {
-          entry = { count: 0, metadata: whitelist.map(function () { return []; }) };
+          entry = new Array(keys + 1);
+          entry[0] = 0;
+          for (var e = 1; e <= keys; e++) entry[e] = [];
           seen.set(str, entry);
           order.push(str);
         }
-        entry.count += 1;
-        for (var l = 0; l < whitelist.length; l++) entry.metadata[l].push(term.metadata[whitelist[l]]);
+        entry[0] += 1;
+        for (var l = 0; l < keys; l++) entry[l + 1].push(term.metadata[whitelist[l]]);
       }
       this.fieldTermFrequencies[fieldRef] = fieldTerms;
       this.fieldLengths[fieldRef] = terms.length;
       for (var n = 0; n < order.length; n++) {
         var word = order[n], found = seen.get(word), posting = inverted[word];
-        fieldTerms[word] = found.count;
+        fieldTerms[word] = found[0];
         if (posting === undefined) {
           posting = Object.create(null);
           posting["_index"] = this.termIndex;
@@ -281,10 +284,10 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
         }
         var docs = posting[fieldName], metadata = docs[docRef];
         if (metadata === undefined) metadata = docs[docRef] = Object.create(null);
-        for (var m = 0; m < whitelist.length; m++) {
+        for (var m = 0; m < keys; m++) {
           var key = whitelist[m], list = metadata[key];
-          if (list === undefined) metadata[key] = found.metadata[m];
-          else list.push.apply(list, found.metadata[m]);
+          if (list === undefined) metadata[key] = found[m + 1];
+          else list.push.apply(list, found[m + 1]);
         }
       }
     }
