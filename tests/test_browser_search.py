@@ -149,9 +149,9 @@ def test_ducha_worker_builds_the_index_lunr_builds(browser, built_site):
 
 
 
-ANSWERS = """async ([queries, wait]) => {
+ANSWERS = """async ([queries, wait, url]) => {
   const index = await (await fetch("search/search_index.json")).json();
-  const worker = new Worker(document.querySelector("#__config") && JSON.parse(document.querySelector("#__config").textContent).search);
+  const worker = new Worker(url || JSON.parse(document.querySelector("#__config").textContent).search);
   const answers = [];
   const done = new Promise((resolve, reject) => {
     worker.onerror = e => reject(e.message);
@@ -180,7 +180,7 @@ def test_the_first_index_answers_at_once_and_the_whole_index_after_it(browser, q
     """A query typed before anything is ready is answered from the first index (titles, units and leader,
     summaries), then again from the whole index built in a worker of its own: both answers find the item first
     (a leader's name: that leader's items only)."""
-    answers = browser.page.evaluate(ANSWERS, [[query], False])
+    answers = browser.page.evaluate(ANSWERS, [[query], False, None])
     assert [a["index"] for a in answers] == ["first", "full"], answers
     for answer in answers:
         items = _items(answer["links"])
@@ -195,7 +195,21 @@ def test_no_answer_for_an_earlier_query_comes_after_a_later_ones(browser, wait):
     """Queries typed faster than the worker answers: every answer is for the newest query at the time, so the
     last answers the page gets are the last query's (the earlier ones' are dropped or come before)."""
     queries = ["张建国", NUMBER_ID, "86号", PHRASE]
-    answers = browser.page.evaluate(ANSWERS, [queries, wait])
+    answers = browser.page.evaluate(ANSWERS, [queries, wait, None])
     seqs = [a["seq"] for a in answers]
     assert seqs == sorted(seqs) and seqs[-1] == len(queries), answers
     assert all(a["links"][0] == f"items/{PHRASE_ID}/" for a in answers if a["seq"] == len(queries)), answers
+
+
+@pytest.mark.parametrize(("nested", "indexes"), [("self.Worker = undefined;", ["full"]),
+                                                 ("self.Worker = function () { throw new Error('no'); };", ["first", "full"])])
+def test_without_workers_of_its_own_the_worker_builds_the_whole_index_itself(browser, built_site, nested, indexes):
+    """Where a worker cannot start one of its own, the whole index is built in the search worker: at once, or
+    after the first index has answered (and the query is answered again)."""
+    folder = built_site / "assets" / "javascripts" / "workers"
+    ducha = next(folder.glob("ducha-search.*.min.js")).name
+    (folder / "check-nested.js").write_text(f"{nested}\nimportScripts({json.dumps(ducha)});\n", encoding="utf-8")
+    answers = browser.page.evaluate(ANSWERS, [[PHRASE], False, "assets/javascripts/workers/check-nested.js"])
+    assert [a["index"] for a in answers] == indexes, answers
+    assert all(a["links"][0] == f"items/{PHRASE_ID}/" for a in answers), answers
+

@@ -80,8 +80,7 @@ var duchaAnswering = 0;     // the number of the query Material's handler is ans
 var duchaQuiet = false;     // Material's next READY is not the page's (the first index let go)
 var duchaTimer = null;
 // The whole index's worker is started once the first query is answered, or this long after the first index
-// is ready: handing it the search index holds this worker up for a moment, which should not delay the first
-// results of someone typing as the page opens.
+// is ready: its fetching and building take CPU the first answer to someone typing as the page opens needs.
 var DUCHA_FULL_AFTER = 1000;
 var DUCHA_INDEX = "../../../search/search_index.json";  // from assets/javascripts/workers/, where Material's workers are
 
@@ -137,6 +136,11 @@ function duchaAsk(query) {  // the whole index's worker
   duchaFull.postMessage({type: DUCHA_QUERY, data: query.data, duchaSeq: query.seq});
 }
 
+function duchaWholeInPlace(setup) {  // no worker of its own: the whole index built here, in place of the first
+  duchaQuiet = true;
+  duchaHand({type: DUCHA_SETUP, data: setup});
+}
+
 function duchaStartFull() {
   if (duchaSetup === null) return;
   try {
@@ -146,10 +150,13 @@ function duchaStartFull() {
   }
   var setup = duchaSetup;
   duchaSetup = null;
-  if (duchaFull === null) {  // no worker of its own: the whole index is built here, in place of the first
-    duchaQuiet = true;
-    return duchaHand({type: DUCHA_SETUP, data: setup});
-  }
+  if (duchaFull === null) return duchaWholeInPlace(setup);
+  duchaFull.onerror = function () {  // the whole index's worker failed: built here after all
+    duchaFull.terminate();
+    duchaFull = null;
+    duchaFullReady = false;
+    duchaWholeInPlace(setup);
+  };
   duchaFull.onmessage = function (ev) {
     var message = ev.data;
     if (message.type === "ducha-docs") {  // it could not fetch the search index: handed over from here
@@ -215,7 +222,11 @@ var duchaTerms = null;  // location -> {word: found} of the last search
 var duchaPost = self.postMessage.bind(self);
 self.postMessage = function (message) {
   if (message && message.type === DUCHA_READY) {
-    if (duchaQuiet) { duchaQuiet = false; return; }
+    if (duchaQuiet) {  // not the page's: the whole index ready here (its newest query asked again), or the empty one
+      duchaQuiet = false;
+      if (duchaFull === null && duchaLatest !== null && !duchaWaiting) { duchaWaiting = true; setTimeout(duchaAnswer, 0); }
+      return;
+    }
     duchaPost.apply(self, arguments);
     if (duchaSetup !== null) duchaTimer = setTimeout(duchaStartFull, DUCHA_FULL_AFTER);
     return;
