@@ -255,7 +255,10 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
 // lunr.Builder.prototype.add and createFieldVectors make, with the work per token done per distinct word of a
 // field. lunr looks every token up in its inverted index four times by the token itself (a string made for each
 // token, looked up anew each time), and inserts a vector's terms one by one, each a binary search and a splice:
-// at 6,000 items that was most of the time before the first results.
+// at 6,000 items that was most of the time before the first results. One difference no search sees: the
+// metadata of a word in a document (its positions) is an ordinary object, where lunr makes one without a
+// prototype (a dictionary to V8, several times larger: hundreds of thousands of them kept the garbage collector
+// busy); its only keys are the metadata whitelist's ("position").
 (function (lunr) {
   lunr.Builder.prototype.add = function (doc, attributes) {
     var docRef = doc[this._ref], fields = Object.keys(this._fields), inverted = this.invertedIndex;
@@ -294,7 +297,7 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
           inverted[word] = posting;
         }
         var docs = posting[fieldName], metadata = docs[docRef];
-        if (metadata === undefined) metadata = docs[docRef] = Object.create(null);
+        if (metadata === undefined) metadata = docs[docRef] = {};
         for (var m = 0; m < keys; m++) {
           var key = whitelist[m], list = metadata[key];
           if (list === undefined) metadata[key] = found[m + 1];
