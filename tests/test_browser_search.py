@@ -158,7 +158,8 @@ ANSWERS = """async ([queries, wait, url]) => {
     worker.onmessage = ev => {
       const m = ev.data;
       if (m.type !== 3) return;
-      answers.push({seq: m.duchaSeq, index: m.duchaIndex, links: m.data.items.map(group => group[0].location)});
+      answers.push({seq: m.duchaSeq, index: m.duchaIndex, links: m.data.items.map(group => group[0].location),
+                    items: JSON.stringify(m.data.items)});
       if (m.duchaIndex === "full" && m.duchaSeq === queries.length) resolve();
     };
   });
@@ -212,4 +213,17 @@ def test_without_workers_of_its_own_the_worker_builds_the_whole_index_itself(bro
     answers = browser.page.evaluate(ANSWERS, [[PHRASE], False, "assets/javascripts/workers/check-nested.js"])
     assert [a["index"] for a in answers] == indexes, answers
     assert all(a["links"][0] == f"items/{PHRASE_ID}/" for a in answers), answers
+
+
+@pytest.mark.parametrize("query", [PHRASE, "张建国", "86号", NUMBER_ID, "市住房和城乡建设局"])
+def test_the_first_index_highlights_results_as_with_positions_kept(browser, built_site, query):
+    """The first index keeps no positions and finds a result's when it answers: the results, highlighted, are
+    those of the same index built with its positions."""
+    folder = built_site / "assets" / "javascripts" / "workers"
+    ducha = next(folder.glob("ducha-search.*.min.js")).name
+    (folder / "check-positions.js").write_text(f"self.duchaFirstPositions = true;\nimportScripts({json.dumps(ducha)});\n", encoding="utf-8")
+    lazy = browser.page.evaluate(ANSWERS, [[query], False, None])[0]
+    kept = browser.page.evaluate(ANSWERS, [[query], False, "assets/javascripts/workers/check-positions.js"])[0]
+    assert lazy["index"] == kept["index"] == "first"
+    assert "<mark" in kept["items"] and lazy["items"] == kept["items"]
 

@@ -102,6 +102,10 @@ if (!duchaWholeHere && typeof fetch === "function" && typeof AbortController ===
   });
 }
 
+var DUCHA_NO_METADATA = Object.freeze({});
+// the first index, built without positions: {building, index, docs (location -> doc), tokenizer, pipeline, cut}
+var duchaLazy = {building: false, index: null, docs: new Map(), tokenizer: null, pipeline: null, cut: new Map()};
+
 function duchaFirst(setup) {  // the first index, from the search index fetched here or handed over by the page
   duchaStarted = true;
   if (duchaPrefetch !== null) { duchaPrefetch.abort(); duchaPrefetch = null; }
@@ -110,6 +114,8 @@ function duchaFirst(setup) {  // the first index, from the search index fetched 
   var docs = setup.docs.map(function (doc) {
     return DUCHA_ITEM.test(doc.location) ? Object.assign({}, doc, {text: duchaFirstText(doc.text)}) : Object.assign({}, doc);
   });
+  docs.forEach(function (doc) { duchaLazy.docs.set(doc.location, doc); });
+  duchaLazy.building = self.duchaFirstPositions !== true;  // (a test compares the two)
   duchaHand({type: DUCHA_SETUP, data: {config: setup.config, docs: docs, options: setup.options}});
 }
 
@@ -222,6 +228,7 @@ var duchaTerms = null;  // location -> {word: found} of the last search
 var duchaPost = self.postMessage.bind(self);
 self.postMessage = function (message) {
   if (message && message.type === DUCHA_READY) {
+    duchaLazy.building = false;
     if (duchaQuiet) {  // not the page's: the whole index ready here (its newest query asked again), or the empty one
       duchaQuiet = false;
       if (duchaFull === null && duchaLatest !== null && !duchaWaiting) { duchaWaiting = true; setTimeout(duchaAnswer, 0); }
@@ -262,7 +269,11 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
 (function (lunr) {
   lunr.Builder.prototype.add = function (doc, attributes) {
     var docRef = doc[this._ref], fields = Object.keys(this._fields), inverted = this.invertedIndex;
-    var whitelist = this.metadataWhitelist, keys = whitelist.length;
+    var whitelist = duchaLazy.building ? [] : this.metadataWhitelist, keys = whitelist.length;
+    if (duchaLazy.building && duchaLazy.tokenizer === null) {
+      duchaLazy.tokenizer = this.tokenizer;
+      duchaLazy.pipeline = this.pipeline;
+    }
     this._documents[docRef] = attributes || {};
     this.documentCount += 1;
     for (var i = 0; i < fields.length; i++) {
@@ -297,7 +308,7 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
           inverted[word] = posting;
         }
         var docs = posting[fieldName], metadata = docs[docRef];
-        if (metadata === undefined) metadata = docs[docRef] = {};
+        if (metadata === undefined) metadata = docs[docRef] = keys ? {} : DUCHA_NO_METADATA;
         for (var m = 0; m < keys; m++) {
           var key = whitelist[m], list = metadata[key];
           if (list === undefined) metadata[key] = found[m + 1];
@@ -335,10 +346,16 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
   var build = lunr.Builder.prototype.build;
   lunr.Builder.prototype.build = function () {
     duchaIndex = build.call(this);
+    if (duchaLazy.building) duchaLazy.index = duchaIndex;
     return duchaIndex;
   };
   var search = lunr.Index.prototype.search;
   lunr.Index.prototype.search = function (query) {
+    var results = duchaSearch.call(this, query);
+    if (this === duchaLazy.index) duchaPositions(results);
+    return results;
+  };
+  function duchaSearch(query) {
     var pending = duchaPending;
     duchaPending = null;
     if (this !== duchaIndex || pending === null) return search.call(this, query);
@@ -359,5 +376,41 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
       duchaTerms[result.ref] = terms;
     });
     return results;
-  };
+  }
+
+  // The first index keeps no positions (the metadata of every word in every document: most of what building
+  // it allocates); Material highlights a result by them, so a result's are found when it is answered, by
+  // cutting its fields again as they were cut for the index (the same tokenizer, pipeline and table offsets).
+  function duchaPositions(results) {
+    results.forEach(function (result) {
+      var doc = duchaLazy.docs.get(result.ref), metadata = result.matchData.metadata;
+      if (doc === undefined) return;
+      Object.keys(metadata).forEach(function (term) {
+        Object.keys(metadata[term]).forEach(function (field) {
+          metadata[term][field] = {position: duchaFieldPositions(doc, field).get(term) || []};
+        });
+      });
+    });
+  }
+
+  function duchaFieldPositions(doc, field) {  // term -> its positions in the field, as the index would have them
+    var key = doc.location + ":" + field, found = duchaLazy.cut.get(key);
+    if (found !== undefined) return found;
+    found = new Map();
+    var table = lunr.tokenizer.table;
+    lunr.tokenizer.table = [];
+    try {
+      var tokens = duchaLazy.pipeline.run(duchaLazy.tokenizer(doc[field], {fields: [field]}));
+      tokens.forEach(function (token) {
+        var str = token.toString(), list = found.get(str);
+        if (list === undefined) found.set(str, list = []);
+        list.push(token.metadata.position);
+      });
+    } finally {
+      lunr.tokenizer.table = table;
+    }
+    if (duchaLazy.cut.size > 2000) duchaLazy.cut.clear();
+    duchaLazy.cut.set(key, found);
+    return found;
+  }
 })(self.lunr);
