@@ -124,13 +124,18 @@ class Session:
     def search(self, word: str, href_part: str, timeout: float = 20.0):
         """Type ``word`` into Material's search box until a result links to ``href_part``.
 
-        The box reacts to keyup and the worker needs a few seconds to load its index,
-        so retype until it answers.
+        The results of an earlier search are cleared first (an empty query, as a keyup sends it), so the
+        results found are this word's. The box reacts to keyup and the worker needs a few seconds to load its
+        index, so retype until it answers.
         """
         page = self.page
         box = page.locator("input.md-search__input")
         deadline = time.monotonic() + timeout
         wanted = page.locator(f'a.md-search-result__link[href*="{href_part}"]')
+        box.click()
+        box.fill("")
+        box.press("End")
+        page.wait_for_function("!document.querySelector('.md-search-result__item')", timeout=timeout * 1000)
         while True:
             box.click()
             box.fill("")

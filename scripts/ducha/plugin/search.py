@@ -84,9 +84,10 @@ def search_separator(separator: str) -> str:
     return separator[:-2] + "".join(c for c in SEARCH_SEPARATORS if c not in separator) + "]+"
 
 
-def search_worker_files(words: list[str]) -> dict[str, str]:
+def search_worker_files(words: list[str], suggest: bool = False) -> dict[str, str]:
     """``ducha-search.<hash>.min.js`` beside each of Material's search workers: ``worker.js`` around it, with
-    the ledger's names and the widths of an id's number (DC-2026-0086: 4 or 5, as ``schema.ID_PATTERN`` has it)."""
+    the ledger's names, the widths of an id's number (DC-2026-0086: 4 or 5, as ``schema.ID_PATTERN`` has it) and
+    the search options the pages send (``suggest``: the theme's ``search.suggest`` feature)."""
     try:
         import material
     except ImportError:
@@ -97,7 +98,7 @@ def search_worker_files(words: list[str]) -> dict[str, str]:
         raise RuntimeError(f"{SEARCH_WORKER} has lost its placeholders")
     out = {}
     for worker in sorted(folder.glob("search.*.min.js")):
-        settings = {"words": words, "widths": list(ID_NUMBER_WIDTHS)}
+        settings = {"words": words, "widths": list(ID_NUMBER_WIDTHS), "options": {"suggest": suggest}}
         text = code.replace('/*DUCHA_SETTINGS*/{"words": [], "widths": [4]}', json.dumps(settings, ensure_ascii=False))
         out[worker.name] = text.replace('/*DUCHA_MATERIAL_WORKER*/""', json.dumps(worker.name))
     return out
@@ -116,7 +117,7 @@ def prepare_search(config, files: Files, rules) -> list[str]:
     if material_search_module.jieba is not None:
         load_search_words(material_search_module.jieba, words)
     search.config.separator = search.search_index.config["separator"] = search_separator(search.config.separator)
-    workers = search_worker_files(words)
+    workers = search_worker_files(words, "search.suggest" in (config.theme.get("features") or []))
     for name, code in workers.items():
         uri = f"assets/javascripts/workers/ducha-{name}"
         if uri in files.src_uris:

@@ -58,11 +58,165 @@ function duchaIds(query) {  // the numbers of the items a document number in the
   return ids;
 }
 
-// Registered before Material's handler, so it sees the query first: Material gets the words, space-separated
-// (it still segments and highlights them its own way); the search itself asks lunr for the words.
+// Two indexes, so the first results need not wait for the whole one. Every entry is indexed first with its title
+// and, for an item, the paragraph of its units and leader and the paragraph of its summary (what people remember
+// it by: number, id, title, units, leader, summary); the search answers from that index at once, and a worker
+// of its own (this file again) builds the whole index meanwhile. Once that one is ready it answers every query,
+// and the newest query the first index answered is asked again, so its results become the whole index's.
+// Queries are numbered as they come: an answer is shown only if it is for the newest query, and a query
+// still waiting here when a newer one comes is dropped, so results for an earlier keystroke never replace
+// those for a later one.
+var DUCHA_SETUP = 0, DUCHA_READY = 1, DUCHA_QUERY = 2, DUCHA_RESULT = 3;  // Material's message types
+var DUCHA_ITEM = /^items\/[^#]*$/;
+var DUCHA_LABELLED = /^<p>[\u200b\s]*(?:拟办|进展|报结|答复)/;  // paragraphs after the summary: opinion, progress, result, reply
+var duchaOwn = false;       // a message this worker hands to Material's handler itself
+var duchaFull = null;       // the whole index's worker (once the first index is ready)
+var duchaFullReady = false;
+var duchaSetup = null;      // the search index the whole index is built from
+var duchaSeq = 0;           // the number of the newest query
+var duchaLatest = null;     // the newest query: {data, seq}
+var duchaWaiting = false;   // the newest query is still to be answered here
+var duchaAnswering = 0;     // the number of the query Material's handler is answering
+var duchaQuiet = false;     // Material's next READY is not the page's (the first index let go)
+var duchaTimer = null;
+// The whole index's worker is started once the first query is answered, or this long after the first index
+// is ready: its fetching and building take CPU the first answer to someone typing as the page opens needs.
+var DUCHA_FULL_AFTER = 1000;
+var DUCHA_INDEX = "../../../search/search_index.json";  // from assets/javascripts/workers/, where Material's workers are
+
+// The search index is fetched here as soon as this worker starts, not only handed over by the page once the
+// page has fetched and read it itself: whichever comes first is indexed (the other let go).
+var duchaWholeHere = self.location.hash === "#whole" || self.duchaWholeIndex === true;  // the whole index's worker
+var duchaStarted = false;   // the first index is being built (or, without workers of its own, the whole one)
+var duchaPrefetch = null;
+if (!duchaWholeHere && typeof fetch === "function" && typeof AbortController === "function") {
+  duchaPrefetch = new AbortController();
+  fetch(new URL(DUCHA_INDEX, self.location.href).href, {signal: duchaPrefetch.signal}).then(function (response) {
+    if (!response.ok) throw new Error(response.status);
+    return response.json();
+  }).then(function (index) {
+    duchaPrefetch = null;
+    if (!duchaStarted) duchaFirst({config: index.config, docs: index.docs, options: DUCHA.options || {suggest: false}});
+  }, function () {
+    duchaPrefetch = null;  // the page's copy will do
+  });
+}
+
+var DUCHA_NO_METADATA = Object.freeze({});
+// the first index, built without positions: {building, index, docs (location -> doc), tokenizer, pipeline, cut}
+var duchaLazy = {building: false, index: null, docs: new Map(), tokenizer: null, pipeline: null, cut: new Map()};
+
+function duchaFirst(setup) {  // the first index, from the search index fetched here or handed over by the page
+  duchaStarted = true;
+  if (duchaPrefetch !== null) { duchaPrefetch.abort(); duchaPrefetch = null; }
+  if (typeof Worker !== "function") return duchaHand({type: DUCHA_SETUP, data: setup});  // the whole index, here
+  duchaSetup = setup;
+  var docs = setup.docs.map(function (doc) {
+    return DUCHA_ITEM.test(doc.location) ? Object.assign({}, doc, {text: duchaFirstText(doc.text)}) : Object.assign({}, doc);
+  });
+  docs.forEach(function (doc) { duchaLazy.docs.set(doc.location, doc); });
+  duchaLazy.building = self.duchaFirstPositions !== true;  // (a test compares the two)
+  duchaHand({type: DUCHA_SETUP, data: {config: setup.config, docs: docs, options: setup.options}});
+}
+
+function duchaFirstText(text) {  // an item's units-and-leader paragraph and its summary
+  var paragraphs = String(text).match(/<p>[\s\S]*?<\/p>/g) || [];
+  var keep = paragraphs.slice(0, 1);
+  if (paragraphs.length > 1 && !DUCHA_LABELLED.test(paragraphs[1])) keep.push(paragraphs[1]);
+  return keep.join(" ");
+}
+
+function duchaHand(message) {  // to Material's handler, as if the page had sent it
+  duchaOwn = true;
+  try { self.dispatchEvent(new MessageEvent("message", {data: message})); } finally { duchaOwn = false; }
+}
+
+function duchaAnswer() {  // the newest query, from the index built here
+  duchaWaiting = false;
+  if (duchaFullReady) return duchaAsk(duchaLatest);
+  duchaAnswering = duchaLatest.seq;
+  duchaHand({type: DUCHA_QUERY, data: duchaLatest.data});
+}
+
+function duchaAsk(query) {  // the whole index's worker
+  duchaFull.postMessage({type: DUCHA_QUERY, data: query.data, duchaSeq: query.seq});
+}
+
+function duchaWholeInPlace(setup) {  // no worker of its own: the whole index built here, in place of the first
+  duchaQuiet = true;
+  duchaHand({type: DUCHA_SETUP, data: setup});
+}
+
+function duchaStartFull() {
+  if (duchaSetup === null) return;
+  try {
+    duchaFull = new Worker(self.location.href.split("#")[0] + "#whole");
+  } catch (err) {
+    duchaFull = null;
+  }
+  var setup = duchaSetup;
+  duchaSetup = null;
+  if (duchaFull === null) return duchaWholeInPlace(setup);
+  duchaFull.onerror = function () {  // the whole index's worker failed: built here after all
+    duchaFull.terminate();
+    duchaFull = null;
+    duchaFullReady = false;
+    duchaWholeInPlace(setup);
+  };
+  duchaFull.onmessage = function (ev) {
+    var message = ev.data;
+    if (message.type === "ducha-docs") {  // it could not fetch the search index: handed over from here
+      duchaFull.postMessage({type: DUCHA_SETUP, data: setup, duchaWhole: true});
+    } else if (message.type === DUCHA_READY) {
+      duchaFullReady = true;
+      duchaQuiet = true;
+      // the first index let go: an empty one in its place (lang "en": Material loads no language files again)
+      duchaHand({type: DUCHA_SETUP, data: {config: Object.assign({}, setup.config, {lang: ["en"]}), docs: [], options: setup.options}});
+      if (duchaLatest !== null && !duchaWaiting) duchaAsk(duchaLatest);
+    } else if (message.type === DUCHA_RESULT && message.duchaSeq === duchaSeq) {
+      message.duchaIndex = "full";
+      duchaPost(message);
+    }
+  };
+  // It fetches the search index itself (from the browser's cache, as a rule) rather than have it handed over:
+  // copying it to another worker would hold this one up, and the answers to the next keystrokes with it.
+  duchaFull.postMessage({type: DUCHA_SETUP, duchaWhole: true, duchaFetch: new URL(DUCHA_INDEX, self.location.href).href,
+                         data: {config: setup.config, docs: [], options: setup.options}});
+}
+
+// Registered before Material's handler, so it sees every message first.
 addEventListener("message", function (ev) {
   var message = ev.data;
-  if (message && typeof message.data === "string" && duchaIndex) {
+  if (!message) return;
+  if (!duchaOwn && message.type === DUCHA_SETUP) {
+    if (message.duchaFetch) {  // the whole index, built here from the search index fetched
+      ev.stopImmediatePropagation();
+      fetch(message.duchaFetch).then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      }).then(function (index) {
+        duchaHand({type: DUCHA_SETUP, data: {config: message.data.config, docs: index.docs, options: message.data.options}});
+      }, function () {
+        duchaPost({type: "ducha-docs"});
+      });
+      return;
+    }
+    if (message.duchaWhole || duchaWholeHere) return;  // the whole index, built here by Material's handler
+    ev.stopImmediatePropagation();
+    if (!duchaStarted) duchaFirst(message.data);
+    return;
+  }
+  if (!duchaOwn && message.type === DUCHA_QUERY) {
+    ev.stopImmediatePropagation();
+    duchaSeq = message.duchaSeq || duchaSeq + 1;
+    duchaLatest = {data: message.data, seq: duchaSeq};
+    if (duchaFullReady) duchaAsk(duchaLatest);
+    else if (!duchaWaiting) { duchaWaiting = true; setTimeout(duchaAnswer, 0); }
+    return;
+  }
+  // Material gets the words, space-separated (it still segments and highlights them its own way); the
+  // search itself asks lunr for the words.
+  if (duchaOwn && message.type === DUCHA_QUERY && typeof message.data === "string" && duchaIndex) {
     duchaPending = {words: duchaWords(message.data, duchaIndex), ids: duchaIds(message.data)};
     message.data = duchaPending.words.join(" ");
   }
@@ -73,25 +227,135 @@ addEventListener("message", function (ev) {
 var duchaTerms = null;  // location -> {word: found} of the last search
 var duchaPost = self.postMessage.bind(self);
 self.postMessage = function (message) {
-  if (duchaTerms && message && message.data && Array.isArray(message.data.items)) {
-    message.data.items.forEach(function (group) {
-      group.forEach(function (item) { if (duchaTerms[item.location]) item.terms = duchaTerms[item.location]; });
-    });
+  if (message && message.type === DUCHA_READY) {
+    duchaLazy.building = false;
+    if (duchaQuiet) {  // not the page's: the whole index ready here (its newest query asked again), or the empty one
+      duchaQuiet = false;
+      if (duchaFull === null && duchaLatest !== null && !duchaWaiting) { duchaWaiting = true; setTimeout(duchaAnswer, 0); }
+      return;
+    }
+    duchaPost.apply(self, arguments);
+    if (duchaSetup !== null) duchaTimer = setTimeout(duchaStartFull, DUCHA_FULL_AFTER);
+    return;
+  }
+  if (message && message.type === DUCHA_RESULT) {
+    if (duchaTerms && message.data && Array.isArray(message.data.items)) {
+      message.data.items.forEach(function (group) {
+        group.forEach(function (item) { if (duchaTerms[item.location]) item.terms = duchaTerms[item.location]; });
+      });
+    }
     duchaTerms = null;
+    if (duchaAnswering !== duchaSeq) return;  // a newer query came meanwhile: its answer follows
+    message.duchaSeq = duchaSeq;
+    message.duchaIndex = duchaFull === null && duchaSetup === null ? "full" : "first";
+    if (duchaSetup !== null) {  // the first answer is out: now the whole index
+      clearTimeout(duchaTimer);
+      duchaTimer = setTimeout(duchaStartFull, 0);
+    }
   }
   return duchaPost.apply(self, arguments);
 };
 
 importScripts(/*DUCHA_MATERIAL_WORKER*/"");
 
+// lunr's builder, made fast: the same index (inverted index, field vectors, term indexes, key orders) as
+// lunr.Builder.prototype.add and createFieldVectors make, with the work per token done per distinct word of a
+// field. lunr looks every token up in its inverted index four times by the token itself (a string made for each
+// token, looked up anew each time), and inserts a vector's terms one by one, each a binary search and a splice:
+// at 6,000 items that was most of the time before the first results. One difference no search sees: the
+// metadata of a word in a document (its positions) is an ordinary object, where lunr makes one without a
+// prototype (a dictionary to V8, several times larger: hundreds of thousands of them kept the garbage collector
+// busy); its only keys are the metadata whitelist's ("position").
+(function (lunr) {
+  lunr.Builder.prototype.add = function (doc, attributes) {
+    var docRef = doc[this._ref], fields = Object.keys(this._fields), inverted = this.invertedIndex;
+    var whitelist = duchaLazy.building ? [] : this.metadataWhitelist, keys = whitelist.length;
+    if (duchaLazy.building && duchaLazy.tokenizer === null) {
+      duchaLazy.tokenizer = this.tokenizer;
+      duchaLazy.pipeline = this.pipeline;
+    }
+    this._documents[docRef] = attributes || {};
+    this.documentCount += 1;
+    for (var i = 0; i < fields.length; i++) {
+      var fieldName = fields[i], extractor = this._fields[fieldName].extractor;
+      var field = extractor ? extractor(doc) : doc[fieldName];
+      var terms = this.pipeline.run(this.tokenizer(field, { fields: [fieldName] }));
+      var fieldRef = new lunr.FieldRef(docRef, fieldName).toString(), fieldTerms = Object.create(null);
+      // each distinct word of the field, in the order it first comes: [count, one list per metadata key]
+      var seen = new Map(), order = [];
+      for (var j = 0; j < terms.length; j++) {
+        var term = terms[j], str = term.toString(), entry = seen.get(str);
+        if (entry === undefined) {
+          entry = new Array(keys + 1);
+          entry[0] = 0;
+          for (var e = 1; e <= keys; e++) entry[e] = [];
+          seen.set(str, entry);
+          order.push(str);
+        }
+        entry[0] += 1;
+        for (var l = 0; l < keys; l++) entry[l + 1].push(term.metadata[whitelist[l]]);
+      }
+      this.fieldTermFrequencies[fieldRef] = fieldTerms;
+      this.fieldLengths[fieldRef] = terms.length;
+      for (var n = 0; n < order.length; n++) {
+        var word = order[n], found = seen.get(word), posting = inverted[word];
+        fieldTerms[word] = found[0];
+        if (posting === undefined) {
+          posting = Object.create(null);
+          posting["_index"] = this.termIndex;
+          this.termIndex += 1;
+          for (var k = 0; k < fields.length; k++) posting[fields[k]] = Object.create(null);
+          inverted[word] = posting;
+        }
+        var docs = posting[fieldName], metadata = docs[docRef];
+        if (metadata === undefined) metadata = docs[docRef] = keys ? {} : DUCHA_NO_METADATA;
+        for (var m = 0; m < keys; m++) {
+          var key = whitelist[m], list = metadata[key];
+          if (list === undefined) metadata[key] = found[m + 1];
+          else list.push.apply(list, found[m + 1]);
+        }
+      }
+    }
+  };
+
+  lunr.Builder.prototype.createFieldVectors = function () {
+    var fieldVectors = {}, fieldRefs = Object.keys(this.fieldTermFrequencies), idfs = Object.create(null);
+    for (var i = 0; i < fieldRefs.length; i++) {
+      var fieldRef = lunr.FieldRef.fromString(fieldRefs[i]), fieldName = fieldRef.fieldName;
+      var fieldLength = this.fieldLengths[fieldRef], termFrequencies = this.fieldTermFrequencies[fieldRef];
+      var terms = Object.keys(termFrequencies), pairs = new Array(terms.length);
+      var fieldBoost = this._fields[fieldName].boost || 1, docBoost = this._documents[fieldRef.docRef].boost || 1;
+      for (var j = 0; j < terms.length; j++) {
+        var term = terms[j], tf = termFrequencies[term], posting = this.invertedIndex[term], idf = idfs[term];
+        if (idf === undefined) idf = idfs[term] = lunr.idf(posting, this.documentCount);
+        var score = idf * ((this._k1 + 1) * tf) / (this._k1 * (1 - this._b + this._b * (fieldLength / this.averageFieldLength[fieldName])) + tf);
+        score *= fieldBoost;
+        score *= docBoost;
+        pairs[j] = [posting._index, Math.round(score * 1000) / 1000];
+      }
+      pairs.sort(function (a, b) { return a[0] - b[0]; });
+      var elements = new Array(2 * pairs.length);
+      for (var p = 0; p < pairs.length; p++) { elements[2 * p] = pairs[p][0]; elements[2 * p + 1] = pairs[p][1]; }
+      fieldVectors[fieldRef] = new lunr.Vector(elements);
+    }
+    this.fieldVectors = fieldVectors;
+  };
+})(self.lunr);
+
 (function (lunr) {
   var build = lunr.Builder.prototype.build;
   lunr.Builder.prototype.build = function () {
     duchaIndex = build.call(this);
+    if (duchaLazy.building) duchaLazy.index = duchaIndex;
     return duchaIndex;
   };
   var search = lunr.Index.prototype.search;
   lunr.Index.prototype.search = function (query) {
+    var results = duchaSearch.call(this, query);
+    if (this === duchaLazy.index) duchaPositions(results);
+    return results;
+  };
+  function duchaSearch(query) {
     var pending = duchaPending;
     duchaPending = null;
     if (this !== duchaIndex || pending === null) return search.call(this, query);
@@ -112,5 +376,41 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
       duchaTerms[result.ref] = terms;
     });
     return results;
-  };
+  }
+
+  // The first index keeps no positions (the metadata of every word in every document: most of what building
+  // it allocates); Material highlights a result by them, so a result's are found when it is answered, by
+  // cutting its fields again as they were cut for the index (the same tokenizer, pipeline and table offsets).
+  function duchaPositions(results) {
+    results.forEach(function (result) {
+      var doc = duchaLazy.docs.get(result.ref), metadata = result.matchData.metadata;
+      if (doc === undefined) return;
+      Object.keys(metadata).forEach(function (term) {
+        Object.keys(metadata[term]).forEach(function (field) {
+          metadata[term][field] = {position: duchaFieldPositions(doc, field).get(term) || []};
+        });
+      });
+    });
+  }
+
+  function duchaFieldPositions(doc, field) {  // term -> its positions in the field, as the index would have them
+    var key = doc.location + ":" + field, found = duchaLazy.cut.get(key);
+    if (found !== undefined) return found;
+    found = new Map();
+    var table = lunr.tokenizer.table;
+    lunr.tokenizer.table = [];
+    try {
+      var tokens = duchaLazy.pipeline.run(duchaLazy.tokenizer(doc[field], {fields: [field]}));
+      tokens.forEach(function (token) {
+        var str = token.toString(), list = found.get(str);
+        if (list === undefined) found.set(str, list = []);
+        list.push(token.metadata.position);
+      });
+    } finally {
+      lunr.tokenizer.table = table;
+    }
+    if (duchaLazy.cut.size > 2000) duchaLazy.cut.clear();
+    duchaLazy.cut.set(key, found);
+    return found;
+  }
 })(self.lunr);
