@@ -40,8 +40,13 @@ def load_ledger(
     only: list[Path] | None = None,
     rules: Rules | None = None,
     jobs: int | None = None,
+    reuse: dict | None = None,
 ) -> Ledger:
-    """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared)."""
+    """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared).
+
+    ``reuse``: what an earlier load of the same rules and as-of day made of each file (path → its bytes and
+    check result), filled in here; a file whose bytes are unchanged is not parsed or checked again and
+    keeps its ``Item`` object (``site.incremental``)."""
     root = Path(root).resolve()
     rules = rules or load_rules(root / ITEMS_DIR, root)
     rels, refused = _scan_items(root)
@@ -58,7 +63,7 @@ def load_ledger(
             raise LedgerError("不是台账中的事项文件：" + "、".join(sorted(str(m) for m in missing)))
     base = str(root)
     entries = [(rel, id_of_path(rel), os.path.join(base, rel)) for rel in selected]
-    results = check_all(rules, as_of, entries, jobs)
+    results = check_all(rules, as_of, entries, jobs) if reuse is None else _check_reusing(rules, as_of, entries, jobs, reuse)
     ledger = Ledger(str(root), rules, as_of, files=len(selected) + len(refused) + 1)
     ledger.findings += refused
     claimed = collect_checked(ledger, entries, results)
@@ -70,6 +75,34 @@ def load_ledger(
         ledger.findings += duplicate_findings(claimed)
     ledger.findings += seq_findings(ledger)  # among the items read (with ``only``: the files named)
     return ledger
+
+
+def _check_reusing(rules: Rules, as_of: dt.date, entries, jobs, reuse: dict):
+    """``check_all`` of ``entries`` through ``reuse`` (path → (bytes, item id, Item or None, findings)):
+    every file is read, and only those whose bytes differ from the last load are checked; ``reuse`` is left
+    holding exactly this load's files, each item parsed (so the next load hands out the same object)."""
+    from .checked import item_from_bytes
+
+    raws = []
+    for _, _, source in entries:
+        with open(source, "rb") as fh:
+            raws.append(fh.read())
+    fresh = [(shown, stem, raw) for (shown, stem, _), raw in zip(entries, raws) if (reuse.get(shown) or (None,))[0] != raw]
+    checked = iter(check_all(rules, as_of, fresh, jobs))
+    seen = {}
+    results = []
+    for (shown, _, _), raw in zip(entries, raws):
+        kept = reuse.get(shown)
+        if kept is None or kept[0] != raw:
+            item_id, item, findings = next(checked)
+            if type(item) is tuple:
+                item = item_from_bytes(*item)
+            kept = (raw, item_id, item, findings)
+        seen[shown] = kept
+        results.append(kept[1:])
+    reuse.clear()
+    reuse.update(seen)
+    return results
 
 
 def _named(path) -> Path:
@@ -224,6 +257,7 @@ def open_ledger(
     only: list[Path] | None = None,
     checks: bool = True,
     counted: bool = False,
+    reuse: dict | None = None,
 ) -> OpenedLedger:
     """The ledger a command or the site works on, and what to say about it.
 
@@ -233,19 +267,20 @@ def open_ledger(
     ``rev`` was asked for. ``checks=False`` (statistics): a committed ledger's items come through the
     parsed-item cache without findings. ``only``: check just these work-tree files. ``counted``: count as
     the history decides (``apply_trust``), for every number, light and list; ``ducha check`` reads as written.
+    ``reuse``: a work-tree load's per-file results from an earlier load (``load_ledger``).
     """
-    opened = _open(root, as_of, committed, rev, only, checks)
+    opened = _open(root, as_of, committed, rev, only, checks, reuse)
     if counted:
         opened.notices += apply_trust(opened.ledger, Path(root).resolve(), opened.uncommitted)
     return opened
 
 
-def _open(root, as_of, committed, rev, only, checks) -> OpenedLedger:
+def _open(root, as_of, committed, rev, only, checks, reuse=None) -> OpenedLedger:
     from ..history.repo import HistoryUnavailable, open_repo, resolve_commit, worktree_changes
 
     root = Path(root)
     if only is not None or not committed:
-        ledger = load_ledger(root, as_of, only=only)
+        ledger = load_ledger(root, as_of, only=only, reuse=reuse if only is None else None)
         try:
             changed = worktree_changes(open_repo(root))
         except HistoryUnavailable:
