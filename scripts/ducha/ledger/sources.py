@@ -154,18 +154,19 @@ class OpenedLedger:
     uncommitted: list[str] = field(default_factory=list)  # item files with changes not committed
 
 
-def apply_trust(ledger: Ledger, root: Path, uncommitted=(), history=None):
+def apply_trust(ledger: Ledger, root: Path, uncommitted=(), history=None, memo: dict | None = None):
     """Make ``ledger`` count as the history decides (``ledger.trust``): each corrected item is replaced by
     the version the numbers use; the written items stay in ``ledger.written``.  ``history``: the loaded
     history of the branch (read through its cache when not given); the review register is the work tree's
     for a work-tree ledger, else the one committed with the ledger.  Returns the notices to give (what could
-    not be decided)."""
+    not be decided). ``memo``: the committed items' judgements kept between calls on the same history, rules
+    and register (``trust.assess``)."""
     from .trust import counted_item
 
     register = _register_for(ledger, root)
     changed = {id_of_path(p) for p in uncommitted if p.endswith(".yml")}
     worktree = {i: ledger.items[i].data for i in changed if i in ledger.items} if ledger.commit is None else None
-    trust = _judged(ledger, root, register, worktree, history)
+    trust = _judged(ledger, root, register, worktree, history, memo)
     ledger.trust, ledger.register = trust, register
     for item_id, corrections in trust.corrections.items():
         if item_id in ledger.items:
@@ -188,7 +189,7 @@ def _register_for(ledger: Ledger, root: Path):
     return register_at(open_repo(root), ledger.commit, ledger.rules, ledger.as_of)
 
 
-def _judged(ledger: Ledger, root: Path, register, worktree, history):
+def _judged(ledger: Ledger, root: Path, register, worktree, history, memo=None):
     """``trust.assess`` of the ledger, through a small cache in ``.git/ducha/`` keyed by everything the
     judgement depends on (the branch head, the ledger's commit, baseline, tolerance, the accepted findings and
     the code that judges); uncommitted edits are judged afresh."""
@@ -218,7 +219,7 @@ def _judged(ledger: Ledger, root: Path, register, worktree, history):
                 history = load_history(root, rev=ledger.commit)
         except HistoryUnavailable:
             history = None
-    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of, baseline)
+    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of, baseline, memo=memo)
     if key and history is not None:
         _trust_cache(repo, key, trust)
     return trust

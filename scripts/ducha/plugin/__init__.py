@@ -190,6 +190,10 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             files.append(File.generated(config, uri, content=data))
         self.html, self.search_html, self.meta, self.search_entries = {}, {}, {}, {}
         in_nav = set(_nav_paths(config.nav))
+        # a preview's rebuild of the same generation (same mkdocs.yml, theme, templates) keeps the last build's
+        # File and ReadyPage of a ready page made from the same HTML and meta
+        last = self.state.adapter.get("ready", {}) if not self.state.full else {}
+        ready = self.state.adapter["ready"] = {}
         for page in pages:
             meta = {"title": safe_title(page.title), **page.meta}
             # HTML pages have no front matter to parse: their meta is set in on_page_markdown and their HTML
@@ -197,11 +201,19 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             stub = "" if page.markdown is None else "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n" + page.markdown  # JSON is YAML
             if page.src_uri in files.src_uris:
                 files.remove(files.src_uris[page.src_uri])
-            f = File.generated(config, page.src_uri, content=stub)
-            f.edit_uri = f"../{url_path(page.edit_path)}" if page.edit_path else None
+            edit_uri = f"../{url_path(page.edit_path)}" if page.edit_path else None
+            is_ready = page.markdown is None and meta.get("template") == "ducha/fast.html" and page.src_uri not in in_nav
+            kept = last.get(page.src_uri) if is_ready else None
+            if kept is not None and kept[0] == page.html and kept[1] == meta and kept[2] == edit_uri:
+                f = kept[3]
+            else:
+                f = File.generated(config, page.src_uri, content=stub)
+                f.edit_uri = edit_uri
             files.append(f)
-            if page.markdown is None and meta.get("template") == "ducha/fast.html" and page.src_uri not in in_nav:
-                ReadyPage(f, config, page.html, meta)  # becomes f.page
+            if is_ready:
+                if f.page is None:
+                    ReadyPage(f, config, page.html, meta)  # becomes f.page
+                ready[page.src_uri] = (page.html, meta, edit_uri, f)
             elif page.markdown is None:
                 self.meta[page.src_uri] = meta
                 self.html[page.src_uri] = page.html
@@ -231,6 +243,10 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         """The plugin's own theme templates (``ducha/page.html``, and Material's inline-script partials as
         files) come after the ledger's ``custom_dir`` and before the theme's, so a ledger can still
         override them."""
+        kept = self.state.adapter.get("env") if self.state is not None and not self.state.full else None
+        if kept is not None:  # a preview's rebuild of the same theme: its templates are compiled already
+            self.env, self._shells = kept, {}
+            return kept
         loader = env.loader
         if isinstance(loader, jinja2.FileSystemLoader):
             loader.searchpath.insert(1 if config.theme.custom_dir else 0, str(THEME))
@@ -238,6 +254,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(THEME)), loader])
         self.env = env
         self._shells = {}
+        if self.state is not None:
+            self.state.adapter["env"] = env
         return env
 
     def on_page_markdown(self, markdown: str, *, page, config, files) -> str:

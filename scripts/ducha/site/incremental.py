@@ -106,9 +106,11 @@ class SiteState:
     stamp: str | None = None
     lists: dict = field(default_factory=dict)  # list page key -> HTML
     facts: dict = field(default_factory=dict)  # stats.compute memo
+    trust: dict = field(default_factory=dict)  # trust.assess memo (the committed items' judgements)
     notice_docs: dict = field(default_factory=dict)  # notice key -> .docx bytes
     private_names: tuple | None = None
     env: tuple | None = None  # (key, the Jinja environment of the site's templates)
+    adapter: dict = field(default_factory=dict)  # the site generator's own (MkDocs' files and theme), per generation
     output: Output = field(default_factory=Output)
     stash: Path | None = None
     kept: set = field(default_factory=set)
@@ -127,13 +129,14 @@ class SiteState:
         self.ledger_files = {}
         self.history = self.bulletins = None
         self.views, self.rows, self.item_pages, self.lists, self.facts, self.notice_docs = {}, {}, {}, {}, {}, {}
+        self.trust, self.adapter = {}, {}
         self.stamp = self.private_names = self.env = None
 
     def drop_pages(self) -> None:
         """Render every page afresh this build (what all pages mask has changed); the items' checks, facts,
         history and bulletins stay."""
         self.full = True
-        self.views, self.rows, self.item_pages, self.lists, self.notice_docs = {}, {}, {}, {}, {}
+        self.views, self.rows, self.item_pages, self.lists, self.notice_docs, self.adapter = {}, {}, {}, {}, {}, {}
         self.stamp = self.env = None
 
     def failed(self) -> None:

@@ -97,7 +97,8 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
                     state.history = (inputs.history, inputs.audit_findings, said)
         # the history decides what counts; the branch's own history (rev HEAD) serves, an older one would
         # not hold a baseline set after it
-        for notice in apply_trust(ledger, root.resolve(), opened.uncommitted, history=inputs.history if rev == "HEAD" else None):
+        memo = state.trust if state is not None and inputs.history is not None and rev == "HEAD" else None
+        for notice in apply_trust(ledger, root.resolve(), opened.uncommitted, history=inputs.history if rev == "HEAD" else None, memo=memo):
             warn(notice.text)
         if state is not None and state.bulletins is not None:
             inputs.bulletins, said = state.bulletins
