@@ -156,3 +156,35 @@ def test_a_failed_rebuild_is_followed_by_a_full_one(preview):
     path.write_text(good.replace("推进第4项重点工作", "推进第4项重点工作（修订）"), encoding="utf-8")
     rebuild()
     compare()
+
+
+def test_the_sample_ledger_with_bulletins_and_notices(tmp_path, isolated_git):
+    """The sample: bulletins (verified, their figure lists and documents), 督查通知单, audit pages."""
+    from browsing import copy_sample
+    from gitutil import LedgerRepo
+
+    root = copy_sample(tmp_path / "ledger", names=("items", "site_src", "bulletins", "audit"))
+    repo = LedgerRepo(root)
+    repo.git("init", "-q", "-b", "main")
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", "台账", date="2026-11-25")
+    site = tmp_path / "serve-site"
+    config = serve_build(root, site)
+    config.plugins.on_serve(_Server(), config=config, builder=None)
+    path = root / "items" / "2026" / "DC-2026-0005.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "status: in_progress" in text
+    path.write_text(text.replace("完成棚户区改造3200户", "完成棚户区改造3300户", 1), encoding="utf-8")
+    serve_build(root, site)
+    path = root / "items" / "2026" / "DC-2026-0012.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("做好春节期间", "切实做好春节期间", 1), encoding="utf-8")
+    before = stamps(site)
+    serve_build(root, site)
+    after = stamps(site)
+    full = tmp_path / "full"
+    serve_build(root, full)
+    mine, theirs = files_of(site), files_of(full)
+    assert sorted(mine) == sorted(theirs)
+    assert [p for p in theirs if mine[p] != theirs[p]] == []
+    assert "切实做好春节期间" in theirs["items/DC-2026-0012/index.html"].decode()
+    assert before["items/DC-2026-0001/index.html"] == after["items/DC-2026-0001/index.html"]

@@ -105,6 +105,7 @@ class SiteState:
     item_pages: dict = field(default_factory=dict)  # item id -> SitePage (``stamp`` in it)
     stamp: str | None = None
     lists: dict = field(default_factory=dict)  # list page key -> HTML
+    audit: tuple | None = None  # (published ids, the audit pages)
     facts: dict = field(default_factory=dict)  # stats.compute memo
     trust: dict = field(default_factory=dict)  # trust.assess memo (the committed items' judgements)
     notice_docs: dict = field(default_factory=dict)  # notice key -> .docx bytes
@@ -130,14 +131,14 @@ class SiteState:
         self.history = self.bulletins = None
         self.views, self.rows, self.item_pages, self.lists, self.facts, self.notice_docs = {}, {}, {}, {}, {}, {}
         self.trust, self.adapter = {}, {}
-        self.stamp = self.private_names = self.env = None
+        self.stamp = self.private_names = self.env = self.audit = None
 
     def drop_pages(self) -> None:
         """Render every page afresh this build (what all pages mask has changed); the items' checks, facts,
         history and bulletins stay."""
         self.full = True
         self.views, self.rows, self.item_pages, self.lists, self.notice_docs, self.adapter = {}, {}, {}, {}, {}, {}
-        self.stamp = self.env = None
+        self.stamp = self.env = self.audit = None
 
     def failed(self) -> None:
         """A build failed: nothing of it is trusted, and the output folder is whatever it left."""

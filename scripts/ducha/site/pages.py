@@ -842,6 +842,25 @@ class SiteBuilder:
         (``auditpages.AuditPages``); the latest commits with the items each changed."""
         from ..review.audit import audit_notices
 
+        # the audit pages name the published items with findings (title, number, unit) and which are published:
+        # a rebuild in which neither changed keeps them (the history and the findings are the generation's)
+        ids, touched = tuple(self.views), {f.item for f in self.audit_findings if f.item}
+        last = self.reuse.audit if self.reuse is not None else None
+        if last is not None and last[0] == ids and not self.fresh & touched:
+            kept = [(page, self._restamped(page.html)) for page in last[1]]
+            if all(html is not None for _, html in kept):
+                self.pages += [dataclasses.replace(page, html=html) for page, html in kept]
+                if self.keep is not None:
+                    self.keep.audit = (ids, self.pages[-len(kept):] if kept else [])
+                return
+        start = len(self.pages)
+        self._audit_pages()
+        if self.keep is not None:
+            self.keep.audit = (ids, self.pages[start:])
+
+    def _audit_pages(self):
+        from ..review.audit import audit_notices
+
         recent = self.history.commits[-100:][::-1] if self.history is not None else []  # newest first
         recent = [c._replace(message=self.redact(c.shown_message)) for c in recent]
         changed = defaultdict(list)
