@@ -225,6 +225,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
                 self.search_html[page.src_uri] = ""  # nothing to index: spare the search plugin the page's HTML
         if self.progress is not None:
             self.progress.start(len(files.documentation_pages()))
+        self.state.expected = {f.dest_uri for f in files}
         return files
 
     def _hint_text(self, hint: Hint | None) -> str:

@@ -115,6 +115,7 @@ class SiteState:
     output: Output = field(default_factory=Output)
     stash: Path | None = None
     kept: set = field(default_factory=set)
+    expected: set = field(default_factory=set)  # every file of this build (a page MkDocs left alone, --dirty, stays)
 
     def start(self, generation, reuse: bool) -> None:
         """Begin a build of ``generation``; ``reuse``: this build may reuse the last one's (a preview)."""
@@ -202,7 +203,8 @@ class SiteState:
             rel = os.path.relpath(folder, base)
             for name in files:
                 written.add(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
-        final = written | self.kept
+        gone = self.output.files - written - self.kept - self.expected  # files of pages no longer made
+        final = (self.output.files - gone) | written | self.kept if self.stash is not None else written
         if self.stash is not None:
             stash = self.stash
             for rel in sorted(written):
@@ -211,7 +213,7 @@ class SiteState:
                     shutil.rmtree(target)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(self.site_dir / rel, target)
-            for rel in sorted(self.output.files - final, reverse=True):
+            for rel in sorted(gone, reverse=True):
                 path = stash / rel
                 try:
                     path.unlink()

@@ -44,7 +44,8 @@ class BulletinDocuments:
         published = Ledger(ledger.root, builder.rules, builder.as_of, items={i.id: i for i in builder.items},
                            commit=builder.commit, trust=ledger.trust, written=ledger.written)  # fmt: skip
         memo = builder.keep.facts if builder.keep is not None else None
-        notices = [n for n in unit_notices(published, builder.as_of, root=ledger.root, memo=memo) if n.count]
+        st = builder.stats if builder.stats.due_within_days == 5 and builder.stats.as_of == builder.as_of else None  # the same count
+        notices = [n for n in unit_notices(published, builder.as_of, root=ledger.root, memo=memo, stats=st) if n.count]
         last = builder.reuse.notice_docs if builder.reuse is not None else {}
         made = {}  # a unit's document by what it is made of, for the next build
         names, keep = ledger.private_names(), builder.rules.public_phones
