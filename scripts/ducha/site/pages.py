@@ -69,11 +69,21 @@ def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
     return stem + "/" if use_directory_urls else stem + ".html"
 
 
+_RELATIVE: dict[tuple[bool, str, str], str] = {}  # (directory URLs, from, to) -> relative link: pure, kept
+
+
 class Links:
     def __init__(self, use_directory_urls: bool = True):
         self.dir_urls = use_directory_urls
 
     def rel(self, from_src: str, to_src: str, anchor: str = "") -> str:
+        key = (self.dir_urls, from_src, to_src)
+        rel = _RELATIVE.get(key)
+        if rel is None:
+            rel = _RELATIVE[key] = self._rel(from_src, to_src)
+        return rel + anchor
+
+    def _rel(self, from_src: str, to_src: str) -> str:
         here = page_url(from_src, self.dir_urls)
         there = page_url(to_src, self.dir_urls)
         base = here if here.endswith("/") or not here else posixpath.dirname(here) + "/"
@@ -82,7 +92,7 @@ class Links:
             rel += "/"
         if rel == "./":
             rel = "./"
-        return rel + anchor
+        return rel
 
 
 def item_src(item_id: str) -> str:
@@ -844,9 +854,10 @@ class SiteBuilder:
 
         # the audit pages name the published items with findings (title, number, unit) and which are published:
         # a rebuild in which neither changed keeps them (the history and the findings are the generation's)
-        ids, touched = tuple(self.views), {f.item for f in self.audit_findings if f.item}
+        touched = sorted({f.item for f in self.audit_findings if f.item} & set(self.views))
+        ids = (tuple(self.views), tuple((self.views[i].number, self.views[i].title, self.views[i].lead_unit) for i in touched))
         last = self.reuse.audit if self.reuse is not None else None
-        if last is not None and last[0] == ids and not self.fresh & touched:
+        if last is not None and last[0] == ids:
             kept = [(page, self._restamped(page.html)) for page in last[1]]
             if all(html is not None for _, html in kept):
                 self.pages += [dataclasses.replace(page, html=html) for page, html in kept]
