@@ -191,7 +191,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.html, self.search_html, self.meta, self.search_entries = {}, {}, {}, {}
         in_nav = set(_nav_paths(config.nav))
         # a preview's rebuild of the same generation (same mkdocs.yml, theme, templates) keeps the last build's
-        # File and ReadyPage of a ready page made from the same HTML and meta
+        # File and ReadyPage of a ready page with the same meta and edit link, its HTML brought up to date
         last = self.state.adapter.get("ready", {}) if not self.state.full else {}
         ready = self.state.adapter["ready"] = {}
         for page in pages:
@@ -204,8 +204,9 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             edit_uri = f"../{url_path(page.edit_path)}" if page.edit_path else None
             is_ready = page.markdown is None and meta.get("template") == "ducha/fast.html" and page.src_uri not in in_nav
             kept = last.get(page.src_uri) if is_ready else None
-            if kept is not None and kept[0] == page.html and kept[1] == meta and kept[2] == edit_uri:
-                f = kept[3]
+            if kept is not None and kept[0] == meta and kept[1] == edit_uri:
+                f = kept[2]
+                f.page._ready_html = page.html  # the stub is empty whatever the page shows
             else:
                 f = File.generated(config, page.src_uri, content=stub)
                 f.edit_uri = edit_uri
@@ -213,7 +214,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             if is_ready:
                 if f.page is None:
                     ReadyPage(f, config, page.html, meta)  # becomes f.page
-                ready[page.src_uri] = (page.html, meta, edit_uri, f)
+                ready[page.src_uri] = (meta, edit_uri, f)
             elif page.markdown is None:
                 self.meta[page.src_uri] = meta
                 self.html[page.src_uri] = page.html
