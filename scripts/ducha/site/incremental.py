@@ -47,9 +47,14 @@ def is_serving(site_dir) -> bool:
 
 
 def state_for(root, site_dir) -> "SiteState":
-    """The state of the last build of ``root`` into ``site_dir`` in this process (a new one if none)."""
+    """The state of the last build of ``root`` into ``site_dir`` in this process (a new one if none).
+
+    Kept: the states of the folders a preview serves, and of the one last built otherwise (a preview's first
+    build comes before the preview says it serves the folder); a whole site's objects each, so no more."""
     key = (_key(root), _key(site_dir))
     state = _STATES.pop(key, None) or SiteState(Path(key[0]), Path(key[1]))
+    for other in [k for k in _STATES if k[1] not in _SERVING]:
+        del _STATES[other]
     _STATES[key] = state
     while len(_STATES) > KEEP:
         _STATES.pop(next(iter(_STATES)))
