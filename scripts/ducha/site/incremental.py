@@ -40,8 +40,10 @@ def _key(path) -> str:
 
 
 def serving(site_dir) -> None:
-    """Mark ``site_dir`` as served by a preview that rebuilds into it: its builds from now on are incremental."""
+    """Mark ``site_dir`` as served by a preview that rebuilds into it: its builds from now on are incremental
+    (and what the first build left is frozen out of the collector's full passes, as after each rebuild)."""
     _SERVING.add(_key(site_dir))
+    gc.freeze()
 
 
 def is_serving(site_dir) -> bool:
