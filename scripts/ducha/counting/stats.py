@@ -528,24 +528,41 @@ def _order(rules: Rules, grouping: str, keys) -> list[str]:
     return sorted(keys, key=lambda k: (rank.get(k, len(rank)), k))
 
 
-def compute(ledger, as_of: dt.date, due_within_days: int = 5, groupings=None) -> Stats:
+def compute(ledger, as_of: dt.date, due_within_days: int = 5, groupings=None, memo: dict | None = None) -> Stats:
     """Statistics of ``ledger`` (a ``ducha.ledger.Ledger``) as of the end of ``as_of``.
 
     ``groupings``: add up only these groupings (keys of ``GROUPINGS``; default all) — a caller that shows one
-    grouping need not pay for eight; the totals and the items' facts are the same either way."""
+    grouping need not pay for eight; the totals and the items' facts are the same either way.
+    ``memo``: item id → (the ``Item``, the days its facts were made for, its facts, the years unknown to the
+    calendar it was first to meet), kept by a
+    caller that counts the same rules again (the site's preview): an item that is the same object is not
+    looked at again."""
     with cachefile.gc_paused():  # hundreds of thousands of small objects and no cycles
-        return _compute(ledger, as_of, due_within_days, tuple(GROUPINGS) if groupings is None else tuple(groupings))
+        return _compute(ledger, as_of, due_within_days, tuple(GROUPINGS) if groupings is None else tuple(groupings), memo)
 
 
-def _compute(ledger, as_of: dt.date, due_within_days: int, groupings: tuple[str, ...]) -> Stats:
+def _compute(ledger, as_of: dt.date, due_within_days: int, groupings: tuple[str, ...], memo: dict | None = None) -> Stats:
     rules = ledger.rules
     cal = rules.calendar()
     soon_before = cal.add_working_days(as_of, due_within_days + 1)
     trim = getattr(ledger, "commit", None) is None
     facts: list[ItemFacts] = []
     excluded: dict[str, list[str]] = {k: [] for k in EXCLUDED}
-    for item in ledger.sorted_items():
-        f = item_facts(item, rules, cal, as_of, soon_before, trim)
+    when = (as_of, soon_before, trim)
+    items = ledger.sorted_items()
+    if memo is not None and any(kept[3] and not (item is not None and item.id == item_id and _kept(memo, item, when))
+                                for item_id, kept in memo.items() for item in (ledger.items.get(item_id),)):
+        memo.clear()  # an item counted again was the first to meet a year the calendar does not know: count all
+    kept_years: set[int] = set()  # the years unknown to the calendar that the items not counted again met
+    for item in items:
+        if memo is not None and _kept(memo, item, when):
+            _, _, f, years = memo[item.id]
+            kept_years |= years
+        else:
+            before = set(cal.unknown_years) if memo is not None else None
+            f = item_facts(item, rules, cal, as_of, soon_before, trim)
+            if memo is not None:
+                memo[item.id] = (item, when, f, frozenset(cal.unknown_years - before))
         if isinstance(f, str):
             excluded[f].append(item.id)
         else:
@@ -555,7 +572,7 @@ def _compute(ledger, as_of: dt.date, due_within_days: int, groupings: tuple[str,
         grouping: [table[k].group(k, group_name(rules, grouping, k, as_of), rules.decimals) for k in _order(rules, grouping, table)]
         for grouping, table in accs.items()
     }
-    unknown = sorted(set(cal.unknown_years))
+    unknown = sorted(set(cal.unknown_years) | kept_years)
     return Stats(
         as_of=as_of,
         commit=getattr(ledger, "commit", None),
@@ -568,6 +585,11 @@ def _compute(ledger, as_of: dt.date, due_within_days: int, groupings: tuple[str,
         unknown_years=tuple(unknown),
         corrected=_corrected(ledger, facts),
     )
+
+
+def _kept(memo: dict, item, when) -> bool:
+    kept = memo.get(item.id)
+    return kept is not None and kept[0] is item and kept[1] == when
 
 
 def _corrected(ledger, facts: list[ItemFacts]) -> tuple[str, ...]:

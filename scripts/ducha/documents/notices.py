@@ -51,13 +51,17 @@ def unit_notices(
     root: Path | None = None,
     due_within_days: int = 5,
     date: dt.date | None = None,
+    memo: dict | None = None,
+    stats=None,
 ) -> list[UnitNotice]:
-    """Notices for ``units`` (default: every current unit), rendered from ``unit-notice.md.j2``."""
+    """Notices for ``units`` (default: every current unit), rendered from ``unit-notice.md.j2``.
+    ``memo``: the items' facts kept between counts (``stats.compute``); ``stats``: the ledger's statistics as of
+    ``as_of`` with ``due_within_days``, when the caller has them already."""
     rules = ledger.rules
     _check_units(rules, units or [], as_of)
     wanted = list(units) if units else current_units(rules, as_of)
     notices = {code: UnitNotice(code, rules.unit_name(code, as_of)) for code in wanted}
-    _fill_notices(ledger, as_of, due_within_days, notices)
+    _fill_notices(ledger, as_of, due_within_days, notices, memo, stats)
     _render_notices(ledger, as_of, root, due_within_days, date or as_of, notices.values())
     return list(notices.values())
 
@@ -90,10 +94,10 @@ def _section(f) -> str | None:
     return None
 
 
-def _fill_notices(ledger: Ledger, as_of: dt.date, due_within_days: int, notices: dict[str, UnitNotice]) -> None:
+def _fill_notices(ledger: Ledger, as_of: dt.date, due_within_days: int, notices: dict[str, UnitNotice], memo=None, stats=None) -> None:
     """Put each item in the notices of its lead and co-handling units (or their successors), each section sorted."""
     rules = ledger.rules
-    st = stats_mod.compute(ledger, as_of, due_within_days=due_within_days)
+    st = stats if stats is not None else stats_mod.compute(ledger, as_of, due_within_days=due_within_days, memo=memo)
     catalog = ItemCatalog(ledger, st)
     for f in st.items:
         section = _section(f)

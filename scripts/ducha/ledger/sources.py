@@ -42,10 +42,15 @@ def load_ledger(
     rules: Rules | None = None,
     jobs: int | None = None,
     use_cache: bool = True,
+    reuse: dict | None = None,
 ) -> Ledger:
     """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared).
     ``use_cache``: reuse the results of files unchanged since the last check with the same rules, day and code
-    (``checkcache``; not with ``rules`` given)."""
+    (``checkcache``; not with ``rules`` given).
+
+    ``reuse``: what an earlier load of the same rules and as-of day made of each file (path → its bytes and
+    check result), filled in here; a file whose bytes are unchanged is not parsed or checked again and
+    keeps its ``Item`` object (``site.incremental``; the check cache on disk is then not consulted)."""
     root = Path(root).resolve()
     cache = None
     if rules is None:
@@ -57,7 +62,7 @@ def load_ledger(
             rules = parsed_rules(rules_raw, shown)
             if cache is not None:
                 cache.keep_rules(rules)
-    known = _unchanged(root) if cache is not None and cache.entries else None
+    known = _unchanged(root) if cache is not None and cache.entries and reuse is None else None
     rels, refused = _scan_items(root)
     selected = rels
     if only is not None:
@@ -72,7 +77,10 @@ def load_ledger(
             raise LedgerError("不是台账中的事项文件：" + "、".join(sorted(str(m) for m in missing)))
     base = f"{root}{os.sep}"
     entries = [(rel, id_of_path(rel), base + rel) for rel in selected]
-    results = _checked_entries(rules, as_of, entries, jobs, cache, known)
+    if reuse is not None:
+        results = _check_reusing(rules, as_of, entries, jobs, reuse)
+    else:
+        results = _checked_entries(rules, as_of, entries, jobs, cache, known)
     ledger = Ledger(str(root), rules, as_of, files=len(selected) + len(refused) + 1)
     if cache is not None:
         if cache.damaged:
@@ -147,6 +155,34 @@ def _checked_entries(rules: Rules, as_of: dt.date, entries, jobs, cache, unchang
     return results
 
 
+def _check_reusing(rules: Rules, as_of: dt.date, entries, jobs, reuse: dict):
+    """``check_all`` of ``entries`` through ``reuse`` (path → (bytes, item id, Item or None, findings)):
+    every file is read, and only those whose bytes differ from the last load are checked; ``reuse`` is left
+    holding exactly this load's files, each item parsed (so the next load hands out the same object)."""
+    from .checked import item_from_bytes
+
+    raws = []
+    for _, _, source in entries:
+        with open(source, "rb") as fh:
+            raws.append(fh.read())
+    fresh = [(shown, stem, raw) for (shown, stem, _), raw in zip(entries, raws) if (reuse.get(shown) or (None,))[0] != raw]
+    checked = iter(check_all(rules, as_of, fresh, jobs))
+    seen = {}
+    results = []
+    for (shown, _, _), raw in zip(entries, raws):
+        kept = reuse.get(shown)
+        if kept is None or kept[0] != raw:
+            item_id, item, findings = next(checked)
+            if type(item) is tuple:
+                item = item_from_bytes(*item)
+            kept = (raw, item_id, item, findings)
+        seen[shown] = kept
+        results.append(kept[1:])
+    reuse.clear()
+    reuse.update(seen)
+    return results
+
+
 def _named(path) -> Path:
     """A path as named, its folders resolved but not its last part (which may be a symbolic link)."""
     path = Path(path)
@@ -196,18 +232,19 @@ class OpenedLedger:
     uncommitted: list[str] = field(default_factory=list)  # item files with changes not committed
 
 
-def apply_trust(ledger: Ledger, root: Path, uncommitted=(), history=None):
+def apply_trust(ledger: Ledger, root: Path, uncommitted=(), history=None, memo: dict | None = None):
     """Make ``ledger`` count as the history decides (``ledger.trust``): each corrected item is replaced by
     the version the numbers use; the written items stay in ``ledger.written``.  ``history``: the loaded
     history of the branch (read through its cache when not given); the review register is the work tree's
     for a work-tree ledger, else the one committed with the ledger.  Returns the notices to give (what could
-    not be decided)."""
+    not be decided). ``memo``: the committed items' judgements kept between calls on the same history, rules
+    and register (``trust.assess``)."""
     from .trust import counted_item
 
     register = _register_for(ledger, root)
     changed = {id_of_path(p) for p in uncommitted if p.endswith(".yml")}
     worktree = {i: ledger.items[i].data for i in changed if i in ledger.items} if ledger.commit is None else None
-    trust = _judged(ledger, root, register, worktree, history)
+    trust = _judged(ledger, root, register, worktree, history, memo)
     ledger.trust, ledger.register = trust, register
     for item_id, corrections in trust.corrections.items():
         if item_id in ledger.items:
@@ -230,7 +267,7 @@ def _register_for(ledger: Ledger, root: Path):
     return register_at(open_repo(root), ledger.commit, ledger.rules, ledger.as_of)
 
 
-def _judged(ledger: Ledger, root: Path, register, worktree, history):
+def _judged(ledger: Ledger, root: Path, register, worktree, history, memo=None):
     """``trust.assess`` of the ledger, through a small cache in ``.git/ducha/`` keyed by everything the
     judgement depends on (the branch head, the ledger's commit, baseline, tolerance, the accepted findings and
     the code that judges); uncommitted edits are judged afresh."""
@@ -260,7 +297,7 @@ def _judged(ledger: Ledger, root: Path, register, worktree, history):
                 history = load_history(root, rev=ledger.commit)
         except HistoryUnavailable:
             history = None
-    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of, baseline)
+    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of, baseline, memo=memo)
     if key and history is not None:
         _trust_cache(repo, key, trust)
     return trust
@@ -299,6 +336,7 @@ def open_ledger(
     only: list[Path] | None = None,
     checks: bool = True,
     counted: bool = False,
+    reuse: dict | None = None,
 ) -> OpenedLedger:
     """The ledger a command or the site works on, and what to say about it.
 
@@ -308,20 +346,21 @@ def open_ledger(
     ``rev`` was asked for. ``checks=False`` (statistics): a committed ledger's items come through the
     parsed-item cache without findings. ``only``: check just these work-tree files. ``counted``: count as
     the history decides (``apply_trust``), for every number, light and list; ``ducha check`` reads as written.
+    ``reuse``: a work-tree load's per-file results from an earlier load (``load_ledger``).
     """
-    opened = _open(root, as_of, committed, rev, only, checks)
+    opened = _open(root, as_of, committed, rev, only, checks, reuse)
     if counted:
         opened.notices += apply_trust(opened.ledger, Path(root).resolve(), opened.uncommitted)
     return opened
 
 
-def _open(root, as_of, committed, rev, only, checks) -> OpenedLedger:
+def _open(root, as_of, committed, rev, only, checks, reuse=None) -> OpenedLedger:
     from ..history.status import NoHistory, WorktreeStatus
 
     root = Path(root)
     if only is not None or not committed:
         status = WorktreeStatus(root)  # git works while the files are checked
-        ledger = load_ledger(root, as_of, only=only)
+        ledger = load_ledger(root, as_of, only=only, reuse=reuse if only is None else None)
         try:
             changed = status.result()
         except NoHistory:

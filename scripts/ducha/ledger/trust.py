@@ -195,10 +195,12 @@ class _ItemWalk:
 
 def assess(history: History | None, rules: Rules, upto: str | None, accepted: set[str] = frozenset(),
            worktree: dict[str, dict] | None = None, as_of: dt.date | None = None,
-           baseline: str | None = None) -> Trust:  # fmt: skip
+           baseline: str | None = None, memo: dict | None = None) -> Trust:  # fmt: skip
     """The corrections of every item as committed up to ``upto`` (a commit; None: the whole history), and of
     the uncommitted ``worktree`` versions (item id -> data), judged as landing on ``as_of``; ``baseline``:
-    the current rules' ``audit.baseline``."""
+    the current rules' ``audit.baseline``. ``memo``: item id -> (accepted, corrections) of the items without
+    a work-tree version, kept by a caller that judges the same history, rules and register again (the
+    site's preview): they are not replayed again."""
     if history is None:
         return Trust(judged=False, notices=[Notice("注意：没有 git 历史，期限改动和补录的记录无法核查，按所写计算。")])
     days = landing_days(history)
@@ -208,13 +210,21 @@ def assess(history: History | None, rules: Rules, upto: str | None, accepted: se
     trust = Trust(notices=notices)
     new_files = [i for i in (worktree or {}) if i not in history.items]  # never committed: only the work tree
     for item_id, versions in [*history.items.items(), *((i, []) for i in new_files)]:
-        walk = _ItemWalk(item_id, rules.open_ended, rules.late_by)
-        _replay(walk, versions, history, days, last, base, tolerance, accepted)
-        if worktree and item_id in worktree and as_of is not None:
-            data = worktree[item_id]
-            walk.step(data, diff_fields(walk.state, data), "worktree", as_of, True, tolerance, accepted)
-        trust.accepted += walk.accepted
-        found = walk.final()
+        edited = worktree and item_id in worktree and as_of is not None
+        kept = memo.get(item_id) if memo is not None and not edited else None
+        if kept is not None:
+            trust.accepted += kept[0]
+            found = kept[1]
+        else:
+            walk = _ItemWalk(item_id, rules.open_ended, rules.late_by)
+            _replay(walk, versions, history, days, last, base, tolerance, accepted)
+            if edited:
+                data = worktree[item_id]
+                walk.step(data, diff_fields(walk.state, data), "worktree", as_of, True, tolerance, accepted)
+            trust.accepted += walk.accepted
+            found = walk.final()
+            if memo is not None and not edited:
+                memo[item_id] = (list(walk.accepted), found)
         if found:
             trust.corrections[item_id] = found
     return trust

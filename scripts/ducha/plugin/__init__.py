@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 import jinja2
@@ -25,6 +26,7 @@ from .. import TEMPLATES
 from ..core.findings import DuchaError, Hint, LedgerError, format_text
 from ..history.repo import TZ
 from ..core.markup import sanitize_html, url_path
+from ..site import incremental
 from ..site.inputs import SiteInputs, gather_inputs
 from ..site.tokens import keep_tokens_html
 from .search import MaterialSearchIndexer, safe_title, own_worker, prepare_search
@@ -81,6 +83,20 @@ class ReadyPage(Page):
         self.present_anchor_ids = set()
 
 
+class _KeptPagesFilter(logging.Filter):
+    """Silences MkDocs' note that a page "generated empty output" for the pages whose last file is kept."""
+
+    def __init__(self, kept: set[str]):
+        super().__init__()
+        self.kept = kept
+
+    def filter(self, record) -> bool:
+        msg = record.msg
+        if isinstance(msg, str) and msg.startswith("Page skipped: '"):
+            return msg[len("Page skipped: '") : msg.rfind("'")] not in self.kept
+        return True
+
+
 class DuchaPlugin(BasePlugin[DuchaConfig]):
     supports_multiple_instances = False
 
@@ -98,6 +114,9 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self._workers: list[str] = []  # Material's search workers the pages use ducha's in place of
         self.search_entries: dict[str, list] = {}
         self.notes: list[str] = []  # what the build should say (INFO; ``ducha build`` prints them)
+        self.state: incremental.SiteState | None = None  # what the last build into this site_dir made
+        self._kept_pages: set[str] = set()  # pages whose last file is kept (not written again)
+        self._quiet = _KeptPagesFilter(self._kept_pages)
 
     def on_config(self, config):
         """Link the plugin's own CSS and JS (served from the package, so no ledger carries copies)."""
@@ -112,14 +131,45 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
     def _root(self, config) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
 
+    def on_pre_build(self, *, config) -> None:
+        """Before MkDocs empties the output folder: a preview's rebuild sets the last build's output aside,
+        to keep the files of the pages that come out the same (``site.incremental``)."""
+        self.state = incremental.state_for(self._root(config), config.site_dir)
+        self._kept_pages.clear()
+        logging.getLogger("mkdocs.commands.build").addFilter(self._quiet)
+        self.state.set_aside(incremental.is_serving(config.site_dir))
+
+    @event_priority(-100)  # after the search plugin has written its index
+    def on_post_build(self, *, config) -> None:
+        logging.getLogger("mkdocs.commands.build").removeFilter(self._quiet)
+        if self.state is not None:
+            self.state.finish()
+
+    def on_build_error(self, *, error) -> None:
+        logging.getLogger("mkdocs.commands.build").removeFilter(self._quiet)
+        if self.state is not None:
+            self.state.failed()
+
+    def _environment(self, config) -> str:
+        """The site generator's part of a generation: ``mkdocs.yml``, ``docs_dir`` (guide, theme overrides),
+        the theme's own folder, the template overrides and the plugin's templates and options."""
+        base = Path(config.config_file_path).parent
+        templates = base / self.config.templates if self.config.templates else None
+        return incremental.fingerprint(config.config_file_path, config.docs_dir, config.theme.custom_dir, templates,
+                                       TEMPLATES) + repr(sorted(self.config.items()))  # fmt: skip
+
     def on_files(self, files: Files, *, config) -> Files:
         root = self._root(config)
+        if self.state is None:  # on_files without on_pre_build: not through mkdocs' build
+            self.state = incremental.state_for(root, config.site_dir)
         as_of = self.as_of_override or (dt.date.fromisoformat(self.config.as_of) if self.config.as_of else None)
         from_history = as_of is not None
         as_of = as_of or dt.datetime.now(TZ).date()  # the adapter reads the clock, the library never does
         templates = [Path(config.config_file_path).parent / self.config.templates] if self.config.templates else []
         try:
-            self.inputs = gather_inputs(root, as_of, from_history, history=self.config.history, warn=log.warning)
+            self.inputs = gather_inputs(root, as_of, from_history, history=self.config.history, warn=log.warning,
+                                        state=self.state, reuse=incremental.is_serving(config.site_dir),
+                                        environment=self._environment(config))  # fmt: skip
             self._workers = prepare_search(config, files, self.inputs.ledger.rules)
             self._indexer = MaterialSearchIndexer.for_config(config) if self.config.presegment_search else None
             builder = self.inputs.builder(templates, self.config.per_page, config.use_directory_urls, search_indexer=self._indexer)
@@ -140,6 +190,10 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             files.append(File.generated(config, uri, content=data))
         self.html, self.search_html, self.meta, self.search_entries = {}, {}, {}, {}
         in_nav = set(_nav_paths(config.nav))
+        # a preview's rebuild of the same generation (same mkdocs.yml, theme, templates) keeps the last build's
+        # File and ReadyPage of a ready page with the same meta and edit link, its HTML brought up to date
+        last = self.state.adapter.get("ready", {}) if not self.state.full else {}
+        ready = self.state.adapter["ready"] = {}
         for page in pages:
             meta = {"title": safe_title(page.title), **page.meta}
             # HTML pages have no front matter to parse: their meta is set in on_page_markdown and their HTML
@@ -147,11 +201,20 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             stub = "" if page.markdown is None else "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n" + page.markdown  # JSON is YAML
             if page.src_uri in files.src_uris:
                 files.remove(files.src_uris[page.src_uri])
-            f = File.generated(config, page.src_uri, content=stub)
-            f.edit_uri = f"../{url_path(page.edit_path)}" if page.edit_path else None
+            edit_uri = f"../{url_path(page.edit_path)}" if page.edit_path else None
+            is_ready = page.markdown is None and meta.get("template") == "ducha/fast.html" and page.src_uri not in in_nav
+            kept = last.get(page.src_uri) if is_ready else None
+            if kept is not None and kept[0] == meta and kept[1] == edit_uri:
+                f = kept[2]
+                f.page._ready_html = page.html  # the stub is empty whatever the page shows
+            else:
+                f = File.generated(config, page.src_uri, content=stub)
+                f.edit_uri = edit_uri
             files.append(f)
-            if page.markdown is None and meta.get("template") == "ducha/fast.html" and page.src_uri not in in_nav:
-                ReadyPage(f, config, page.html, meta)  # becomes f.page
+            if is_ready:
+                if f.page is None:
+                    ReadyPage(f, config, page.html, meta)  # becomes f.page
+                ready[page.src_uri] = (meta, edit_uri, f)
             elif page.markdown is None:
                 self.meta[page.src_uri] = meta
                 self.html[page.src_uri] = page.html
@@ -163,6 +226,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
                 self.search_html[page.src_uri] = ""  # nothing to index: spare the search plugin the page's HTML
         if self.progress is not None:
             self.progress.start(len(files.documentation_pages()))
+        self.state.expected = {f.dest_uri for f in files}
         return files
 
     def _hint_text(self, hint: Hint | None) -> str:
@@ -181,6 +245,10 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         """The plugin's own theme templates (``ducha/page.html``, and Material's inline-script partials as
         files) come after the ledger's ``custom_dir`` and before the theme's, so a ledger can still
         override them."""
+        kept = self.state.adapter.get("env") if self.state is not None and not self.state.full else None
+        if kept is not None:  # a preview's rebuild of the same theme: its templates are compiled already
+            self.env, self._shells = kept, {}
+            return kept
         loader = env.loader
         if isinstance(loader, jinja2.FileSystemLoader):
             loader.searchpath.insert(1 if config.theme.custom_dir else 0, str(THEME))
@@ -188,6 +256,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(THEME)), loader])
         self.env = env
         self._shells = {}
+        if self.state is not None:
+            self.state.adapter["env"] = env
         return env
 
     def on_page_markdown(self, markdown: str, *, page, config, files) -> str:
@@ -267,13 +337,22 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         fast = self._fast.pop(page.file.src_uri, None)
         if fast is not None:
             shell, title, edit, canonical = fast
+            state = self.state
+            if state is not None and state.keep(page.file.dest_uri, (shell, title, edit, canonical, output)):
+                self._kept_pages.add(page.file.src_uri)
+                return ""  # MkDocs writes no empty page: the last build's file stays (``site.incremental``)
             title_mark, edit_mark, canonical_mark, content_mark = self._MARKS
             head, tail = shell.split(content_mark)
             fill = lambda part: part.replace(title_mark, title).replace(edit_mark, edit).replace(canonical_mark, canonical)  # noqa: E731
-            return fill(head) + output + fill(tail)
+            html = fill(head) + output + fill(tail)
+            if state is not None and state.write(page.file.dest_uri, html):
+                self._kept_pages.add(page.file.src_uri)
+                return ""
+            return html
         return own_worker(output, self._workers)
 
     def on_serve(self, server, *, config, builder):
+        incremental.serving(config.site_dir)  # rebuilds into it reuse what the last build made
         root = self._root(config)
         for folder in ("items", "bulletins"):
             if (root / folder).is_dir():

@@ -23,6 +23,8 @@ class SiteInputs:
     audit_findings: list = field(default_factory=list)
     bulletins: list = field(default_factory=list)
 
+    state: object | None = None  # ``incremental.SiteState`` of a preview's rebuilds
+
     def builder(self, template_dirs=None, per_page: int = 200, use_directory_urls: bool = True, search_indexer=None) -> SiteBuilder:
         return SiteBuilder(
             self.ledger,
@@ -35,18 +37,26 @@ class SiteInputs:
             per_page=per_page,
             use_directory_urls=use_directory_urls,
             search_indexer=search_indexer,
+            reuse=self.state if self.state is not None and not self.state.full else None,
+            keep=self.state,
         )
 
 
-def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool = True, warn=print) -> SiteInputs:
+def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool = True, warn=print,
+                  state=None, reuse: bool = False, environment=None) -> SiteInputs:  # fmt: skip
     """``from_history``: restore the ledger as committed at the end of ``as_of``; else read the work tree.
 
     A ledger with check errors raises ``LedgerError`` carrying the same findings ``ducha check`` prints.
     The git history is read into its cache by a background process started first, then audited once here;
     the same history decides what counts (``apply_trust``); a history that cannot be read is a warning, not
     an error.
+
+    ``state`` (``incremental.SiteState``): record what this build makes; ``reuse``: and reuse what the last
+    build of the same generation (``environment``: the site generator's part of it) made.
     """
     root = Path(root)
+    if state is not None:
+        state.start(_generation(root, as_of, from_history, history, environment), reuse)
     repo = None
     try:
         repo = open_repo(root)
@@ -59,10 +69,11 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
         head = repo.head.commit.hexsha
         sha = commit_at(repo, as_of) if from_history else None
         rev = "HEAD" if sha in (None, head) else sha
-        if history and (sha is not None or not from_history):
+        if history and (sha is not None or not from_history) and (state is None or state.history is None):
             warmer = CacheWarmer.start(root, rev)
     try:
-        opened = open_ledger(root, as_of, committed=from_history, rev=sha)  # its notices are for a terminal
+        files = state.ledger_files if state is not None else None
+        opened = open_ledger(root, as_of, committed=from_history, rev=sha, reuse=files)  # its notices are for a terminal
         ledger = opened.ledger
         if from_history:
             commit = ledger.commit
@@ -73,19 +84,60 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
                 f"台账有 {len(ledger.errors)} 个错误，网站未生成。请先运行 ducha check 并改正：\n{format_text(ledger.errors)}",
                 [],
             )
-        inputs = SiteInputs(ledger, as_of, commit)
+        inputs = SiteInputs(ledger, as_of, commit, state=state)
         if history and repo is not None:  # the audit reads the history (through the warmed cache) once
-            _read_history(inputs, root, rev, warmer, warn)
+            if state is not None and state.history is not None:
+                inputs.history, inputs.audit_findings, said = state.history
+                for text in said:
+                    warn(text)
+            else:
+                said = []
+                _read_history(inputs, root, rev, warmer, lambda text: (said.append(text), warn(text)))
+                if state is not None:
+                    state.history = (inputs.history, inputs.audit_findings, said)
         # the history decides what counts; the branch's own history (rev HEAD) serves, an older one would
         # not hold a baseline set after it
-        for notice in apply_trust(ledger, root.resolve(), opened.uncommitted, history=inputs.history if rev == "HEAD" else None):
+        memo = state.trust if state is not None and inputs.history is not None and rev == "HEAD" else None
+        for notice in apply_trust(ledger, root.resolve(), opened.uncommitted, history=inputs.history if rev == "HEAD" else None, memo=memo):
             warn(notice.text)
-        inputs.bulletins = site_bulletins(root, warn, verify=repo is not None, rules=ledger.rules)
+        if state is not None and state.bulletins is not None:
+            inputs.bulletins, said = state.bulletins
+            for text in said:
+                warn(text)
+        else:
+            said = []
+            inputs.bulletins = site_bulletins(root, lambda text: (said.append(text), warn(text)), verify=repo is not None, rules=ledger.rules)
+            if state is not None:
+                state.bulletins = (inputs.bulletins, said)
+        if state is not None:
+            names = ledger.private_names()  # every page masks them: a change to them is a new generation
+            if state.private_names is not None and names != state.private_names:
+                state.drop_pages()
+            state.private_names = names
     except BaseException:
         if warmer is not None:
             warmer.stop()
         raise
     return inputs
+
+
+def _generation(root: Path, as_of: dt.date, from_history: bool, history: bool, environment) -> tuple:
+    """Everything a site depends on but the item files: when any of it changes, nothing of the last build is
+    reused. HEAD (the history, its audit, what the work tree is compared with), the rules file, the review
+    register, the bulletins and their templates, the as-of day, the ducha version and ``environment``."""
+    from .. import __version__
+    from ..core.paths import ITEMS_DIR, RULES_FILE
+    from .incremental import fingerprint
+
+    head = None
+    git = root / ".git"
+    if git.exists():
+        try:
+            head = open_repo(root).head.commit.hexsha
+        except Exception:  # no repository, no commit yet: no history either way
+            head = None
+    return (__version__, as_of, from_history, history, head, environment,
+            fingerprint(root / ITEMS_DIR / RULES_FILE, root / "audit", root / "bulletins"))  # fmt: skip
 
 
 def _read_history(inputs: SiteInputs, root: Path, rev: str, warmer, warn) -> None:

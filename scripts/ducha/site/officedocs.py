@@ -43,7 +43,11 @@ class BulletinDocuments:
         ledger = builder.ledger
         published = Ledger(ledger.root, builder.rules, builder.as_of, items={i.id: i for i in builder.items},
                            commit=builder.commit, trust=ledger.trust, written=ledger.written)  # fmt: skip
-        notices = [n for n in unit_notices(published, builder.as_of, root=ledger.root) if n.count]
+        memo = builder.keep.facts if builder.keep is not None else None
+        st = builder.stats if builder.stats.due_within_days == 5 and builder.stats.as_of == builder.as_of else None  # the same count
+        notices = [n for n in unit_notices(published, builder.as_of, root=ledger.root, memo=memo, stats=st) if n.count]
+        last = builder.reuse.notice_docs if builder.reuse is not None else {}
+        made = {}  # a unit's document by what it is made of, for the next build
         names, keep = ledger.private_names(), builder.rules.public_phones
         src = NOTICES_SRC
         lines = ["# 督查通知单", "",
@@ -56,11 +60,14 @@ class BulletinDocuments:
             lines += ["| 单位 | 已超期 | 即将到期 | 应报进展 | 下载 |", "|---|---:|---:|---:|---|"]
         for n in notices:
             n.text = mask_text(n.text, names, keep)
-            docx = build_docx(notice_document(n, builder.rules.office_name, builder.as_of, builder.as_of, builder.commit))
+            key = (n.unit, n.name, n.text, builder.rules.office_name, builder.as_of, builder.commit)
+            docx = made[key] = last.get(key) or build_docx(notice_document(n, builder.rules.office_name, builder.as_of, builder.as_of, builder.commit))
             stem = f"bulletins/notices/{n.unit}"
             builder.downloads[stem + ".docx"] = docx  # Word only: a PDF for every unit would cost each build seconds
             lines.append(f"| {n.name} | {len(n.overdue)} | {len(n.due_soon)} | {len(n.progress_late)} | "
                          f"[Word 文件（.docx）](notices/{n.unit}.docx) |")  # fmt: skip
+        if builder.keep is not None:
+            builder.keep.notice_docs = made
         for page in builder.pages:
             if page.src_uri == "bulletins/index.md" and page.markdown is not None:
                 page.markdown += "\n各承办单位的督查通知单（按公文格式排版，可下载发送）：[督查通知单](notices.md)\n"

@@ -69,11 +69,21 @@ def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
     return stem + "/" if use_directory_urls else stem + ".html"
 
 
+_RELATIVE: dict[tuple[bool, str, str], str] = {}  # (directory URLs, from, to) -> relative link: pure, kept
+
+
 class Links:
     def __init__(self, use_directory_urls: bool = True):
         self.dir_urls = use_directory_urls
 
     def rel(self, from_src: str, to_src: str, anchor: str = "") -> str:
+        key = (self.dir_urls, from_src, to_src)
+        rel = _RELATIVE.get(key)
+        if rel is None:
+            rel = _RELATIVE[key] = self._rel(from_src, to_src)
+        return rel + anchor
+
+    def _rel(self, from_src: str, to_src: str) -> str:
         here = page_url(from_src, self.dir_urls)
         there = page_url(to_src, self.dir_urls)
         base = here if here.endswith("/") or not here else posixpath.dirname(here) + "/"
@@ -82,7 +92,7 @@ class Links:
             rel += "/"
         if rel == "./":
             rel = "./"
-        return rel + anchor
+        return rel
 
 
 def item_src(item_id: str) -> str:
@@ -167,11 +177,17 @@ class SiteBuilder:
         per_page: int = 200,
         use_directory_urls: bool = True,
         search_indexer=None,
+        reuse=None,
+        keep=None,
     ):
         """``history``/``audit_findings``: the audited branch (item lists and the dashboard mark items with open
         audit findings). ``search_indexer(search_html, meta) -> entries``: the site
         generator's own indexing of a page's search summary, run here while item pages are rendered (in
-        parallel from ``PARALLEL_ITEMS`` on)."""
+        parallel from ``PARALLEL_ITEMS`` on). ``keep``: an ``incremental.SiteState`` to record this build's
+        views, rows, item pages and list pages in; ``reuse``: the same state, whose last build's are reused
+        where their item is the same object (a preview's rebuild of the same generation)."""
+        self.reuse, self.keep = reuse, keep
+        self._last_stamp = reuse.stamp if reuse is not None else None  # what the reused pages show
         self.ledger = ledger
         self.search_indexer = search_indexer
         self.rules = ledger.rules
@@ -185,12 +201,19 @@ class SiteBuilder:
         self._select_published()
         self.stats = stats if stats is not None else self._published_stats()
         self._names = ledger.private_names()
-        self.env = self._environment(template_dirs)
+        env_key = (tuple(str(p) for p in template_dirs or []), self._names, repr(self.rules.public_phones))
+        kept_env = self.reuse.env if self.reuse is not None else None
+        self.env = kept_env[1] if kept_env is not None and kept_env[0] == env_key else self._environment(template_dirs)
+        if keep is not None:  # its templates compiled once (Jinja still reloads a template file that changed)
+            keep.env = (env_key, self.env)
         # a bulletin's title is free text too (the archive, the dashboard, the page's own title)
         keep = self.rules.public_phones
         self.bulletins = [{**b, "title": mask_text(b["title"], self._names, keep)} for b in bulletins or []]
         self.pages: list[SitePage] = []
         self._rows: dict[str, str] = {}
+        if self.reuse is not None:  # the rows of unchanged items, as the last build rendered them
+            self._rows = {i: row for i, row in self.reuse.rows.items() if i in self.views and i not in self.fresh}
+        self._lists: dict = {}  # list page key -> HTML, for the next build
         self._number_ref = None
         base = page_url("items/index.md", use_directory_urls)
         self._item_tail = {i: page_url(item_src(i), use_directory_urls)[len(base):] for i in self.views}
@@ -200,7 +223,24 @@ class SiteBuilder:
         self.limit = limit = SECRECY_ORDER[self.rules.max_secrecy]
         self.withholding = limit < max(SECRECY_ORDER.values())  # some valid item may be left unpublished
         self.items = [i for i in self.ledger.sorted_items() if SECRECY_ORDER.get(i["secrecy"], 99) <= limit]
-        self.views = {i.id: ItemView(i, self.ledger, self.cal, self.as_of) for i in self.items}
+        last = self.reuse.views if self.reuse is not None else {}
+        written = self.ledger.written
+        self.views, kept = {}, {}
+        self.fresh: set[str] = set()  # the items whose view is made anew (all, unless a rebuild reuses)
+        for i in self.items:
+            old = last.get(i.id)
+            if old is not None and old[0] is i and i.id not in written:
+                self.views[i.id] = old[1]
+            else:
+                self.views[i.id] = ItemView(i, self.ledger, self.cal, self.as_of)
+                self.fresh.add(i.id)
+            if i.id not in written:  # an item the counts correct is made anew every time
+                kept[i.id] = (i, self.views[i.id])
+        if self.keep is not None:
+            self.keep.views = kept
+        if self.withholding and self.reuse is not None and (self.fresh or set(last) - set(self.views)):
+            self.reuse = None  # which items are named where depends on every item's level: make all anew
+            self.fresh = set(self.views)
 
     def _published_stats(self):
         """Statistics of the published items only (when none were given)."""
@@ -209,7 +249,7 @@ class SiteBuilder:
         items = {i.id: i for i in self.items}
         published = Ledger(self.ledger.root, self.rules, self.as_of, items=items, commit=self.commit,
                            trust=self.ledger.trust, written=self.ledger.written)  # fmt: skip
-        return stats_mod.compute(published, self.as_of)
+        return stats_mod.compute(published, self.as_of, memo=self.keep.facts if self.keep is not None else None)
 
     def _environment(self, template_dirs: list[Path] | None) -> jinja2.Environment:
         """The Jinja2 environment: ``template_dirs`` (those that exist) before the built-in templates."""
@@ -349,19 +389,17 @@ class SiteBuilder:
         views = [self.views[i] for i in ids if i in self.views]
         chunks = [views[i : i + self.per_page] for i in range(0, len(views), self.per_page)] or [[]]
         srcs = [f"{base}.md"] + [f"{base}-{n}.md" for n in range(2, len(chunks) + 1)]
+        meta = {"search": {"exclude": True}, "hide": ["navigation", "toc"], "template": "ducha/fast.html"}
+        last = self.reuse.lists if self.reuse is not None else {}
         for n, (src, chunk) in enumerate(zip(srcs, chunks), 1):
-            self.add(
-                src,
-                title if n == 1 else f"{title}（第 {n} 页）",
-                "list.html",
-                meta={"search": {"exclude": True}, "hide": ["navigation", "toc"], "template": "ducha/fast.html"},
-                views=chunk,
-                total=len(views),
-                intro=intro,
-                basis=basis,
-                page_no=n,
-                page_srcs=srcs,
-            )
+            page_title = title if n == 1 else f"{title}（第 {n} 页）"
+            key = (src, page_title, tuple(v.id for v in chunk), len(views), intro, basis, n, tuple(srcs))
+            html = self._restamped(last.get(key))
+            if html is None or any(v.id in self.fresh for v in chunk):
+                html = self.render("list.html", src, title=page_title, views=chunk, total=len(views), intro=intro,
+                                   basis=basis, page_no=n, page_srcs=srcs)  # fmt: skip
+            self._lists[key] = html
+            self.pages.append(SitePage(src, page_title, html, dict(meta)))
         return srcs[0]
 
     # -- pages ---------------------------------------------------------------
@@ -394,6 +432,9 @@ class SiteBuilder:
         self.pages = []
         self.audit_page()
         self.pages = items + lists + self.pages + rest
+        if self.keep is not None:
+            self.keep.rows = {i: row for i, row in self._rows.items() if i in self.keep.views}
+            self.keep.lists = self._lists
         return self.pages
 
     # -- statistics ------------------------------------------------------------
@@ -727,9 +768,46 @@ class SiteBuilder:
             for item_id in b.get("items", []):
                 self._mentions[item_id].append(b)
         ids = list(self.views)
+        pages = self._kept_item_pages(ids)
+        todo = [i for i in ids if i not in pages]
+        pages.update(zip(todo, self._item_pages(todo)))
+        self.pages += [pages[i] for i in ids]
+        if self.keep is not None:
+            self.keep.item_pages = {i: page for i, page in pages.items() if i in self.keep.views}
+            self.keep.stamp = str(self.stamp())
+
+    _STAMP = '<p class="ducha-stamp">{}</p>'
+
+    def _restamped(self, html: str | None) -> str | None:
+        """The last build's HTML of a page with this build's stamp (None: render it anew)."""
+        if html is None or self.reuse is None:
+            return None
+        old, new = self._STAMP.format(self._last_stamp), self._STAMP.format(self.stamp())
+        if old == new:
+            return html
+        return html.replace(old, new, 1) if html.count(old) == 1 else None
+
+    def _kept_item_pages(self, ids: list[str]) -> dict[str, SitePage]:
+        """The last build's pages of the items unchanged since (``reuse``), their stamp brought up to date."""
+        if self.reuse is None:
+            return {}
+        last, same = self.reuse.item_pages, self._last_stamp == str(self.stamp())
+        out = {}
+        for i in ids:
+            page = last.get(i)
+            if page is None or i in self.fresh:
+                continue
+            if not same:
+                html = self._restamped(page.html)
+                if html is None:  # a template of the ledger's own shows the stamp otherwise: render anew
+                    continue
+                page = dataclasses.replace(page, html=html)
+            out[i] = page
+        return out
+
+    def _item_pages(self, ids: list[str]) -> list[SitePage]:
         if len(ids) < self.PARALLEL_ITEMS or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-            self.pages += [self._item_page(i) for i in ids]
-            return
+            return [self._item_page(i) for i in ids]
         global _FORKED_BUILDER
         _FORKED_BUILDER = self
         half = len(ids) // 2
@@ -737,7 +815,7 @@ class SiteBuilder:
             with multiprocessing.get_context("fork").Pool(1) as pool:
                 theirs = pool.apply_async(_render_item_pages, (ids[half:],))
                 mine = [self._item_page(i) for i in ids[:half]]
-                self.pages += mine + theirs.get()
+                return mine + theirs.get()
         finally:
             _FORKED_BUILDER = None
 
@@ -772,6 +850,26 @@ class SiteBuilder:
     def audit_page(self):
         """审计: findings summarised by code and listed newest first, filtered by code, unit, item and review
         (``auditpages.AuditPages``); the latest commits with the items each changed."""
+        from ..review.audit import audit_notices
+
+        # the audit pages name the published items with findings (title, number, unit) and which are published:
+        # a rebuild in which neither changed keeps them (the history and the findings are the generation's)
+        touched = sorted({f.item for f in self.audit_findings if f.item} & set(self.views))
+        ids = (tuple(self.views), tuple((self.views[i].number, self.views[i].title, self.views[i].lead_unit) for i in touched))
+        last = self.reuse.audit if self.reuse is not None else None
+        if last is not None and last[0] == ids:
+            kept = [(page, self._restamped(page.html)) for page in last[1]]
+            if all(html is not None for _, html in kept):
+                self.pages += [dataclasses.replace(page, html=html) for page, html in kept]
+                if self.keep is not None:
+                    self.keep.audit = (ids, self.pages[-len(kept):] if kept else [])
+                return
+        start = len(self.pages)
+        self._audit_pages()
+        if self.keep is not None:
+            self.keep.audit = (ids, self.pages[start:])
+
+    def _audit_pages(self):
         from ..review.audit import audit_notices
 
         recent = self.history.commits[-100:][::-1] if self.history is not None else []  # newest first
