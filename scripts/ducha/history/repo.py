@@ -15,7 +15,6 @@ from pathlib import Path
 import git
 
 from ..core.findings import DuchaError
-from ..core.paths import ITEMS_PREFIX
 from ..core.schema import TZ
 from .status import WorktreeStatus
 

@@ -40,9 +40,8 @@ class WorktreeStatus:
 
     def __init__(self, root: Path):
         root = Path(root)
-        self._top = (root / ".git").exists()
         self._run = _start(root, "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all",
-                           "--", ITEMS_DIR) if self._top else None  # fmt: skip
+                           "--", ITEMS_DIR) if (root / ".git").exists() else None  # fmt: skip
 
     def result(self) -> list[str]:
         entries = _entries(self._run)

@@ -155,10 +155,13 @@ def _check_in_worker(args) -> list[tuple[str | None, bytes | None, list[Finding]
     ]
 
 
+def _jobs(jobs: int | None) -> int:
+    return jobs if jobs is not None else (os.cpu_count() or 1)
+
+
 def parallel(count: int, jobs: int | None) -> bool:
     """Whether ``check_all`` checks ``count`` files in worker processes."""
-    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
-    return jobs > 1 and count >= PARALLEL_THRESHOLD
+    return _jobs(jobs) > 1 and count >= PARALLEL_THRESHOLD
 
 
 def check_all(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes | str]], jobs: int | None = None):
@@ -167,7 +170,7 @@ def check_all(rules: Rules, as_of: dt.date, entries: list[tuple[str, str, bytes 
         return [(item.id if item else None, item, findings) for item, findings in _check_chunk((rules, as_of, entries))]
     import multiprocessing as mp
 
-    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    jobs = _jobs(jobs)
     size = -(-len(entries) // (jobs * 4))
     chunks = [(rules, as_of, entries[i : i + size]) for i in range(0, len(entries), size)]
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()

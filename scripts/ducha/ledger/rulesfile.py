@@ -10,13 +10,7 @@ from ..core.rules import Rules, parse_rules
 
 
 def load_rules(items_dir: Path, display_root: Path | None = None) -> Rules:
-    return read_rules(items_dir, display_root)[0]
-
-
-def read_rules(items_dir: Path, display_root: Path | None = None) -> tuple[Rules, bytes]:
-    """The rules of the work tree's rules file and the bytes they were parsed from."""
-    raw, shown = rules_bytes(items_dir, display_root)
-    return parsed_rules(raw, shown), raw
+    return parsed_rules(*rules_bytes(items_dir, display_root))
 
 
 def rules_bytes(items_dir: Path, display_root: Path | None = None) -> tuple[bytes, str]:

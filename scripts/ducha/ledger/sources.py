@@ -46,7 +46,7 @@ def load_ledger(
 ) -> Ledger:
     """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared).
     ``use_cache``: reuse the results of files unchanged since the last check with the same rules, day and code
-    (``checkcache``; not with ``rules`` given).
+    (``checkcache``; not with ``rules`` or ``reuse`` given).
 
     ``reuse``: what an earlier load of the same rules and as-of day made of each file (path → its bytes and
     check result), filled in here; a file whose bytes are unchanged is not parsed or checked again and
@@ -55,14 +55,14 @@ def load_ledger(
     cache = None
     if rules is None:
         rules_raw, shown = rules_bytes(root / ITEMS_DIR, root)
-        if use_cache:
+        if use_cache and reuse is None:
             cache = checkcache.open_cache(root, rules_raw, as_of)
             rules = cache.rules
         if rules is None:
             rules = parsed_rules(rules_raw, shown)
             if cache is not None:
                 cache.keep_rules(rules)
-    known = _unchanged(root) if cache is not None and cache.entries and reuse is None else None
+    known = _unchanged(root) if cache is not None and cache.entries else None
     rels, refused = _scan_items(root)
     selected = rels
     if only is not None:
@@ -138,8 +138,9 @@ def _checked_entries(rules: Rules, as_of: dt.date, entries, jobs, cache, unchang
                 todo_at.append(n)
                 keys.append(None)
                 continue
-            blob = checkcache.blob_id(raw)
-            hit = cache.get(rel, blob)
+            if blob is None:  # git did not vouch for it: its content decides (a known blob missed already)
+                blob = checkcache.blob_id(raw)
+                hit = cache.get(rel, blob)
         if hit is not None:
             _, item_id, loadable, findings, claim = hit
             results[n] = (item_id, (raw if raw is not None else name, rel, claim) if loadable else None, list(findings))
