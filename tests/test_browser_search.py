@@ -149,6 +149,45 @@ def test_ducha_worker_builds_the_index_lunr_builds(browser, built_site):
 
 
 
+CAPTURE_FIRST = """
+self.duchaFirstLean = %s;
+importScripts(%s);
+(function (lunr) {
+  var build = lunr.Builder.prototype.build, index = null, post = self.postMessage.bind(self);
+  lunr.Builder.prototype.build = function () { return index = build.call(this); };
+  self.postMessage = function (message) {
+    if (message && message.type === 1) return post({type: "index", json: JSON.stringify(index.toJSON())});
+    return post(message);
+  };
+})(self.lunr);
+"""
+
+
+def test_the_first_index_cut_lean_is_the_one_materials_tokenizer_makes(browser, built_site):
+    """The first index's words are cut without Material's tokens and position tables, and its field vectors are
+    made when a query needs them: serialised (every term's postings, every field vector, in lunr's key orders),
+    it is the first index cut by Material's tokenizer with its vectors made at once."""
+    folder = built_site / "assets" / "javascripts" / "workers"
+    ducha = next(folder.glob("ducha-search.*.min.js")).name
+    for name, lean in (("check-lean.js", "true"), ("check-tokens.js", "false")):
+        (folder / name).write_text(CAPTURE_FIRST % (lean, json.dumps(ducha)), encoding="utf-8")
+    built = browser.page.evaluate("""async () => {
+      const index = await (await fetch("search/search_index.json")).json();
+      const build = name => new Promise((resolve, reject) => {
+        const worker = new Worker("assets/javascripts/workers/" + name);
+        worker.onerror = e => reject(e.message);
+        worker.onmessage = ev => { if (ev.data.type === "index") { worker.terminate(); resolve(ev.data.json); } };
+        worker.postMessage({type: 0, data: {config: index.config, docs: index.docs, options: {suggest: false}}});
+      });
+      return [await build("check-lean.js"), await build("check-tokens.js")];
+    }""")
+    lean, tokens = (json.loads(b) for b in built)
+    assert len(lean["invertedIndex"]) > 1000 and len(lean["fieldVectors"]) > 100
+    assert all(postings == {} for _, entry in lean["invertedIndex"] for field, docs in entry.items() if field != "_index"
+               for postings in docs.values())  # no positions in the first index
+    assert built[0] == built[1]
+
+
 ANSWERS = """async ([queries, wait, url]) => {
   const index = await (await fetch("search/search_index.json")).json();
   const worker = new Worker(url || JSON.parse(document.querySelector("#__config").textContent).search);

@@ -103,8 +103,79 @@ if (!duchaWholeHere && typeof fetch === "function" && typeof AbortController ===
 }
 
 var DUCHA_NO_METADATA = Object.freeze({});
-// the first index, built without positions: {building, index, docs (location -> doc), tokenizer, pipeline, cut}
-var duchaLazy = {building: false, index: null, docs: new Map(), tokenizer: null, pipeline: null, cut: new Map()};
+// the first index, built without positions: {building, index, docs (location -> doc), tokenizer, pipeline, cut,
+// lean (its words cut without Material's tokens and tables), checks (documents still cut both ways), extractors}
+var duchaLazy = {building: false, index: null, docs: new Map(), tokenizer: null, pipeline: null, cut: new Map(),
+                 lean: false, checks: 0, extractors: null, separator: null, global: null};
+// The first index needs a field's words, not Material's tokens (a lunr.Token and its position for each word)
+// nor its table of their offsets (kept for highlighting): those are made for a result's fields when it is
+// answered. Its words are cut here as Material's tokenizer cuts them (markup skipped, text split at the
+// separator, lower-cased) where the pipeline leaves every word as it is (Chinese: only lunr.zh's stemmer, which
+// does) and no segmenter is loaded; the first documents are cut both ways, and on any difference the rest are
+// cut Material's way.
+var DUCHA_LEAN_CHECKED = 50;
+
+function duchaLeanPossible(builder) {
+  var lunr = self.lunr, identity = [lunr.zh && lunr.zh.stemmer].filter(Boolean);
+  return lunr.segmenter === undefined && builder.pipeline._stack.every(function (fn) { return identity.indexOf(fn) >= 0; });
+}
+
+function duchaLeanWords(input) {  // Material's tokenize (extract, then split each text section), words only
+  var words = [], inputs = Array.isArray(input) ? input : [input], separator = self.lunr.tokenizer.separator;
+  if (input === undefined) return words;
+  if (duchaLazy.separator !== separator) {
+    duchaLazy.separator = separator;
+    duchaLazy.global = new RegExp(separator, "g");
+  }
+  var re = duchaLazy.global;
+  function text(value, from, to) {
+    var section = value.slice(from, to), index = 0, match;
+    re.lastIndex = 0;
+    do {
+      match = re.exec(section);
+      var until = match ? match.index : section.length;
+      if (index < until) words.push(section.slice(index, until).toLowerCase());
+      if (match) {
+        index = match.index + match[0].length;
+        if (match[0].length === 0) re.lastIndex = match.index + 1;
+      }
+    } while (match);
+  }
+  for (var i = 0; i < inputs.length; i++) {
+    var value = inputs[i], start = 0, end = 0;
+    for (; end < value.length; end++) {
+      var c = value.charCodeAt(end);
+      if (c === 60 && end > start) {  // "<" after a section of text
+        text(value, start, end);
+        start = end;
+      } else if (c === 62) {  // ">": the section from start is markup
+        start = end + 1;
+      }
+    }
+    if (end > start) text(value, start, end);
+  }
+  return words;
+}
+
+function duchaLeanTerms(builder, doc, fieldName) {  // the words of a document's field for the first index
+  var value = doc[fieldName], words = duchaLeanWords(value);
+  if (duchaLazy.checks > 0) {
+    duchaLazy.checks -= 1;
+    var table = self.lunr.tokenizer.table;
+    self.lunr.tokenizer.table = [];
+    try {
+      var terms = builder.pipeline.run(builder.tokenizer(value, {fields: [fieldName]}));
+    } finally {
+      self.lunr.tokenizer.table = table;
+    }
+    var same = terms.length === words.length && terms.every(function (term, n) { return term.toString() === words[n]; });
+    if (!same) {
+      duchaLazy.lean = false;
+      return terms;
+    }
+  }
+  return words;
+}
 
 function duchaFirst(setup) {  // the first index, from the search index fetched here or handed over by the page
   duchaStarted = true;
@@ -265,7 +336,8 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
 // at 6,000 items that was most of the time before the first results. One difference no search sees: the
 // metadata of a word in a document (its positions) is an ordinary object, where lunr makes one without a
 // prototype (a dictionary to V8, several times larger: hundreds of thousands of them kept the garbage collector
-// busy); its only keys are the metadata whitelist's ("position").
+// busy); its only keys are the metadata whitelist's ("position"). The first index, which keeps no metadata,
+// counts a field's words in a Map (fieldVector reads it as lunr's object of counts).
 (function (lunr) {
   lunr.Builder.prototype.add = function (doc, attributes) {
     var docRef = doc[this._ref], fields = Object.keys(this._fields), inverted = this.invertedIndex;
@@ -273,18 +345,48 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
     if (duchaLazy.building && duchaLazy.tokenizer === null) {
       duchaLazy.tokenizer = this.tokenizer;
       duchaLazy.pipeline = this.pipeline;
+      duchaLazy.lean = self.duchaFirstLean !== false && duchaLeanPossible(this);  // (a test compares the two)
+      duchaLazy.checks = DUCHA_LEAN_CHECKED;
+      duchaLazy.extractors = Object.create(null);
+      for (var f = 0; f < fields.length; f++) duchaLazy.extractors[fields[f]] = this._fields[fields[f]].extractor;
     }
     this._documents[docRef] = attributes || {};
     this.documentCount += 1;
     for (var i = 0; i < fields.length; i++) {
-      var fieldName = fields[i], extractor = this._fields[fieldName].extractor;
-      var field = extractor ? extractor(doc) : doc[fieldName];
-      var terms = this.pipeline.run(this.tokenizer(field, { fields: [fieldName] }));
-      var fieldRef = new lunr.FieldRef(docRef, fieldName).toString(), fieldTerms = Object.create(null);
+      var fieldName = fields[i], extractor = this._fields[fieldName].extractor, terms;
+      if (duchaLazy.building && duchaLazy.lean) {
+        terms = duchaLeanTerms(this, doc, fieldName);
+      } else {
+        var field = extractor ? extractor(doc) : doc[fieldName];
+        terms = this.pipeline.run(this.tokenizer(field, { fields: [fieldName] }));
+      }
+      var fieldRef = new lunr.FieldRef(docRef, fieldName).toString(), fieldTerms;
+      this.fieldLengths[fieldRef] = terms.length;
+      if (keys === 0) {  // no metadata (the first index): each distinct word's count, in the order it first comes
+        fieldTerms = new Map();
+        for (var t = 0; t < terms.length; t++) {
+          var word0 = typeof terms[t] === "string" ? terms[t] : terms[t].toString(), count = fieldTerms.get(word0);
+          fieldTerms.set(word0, count === undefined ? 1 : count + 1);
+        }
+        this.fieldTermFrequencies[fieldRef] = fieldTerms;  // a Map where lunr has an object: fieldVector reads both
+        for (var word1 of fieldTerms.keys()) {
+          var posting1 = inverted[word1];
+          if (posting1 === undefined) {
+            posting1 = Object.create(null);
+            posting1["_index"] = this.termIndex;
+            this.termIndex += 1;
+            for (var k1 = 0; k1 < fields.length; k1++) posting1[fields[k1]] = Object.create(null);
+            inverted[word1] = posting1;
+          }
+          posting1[fieldName][docRef] = DUCHA_NO_METADATA;
+        }
+        continue;
+      }
+      fieldTerms = Object.create(null);
       // each distinct word of the field, in the order it first comes: [count, one list per metadata key]
       var seen = new Map(), order = [];
       for (var j = 0; j < terms.length; j++) {
-        var term = terms[j], str = term.toString(), entry = seen.get(str);
+        var term = terms[j], str = typeof term === "string" ? term : term.toString(), entry = seen.get(str);
         if (entry === undefined) {
           entry = new Array(keys + 1);
           entry[0] = 0;
@@ -296,7 +398,6 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
         for (var l = 0; l < keys; l++) entry[l + 1].push(term.metadata[whitelist[l]]);
       }
       this.fieldTermFrequencies[fieldRef] = fieldTerms;
-      this.fieldLengths[fieldRef] = terms.length;
       for (var n = 0; n < order.length; n++) {
         var word = order[n], found = seen.get(word), posting = inverted[word];
         fieldTerms[word] = found[0];
@@ -318,28 +419,56 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
     }
   };
 
+  function fieldVector(builder, ref, idfs) {  // the vector of a field of a document (ref: "field/docRef")
+    var fieldRef = lunr.FieldRef.fromString(ref), fieldName = fieldRef.fieldName;
+    var fieldLength = builder.fieldLengths[ref], termFrequencies = builder.fieldTermFrequencies[ref];
+    var counted = termFrequencies instanceof Map;
+    var terms = counted ? Array.from(termFrequencies.keys()) : Object.keys(termFrequencies), pairs = new Array(terms.length);
+    var fieldBoost = builder._fields[fieldName].boost || 1, docBoost = builder._documents[fieldRef.docRef].boost || 1;
+    for (var j = 0; j < terms.length; j++) {
+      var term = terms[j], tf = counted ? termFrequencies.get(term) : termFrequencies[term], posting = builder.invertedIndex[term], idf = idfs[term];
+      if (idf === undefined) idf = idfs[term] = lunr.idf(posting, builder.documentCount);
+      var score = idf * ((builder._k1 + 1) * tf) / (builder._k1 * (1 - builder._b + builder._b * (fieldLength / builder.averageFieldLength[fieldName])) + tf);
+      score *= fieldBoost;
+      score *= docBoost;
+      pairs[j] = [posting._index, Math.round(score * 1000) / 1000];
+    }
+    pairs.sort(function (a, b) { return a[0] - b[0]; });
+    var elements = new Array(2 * pairs.length);
+    for (var p = 0; p < pairs.length; p++) { elements[2 * p] = pairs[p][0]; elements[2 * p + 1] = pairs[p][1]; }
+    return new lunr.Vector(elements);
+  }
+
   lunr.Builder.prototype.createFieldVectors = function () {
     var fieldVectors = {}, fieldRefs = Object.keys(this.fieldTermFrequencies), idfs = Object.create(null);
-    for (var i = 0; i < fieldRefs.length; i++) {
-      var fieldRef = lunr.FieldRef.fromString(fieldRefs[i]), fieldName = fieldRef.fieldName;
-      var fieldLength = this.fieldLengths[fieldRef], termFrequencies = this.fieldTermFrequencies[fieldRef];
-      var terms = Object.keys(termFrequencies), pairs = new Array(terms.length);
-      var fieldBoost = this._fields[fieldName].boost || 1, docBoost = this._documents[fieldRef.docRef].boost || 1;
-      for (var j = 0; j < terms.length; j++) {
-        var term = terms[j], tf = termFrequencies[term], posting = this.invertedIndex[term], idf = idfs[term];
-        if (idf === undefined) idf = idfs[term] = lunr.idf(posting, this.documentCount);
-        var score = idf * ((this._k1 + 1) * tf) / (this._k1 * (1 - this._b + this._b * (fieldLength / this.averageFieldLength[fieldName])) + tf);
-        score *= fieldBoost;
-        score *= docBoost;
-        pairs[j] = [posting._index, Math.round(score * 1000) / 1000];
-      }
-      pairs.sort(function (a, b) { return a[0] - b[0]; });
-      var elements = new Array(2 * pairs.length);
-      for (var p = 0; p < pairs.length; p++) { elements[2 * p] = pairs[p][0]; elements[2 * p + 1] = pairs[p][1]; }
-      fieldVectors[fieldRef] = new lunr.Vector(elements);
+    if (duchaLazy.building && typeof Proxy === "function") {
+      this.fieldVectors = lazyFieldVectors(this, fieldRefs, idfs);
+      return;
     }
+    for (var i = 0; i < fieldRefs.length; i++) fieldVectors[fieldRefs[i]] = fieldVector(this, fieldRefs[i], idfs);
     this.fieldVectors = fieldVectors;
   };
+
+  // The first index's field vectors are made when a query first needs them (a search scores only the fields
+  // of the documents it matched): the same vectors, in the same key order, without the time of making all
+  // of them before the first answer. The builder's term frequencies and postings are kept for them.
+  function lazyFieldVectors(builder, fieldRefs, idfs) {
+    var made = Object.create(null), known = Object.create(null);
+    fieldRefs.forEach(function (ref) { known[ref] = true; });
+    function get(ref) {
+      var vector = made[ref];
+      if (vector === undefined && known[ref] === true) vector = made[ref] = fieldVector(builder, ref, idfs);
+      return vector;
+    }
+    return new Proxy(Object.create(null), {
+      get: function (target, key) { return typeof key === "string" ? get(key) : undefined; },
+      has: function (target, key) { return typeof key === "string" && known[key] === true; },
+      ownKeys: function () { return fieldRefs.slice(); },
+      getOwnPropertyDescriptor: function (target, key) {
+        return known[key] === true ? {value: get(key), writable: true, enumerable: true, configurable: true} : undefined;
+      }
+    });
+  }
 })(self.lunr);
 
 (function (lunr) {
@@ -397,10 +526,13 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
     var key = doc.location + ":" + field, found = duchaLazy.cut.get(key);
     if (found !== undefined) return found;
     found = new Map();
-    var table = lunr.tokenizer.table;
+    var table = lunr.tokenizer.table, extractor = duchaLazy.extractors && duchaLazy.extractors[field];
     lunr.tokenizer.table = [];
     try {
-      var tokens = duchaLazy.pipeline.run(duchaLazy.tokenizer(doc[field], {fields: [field]}));
+      // the field's extractor starts Material's table of the field afresh (cut lean, it has none yet; cut
+      // Material's way, the same table again), which the tokenizer fills as it did when the index was built
+      var value = extractor ? extractor(doc) : doc[field];
+      var tokens = duchaLazy.pipeline.run(duchaLazy.tokenizer(value, {fields: [field]}));
       tokens.forEach(function (token) {
         var str = token.toString(), list = found.get(str);
         if (list === undefined) found.set(str, list = []);
