@@ -150,7 +150,7 @@ def test_ducha_worker_builds_the_index_lunr_builds(browser, built_site):
 
 
 CAPTURE_FIRST = """
-self.duchaFirstLean = %s;
+%s
 importScripts(%s);
 (function (lunr) {
   var build = lunr.Builder.prototype.build, index = null, post = self.postMessage.bind(self);
@@ -170,7 +170,7 @@ def test_the_first_index_cut_lean_is_the_one_materials_tokenizer_makes(browser, 
     folder = built_site / "assets" / "javascripts" / "workers"
     ducha = next(folder.glob("ducha-search.*.min.js")).name
     for name, lean in (("check-lean.js", "true"), ("check-tokens.js", "false")):
-        (folder / name).write_text(CAPTURE_FIRST % (lean, json.dumps(ducha)), encoding="utf-8")
+        (folder / name).write_text(CAPTURE_FIRST % (f"self.duchaFirstLean = {lean};", json.dumps(ducha)), encoding="utf-8")
     built = browser.page.evaluate("""async () => {
       const index = await (await fetch("search/search_index.json")).json();
       const build = name => new Promise((resolve, reject) => {
@@ -186,6 +186,62 @@ def test_the_first_index_cut_lean_is_the_one_materials_tokenizer_makes(browser, 
     assert all(postings == {} for _, entry in lean["invertedIndex"] for field, docs in entry.items() if field != "_index"
                for postings in docs.values())  # no positions in the first index
     assert built[0] == built[1]
+
+
+
+def test_the_first_index_file_makes_the_first_index_the_search_index_makes(browser, built_site):
+    """The worker builds its first index from the build's first index file (fetched as it starts; every entry,
+    an item's text cut to its units-and-leader and summary paragraphs): the same first index as from the whole
+    search index handed over by the page and cut in the worker; the file is a fraction of the search index."""
+    folder = built_site / "assets" / "javascripts" / "workers"
+    ducha = next(folder.glob("ducha-search.*.min.js")).name
+    (folder / "check-file.js").write_text(CAPTURE_FIRST % ("", json.dumps(ducha)), encoding="utf-8")
+    (folder / "check-page.js").write_text(CAPTURE_FIRST % ("self.fetch = undefined;", json.dumps(ducha)), encoding="utf-8")
+    built = browser.page.evaluate("""async () => {
+      const index = await (await fetch("search/search_index.json")).json();
+      const build = (name, handOver) => new Promise((resolve, reject) => {
+        const worker = new Worker("assets/javascripts/workers/" + name);
+        worker.onerror = e => reject(e.message);
+        worker.onmessage = ev => { if (ev.data.type === "index") { worker.terminate(); resolve(ev.data.json); } };
+        if (handOver) worker.postMessage({type: 0, data: {config: index.config, docs: index.docs, options: {suggest: false}}});
+      });
+      return [await build("check-file.js", false), await build("check-page.js", true)];
+    }""")
+    assert len(json.loads(built[0])["fieldVectors"]) > 100
+    assert built[0] == built[1]
+    first, whole = (built_site / "search" / name for name in ("ducha_first.json", "search_index.json"))
+    assert json.loads(first.read_text(encoding="utf-8"))["config"] == json.loads(whole.read_text(encoding="utf-8"))["config"]
+    assert first.stat().st_size < whole.stat().st_size / 2
+
+
+OWN_ANSWERS = """async ([query, url]) => {
+  const worker = new Worker(url);
+  const answers = [];
+  await new Promise((resolve, reject) => {
+    worker.onerror = e => reject(e.message);
+    worker.onmessage = ev => {
+      const m = ev.data;
+      if (m.type === 1) worker.postMessage({type: 2, data: query});
+      if (m.type !== 3) return;
+      answers.push({index: m.duchaIndex, links: m.data.items.map(group => group[0].location)});
+      if (m.duchaIndex === "full") resolve();
+    };
+  });
+  worker.terminate();
+  return answers;
+}"""
+
+
+@pytest.mark.parametrize("nested", ["", "self.Worker = function () { throw new Error('no'); };"])
+def test_a_worker_the_page_hands_nothing_over_to_answers_from_its_files(browser, built_site, nested):
+    """A worker that gets no search index from the page builds its first index from the first index file and
+    the whole one from the search index it fetches, in a worker of its own or, where it cannot start one, itself."""
+    folder = built_site / "assets" / "javascripts" / "workers"
+    ducha = next(folder.glob("ducha-search.*.min.js")).name
+    (folder / "check-own.js").write_text(f"{nested}\nimportScripts({json.dumps(ducha)});\n", encoding="utf-8")
+    answers = browser.page.evaluate(OWN_ANSWERS, [PHRASE, "assets/javascripts/workers/check-own.js"])
+    assert [a["index"] for a in answers] == ["first", "full"], answers
+    assert all(a["links"][0] == f"items/{PHRASE_ID}/" for a in answers), answers
 
 
 ANSWERS = """async ([queries, wait, url]) => {

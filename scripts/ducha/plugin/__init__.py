@@ -29,7 +29,7 @@ from ..core.markup import sanitize_html, url_path
 from ..site import incremental
 from ..site.inputs import SiteInputs, gather_inputs
 from ..site.tokens import keep_tokens_html
-from .search import MaterialSearchIndexer, safe_title, own_worker, prepare_search
+from .search import MaterialSearchIndexer, safe_title, own_worker, prepare_search, write_first_index
 
 log = get_plugin_logger(__name__)
 ASSETS = TEMPLATES / "assets"
@@ -142,6 +142,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config) -> None:
         logging.getLogger("mkdocs.commands.build").removeFilter(self._quiet)
+        write_first_index(config)
         if self.state is not None:
             self.state.finish()
 

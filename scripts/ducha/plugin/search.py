@@ -126,6 +126,41 @@ def prepare_search(config, files: Files, rules) -> list[str]:
     return sorted(workers)
 
 
+FIRST_INDEX = "search/ducha_first.json"  # what the search worker's first index is built from (worker.js: DUCHA_FIRST)
+_ITEM_LOCATION = re.compile(r"^items/[^#]*$")
+_PARAGRAPH = re.compile(r"<p>[\s\S]*?</p>")
+_LABELLED = re.compile(r"^<p>[\u200b\s]*(?:拟办|进展|报结|答复)")  # paragraphs after the summary: opinion, progress, result, reply
+
+
+def first_text(text: str) -> str:
+    """What the first index keeps of an item's search text: the paragraph of its units and leader and the
+    paragraph of its summary (worker.js ``duchaFirstText`` cuts alike, for a search index handed over)."""
+    paragraphs = _PARAGRAPH.findall(str(text))
+    keep = paragraphs[:1]
+    if len(paragraphs) > 1 and not _LABELLED.match(paragraphs[1]):
+        keep.append(paragraphs[1])
+    return " ".join(keep)
+
+
+def first_index(config: dict, entries: list[dict]) -> bytes:
+    """The search index the worker builds its first index from: every entry, an item's text cut to
+    ``first_text``; UTF-8 without escapes, so it is a fraction of the whole index to fetch and parse."""
+    docs = [{**e, "text": first_text(e.get("text", ""))} if _ITEM_LOCATION.match(e.get("location", "")) else e for e in entries]
+    return json.dumps({"config": config, "docs": docs}, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def write_first_index(config) -> None:
+    """After Material's search plugin has written the search index: the first index's beside it."""
+    search = material_search(config)
+    if search is None or getattr(search, "search_index", None) is None:
+        return
+    index = search.search_index
+    settings = {key: index.config[key] for key in ("lang", "separator", "pipeline", "fields")}
+    path = Path(config.site_dir) / FIRST_INDEX
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(first_index(settings, index.entries))
+
+
 def own_worker(html: str, workers: list[str]) -> str:
     """A page's theme configuration (``#__config``) pointed at ducha's search worker instead of Material's."""
     start = html.find('<script id="__config"') if workers else -1

@@ -83,20 +83,28 @@ var duchaTimer = null;
 // is ready: its fetching and building take CPU the first answer to someone typing as the page opens needs.
 var DUCHA_FULL_AFTER = 1000;
 var DUCHA_INDEX = "../../../search/search_index.json";  // from assets/javascripts/workers/, where Material's workers are
+var DUCHA_FIRST = "../../../search/ducha_first.json";   // what the first index is built from (plugin/search.py: FIRST_INDEX)
 
-// The search index is fetched here as soon as this worker starts, not only handed over by the page once the
-// page has fetched and read it itself: whichever comes first is indexed (the other let go).
+// What the first index is built from is fetched here as soon as this worker starts: the build's first index
+// file (every entry, an item's text cut as duchaFirstText cuts it; a fraction of the whole index to fetch and
+// read), or, for the worker that builds the whole index here, the search index. The page hands over the whole
+// search index once it has fetched and read it itself: whichever comes first is indexed first. The page's copy
+// is kept for the whole index while it may be needed here (no worker of its own, or one that cannot fetch it).
 var duchaWholeHere = self.location.hash === "#whole" || self.duchaWholeIndex === true;  // the whole index's worker
 var duchaStarted = false;   // the first index is being built (or, without workers of its own, the whole one)
 var duchaPrefetch = null;
+var duchaPageDocs = null;   // the page's copy of the search index's entries, while the whole index may need it
+var duchaWholeWanted = [];  // what waits for the whole search index here (handed to it once it is had)
+var duchaWholeHad = false;  // the whole index is built, or being built here: the page's copy is not needed
 if (!duchaWholeHere && typeof fetch === "function" && typeof AbortController === "function") {
+  var duchaCut = typeof Worker === "function";  // without workers of its own, the whole index is built here at once
   duchaPrefetch = new AbortController();
-  fetch(new URL(DUCHA_INDEX, self.location.href).href, {signal: duchaPrefetch.signal}).then(function (response) {
+  fetch(new URL(duchaCut ? DUCHA_FIRST : DUCHA_INDEX, self.location.href).href, {signal: duchaPrefetch.signal}).then(function (response) {
     if (!response.ok) throw new Error(response.status);
     return response.json();
   }).then(function (index) {
     duchaPrefetch = null;
-    if (!duchaStarted) duchaFirst({config: index.config, docs: index.docs, options: DUCHA.options || {suggest: false}});
+    if (!duchaStarted) duchaFirst({config: index.config, docs: index.docs, options: DUCHA.options || {suggest: false}}, duchaCut);
   }, function () {
     duchaPrefetch = null;  // the page's copy will do
   });
@@ -177,11 +185,17 @@ function duchaLeanTerms(builder, doc, fieldName) {  // the words of a document's
   return words;
 }
 
-function duchaFirst(setup) {  // the first index, from the search index fetched here or handed over by the page
+// The first index, from the first index file (cut: true) or the search index, fetched here or handed over by the
+// page; without workers of its own, the whole index at once.
+function duchaFirst(setup, cut) {
   duchaStarted = true;
   if (duchaPrefetch !== null) { duchaPrefetch.abort(); duchaPrefetch = null; }
-  if (typeof Worker !== "function") return duchaHand({type: DUCHA_SETUP, data: setup});  // the whole index, here
-  duchaSetup = setup;
+  if (typeof Worker !== "function") {
+    return duchaWhole({config: setup.config, docs: cut ? null : setup.docs, options: setup.options}, function (whole) {
+      duchaHand({type: DUCHA_SETUP, data: whole});  // the whole index, here
+    });
+  }
+  duchaSetup = {config: setup.config, docs: cut ? null : setup.docs, options: setup.options};
   var docs = setup.docs.map(function (doc) {
     return DUCHA_ITEM.test(doc.location) ? Object.assign({}, doc, {text: duchaFirstText(doc.text)}) : Object.assign({}, doc);
   });
@@ -214,8 +228,30 @@ function duchaAsk(query) {  // the whole index's worker
 }
 
 function duchaWholeInPlace(setup) {  // no worker of its own: the whole index built here, in place of the first
-  duchaQuiet = true;
-  duchaHand({type: DUCHA_SETUP, data: setup});
+  duchaWhole(setup, function (whole) {
+    duchaQuiet = true;
+    duchaHand({type: DUCHA_SETUP, data: whole});
+  });
+}
+
+// The whole search index, for ``then``: the one the first index was built from, else the page's copy, else
+// fetched here; if that fails, the page's copy when it comes.
+function duchaWhole(setup, then) {
+  function done(docs) {
+    duchaWholeHad = true;
+    duchaPageDocs = null;
+    then({config: setup.config, docs: docs, options: setup.options});
+  }
+  if (setup.docs !== null) return done(setup.docs);
+  if (duchaPageDocs !== null) return done(duchaPageDocs);
+  if (typeof fetch !== "function") return duchaWholeWanted.push(done);
+  fetch(new URL(DUCHA_INDEX, self.location.href).href).then(function (response) {
+    if (!response.ok) throw new Error(response.status);
+    return response.json();
+  }).then(function (index) { done(index.docs); }, function () {
+    if (duchaPageDocs !== null) done(duchaPageDocs);
+    else duchaWholeWanted.push(done);
+  });
 }
 
 function duchaStartFull() {
@@ -237,9 +273,13 @@ function duchaStartFull() {
   duchaFull.onmessage = function (ev) {
     var message = ev.data;
     if (message.type === "ducha-docs") {  // it could not fetch the search index: handed over from here
-      duchaFull.postMessage({type: DUCHA_SETUP, data: setup, duchaWhole: true});
+      duchaWhole(setup, function (whole) {
+        if (duchaFull !== null) duchaFull.postMessage({type: DUCHA_SETUP, data: whole, duchaWhole: true});
+      });
     } else if (message.type === DUCHA_READY) {
       duchaFullReady = true;
+      duchaWholeHad = true;
+      duchaPageDocs = null;
       duchaQuiet = true;
       // the first index let go: an empty one in its place (lang "en": Material loads no language files again)
       duchaHand({type: DUCHA_SETUP, data: {config: Object.assign({}, setup.config, {lang: ["en"]}), docs: [], options: setup.options}});
@@ -274,7 +314,11 @@ addEventListener("message", function (ev) {
     }
     if (message.duchaWhole || duchaWholeHere) return;  // the whole index, built here by Material's handler
     ev.stopImmediatePropagation();
-    if (!duchaStarted) duchaFirst(message.data);
+    if (!duchaStarted) return duchaFirst(message.data, false);
+    if (!duchaWholeHad) {  // the first index is had already: the page's copy kept for the whole index
+      duchaPageDocs = message.data.docs;
+      duchaWholeWanted.splice(0).forEach(function (done) { done(duchaPageDocs); });
+    }
     return;
   }
   if (!duchaOwn && message.type === DUCHA_QUERY) {
