@@ -104,9 +104,28 @@ def test_every_page_uses_ducha_search_worker_around_materials(built_site):
     assert (built_site / "assets" / "javascripts" / "workers" / material).is_file()
     code = workers[0].read_text(encoding="utf-8")
     assert f'importScripts("{material}")' in code and '"张市长"' in code and '"市住房和城乡建设局"' in code
-    for page in [built_site / "index.html", built_site / "items" / NUMBER_ID / "index.html", built_site / "guide" / "index.html"]:
+    for page in [built_site / "index.html", built_site / "items" / NUMBER_ID / "index.html", built_site / "guide" / "index.html",
+                 built_site / "404.html"]:
         config = re.search(r'<script id="__config"[^>]*>(.*?)</script>', page.read_text(encoding="utf-8"), re.S).group(1)
         assert json.loads(config)["search"].endswith(f"assets/javascripts/workers/ducha-{material}"), page
+
+
+
+def test_the_page_reads_the_search_settings_and_the_worker_the_index(browser, built_site):
+    """The theme's page asks for the search index as it starts, to hand it to the worker: it is given the
+    settings only (ducha_page.json: the same config, no entries), and the worker fetches what it builds from
+    itself; searching still finds the item."""
+    settings = json.loads((built_site / "search" / "ducha_page.json").read_text(encoding="utf-8"))
+    whole = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert settings == {"config": whole["config"], "docs": []}
+    browser.goto("items/")
+    try:
+        assert _results(browser, PHRASE, f"items/{PHRASE_ID}/")[0] == f"items/{PHRASE_ID}/"
+        read = browser.page.evaluate("performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)")
+        assert "/search/ducha_page.json" in read and "/search/search_index.json" not in read, read
+        assert any(u.endswith("/search/ducha_first.json") for u in browser.requests)  # the worker's
+    finally:
+        browser.goto("/")  # where the other tests fetch from
 
 
 CAPTURE_INDEX = """

@@ -352,6 +352,10 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             return html
         return own_worker(output, self._workers)
 
+    def on_post_template(self, output_content: str, *, template_name: str, config) -> str:
+        """The theme's own pages (404.html) use ducha's search worker too."""
+        return own_worker(output_content, self._workers)
+
     def on_serve(self, server, *, config, builder):
         incremental.serving(config.site_dir)  # rebuilds into it reuse what the last build made
         root = self._root(config)

@@ -127,6 +127,7 @@ def prepare_search(config, files: Files, rules) -> list[str]:
 
 
 FIRST_INDEX = "search/ducha_first.json"  # what the search worker's first index is built from (worker.js: DUCHA_FIRST)
+PAGE_INDEX = "search/ducha_page.json"  # the search index's settings, no entries: what the page reads (search-handover.js)
 _ITEM_LOCATION = re.compile(r"^items/[^#]*$")
 _PARAGRAPH = re.compile(r"<p>[\s\S]*?</p>")
 _LABELLED = re.compile(r"^<p>[\u200b\s]*(?:拟办|进展|报结|答复)")  # paragraphs after the summary: opinion, progress, result, reply
@@ -150,15 +151,17 @@ def first_index(config: dict, entries: list[dict]) -> bytes:
 
 
 def write_first_index(config) -> None:
-    """After Material's search plugin has written the search index: the first index's beside it."""
+    """After Material's search plugin has written the search index: the first index's beside it, and the
+    settings the pages read (``PAGE_INDEX``)."""
     search = material_search(config)
     if search is None or getattr(search, "search_index", None) is None:
         return
     index = search.search_index
     settings = {key: index.config[key] for key in ("lang", "separator", "pipeline", "fields")}
-    path = Path(config.site_dir) / FIRST_INDEX
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(first_index(settings, index.entries))
+    folder = Path(config.site_dir)
+    (folder / FIRST_INDEX).parent.mkdir(parents=True, exist_ok=True)
+    (folder / FIRST_INDEX).write_bytes(first_index(settings, index.entries))
+    (folder / PAGE_INDEX).write_bytes(first_index(settings, []))
 
 
 def own_worker(html: str, workers: list[str]) -> str:

@@ -96,6 +96,7 @@ var duchaPrefetch = null;
 var duchaPageDocs = null;   // the page's copy of the search index's entries, while the whole index may need it
 var duchaWholeWanted = [];  // what waits for the whole search index here (handed to it once it is had)
 var duchaWholeHad = false;  // the whole index is built, or being built here: the page's copy is not needed
+var duchaPageSettings = null;  // the page handed over the search index's settings only (search-handover.js)
 if (!duchaWholeHere && typeof fetch === "function" && typeof AbortController === "function") {
   var duchaCut = typeof Worker === "function";  // without workers of its own, the whole index is built here at once
   duchaPrefetch = new AbortController();
@@ -106,8 +107,19 @@ if (!duchaWholeHere && typeof fetch === "function" && typeof AbortController ===
     duchaPrefetch = null;
     if (!duchaStarted) duchaFirst({config: index.config, docs: index.docs, options: DUCHA.options || {suggest: false}}, duchaCut);
   }, function () {
-    duchaPrefetch = null;  // the page's copy will do
+    duchaPrefetch = null;  // the page's copy will do, or the search index fetched here
+    if (!duchaStarted && duchaPageSettings !== null) duchaFromIndex(duchaPageSettings);
   });
+}
+
+function duchaFromIndex(setup) {  // the first index from the search index, fetched here
+  if (typeof fetch !== "function") return;
+  fetch(new URL(DUCHA_INDEX, self.location.href).href).then(function (response) {
+    if (!response.ok) throw new Error(response.status);
+    return response.json();
+  }).then(function (index) {
+    if (!duchaStarted) duchaFirst({config: setup.config, docs: index.docs, options: setup.options}, false);
+  }, function () {});
 }
 
 var DUCHA_NO_METADATA = Object.freeze({});
@@ -314,8 +326,14 @@ addEventListener("message", function (ev) {
     }
     if (message.duchaWhole || duchaWholeHere) return;  // the whole index, built here by Material's handler
     ev.stopImmediatePropagation();
+    var handed = message.data.docs.length > 0;
+    if (!duchaStarted && !handed) {  // the settings only: the first index from what is fetched here
+      duchaPageSettings = message.data;
+      if (duchaPrefetch === null) duchaFromIndex(message.data);
+      return;
+    }
     if (!duchaStarted) return duchaFirst(message.data, false);
-    if (!duchaWholeHad) {  // the first index is had already: the page's copy kept for the whole index
+    if (handed && !duchaWholeHad) {  // the first index is had already: the page's copy kept for the whole index
       duchaPageDocs = message.data.docs;
       duchaWholeWanted.splice(0).forEach(function (done) { done(duchaPageDocs); });
     }
