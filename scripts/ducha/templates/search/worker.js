@@ -146,10 +146,18 @@ function duchaLeanWords(input) {  // Material's tokenize (extract, then split ea
   if (duchaLazy.separator !== separator) {
     duchaLazy.separator = separator;
     duchaLazy.global = new RegExp(separator, "g");
+    // a character class, once or more (ducha's own, plugin/search.py: search_separator): never an empty match,
+    // no groups, so String.prototype.split cuts where Material's split does (less the empty pieces)
+    duchaLazy.splits = /^\[(?:[^\]\\]|\\.)*\]\+$/.test(separator.source);
   }
   var re = duchaLazy.global;
   function text(value, from, to) {
     var section = value.slice(from, to), index = 0, match;
+    if (duchaLazy.splits) {
+      var pieces = section.toLowerCase().split(re);
+      for (var p = 0; p < pieces.length; p++) if (pieces[p]) words.push(pieces[p]);
+      return;
+    }
     re.lastIndex = 0;
     do {
       match = re.exec(section);
@@ -433,8 +441,8 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
         this.fieldTermFrequencies[fieldRef] = fieldTerms;  // a Map where lunr has an object: fieldVector reads both
         for (var word1 of fieldTerms.keys()) {
           var posting1 = inverted[word1];
-          if (posting1 === undefined) {
-            posting1 = Object.create(null);
+          if (posting1 === undefined) {  // an ordinary object (the same keys in the same order: one shape in V8)
+            posting1 = {};
             posting1["_index"] = this.termIndex;
             this.termIndex += 1;
             for (var k1 = 0; k1 < fields.length; k1++) posting1[fields[k1]] = Object.create(null);
