@@ -334,7 +334,7 @@ addEventListener("message", function (ev) {
     }
     if (message.duchaWhole || duchaWholeHere) return;  // the whole index, built here by Material's handler
     ev.stopImmediatePropagation();
-    var handed = message.data.docs.length > 0;
+    var handed = (message.data.docs || []).length > 0;
     if (!duchaStarted && !handed) {  // the settings only: the first index from what is fetched here
       duchaPageSettings = message.data;
       if (duchaPrefetch === null) duchaFromIndex(message.data);
