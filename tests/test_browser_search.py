@@ -128,47 +128,9 @@ def test_the_page_reads_the_search_settings_and_the_worker_the_index(browser, bu
         browser.goto("/")  # where the other tests fetch from
 
 
-CAPTURE_INDEX = """
-self.duchaWholeIndex = true;  // ducha's worker: only the whole index, from the search index handed over
-importScripts(%s);
-(function (lunr) {
-  var build = lunr.Builder.prototype.build, index = null, post = self.postMessage.bind(self);
-  lunr.Builder.prototype.build = function () { return index = build.call(this); };
-  self.postMessage = function (message) {
-    if (message && message.type === 1) return post({type: "index", json: JSON.stringify(index.toJSON())});
-    return post(message);
-  };
-})(self.lunr);
-"""
-
-
-def test_ducha_worker_builds_the_index_lunr_builds(browser, built_site):
-    """ducha's worker replaces lunr's Builder.add and createFieldVectors with faster ones: the index they make,
-    serialised (every term's postings and positions, every field vector, in lunr's key orders), is the one
-    lunr's own builder makes from the same search index in Material's worker (the whole index, as ducha's worker
-    builds it in a worker of its own: ``duchaWhole``)."""
-    folder = built_site / "assets" / "javascripts" / "workers"
-    ducha = next(folder.glob("ducha-search.*.min.js")).name
-    material = ducha.removeprefix("ducha-")
-    for name, worker in (("check-material.js", material), ("check-ducha.js", ducha)):
-        (folder / name).write_text(CAPTURE_INDEX % json.dumps(worker), encoding="utf-8")
-    built = browser.page.evaluate("""async () => {
-      const index = await (await fetch("search/search_index.json")).json();
-      const build = name => new Promise((resolve, reject) => {
-        const worker = new Worker("assets/javascripts/workers/" + name);
-        worker.onerror = e => reject(e.message);
-        worker.onmessage = ev => { if (ev.data.type === "index") { worker.terminate(); resolve(ev.data.json); } };
-        worker.postMessage({type: 0, data: {config: index.config, docs: index.docs, options: {suggest: false}}, duchaWhole: true});
-      });
-      return [await build("check-material.js"), await build("check-ducha.js")];
-    }""")
-    lunr_index, ducha_index = (json.loads(b) for b in built)
-    assert len(lunr_index["invertedIndex"]) > 1000 and len(lunr_index["fieldVectors"]) > 100
-    assert built[1] == built[0]
-
-
-
-CAPTURE_FIRST = """
+# A worker file that loads ``worker`` after ``prelude`` and, instead of its first READY, posts the index it built
+# (lunr's serialisation: every term's postings, every field vector, in lunr's key orders).
+CAPTURE = """
 %s
 importScripts(%s);
 (function (lunr) {
@@ -181,51 +143,65 @@ importScripts(%s);
 })(self.lunr);
 """
 
+# Each plan: [a capturing worker file, the setup message's extra keys, or null to hand it nothing]; the indexes built.
+BUILT = """async (plans) => {
+  const index = await (await fetch("search/search_index.json")).json();
+  const setup = {config: index.config, docs: index.docs, options: {suggest: false}};
+  const build = ([name, extra]) => new Promise((resolve, reject) => {
+    const worker = new Worker("assets/javascripts/workers/" + name);
+    worker.onerror = e => reject(e.message);
+    worker.onmessage = ev => { if (ev.data.type === "index") { worker.terminate(); resolve(ev.data.json); } };
+    if (extra !== null) worker.postMessage(Object.assign({type: 0, data: setup}, extra));
+  });
+  const built = [];
+  for (const plan of plans) built.push(await build(plan));
+  return built;
+}"""
+
+
+def _built(browser, built_site, plans: list[tuple[str, str, str, dict | None]]) -> list[str]:
+    """The serialised indexes the plans' workers build: (file name, prelude, worker: "ducha" or "material",
+    the setup message's extra keys or None)."""
+    folder = built_site / "assets" / "javascripts" / "workers"
+    ducha = next(folder.glob("ducha-search.*.min.js")).name
+    for name, prelude, worker, _ in plans:
+        target = ducha if worker == "ducha" else ducha.removeprefix("ducha-")
+        (folder / name).write_text(CAPTURE % (prelude, json.dumps(target)), encoding="utf-8")
+    return browser.page.evaluate(BUILT, [[name, extra] for name, _, _, extra in plans])
+
+
+def test_ducha_worker_builds_the_index_lunr_builds(browser, built_site):
+    """ducha's worker replaces lunr's Builder.add and createFieldVectors with faster ones: the index they make,
+    serialised (every term's postings and positions, every field vector, in lunr's key orders), is the one
+    lunr's own builder makes from the same search index in Material's worker (the whole index, as ducha's worker
+    builds it in a worker of its own: ``duchaWhole``)."""
+    whole = "self.duchaWholeIndex = true;  // ducha's worker: only the whole index, from the search index handed over"
+    built = _built(browser, built_site, [("check-material.js", whole, "material", {"duchaWhole": True}),
+                                         ("check-ducha.js", whole, "ducha", {"duchaWhole": True})])
+    lunr_index, ducha_index = (json.loads(b) for b in built)
+    assert len(lunr_index["invertedIndex"]) > 1000 and len(lunr_index["fieldVectors"]) > 100
+    assert built[1] == built[0]
+
 
 def test_the_first_index_cut_lean_is_the_one_materials_tokenizer_makes(browser, built_site):
     """The first index's words are cut without Material's tokens and position tables, and its field vectors are
     made when a query needs them: serialised (every term's postings, every field vector, in lunr's key orders),
     it is the first index cut by Material's tokenizer with its vectors made at once."""
-    folder = built_site / "assets" / "javascripts" / "workers"
-    ducha = next(folder.glob("ducha-search.*.min.js")).name
-    for name, lean in (("check-lean.js", "true"), ("check-tokens.js", "false")):
-        (folder / name).write_text(CAPTURE_FIRST % (f"self.duchaFirstLean = {lean};", json.dumps(ducha)), encoding="utf-8")
-    built = browser.page.evaluate("""async () => {
-      const index = await (await fetch("search/search_index.json")).json();
-      const build = name => new Promise((resolve, reject) => {
-        const worker = new Worker("assets/javascripts/workers/" + name);
-        worker.onerror = e => reject(e.message);
-        worker.onmessage = ev => { if (ev.data.type === "index") { worker.terminate(); resolve(ev.data.json); } };
-        worker.postMessage({type: 0, data: {config: index.config, docs: index.docs, options: {suggest: false}}});
-      });
-      return [await build("check-lean.js"), await build("check-tokens.js")];
-    }""")
-    lean, tokens = (json.loads(b) for b in built)
+    built = _built(browser, built_site, [("check-lean.js", "self.duchaFirstLean = true;", "ducha", {}),
+                                         ("check-tokens.js", "self.duchaFirstLean = false;", "ducha", {})])
+    lean = json.loads(built[0])
     assert len(lean["invertedIndex"]) > 1000 and len(lean["fieldVectors"]) > 100
     assert all(postings == {} for _, entry in lean["invertedIndex"] for field, docs in entry.items() if field != "_index"
                for postings in docs.values())  # no positions in the first index
     assert built[0] == built[1]
 
 
-
 def test_the_first_index_file_makes_the_first_index_the_search_index_makes(browser, built_site):
     """The worker builds its first index from the build's first index file (fetched as it starts; every entry,
     an item's text cut to its units-and-leader and summary paragraphs): the same first index as from the whole
     search index handed over by the page and cut in the worker; the file is a fraction of the search index."""
-    folder = built_site / "assets" / "javascripts" / "workers"
-    ducha = next(folder.glob("ducha-search.*.min.js")).name
-    (folder / "check-file.js").write_text(CAPTURE_FIRST % ("", json.dumps(ducha)), encoding="utf-8")
-    (folder / "check-page.js").write_text(CAPTURE_FIRST % ("self.fetch = undefined;", json.dumps(ducha)), encoding="utf-8")
-    built = browser.page.evaluate("""async () => {
-      const index = await (await fetch("search/search_index.json")).json();
-      const build = (name, handOver) => new Promise((resolve, reject) => {
-        const worker = new Worker("assets/javascripts/workers/" + name);
-        worker.onerror = e => reject(e.message);
-        worker.onmessage = ev => { if (ev.data.type === "index") { worker.terminate(); resolve(ev.data.json); } };
-        if (handOver) worker.postMessage({type: 0, data: {config: index.config, docs: index.docs, options: {suggest: false}}});
-      });
-      return [await build("check-file.js", false), await build("check-page.js", true)];
-    }""")
+    built = _built(browser, built_site, [("check-file.js", "", "ducha", None),
+                                         ("check-page.js", "self.fetch = undefined;", "ducha", {})])
     assert len(json.loads(built[0])["fieldVectors"]) > 100
     assert built[0] == built[1]
     first, whole = (built_site / "search" / name for name in ("ducha_first.json", "search_index.json"))

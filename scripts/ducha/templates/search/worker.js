@@ -90,6 +90,13 @@ var DUCHA_FIRST = "../../../search/ducha_first.json";   // what the first index 
 // read), or, for the worker that builds the whole index here, the search index. The page hands over the whole
 // search index once it has fetched and read it itself: whichever comes first is indexed first. The page's copy
 // is kept for the whole index while it may be needed here (no worker of its own, or one that cannot fetch it).
+function duchaJSON(url, signal) {  // a file of the site, read as JSON (url: from this worker's folder, or whole)
+  return fetch(new URL(url, self.location.href).href, signal ? {signal: signal} : undefined).then(function (response) {
+    if (!response.ok) throw new Error(response.status);
+    return response.json();
+  });
+}
+
 var duchaWholeHere = self.location.hash === "#whole" || self.duchaWholeIndex === true;  // the whole index's worker
 var duchaStarted = false;   // the first index is being built (or, without workers of its own, the whole one)
 var duchaPrefetch = null;
@@ -100,10 +107,7 @@ var duchaPageSettings = null;  // the page handed over the search index's settin
 if (!duchaWholeHere && typeof fetch === "function" && typeof AbortController === "function") {
   var duchaCut = typeof Worker === "function";  // without workers of its own, the whole index is built here at once
   duchaPrefetch = new AbortController();
-  fetch(new URL(duchaCut ? DUCHA_FIRST : DUCHA_INDEX, self.location.href).href, {signal: duchaPrefetch.signal}).then(function (response) {
-    if (!response.ok) throw new Error(response.status);
-    return response.json();
-  }).then(function (index) {
+  duchaJSON(duchaCut ? DUCHA_FIRST : DUCHA_INDEX, duchaPrefetch.signal).then(function (index) {
     duchaPrefetch = null;
     if (!duchaStarted) duchaFirst({config: index.config, docs: index.docs, options: DUCHA.options || {suggest: false}}, duchaCut);
   }, function () {
@@ -114,10 +118,7 @@ if (!duchaWholeHere && typeof fetch === "function" && typeof AbortController ===
 
 function duchaFromIndex(setup) {  // the first index from the search index, fetched here
   if (typeof fetch !== "function") return;
-  fetch(new URL(DUCHA_INDEX, self.location.href).href).then(function (response) {
-    if (!response.ok) throw new Error(response.status);
-    return response.json();
-  }).then(function (index) {
+  duchaJSON(DUCHA_INDEX).then(function (index) {
     if (!duchaStarted) duchaFirst({config: setup.config, docs: index.docs, options: setup.options}, false);
   }, function () {});
 }
@@ -265,10 +266,7 @@ function duchaWhole(setup, then) {
   if (setup.docs !== null) return done(setup.docs);
   if (duchaPageDocs !== null) return done(duchaPageDocs);
   if (typeof fetch !== "function") return duchaWholeWanted.push(done);
-  fetch(new URL(DUCHA_INDEX, self.location.href).href).then(function (response) {
-    if (!response.ok) throw new Error(response.status);
-    return response.json();
-  }).then(function (index) { done(index.docs); }, function () {
+  duchaJSON(DUCHA_INDEX).then(function (index) { done(index.docs); }, function () {
     if (duchaPageDocs !== null) done(duchaPageDocs);
     else duchaWholeWanted.push(done);
   });
@@ -322,10 +320,7 @@ addEventListener("message", function (ev) {
   if (!duchaOwn && message.type === DUCHA_SETUP) {
     if (message.duchaFetch) {  // the whole index, built here from the search index fetched
       ev.stopImmediatePropagation();
-      fetch(message.duchaFetch).then(function (response) {
-        if (!response.ok) throw new Error(response.status);
-        return response.json();
-      }).then(function (index) {
+      duchaJSON(message.duchaFetch).then(function (index) {
         duchaHand({type: DUCHA_SETUP, data: {config: message.data.config, docs: index.docs, options: message.data.options}});
       }, function () {
         duchaPost({type: "ducha-docs"});
