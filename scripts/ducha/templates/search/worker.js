@@ -127,7 +127,7 @@ var DUCHA_NO_METADATA = Object.freeze({});
 // the first index, built without positions: {building, index, docs (location -> doc), tokenizer, pipeline, cut,
 // lean (its words cut without Material's tokens and tables), checks (documents still cut both ways), extractors}
 var duchaLazy = {building: false, index: null, docs: new Map(), tokenizer: null, pipeline: null, cut: new Map(),
-                 lean: false, checks: 0, extractors: null, separator: null, global: null};
+                 lean: false, checks: 0, extractors: null, separator: null, global: null, splits: false};
 // The first index needs a field's words, not Material's tokens (a lunr.Token and its position for each word)
 // nor its table of their offsets (kept for highlighting): those are made for a result's fields when it is
 // answered. Its words are cut here as Material's tokenizer cuts them (markup skipped, text split at the
@@ -217,7 +217,9 @@ function duchaFirst(setup, cut) {
     });
   }
   duchaSetup = {config: setup.config, docs: cut ? null : setup.docs, options: setup.options};
-  var docs = setup.docs.map(function (doc) {
+  // the file's entries are cut already and kept for nothing else; the search index's are copied (Material's
+  // handler marks the copies it indexes) and cut
+  var docs = cut ? setup.docs : setup.docs.map(function (doc) {
     return DUCHA_ITEM.test(doc.location) ? Object.assign({}, doc, {text: duchaFirstText(doc.text)}) : Object.assign({}, doc);
   });
   docs.forEach(function (doc) { duchaLazy.docs.set(doc.location, doc); });
@@ -405,7 +407,7 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
 // counts a field's words in a Map (fieldVector reads it as lunr's object of counts).
 (function (lunr) {
   lunr.Builder.prototype.add = function (doc, attributes) {
-    var docRef = doc[this._ref], fields = Object.keys(this._fields), inverted = this.invertedIndex;
+    var docRef = doc[this._ref], fields = Object.keys(this._fields);
     var whitelist = duchaLazy.building ? [] : this.metadataWhitelist, keys = whitelist.length;
     if (duchaLazy.building && duchaLazy.tokenizer === null) {
       duchaLazy.tokenizer = this.tokenizer;
@@ -434,17 +436,7 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
           fieldTerms.set(word0, count === undefined ? 1 : count + 1);
         }
         this.fieldTermFrequencies[fieldRef] = fieldTerms;  // a Map where lunr has an object: fieldVector reads both
-        for (var word1 of fieldTerms.keys()) {
-          var posting1 = inverted[word1];
-          if (posting1 === undefined) {  // an ordinary object (the same keys in the same order: one shape in V8)
-            posting1 = {};
-            posting1["_index"] = this.termIndex;
-            this.termIndex += 1;
-            for (var k1 = 0; k1 < fields.length; k1++) posting1[fields[k1]] = Object.create(null);
-            inverted[word1] = posting1;
-          }
-          posting1[fieldName][docRef] = DUCHA_NO_METADATA;
-        }
+        for (var word1 of fieldTerms.keys()) postingOf(this, word1, fields)[fieldName][docRef] = DUCHA_NO_METADATA;
         continue;
       }
       fieldTerms = Object.create(null);
@@ -464,15 +456,8 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
       }
       this.fieldTermFrequencies[fieldRef] = fieldTerms;
       for (var n = 0; n < order.length; n++) {
-        var word = order[n], found = seen.get(word), posting = inverted[word];
+        var word = order[n], found = seen.get(word), posting = postingOf(this, word, fields);
         fieldTerms[word] = found[0];
-        if (posting === undefined) {
-          posting = Object.create(null);
-          posting["_index"] = this.termIndex;
-          this.termIndex += 1;
-          for (var k = 0; k < fields.length; k++) posting[fields[k]] = Object.create(null);
-          inverted[word] = posting;
-        }
         var docs = posting[fieldName], metadata = docs[docRef];
         if (metadata === undefined) metadata = docs[docRef] = keys ? {} : DUCHA_NO_METADATA;
         for (var m = 0; m < keys; m++) {
@@ -483,6 +468,20 @@ importScripts(/*DUCHA_MATERIAL_WORKER*/"");
       }
     }
   };
+
+  // a word's posting in the inverted index, made when the word is first met: an ordinary object (the same keys
+  // in the same order, one shape in V8) with the word's index and a document map per field
+  function postingOf(builder, word, fields) {
+    var posting = builder.invertedIndex[word];
+    if (posting === undefined) {
+      posting = {};
+      posting["_index"] = builder.termIndex;
+      builder.termIndex += 1;
+      for (var k = 0; k < fields.length; k++) posting[fields[k]] = Object.create(null);
+      builder.invertedIndex[word] = posting;
+    }
+    return posting;
+  }
 
   function fieldVector(builder, ref, idfs) {  // the vector of a field of a document (ref: "field/docRef")
     var fieldRef = lunr.FieldRef.fromString(ref), fieldName = fieldRef.fieldName;
