@@ -10,6 +10,7 @@ import random
 import shutil
 import subprocess
 
+import git
 import pytest
 from click.testing import CliRunner
 from gitutil import PROJECT, dump_item, item_path, make_item, make_repo
@@ -330,3 +331,44 @@ def test_the_audit_pages_list_every_finding_newest_first_a_page_at_a_time(tmp_pa
     last_row = html[-1].split("<tr data-review=")[-1]
     assert findings[-1].commit[:10] in first_row and findings[0].commit[:10] in last_row
     assert findings[-1].commit != findings[0].commit
+
+
+# -- git's output read from a spool file: a missing object, a failing git -------------------------------
+
+
+def test_a_missing_object_in_the_history_is_a_refusal_that_names_it_and_the_fix(tmp_path):
+    repo = ledger_with_item(tmp_path)
+    repo.write_item(make_item("DC-2026-0001", "in_progress"))
+    repo.commit("进展 DC-2026-0001", "2026-11-17")
+    blob = repo.git("rev-parse", "HEAD:" + item_path("DC-2026-0001")).strip()
+    (repo.path / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # as a partial or damaged clone lacks it
+    from ducha import HistoryUnavailable
+
+    with pytest.raises(HistoryUnavailable) as refused:
+        load_history(repo.path, use_cache=False)
+    assert f"git 对象 {blob} 缺失" in str(refused.value) and "git fetch --refetch" in str(refused.value)
+    result = CliRunner().invoke(main, ["history", "DC-2026-0001", "--root", str(repo.path)])
+    assert result.exit_code != 0 and f"git 对象 {blob} 缺失" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_failing_git_behind_a_spool_raises_its_message_and_leaves_no_process(tmp_path):
+    from ducha.history.repo import BlobReader, Spool, open_repo
+
+    repo = ledger_with_item(tmp_path)
+    handle = open_repo(repo.path)
+    with Spool(handle, ["log", "no-such-branch"]) as spool:
+        with pytest.raises(git.GitCommandError) as failed:
+            b"".join(iter(spool.read, b""))
+    assert "no-such-branch" in failed.value.stderr
+    assert spool.proc.returncode not in (None, 0) and spool.out.closed
+    # blobs asked ahead and taken later, in order, across more than one read of the spool
+    shas = [repo.git("rev-parse", f"HEAD:{p}").strip() for p in ("items/ledger.yml", item_path("DC-2026-0001"))]
+    with BlobReader(handle) as reader:
+        reader.submit(shas)
+        reader.submit(shas[:1])
+        first = reader.collect(shas)
+        again = reader.collect(shas[:1])
+    assert first[shas[0]] == again[shas[0]] == (repo.path / "items/ledger.yml").read_bytes()
+    assert first[shas[1]] == (repo.path / item_path("DC-2026-0001")).read_bytes()
+    assert reader.spool.proc.poll() is not None

@@ -21,13 +21,17 @@ from pathlib import Path
 def gc_paused():
     """Building, computing over or unpickling tens of thousands of objects that form no reference cycles:
     the cyclic collector would only scan the growing heap again and again (measured: a 100,000-commit
-    history build 21 s → 14 s, its cache load 3.3 s → 0.6 s)."""
+    history build 21 s → 14 s, its cache load 3.3 s → 0.6 s). What the pause built is long-lived: it is
+    frozen (left out of the collector's passes) before the collector resumes, else the collector's first
+    pass walks it all once (0.3 s after a 34,000-commit history build). Frozen objects that become garbage
+    are still freed (reference counting); only cycles among them wait for a ``gc.unfreeze()``."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 

@@ -1,10 +1,10 @@
 """Field-level history of every item from ONE pass over ``git log``.
 
 The pass is ``git log --first-parent --reverse -z --raw -M`` on the ledger's
-branch, so a merged pull request is attributed to its merge commit.  A reader
-thread drains git's output while the main thread fetches the blobs named in
-it through one ``git cat-file --batch`` process and diffs each version of an
-item against the previous one.
+branch, so a merged pull request is attributed to its merge commit.  git
+writes its output to a spool file that this thread reads as it grows, while it
+fetches the blobs named in it through one ``git cat-file --batch`` process and
+diffs each version of an item against the previous one.
 
 An item is its id, and its id is its file stem: a file moved to another folder
 (``items/2025`` → ``items/2026``) keeps one timeline, whether git saw a rename
@@ -20,14 +20,13 @@ rewritten: the cache is rebuilt and the rewrite is remembered (an audit finding)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import pickle
-import queue
 import re
 import subprocess
-import threading
 from collections import deque
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ import yaml_rs
 
 from ..files import cache as cachefile
 from ..core import yamlio
-from .repo import BlobReader, HistoryUnavailable, ensure_full_history, open_repo, resolve_commit, widen_pipe
+from .repo import BlobReader, HistoryUnavailable, Spool, ensure_full_history, open_repo, resolve_commit
 from ..core.findings import Notice, foreign, shown_path
 from ..core.model import to_date
 from ..core.paths import ITEMS_PREFIX, RULES_PATH, is_item_path, id_of_path
@@ -354,55 +353,6 @@ def parse_version(raw: bytes):
 
 
 
-class _Stream:
-    """Drain a process's stdout on a thread so git never waits for us."""
-
-    def __init__(self, proc):
-        self.proc = proc
-        widen_pipe(proc.stdout)
-        self.chunks: list[bytes] = []
-        self.cond = threading.Condition()
-        self.done = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        fd = self.proc.stdout.fileno()
-        while True:
-            try:
-                data = os.read(fd, 1 << 20)
-            except OSError:  # closed under us: the consumer gave up
-                data = b""
-            with self.cond:
-                if not data:
-                    self.done = True
-                else:
-                    self.chunks.append(data)
-                self.cond.notify()
-            if not data:
-                return
-
-    def records(self):
-        """Yield complete ``\\x1e``-separated records as they arrive."""
-        pending = b""
-        while True:
-            with self.cond:
-                while not self.chunks and not self.done:
-                    self.cond.wait()
-                chunks, self.chunks = self.chunks, []
-                finished = self.done and not self.chunks
-            pending += b"".join(chunks)
-            parts = pending.split(b"\x1e")
-            pending = parts.pop()
-            for part in parts:
-                if part:
-                    yield part
-            if finished:
-                if pending:
-                    yield pending
-                return
-
-
 def _path(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
@@ -513,41 +463,43 @@ class HistoryBuilder:
         """Apply the first-parent commits of ``range_spec``.  ``expect_parent``: the first of them must
         have this first parent (an incremental run), else ``_NotFastForward`` is raised before any change.
 
-        Three processes work at once: git log (drained by a thread), git cat-file (fed and drained by
-        another thread, one group of commits ahead) and this thread parsing and diffing."""
+        Three processes work at once: git log (first-parent, with diffs), git cat-file (asked for a group of
+        commits' blobs one group ahead) and this one, parsing and diffing; once the first is done, a git log
+        of every commit (for ``_record_makers``) takes its core. Each git writes to its own spool file, so
+        none waits for this thread."""
         fmt = LOG_FORMAT if self.signatures else LOG_FORMAT_NOSIG
-        proc = self.repo.git.log(*_LOG_ARGS, f"--format={fmt}", range_spec, as_process=True)
-        stream = _Stream(proc)
-        side = _Stream(self.repo.git.log(*_SIDE_ARGS, f"--format={SIDE_FORMAT}", range_spec, as_process=True))
         first_new = len(self.h.commits)
-        try:
-            with BlobReader(self.repo) as reader, _Prefetcher(reader) as fetch:
-                inflight: deque = deque()
-                group: list = []
-                first = expect_parent is not None
-                for record in stream.records():
-                    if first:
-                        first = False
-                        parents = record.split(b"\x1f", 2)[1].split()
-                        if not parents or parents[0].decode() != expect_parent:
-                            raise _NotFastForward
-                    group.append(parse_log_record(record))
-                    if len(group) >= _GROUP:
-                        inflight.append(self._prepare(group, fetch))
-                        group = []
-                        if len(inflight) > 1:
-                            self._apply(*inflight.popleft(), fetch.result())
-                if group:
-                    inflight.append(self._prepare(group, fetch))
-                while inflight:
-                    self._apply(*inflight.popleft(), fetch.result())
+        side_args = ["log", *_SIDE_ARGS, f"--format={SIDE_FORMAT}", range_spec]
+        with (
+            contextlib.ExitStack() as stack,
+            Spool(self.repo, ["log", *_LOG_ARGS, f"--format={fmt}", range_spec]) as log,
+            BlobReader(self.repo) as reader,
+        ):
+            side = None  # started once the first git log is done, on the core it leaves (needed only at the end)
+            inflight: deque = deque()
+            group: list = []
+            first = expect_parent is not None
+            for record in log.records():
+                if first:
+                    first = False
+                    parents = record.split(b"\x1f", 2)[1].split()
+                    if not parents or parents[0].decode() != expect_parent:
+                        raise _NotFastForward
+                group.append(parse_log_record(record))
+                if len(group) >= _GROUP:
+                    inflight.append(self._prepare(group, reader))
+                    group = []
+                    if len(inflight) > 1:
+                        self._apply(*inflight.popleft(), reader)
+                    if side is None and log.proc.poll() is not None:
+                        side = stack.enter_context(Spool(self.repo, side_args))
+            if side is None:
+                side = stack.enter_context(Spool(self.repo, side_args))
+            if group:
+                inflight.append(self._prepare(group, reader))
+            while inflight:
+                self._apply(*inflight.popleft(), reader)
             _record_makers(self.repo, self.h, first_new, side.records(), self.changed_at)
-        except BaseException:
-            proc.terminate()
-            side.proc.terminate()
-            raise
-        proc.wait()
-        side.proc.wait()
 
     def _base(self, item_id: str) -> str | None:
         """Blob of the version the next change of ``item_id`` is diffed against, from its recorded versions."""
@@ -558,7 +510,7 @@ class HistoryBuilder:
                 return blob
         return None
 
-    def _prepare(self, group, fetch: _Prefetcher) -> tuple[list, dict]:
+    def _prepare(self, group, reader: BlobReader) -> tuple[list, list, dict]:
         """The item events of a group of commits; asks for the blobs they need (and, for an item first
         met in this run, the blob of its base version in the cache)."""
         steps = []
@@ -581,10 +533,12 @@ class HistoryBuilder:
                     if base is not None:
                         missing[item_id] = base
         wanted.update(missing.values())
-        fetch.submit(sorted(wanted))
-        return steps, missing
+        asked = sorted(wanted)
+        reader.submit(asked)
+        return steps, asked, missing
 
-    def _apply(self, steps: list, missing: dict, blobs: dict[str, bytes]) -> None:
+    def _apply(self, steps: list, asked: list, missing: dict, reader: BlobReader) -> None:
+        blobs = reader.collect(asked)
         h = self.h
         data_of = self.data
         for item_id, base in missing.items():
@@ -711,13 +665,10 @@ def _one_line(merge: tuple, branch: list[tuple[str, tuple]]) -> bool:
 
 def _items_changed_by(repo: git.Repo, shas: list[str]) -> dict[str, set[str]]:
     """commit -> ids of the items its diff against its parent touches (``git diff-tree``; merges: none)."""
-    proc = repo.git.diff_tree(*_DIFF_TREE_ARGS, as_process=True, istream=subprocess.PIPE)
-    feeder = threading.Thread(target=_feed, args=(proc.stdin, shas), daemon=True)
-    feeder.start()
-    widen_pipe(proc.stdout)
-    tokens = proc.stdout.read().split(b"\0")
-    feeder.join()
-    proc.wait()
+    with Spool(repo, ["diff-tree", *_DIFF_TREE_ARGS], feed=True) as spool:
+        spool.proc.stdin.write(("\n".join(shas) + "\n").encode())
+        spool.proc.stdin.close()
+        tokens = b"".join(iter(spool.read, b"")).split(b"\0")
     out: dict[str, set[str]] = {}
     current = None
     i = 0
@@ -732,48 +683,6 @@ def _items_changed_by(repo: git.Repo, shas: list[str]) -> dict[str, set[str]]:
         elif tok:
             current = out.setdefault(tok.decode(), set())
     return out
-
-
-def _feed(stdin, shas: list[str]) -> None:
-    try:
-        stdin.write(("\n".join(shas) + "\n").encode())
-    finally:
-        stdin.close()
-
-
-class _Prefetcher:
-    """Blob batches read by a thread, in the order asked, so cat-file works while the caller parses."""
-
-    def __init__(self, reader: BlobReader):
-        self.reader = reader
-        self.asked: queue.Queue = queue.Queue()
-        self.done: queue.Queue = queue.Queue()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while (shas := self.asked.get()) is not None:
-            try:
-                self.done.put(self.reader.read_many(shas) if shas else {})
-            except BaseException as exc:  # handed to the caller
-                self.done.put(exc)
-                return
-
-    def submit(self, shas: list[str]) -> None:
-        self.asked.put(shas)
-
-    def result(self) -> dict[str, bytes]:
-        out = self.done.get()
-        if isinstance(out, BaseException):
-            raise out
-        return out
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.asked.put(None)
-        self.thread.join()
 
 
 class _NotFastForward(Exception):

@@ -3,13 +3,16 @@
 GitPython opens the repository and runs git.  Everything that touches many
 objects goes through long-lived processes (one ``git log`` stream, one
 ``git cat-file --batch``) fed in batches, never one git process per file or
-per commit.
+per commit; their output is spooled to a temporary file (``Spool``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import git
@@ -53,8 +56,7 @@ PIPE_SIZE = 1 << 20
 
 
 def widen_pipe(stream) -> None:
-    """Let a git process write up to 1 MB ahead of its reader (Linux; the default pipe holds 64 KB).
-    A Python thread that drains the pipe waits for the GIL; meanwhile git must not stall."""
+    """Let a writer put up to 1 MB in a pipe before it waits for its reader (Linux; the default holds 64 KB)."""
     try:
         import fcntl
 
@@ -63,42 +65,132 @@ def widen_pipe(stream) -> None:
         pass
 
 
-class BlobReader:
-    """``git cat-file --batch`` as one long-lived process, fed in batches."""
+class Spool:
+    """A git process whose output goes to an unlinked temporary file, read back as it grows.
 
-    BATCH = 400
+    git never waits for its reader, and no thread drains a pipe: the caller's own thread reads whenever it
+    is ready for more. (A draining thread wakes on every few kilobytes git writes and competes with the
+    caller for the GIL: measured on a 34,000-commit history, about a fifth of the engine's CPU.) The price
+    is disk space in the temporary folder for the whole output while the process runs (its page cache,
+    mostly: 120 MB of blobs for 157,000 versions)."""
+
+    _READ = 1 << 22
+
+    def __init__(self, repo: git.Repo, args: list[str], feed: bool = False):
+        self.args = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", *args]
+        self.out = tempfile.TemporaryFile(prefix="ducha-git-")
+        self.err = tempfile.TemporaryFile(prefix="ducha-git-")
+        env = dict(os.environ, LANGUAGE="C", LC_ALL="C")  # as GitPython runs git
+        self.proc = subprocess.Popen(
+            self.args, stdin=subprocess.PIPE if feed else subprocess.DEVNULL, stdout=self.out, stderr=self.err,
+            cwd=repo.working_tree_dir or repo.git_dir, env=env,
+        )  # fmt: skip
+        if feed:
+            widen_pipe(self.proc.stdin)
+        self.pos = 0
+
+    def read(self) -> bytes:
+        """The next bytes git wrote, waiting until there are some; b"" once git has exited and all is read
+        (a failed git raises ``git.GitCommandError`` with its message)."""
+        fd = self.out.fileno()
+        pause = 0.0002
+        while True:
+            exited = self.proc.poll() is not None  # asked first: all it wrote before exiting is then in the file
+            data = os.pread(fd, self._READ, self.pos)
+            if data:
+                self.pos += len(data)
+                return data
+            if exited:
+                if self.proc.returncode:
+                    self.err.seek(0)
+                    raise git.GitCommandError(self.args, self.proc.returncode, self.err.read())
+                return b""
+            time.sleep(pause)
+            pause = min(pause * 2, 0.005)
+
+    def records(self, sep: bytes = b"\x1e"):
+        """Yield the non-empty ``sep``-separated records of the output as they arrive."""
+        pending = b""
+        while chunk := self.read():
+            parts = (pending + chunk).split(sep)
+            pending = parts.pop()
+            for part in parts:
+                if part:
+                    yield part
+        if pending:
+            yield pending
+
+    def close(self) -> None:
+        """Stop git if it still runs (the caller gave up) and drop the files."""
+        if self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait()
+        self.out.close()
+        self.err.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class BlobReader:
+    """``git cat-file --batch`` as one long-lived process: blobs are asked for (``submit``) ahead of being
+    taken (``collect``), so that git reads them while the caller works."""
 
     def __init__(self, repo: git.Repo):
-        self.repo = repo
-        self.proc = repo.git.cat_file(batch=True, as_process=True, istream=subprocess.PIPE)
-        widen_pipe(self.proc.stdout)
-        # a large buffer: each refill is a system call after which a reading thread waits for the GIL
-        self.out = open(self.proc.stdout.fileno(), "rb", buffering=PIPE_SIZE, closefd=False)
+        self.spool = Spool(repo, ["cat-file", "--batch"], feed=True)
+        self.buf = b""
+        self.off = 0
+
+    def submit(self, shas: list[str]) -> None:
+        if shas:
+            self.spool.proc.stdin.write(("\n".join(shas) + "\n").encode())
+            self.spool.proc.stdin.flush()
+
+    def collect(self, shas: list[str]) -> dict[str, bytes]:
+        """The contents of ``shas``, submitted in this order and not yet collected."""
+        out: dict[str, bytes] = {}
+        buf, off = self.buf, self.off
+        for sha in shas:
+            nl = buf.find(b"\n", off)
+            while nl < 0:
+                buf, off = self._more(buf, off)
+                nl = buf.find(b"\n", off)
+            parts = buf[off:nl].split()
+            if len(parts) < 3 or parts[1] == b"missing":
+                raise HistoryUnavailable(
+                    f"git 对象 {sha} 缺失，历史不完整（可能是部分克隆或仓库损坏）。"
+                    "请运行 git fetch --refetch 或重新完整克隆后再试。"
+                )
+            off = nl + 1
+            size = int(parts[2])
+            while len(buf) - off < size + 1:  # with the trailing newline
+                buf, off = self._more(buf, off)
+            out[sha] = buf[off : off + size]
+            off += size + 1
+        self.buf, self.off = buf, off
+        return out
 
     def read_many(self, shas: list[str]) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
-        stdin, stdout = self.proc.stdin, self.out
-        for start in range(0, len(shas), self.BATCH):
-            chunk = shas[start : start + self.BATCH]
-            stdin.write(("\n".join(chunk) + "\n").encode())
-            stdin.flush()
-            for sha in chunk:
-                header = stdout.readline()
-                parts = header.split()
-                if len(parts) < 3 or parts[1] == b"missing":
-                    raise HistoryUnavailable(
-                        f"git 对象 {sha} 缺失，历史不完整（可能是部分克隆或仓库损坏）。"
-                        "请运行 git fetch --refetch 或重新完整克隆后再试。"
-                    )
-                data = stdout.read(int(parts[2]) + 1)  # with the trailing newline
-                out[sha] = data[:-1]
-        return out
+        self.submit(shas)
+        return self.collect(shas)
+
+    def _more(self, buf: bytes, off: int) -> tuple[bytes, int]:
+        data = self.spool.read()
+        if not data:
+            raise HistoryUnavailable("git cat-file 意外退出，无法读取文件内容。")
+        return buf[off:] + data, 0
 
     def close(self):
         try:
-            self.proc.stdin.close()
-            self.out.close()
-            self.proc.wait()
+            self.spool.close()
         except Exception:  # pragma: no cover - best effort
             pass
 
