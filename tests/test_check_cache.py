@@ -51,8 +51,9 @@ def _plant(root, rel: str) -> None:
     the cached result is used instead of checking the file."""
     rules_raw = (root / "items" / "ledger.yml").read_bytes()
     cache = checkcache.open_cache(root, rules_raw, AS_OF)
-    blob, item_id, loadable, _, claim = cache.entries[rel]
-    cache.put(rel, blob, item_id, loadable, [Finding(rel, None, "D202", "", SENTINEL)], claim)
+    blob, item_id, loadable, _, claim, checked, stable = cache.entries[rel]
+    cache.entries[rel] = (blob, item_id, loadable, [Finding(rel, None, "D202", "", SENTINEL)], claim, checked, stable)
+    cache.changed = True
     cache.save()
 
 
@@ -150,7 +151,7 @@ def test_a_changed_rules_file_discards_the_cache(tmp_path):
     assert any(f.path == item_path("DC-2026-0001") and f.is_error for f in ledger.findings)
 
 
-def test_another_day_discards_the_cache(tmp_path):
+def test_another_day_checks_again_the_files_whose_findings_count_days(tmp_path):
     repo = _ledger(tmp_path)
     load_ledger(repo.path, AS_OF)
     _plant(repo.path, item_path("DC-2026-0001"))
@@ -160,6 +161,92 @@ def test_another_day_discards_the_cache(tmp_path):
     assert not any(f.path == item_path("DC-2026-0002") and "超期" in f.message for f in ledger.findings)
 
 
+def _closed_ledger(tmp_path):
+    """Three items: one the unit still owes (overdue: its D601 counts days), one closed, one cancelled."""
+    repo = make_repo(tmp_path)
+    repo.write_item(make_item("DC-2026-0002", "in_progress", deadline=dt.date(2026, 11, 20)))
+    repo.write_item(make_item("DC-2026-0003", "closed", deadline=dt.date(2026, 11, 20)))
+    repo.write_item(make_item("DC-2026-0004", "cancelled"))
+    repo.commit("登记", "2026-11-16")
+    return repo
+
+
+def test_a_new_day_serves_the_closed_and_cancelled_items_from_the_cache_and_checks_the_open_ones(tmp_path):
+    repo = _closed_ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    for item_id in ("DC-2026-0002", "DC-2026-0003", "DC-2026-0004"):
+        _plant(repo.path, item_path(item_id))
+    tomorrow = AS_OF + dt.timedelta(days=1)
+    ledger = load_ledger(repo.path, tomorrow)
+    served = {f.path for f in ledger.findings if f.message == SENTINEL}
+    assert served == {item_path("DC-2026-0003"), item_path("DC-2026-0004")}
+    overdue = [f for f in ledger.findings if f.path == item_path("DC-2026-0002") and f.code == "D601"]
+    assert len(overdue) == 1 and "（6 天）" in overdue[0].message  # counted for tomorrow, not taken from today
+    # without the planted markers, tomorrow's check through the cache is tomorrow's check
+    load_ledger(repo.path, AS_OF, use_cache=False)
+    (repo.path / ".git" / "ducha" / checkcache.CACHE_NAME).unlink()
+    load_ledger(repo.path, AS_OF)
+    _same_as_uncached(repo.path, tomorrow)
+
+
+def test_a_day_before_a_closed_items_latest_date_checks_it_again(tmp_path):
+    """An as-of day before the item's closure (a report on an earlier day): it was open then."""
+    repo = _closed_ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    _plant(repo.path, item_path("DC-2026-0003"))
+    closed = load_ledger(repo.path, AS_OF, use_cache=False).items["DC-2026-0003"].closed
+    ledger = _same_as_uncached(repo.path, closed - dt.timedelta(days=1))
+    assert not _planted(ledger)
+
+
+def _stable_cases():
+    """Item files to check on many days: the sample ledger's, the corpus's, and each sample item again
+    with every status (its fields as they are: many then fail a check, which is the point)."""
+    from pathlib import Path
+
+    from gitutil import PROJECT
+
+    files = sorted((PROJECT / "items").glob("*/*.yml")) + sorted((Path(__file__).parent / "corpus").glob("*/*.yml"))
+    cases = [(f"items/2026/{f.name}", f.read_bytes()) for f in files]
+    import re
+
+    from ducha.core import schema
+
+    for f in sorted((PROJECT / "items").glob("*/*.yml"))[::3]:
+        raw = f.read_bytes()
+        for status in schema.STATUSES:
+            cases.append((f"items/2026/{f.name}", re.sub(rb"(?m)^status: .*$", b"status: " + status.encode(), raw)))
+    return cases
+
+
+def test_stable_from_holds_over_the_sample_the_corpus_and_every_status():
+    """``validate.stable_from``'s promise, checked where it can be: a file with a day gets the same
+    findings on that day and any later one; and where it says None, the findings do change."""
+    from ducha.core.validate import Checker, stable_from
+    from ducha.ledger.rulesfile import load_rules
+    from gitutil import PROJECT
+
+    rules = load_rules(PROJECT / "items")
+    cases = _stable_cases()
+    later = (0, 1, 7, 40, 400, 3000)
+    steady = changing = 0
+    for path, raw in cases:
+        stem = path.rsplit("/", 1)[1][:-4]
+        start = stable_from(raw)
+        if start == dt.date.min:
+            days = [AS_OF - dt.timedelta(days=3000), AS_OF, AS_OF + dt.timedelta(days=400)]
+        else:
+            days = [(start or AS_OF) + dt.timedelta(days=n) for n in later]
+        seen = []
+        for day in days:
+            item, findings = Checker(rules, day).load(raw, path, stem)
+            seen.append([(f.line, f.code, f.field, f.message) for f in findings])
+        if start is not None:
+            steady += 1
+            assert all(s == seen[0] for s in seen), (path, start, raw[:200])
+        elif any(s != seen[0] for s in seen):
+            changing += 1
+    assert steady > 40 and changing > 10  # both kinds are there: the check above can fail
 def test_another_ducha_version_discards_the_cache(tmp_path, monkeypatch):
     repo = _ledger(tmp_path)
     load_ledger(repo.path, AS_OF)

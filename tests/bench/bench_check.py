@@ -11,6 +11,8 @@ an untimed first read warms so that every figure sees the same disk state):
   Target (issue 17): ≤ 3 s for 30,000 items on the 2-core reference machine.
 - ``ducha check warm``: the same again with the cache of the previous check (nothing changed), and
   ``warm, 1 edited``: after a clerk's edit of one item file (a progress entry added).  Target: ≤ 1 s.
+- ``ducha check, next day``: the first check of the next day, nothing changed, with the cache of today's
+  check: only the items whose units still owe work are checked again (their overdue days count up).
 - ``anchor``: the same files only read and parsed with ``yaml_rs`` (what the check cannot avoid).
 - ``load_ledger jobs=1`` / ``jobs=2``: the library call alone, sequential and with two processes.
 - ``startup``: ``python -c "import ducha.cli"``.
@@ -19,6 +21,7 @@ an untimed first read warms so that every figure sees the same disk state):
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import re
 import resource
@@ -35,6 +38,7 @@ sys.path.insert(0, str(HERE))
 import synth  # noqa: E402
 
 AS_OF = synth.DEFAULT_AS_OF.isoformat()
+NEXT_DAY = (synth.DEFAULT_AS_OF + dt.timedelta(days=1)).isoformat()
 TARGET_S = 3.0
 WARM_TARGET_S = 1.0
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "bench",
@@ -130,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ledger: {root}  {files} item files, {size / files:.0f} B average, {os.cpu_count()} CPUs, as of {AS_OF}")
 
     check_cmd = [_ducha(), "check", "--root", str(root), "--as-of", AS_OF, "--worktree"]
+    next_cmd = [*check_cmd[:4], "--as-of", NEXT_DAY, "--worktree"]
     cache = root / ".git" / "ducha" / "check.pickle"
     every = sorted((root / "items").rglob("DC-*.yml"))
     edited = next(p for p in every[len(every) // 2 :] if b"\nstatus: in_progress\n" in p.read_bytes())
@@ -162,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         "ducha check": check_cmd,
         "ducha check warm": check_cmd,
         "ducha check warm, 1 edited": check_cmd,
+        "ducha check, next day": next_cmd,
         "anchor: read+yaml_rs": [sys.executable, "-c", ANCHOR, str(root)],
         "load_ledger jobs=1": [sys.executable, "-c", LIBRARY, str(root), AS_OF, "1"],
         "load_ledger jobs=2": [sys.executable, "-c", LIBRARY, str(root), AS_OF, "2"],
@@ -170,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     outputs: dict[str, list[str]] = {name: [] for name in commands}
-    prepare = {"ducha check": cold, "ducha check warm": warm, "ducha check warm, 1 edited": edit}
+    prepare = {"ducha check": cold, "ducha check warm": warm, "ducha check warm, 1 edited": edit,
+               "ducha check, next day": warm}  # fmt: skip
     for _ in range(args.runs):  # round-robin, so that other load on the machine hits every figure alike
         for name, cmd in commands.items():
             wall, cpu, out = _timed(cmd, prepare.get(name))

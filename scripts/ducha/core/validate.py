@@ -14,7 +14,7 @@ from .formats import shown
 from .markup import plain_name
 from .names import field_kind, full_width_advice, names_of, value_at
 from .pace import figure_findings
-from .model import WORKING_STATUSES, Item, event_dates, typed_dates
+from .model import NOT_EVENTS, WORKING_STATUSES, Item, event_dates, typed_dates
 from .rules import Rules
 from .schemacheck import FIELD_LABELS, schema_findings
 
@@ -258,6 +258,8 @@ class Checker:
                     add("D512", f"{base}.new_deadline", f"新期限 {e['new_deadline']} 不晚于原有效期限 {dl.date}。")
 
     def _as_of(self, item: Item, add):
+        # every check that reads the as-of day is here or is D404 in ``_dates``: one more must keep
+        # ``stable_from`` true (the check cache serves a file's findings on another day by it)
         from .deadlines import progress_overdue
 
         rules, cal, as_of = self.rules, self.cal, self.as_of
@@ -377,3 +379,56 @@ def classified_secrecy(value) -> bool:
 def _is_classified(value: str) -> bool:
     low = value.lower().replace(" ", "").replace("-", "_")
     return any(mark in low for mark in schema.CLASSIFIED)
+
+
+_MONTH_DAY = re.compile(rb"-\d\d-\d\d")  # led by a literal: found fast; the year is the four bytes before
+_ODD_DAY = re.compile(rb"-\d(?:-|\D|$)")  # a one-digit month or day (or any "-5"): no bound is worked out
+_DUE = re.compile(rb"[ -]*(?:%s):[ ]*['\"]?" % b"|".join(k.encode() for k in NOT_EVENTS))
+_STEADY = frozenset(status.encode() for status in schema.STATUSES if status not in WORKING_STATUSES)
+
+
+def stable_from(raw: bytes) -> dt.date | None:
+    """The first as-of day from which checking this file gives the same findings on every later day, judged
+    from its bytes alone; None where they may change from one day to the next.
+
+    Of the checks that read the as-of day, D601 and D602 count days while the unit owes work (a working
+    status: None); D604 holds while the item is open, for good once it is closed; D404 names event dates
+    after the as-of day. So a file whose one top-level ``status:`` line names a status that is not a
+    working one reads the same from its latest date on: every date-like text of the file counts (an upper
+    bound of the dates it records) but a ``deadline:`` or ``new_deadline:`` line's own value (when a thing
+    is due, never an event). A file that does not load has no date checks at all: the bound still holds."""
+    first = raw.startswith(b"status:")
+    at = 0 if first else raw.find(b"\nstatus:") + 1
+    if not (first or at):
+        return None
+    if raw.count(b"\nstatus:") + first != 1:  # a second one: let no line but the parser's own decide
+        return None
+    end = raw.find(b"\n", at)
+    value = raw[at + len(b"status:") : end if end >= 0 else len(raw)].split(b"#", 1)[0].strip().strip(b"'\"")
+    if value not in _STEADY:
+        return None
+    if _ODD_DAY.search(raw):
+        return None
+    days = {raw[m.start() - 4 : m.end()] for m in _MONTH_DAY.finditer(raw, 4)}
+    while days:
+        top = max(days)  # written YYYY-MM-DD: the latest sorts last
+        days.discard(top)
+        if _only_due(raw, top):
+            continue
+        try:
+            return dt.date(int(top[:4]), int(top[5:7]), int(top[8:]))
+        except ValueError:  # no date an item records (real dates, four-digit years): text, or wrong in form
+            continue
+    return dt.date.min
+
+
+def _only_due(raw: bytes, text: bytes) -> bool:
+    """Whether every place ``text`` is written is the value of a ``deadline:``/``new_deadline:`` line."""
+    at = raw.find(text)
+    while at >= 0:
+        start = raw.rfind(b"\n", 0, at) + 1
+        due = _DUE.match(raw, start)
+        if not due or due.end() != at:
+            return False
+        at = raw.find(text, at + 1)
+    return True

@@ -2,13 +2,19 @@
 
 What checking one item file gives (the id it claims, whether it is loadable, its findings, the batch and
 序号 it claims) depends on its bytes, its path, the rules and the as-of day, and on the code that checks —
-nothing else.  So the cache is ``path → (git blob id of the bytes, id, loadable, findings, claim)`` under
-one key: a stamp of the checking code and of ducha's version, the blob id of the rules file's bytes and the
-as-of day (the rules parsed from those bytes are kept beside the entries).  Any change to the key throws
-the whole cache away (a new rules file, a new day, another ducha); within it an edited file has another
-blob id and is checked again, a renamed or new file is a path not yet seen, a deleted one is simply not
-asked for (and pruned on the next write).  The checks across files (two files with one id, two items with
-one 序号) are recomputed every time from the ids and the claims, so they follow every change too.
+nothing else.  So the cache is ``path → (git blob id of the bytes, id, loadable, findings, claim, the day
+checked, the day its findings stop depending on the day)`` under one key: a stamp of the checking code and
+of ducha's version, and the blob id of the rules file's bytes (the rules parsed from those bytes are kept
+beside the entries).  Any change to the key throws the whole cache away (a new rules file, another ducha);
+within it an edited file has another blob id and is checked again, a renamed or new file is a path not yet
+seen, a deleted one is simply not asked for (and pruned on the next write).  The checks across files (two
+files with one id, two items with one 序号) are recomputed every time from the ids and the claims, so they
+follow every change too.
+
+The day: an entry serves the day it was checked, and any other day when both are on or after the day from
+which the file's findings no longer depend on the day (``validate.stable_from``: a closed, reported, draft
+or cancelled item, from its latest date on). So the first check of a new day re-checks only the items
+whose units still owe work (their overdue days count up), not the whole ledger.
 
 A file git knows to be as in the index (``git ls-files --stage``, not ``--modified``) is not even read:
 its blob id is the index's.  Any other file is read and its blob id computed from its bytes, exactly as
@@ -29,7 +35,7 @@ from pathlib import Path
 from ..files import cache as cachefile
 
 CACHE_NAME = "check.pickle"
-FORMAT = 1  # bump when what is stored changes shape
+FORMAT = 2  # bump when what is stored changes shape (2: the day checked and the day stable, not the day in the key)
 
 
 
@@ -78,24 +84,33 @@ def git_dir(root: Path) -> Path | None:
 
 
 class CheckCache:
-    """The cached results for one key; ``entries`` maps paths to ``(blob id, id or None, loadable, findings, claim)``."""
+    """The cached results for one key; ``entries`` maps paths to ``(blob id, id or None, loadable, findings,
+    claim, day checked, day stable or None)``; ``as_of`` is the day of this check."""
 
-    def __init__(self, path: Path | None, key: tuple, entries: dict, damaged: bool, rules=None):
+    def __init__(self, path: Path | None, key: tuple, entries: dict, damaged: bool, rules=None,
+                 as_of: dt.date | None = None):  # fmt: skip
         self.path = path
         self.key = key
         self.entries = entries
         self.rules = rules  # the rules parsed from the key's rules file (its bytes are in the key)
         self.damaged = damaged
         self.changed = False
+        self.as_of = as_of
 
     def get(self, rel: str, blob: str):
+        """``(blob id, id, loadable, findings, claim)`` of ``rel`` as checked for this day, or None."""
         hit = self.entries.get(rel)
-        if hit is not None and hit[0] == blob:
-            return hit
-        return None
+        if hit is None or hit[0] != blob:
+            return None
+        checked, stable = hit[5], hit[6]
+        if checked != self.as_of and (stable is None or checked < stable or self.as_of < stable):
+            return None
+        return hit[:5]
 
-    def put(self, rel: str, blob: str, item_id: str | None, loadable: bool, findings: list, claim) -> None:
-        self.entries[rel] = (blob, item_id, loadable, findings, claim)
+    def put(self, rel: str, blob: str, item_id: str | None, loadable: bool, findings: list, claim,
+            stable: dt.date | None) -> None:  # fmt: skip
+        """Remember ``rel`` as checked for this day; ``stable``: ``validate.stable_from`` of its bytes."""
+        self.entries[rel] = (blob, item_id, loadable, findings, claim, self.as_of, stable)
         self.changed = True
 
     def keep_rules(self, rules) -> None:
@@ -121,12 +136,12 @@ class CheckCache:
 def open_cache(root: Path, rules_raw: bytes, as_of: dt.date) -> CheckCache:
     """The cache for checking ``root``'s work tree with these rules as of ``as_of`` (empty when the key
     changed, the file is missing or damaged; with no place to keep it outside git)."""
-    key = (stamp(), blob_id(rules_raw), as_of.isoformat())
+    key = (stamp(), blob_id(rules_raw))
     folder = git_dir(Path(root))
     if folder is None:
-        return CheckCache(None, key, {}, False)
+        return CheckCache(None, key, {}, False, as_of=as_of)
     path = folder / "ducha" / CACHE_NAME
     data, damaged = cachefile.load(path)
     if isinstance(data, dict) and data.get("key") == key and isinstance(data.get("entries"), dict):
-        return CheckCache(path, key, data["entries"], False, data.get("rules"))
-    return CheckCache(path, key, {}, damaged)
+        return CheckCache(path, key, data["entries"], False, data.get("rules"), as_of)
+    return CheckCache(path, key, {}, damaged, as_of=as_of)

@@ -14,6 +14,7 @@ from ..files import tree
 from ..core.rules import Rules
 from .checked import Ledger, check_all, claim_in, parallel, collect_checked, duplicate_findings, load_ledger_from_blobs, refused_findings, seq_findings
 from . import checkcache
+from ..core.validate import stable_from
 from .rulesfile import load_rules, parsed_rules, rules_bytes, rules_link_refusal
 
 
@@ -45,8 +46,9 @@ def load_ledger(
     reuse: dict | None = None,
 ) -> Ledger:
     """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared).
-    ``use_cache``: reuse the results of files unchanged since the last check with the same rules, day and code
-    (``checkcache``; not with ``rules`` or ``reuse`` given).
+    ``use_cache``: reuse the results of files unchanged since the last check with the same rules and code, on
+    the same day or, for a file whose findings no longer depend on the day, any day (``checkcache``; not
+    with ``rules`` or ``reuse`` given).
 
     ``reuse``: what an earlier load of the same rules and as-of day made of each file (path → its bytes and
     check result), filled in here; a file whose bytes are unchanged is not parsed or checked again and
@@ -119,7 +121,7 @@ def _checked_entries(rules: Rules, as_of: dt.date, entries, jobs, cache, unchang
         for n, ((rel, _, _), (item_id, item, findings)) in enumerate(zip(entries, results)):
             if type(item) is tuple and isinstance(item[0], bytes):
                 claim = claim_in(item[0])
-                cache.put(rel, checkcache.blob_id(item[0]), item_id, True, findings, claim)
+                cache.put(rel, checkcache.blob_id(item[0]), item_id, True, findings, claim, stable_from(item[0]))
                 results[n] = (item_id, (*item, claim), findings)  # the 序号 check needs not read it again
         return results
     known = unchanged.result() if unchanged is not None else {}
@@ -152,7 +154,8 @@ def _checked_entries(rules: Rules, as_of: dt.date, entries, jobs, cache, unchang
         results[n] = result
         item_id, item, findings = result
         if blob is not None:
-            cache.put(rel, blob, item_id, item is not None, findings, claim_in(raw) if item is not None else None)
+            claim = claim_in(raw) if item is not None else None
+            cache.put(rel, blob, item_id, item is not None, findings, claim, stable_from(raw))
     return results
 
 
