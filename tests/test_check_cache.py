@@ -373,3 +373,26 @@ def test_worktree_status_names_every_kind_of_uncommitted_change(tmp_path):
     subprocess.run(["git", "init", "-q"], cwd=fresh, check=True)
     with pytest.raises(NoHistory):
         WorktreeStatus(fresh).result()  # no commit yet
+
+
+def test_a_site_builds_first_load_goes_through_the_cache_and_its_later_loads_through_its_own_record(tmp_path):
+    """A site build loads the work tree with a record of its own (``reuse``, empty in a new process): that
+    first load takes unchanged files from the check cache; a preview's later loads compare with the record."""
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    _plant(repo.path, item_path("DC-2026-0003"))
+    record: dict = {}
+    first = load_ledger(repo.path, AS_OF, reuse=record)
+    assert _planted(first)
+    assert sorted(first.items) == ["DC-2026-0001", "DC-2026-0002", "DC-2026-0003"]
+    assert record[item_path("DC-2026-0003")][2].data == first.items["DC-2026-0003"].data  # parsed, kept
+    plain = load_ledger(repo.path, AS_OF, use_cache=False)
+    others = item_path("DC-2026-0003")
+    assert [f for f in _findings(first) if f[0] != others] == [f for f in _findings(plain) if f[0] != others]
+    _plant(repo.path, item_path("DC-2026-0001"))
+    again = load_ledger(repo.path, AS_OF, reuse=record)
+    assert not any(f.path == item_path("DC-2026-0001") and f.message == SENTINEL for f in again.findings)
+    # and without a cache to go through (outside git: none), the first load checks every file
+    (repo.path / ".git" / "ducha" / checkcache.CACHE_NAME).unlink()
+    fresh = load_ledger(repo.path, AS_OF, reuse={})
+    assert _findings(fresh) == _findings(plain)

@@ -48,7 +48,7 @@ def load_ledger(
     """Load the work tree's ledger at ``root``.  ``only``: check just these files (ids of all are still compared).
     ``use_cache``: reuse the results of files unchanged since the last check with the same rules and code, on
     the same day or, for a file whose findings no longer depend on the day, any day (``checkcache``; not
-    with ``rules`` or ``reuse`` given).
+    with ``rules`` given, nor with a ``reuse`` that holds an earlier load).
 
     ``reuse``: what an earlier load of the same rules and as-of day made of each file (path → its bytes and
     check result), filled in here; a file whose bytes are unchanged is not parsed or checked again and
@@ -57,7 +57,7 @@ def load_ledger(
     cache = None
     if rules is None:
         rules_raw, shown = rules_bytes(root / ITEMS_DIR, root)
-        if use_cache and reuse is None:
+        if use_cache and not reuse:  # a preview's later loads compare with the last one instead
             cache = checkcache.open_cache(root, rules_raw, as_of)
             rules = cache.rules
         if rules is None:
@@ -80,7 +80,7 @@ def load_ledger(
     base = f"{root}{os.sep}"
     entries = [(rel, id_of_path(rel), base + rel) for rel in selected]
     if reuse is not None:
-        results = _check_reusing(rules, as_of, entries, jobs, reuse)
+        results = _check_reusing(rules, as_of, entries, jobs, reuse, cache)
     else:
         results = _checked_entries(rules, as_of, entries, jobs, cache, known)
     ledger = Ledger(str(root), rules, as_of, files=len(selected) + len(refused) + 1)
@@ -130,16 +130,17 @@ def _checked_entries(rules: Rules, as_of: dt.date, entries, jobs, cache, unchang
     for n, (rel, stem, name) in enumerate(entries):
         blob = known.get(rel)
         hit = cache.get(rel, blob) if blob is not None else None
-        raw = None
+        raw = name if type(name) is bytes else None  # bytes already read (``_check_reusing``)
         if hit is None:
-            try:
-                with open(name, "rb") as fh:
-                    raw = fh.read()
-            except OSError:
-                todo.append((rel, stem, name))  # the check reports it as it would without a cache
-                todo_at.append(n)
-                keys.append(None)
-                continue
+            if raw is None:
+                try:
+                    with open(name, "rb") as fh:
+                        raw = fh.read()
+                except OSError:
+                    todo.append((rel, stem, name))  # the check reports it as it would without a cache
+                    todo_at.append(n)
+                    keys.append(None)
+                    continue
             if blob is None:  # git did not vouch for it: its content decides (a known blob missed already)
                 blob = checkcache.blob_id(raw)
                 hit = cache.get(rel, blob)
@@ -159,10 +160,11 @@ def _checked_entries(rules: Rules, as_of: dt.date, entries, jobs, cache, unchang
     return results
 
 
-def _check_reusing(rules: Rules, as_of: dt.date, entries, jobs, reuse: dict):
+def _check_reusing(rules: Rules, as_of: dt.date, entries, jobs, reuse: dict, cache=None):
     """``check_all`` of ``entries`` through ``reuse`` (path → (bytes, item id, Item or None, findings)):
-    every file is read, and only those whose bytes differ from the last load are checked; ``reuse`` is left
-    holding exactly this load's files, each item parsed (so the next load hands out the same object)."""
+    every file is read, and only those whose bytes differ from the last load are checked (through the check
+    cache on disk when ``cache``: the first load, as a site build's); ``reuse`` is left holding exactly this
+    load's files, each item parsed (so the next load hands out the same object)."""
     from .checked import item_from_bytes
 
     raws = []
@@ -170,7 +172,10 @@ def _check_reusing(rules: Rules, as_of: dt.date, entries, jobs, reuse: dict):
         with open(source, "rb") as fh:
             raws.append(fh.read())
     fresh = [(shown, stem, raw) for (shown, stem, _), raw in zip(entries, raws) if (reuse.get(shown) or (None,))[0] != raw]
-    checked = iter(check_all(rules, as_of, fresh, jobs))
+    if cache is not None:
+        checked = iter(_checked_entries(rules, as_of, fresh, jobs, cache, None))
+    else:
+        checked = iter(check_all(rules, as_of, fresh, jobs))
     seen = {}
     results = []
     for (shown, _, _), raw in zip(entries, raws):
