@@ -306,3 +306,22 @@ def test_the_tolerance_may_count_working_days(tmp_path):
             assert a101[0]["message"].endswith("提交比记录日期晚 5 天（容许 3 天）。")
         else:
             assert a101 == []
+
+
+def test_an_uncommitted_rules_edit_is_judged_by_the_work_trees_rules_not_a_cached_judgement(tmp_path):
+    """Closed "on Friday 11-20", landed on Wednesday 11-25, 3 working days (tolerance 3): on time. Then the
+    work tree's rules make Saturday 11-21 a working day (调休), not yet committed: 4 working days, late."""
+    repo = make_repo(tmp_path)
+    rules = repo.read("items/ledger.yml").replace("  backdating_tolerance_days: 3", "  backdating_tolerance_days: 3\n  backdating_tolerance_unit: working", 1)
+    repo.write("items/ledger.yml", rules)
+    repo.commit("规则", "2026-11-02")
+    repo.pull_request("register", [("2026-11-16", assigned_item(deadline="2026-11-23"))])
+    closed = make_item(ITEM, "closed", deadline=D("2026-11-23"))
+    closed["reviews"] = [{"date": D("2026-11-20"), "result": "passed", "opinion": "同意办结。"}]
+    closed["closed"] = D("2026-11-20")
+    repo.pull_request("close", [("2026-11-25", closed)])
+    assert stats(repo, "2026-11-30", "--worktree")["ids"]["closed_on_time"] == [ITEM]
+    assert (repo.path / ".git" / "ducha" / "trust.pickle").is_file()  # judged and kept
+    makeup = "holiday_overrides:\n  2026:\n    holidays: []\n    workdays: [2026-11-21]\n"
+    repo.write("items/ledger.yml", repo.read("items/ledger.yml").replace("holiday_overrides: {}\n", makeup, 1))
+    assert stats(repo, "2026-11-30", "--worktree")["ids"]["closed_late"] == [ITEM]

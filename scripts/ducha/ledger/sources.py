@@ -295,10 +295,16 @@ def _judged(ledger: Ledger, root: Path, register, worktree, history, memo=None):
         head = repo.head.commit.hexsha if repo.head.is_valid() else None
     except HistoryUnavailable:
         repo = head = None
-    key = cache_key(head, ledger.commit, baseline, (ledger.rules.backdating_tolerance_days, ledger.rules.backdating_tolerance_unit), register.accepted) if head and not worktree else None
+    # the rules judge too (the tolerance, its calendar, the categories without a deadline): a work tree's
+    # rules file may differ from the one committed
+    rules = (ledger.rules.backdating_tolerance_days, ledger.rules.backdating_tolerance_unit, repr(ledger.rules.raw))
+    key = cache_key(head, ledger.commit, baseline, rules, register.accepted) if head and not worktree else None
     cached = _trust_cache(repo, key) if key else None
     if cached is not None:
-        return cached
+        trust, judged = cached
+        if memo is not None and not memo:  # a preview's first build: its next, with an edit, replays none
+            memo.update(judged)
+        return trust
     if history is None and repo is not None:
         try:  # the branch's history (its cache is shared by every command); a commit off it, its own
             history = load_history(root, rev="HEAD")
@@ -306,9 +312,10 @@ def _judged(ledger: Ledger, root: Path, register, worktree, history, memo=None):
                 history = load_history(root, rev=ledger.commit)
         except HistoryUnavailable:
             history = None
-    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of, baseline, memo=memo)
+    judged = memo if memo is not None else {}
+    trust = assess(history, ledger.rules, ledger.commit, register.accepted, worktree, ledger.as_of, baseline, memo=judged)
     if key and history is not None:
-        _trust_cache(repo, key, trust)
+        _trust_cache(repo, key, (trust, judged))
     return trust
 
 
@@ -316,14 +323,16 @@ TRUST_CACHE_ENTRIES = 8  # judgements kept (as of several days, a few heads)
 
 
 def _trust_cache(repo, key: str, trust=None):
-    """Read (``trust`` None) or record a judgement in ``.git/ducha/trust.pickle``; a damaged file is no cache."""
+    """Read (``trust`` None) or record a judgement in ``.git/ducha/trust.pickle``: ``(Trust, the per-item
+    judgements, as ``trust.assess``'s memo)``; a damaged file is no cache."""
     from ..files import cache as cachefile
 
     path = Path(repo.git_dir) / "ducha" / "trust.pickle"
     entries = cachefile.read(path)
     entries = entries if isinstance(entries, dict) else {}
     if trust is None:
-        return entries.get(key)
+        found = entries.get(key)
+        return found if isinstance(found, tuple) and len(found) == 2 else None
     entries.pop(key, None)
     entries[key] = trust
     while len(entries) > TRUST_CACHE_ENTRIES:

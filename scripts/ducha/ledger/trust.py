@@ -96,7 +96,7 @@ class Trust:
         return sorted(self.corrections)
 
 
-TRUST_FORMAT = 1  # of the cached judgements (ledger.sources): bump when Trust or Correction change shape
+TRUST_FORMAT = 2  # of the cached judgements (ledger.sources): bump when Trust or Correction change shape (2: with the per-item judgements)
 _JUDGING = ("ledger/trust.py", "core/workflow.py", "history/commits.py")  # the code a judgement depends on
 
 
