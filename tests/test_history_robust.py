@@ -10,7 +10,6 @@ import random
 import shutil
 import subprocess
 
-import git
 import pytest
 from click.testing import CliRunner
 from gitutil import PROJECT, dump_item, item_path, make_item, make_repo
@@ -353,14 +352,14 @@ def test_a_missing_object_in_the_history_is_a_refusal_that_names_it_and_the_fix(
 
 
 def test_a_failing_git_behind_a_spool_raises_its_message_and_leaves_no_process(tmp_path):
-    from ducha.history.repo import BlobReader, Spool, open_repo
+    from ducha.history.repo import BlobReader, HistoryUnavailable, Spool, open_repo
 
     repo = ledger_with_item(tmp_path)
     handle = open_repo(repo.path)
     with Spool(handle, ["log", "no-such-branch"]) as spool:
-        with pytest.raises(git.GitCommandError) as failed:
+        with pytest.raises(HistoryUnavailable) as failed:
             b"".join(iter(spool.read, b""))
-    assert "no-such-branch" in failed.value.stderr
+    assert "git log 未能完成" in str(failed.value) and "no-such-branch" in str(failed.value)
     assert spool.proc.returncode not in (None, 0) and spool.out.closed
     # blobs asked ahead and taken later, in order, across more than one read of the spool
     shas = [repo.git("rev-parse", f"HEAD:{p}").strip() for p in ("items/ledger.yml", item_path("DC-2026-0001"))]
@@ -372,3 +371,55 @@ def test_a_failing_git_behind_a_spool_raises_its_message_and_leaves_no_process(t
     assert first[shas[0]] == again[shas[0]] == (repo.path / "items/ledger.yml").read_bytes()
     assert first[shas[1]] == (repo.path / item_path("DC-2026-0001")).read_bytes()
     assert reader.spool.proc.poll() is not None
+
+
+def test_a_temporary_folder_git_cannot_write_to_is_a_message_naming_it_and_the_fix(tmp_path):
+    """git's output goes to a spool file in the temporary folder: where git cannot write it (a full disk;
+    here a file size limit of 64 KB on the process, which git inherits and is killed by) the command says
+    so, no traceback."""
+    import resource
+    import sys
+
+    repo = ledger_with_item(tmp_path)
+    for n in range(2, 40):  # a first-parent log of some hundred KB
+        repo.write_item(make_item(f"DC-2026-{n:04d}", "assigned", title="测试事项" * 40))
+        repo.commit(f"登记 DC-2026-{n:04d}" + "，补充说明" * 200, "2026-11-16")
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 10, 64 << 10))
+
+    code = "from ducha.cli import main; main()"
+    proc = subprocess.run([sys.executable, "-c", code, "history", "DC-2026-0001", "--root", str(repo.path)],
+                          capture_output=True, text=True, preexec_fn=limited, env={**os.environ, "TMPDIR": str(tmp_path)})  # fmt: skip
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0, said
+    assert f"无法在临时目录 {tmp_path} 中存放 git 的输出" in said and "TMPDIR" in said, said
+    assert "Traceback" not in said
+
+
+def test_a_full_disk_in_gits_own_words_is_the_same_message():
+    """git reports a write it could not make (ENOSPC: no full disk to be had in a test) in its own words."""
+    from ducha.history.repo import _git_trouble
+
+    said = _git_trouble("cat-file", 128, "fatal: write failure on 'stdout': No space left on device")
+    assert said.startswith("无法在临时目录 ") and "No space left on device" in said and "TMPDIR" in said
+    assert _git_trouble("log", 128, "usage: git log\nfatal: bad revision 'x'") == "git log 未能完成，无法读取台账历史：fatal: bad revision 'x'"
+
+
+def test_a_spool_gives_back_to_the_disk_what_was_read(tmp_path):
+    """Read as it grows, a spool file holds on disk little more than what git is ahead by (Linux)."""
+    from ducha.history.repo import Spool, open_repo
+
+    repo = ledger_with_item(tmp_path)
+    big = repo.path / "big.bin"
+    big.write_bytes(os.urandom(40 << 20))
+    blob = repo.git("hash-object", "-w", str(big)).strip()
+    handle = open_repo(repo.path)
+    with Spool(handle, ["cat-file", "blob", blob]) as spool:
+        total = 0
+        while chunk := spool.read():
+            total += len(chunk)
+        held = os.fstat(spool.out.fileno()).st_blocks * 512
+        size = os.fstat(spool.out.fileno()).st_size
+    assert total == size == 40 << 20
+    assert held < 20 << 20, f"{held} bytes still on disk of {size} read"
