@@ -185,8 +185,30 @@ def test_item_pages_rendered_in_a_forked_worker_are_the_same(sample_site, monkey
     serial = {p.src_uri: (p.html, p.search_html, p.search_entries) for p in inputs.builder(search_indexer=indexer).build()}
     monkeypatch.setattr(SiteBuilder, "PARALLEL_ITEMS", 10)
     forked = {p.src_uri: (p.html, p.search_html, p.search_entries) for p in inputs.builder(search_indexer=indexer).build()}
-    assert len(serial) > 85 and forked == serial
+    assert len(serial) > 85 and forked == serial and list(forked) == list(serial)  # the pages and their order
     assert sum(1 for _, _, entries in serial.values() if entries) >= 85
+
+
+def test_a_build_that_fails_while_the_forked_worker_renders_leaves_no_process(sample_site, monkeypatch):
+    import datetime as dt
+    import multiprocessing
+
+    import pytest
+
+    from ducha import gather_inputs
+    from ducha.site.pages import SiteBuilder
+
+    inputs = gather_inputs(sample_site, dt.date(2026, 11, 26), from_history=False, warn=lambda m: None)
+    monkeypatch.setattr(SiteBuilder, "PARALLEL_ITEMS", 10)
+
+    def broken(self):
+        assert multiprocessing.active_children()  # the worker was started before the other pages
+        raise RuntimeError("统计页出错（测试）")
+
+    monkeypatch.setattr(SiteBuilder, "stats_pages", broken)
+    with pytest.raises(RuntimeError, match="测试"):
+        inputs.builder().build()
+    assert multiprocessing.active_children() == []
 
 
 def test_search_entries_made_with_the_item_pages_equal_materials_own(sample_site, tmp_path):

@@ -413,25 +413,31 @@ class SiteBuilder:
                 self.views[item_id].audit_open = n
         self.pages = []
         self.downloads: dict[str, bytes] = {}  # files that are no pages (a bulletin's 附件 .xlsx, .docx, .pdf), by URI
-        self.list_pages("items/index", "全部事项", [v.id for v in self.views.values()], basis="台账中全部可发布的事项，按编号排列。")
-        self.stats_pages()
-        lists = self.pages
-        self.pages = []
-        self.reference_pages()
-        from .officedocs import BulletinDocuments
+        # the item pages are made from what is known by now: a forked process starts on most of them while
+        # this one makes the other pages, then the rest of the item pages
+        forked = self._start_item_pages()
+        try:
+            self.list_pages("items/index", "全部事项", [v.id for v in self.views.values()], basis="台账中全部可发布的事项，按编号排列。")
+            self.stats_pages()
+            lists = self.pages
+            self.pages = []
+            self.reference_pages()
+            from .officedocs import BulletinDocuments
 
-        self.documents = BulletinDocuments(pdf=self.office_pdf)  # each bulletin's .docx, and .pdf with LibreOffice
-        self.bulletin_pages()
-        src, title, markdown = self.documents.notices_page(self)  # each unit's 督查通知单 as a .docx
-        self.pages.append(SitePage(src, title, "", {"search": {"exclude": True}}, markdown=markdown))
-        self.documents.finish(self)
-        rest = self.pages
-        self.pages = []
-        self.item_pages()
-        items = self.pages
-        self.pages = []
-        self.audit_page()
-        self.pages = items + lists + self.pages + rest
+            self.documents = BulletinDocuments(pdf=self.office_pdf)  # each bulletin's .docx, and .pdf with LibreOffice
+            self.bulletin_pages()
+            src, title, markdown = self.documents.notices_page(self)  # each unit's 督查通知单 as a .docx
+            self.pages.append(SitePage(src, title, "", {"search": {"exclude": True}}, markdown=markdown))
+            self.documents.finish(self)
+            rest = self.pages
+            self.pages = []
+            self.audit_page()
+            audit = self.pages
+            self.pages = []
+            self.item_pages(forked)
+        finally:
+            self._stop_item_pages(forked)
+        self.pages += lists + audit + rest
         if self.keep is not None:
             self.keep.rows = {i: row for i, row in self._rows.items() if i in self.keep.views}
             self.keep.lists = self._lists
@@ -756,9 +762,12 @@ class SiteBuilder:
             lines.append("")
         return lines
 
-    PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders half of them
+    PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders most of them
+    FORKED_SHARE = 0.7  # of the item pages to render (the other pages are this process's, before the rest)
 
-    def item_pages(self):
+    def _start_item_pages(self):
+        """Prepare the item pages: those kept from the last build, and the forked process rendering its share
+        of the others (None when they are few or there is no fork); ``item_pages`` collects them."""
         self._open_findings = defaultdict(list)  # item id -> its audit findings not yet reviewed
         for f in self.audit_findings:
             if f.item and not f.review:
@@ -768,9 +777,27 @@ class SiteBuilder:
             for item_id in b.get("items", []):
                 self._mentions[item_id].append(b)
         ids = list(self.views)
-        pages = self._kept_item_pages(ids)
-        todo = [i for i in ids if i not in pages]
-        pages.update(zip(todo, self._item_pages(todo)))
+        kept = self._kept_item_pages(ids)
+        todo = [i for i in ids if i not in kept]
+        if len(todo) < self.PARALLEL_ITEMS or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+            return ids, kept, todo, None
+        global _FORKED_BUILDER
+        _FORKED_BUILDER = self
+        share = int(len(todo) * self.FORKED_SHARE)
+        pool = multiprocessing.get_context("fork").Pool(1)
+        _FORKED_BUILDER = None
+        return ids, kept, todo[share:], (pool, todo[:share], pool.apply_async(_render_item_pages, (todo[:share],)))
+
+    def item_pages(self, started=None):
+        ids, pages, mine, forked = started if started is not None else self._start_item_pages()
+        try:
+            made = [self._item_page(i) for i in mine]
+            if forked is not None:
+                _, theirs, result = forked
+                pages.update(zip(theirs, result.get()))
+        finally:
+            self._stop_item_pages(started)
+        pages.update(zip(mine, made))
         self.pages += [pages[i] for i in ids]
         if self.keep is not None:
             self.keep.item_pages = {i: page for i, page in pages.items() if i in self.keep.views}
@@ -786,6 +813,14 @@ class SiteBuilder:
         if old == new:
             return html
         return html.replace(old, new, 1) if html.count(old) == 1 else None
+
+    @staticmethod
+    def _stop_item_pages(started) -> None:
+        """End the forked process of ``_start_item_pages`` (done, or given up on)."""
+        forked = started[3] if started is not None else None
+        if forked is not None:
+            forked[0].terminate()
+            forked[0].join()
 
     def _kept_item_pages(self, ids: list[str]) -> dict[str, SitePage]:
         """The last build's pages of the items unchanged since (``reuse``), their stamp brought up to date."""
@@ -804,20 +839,6 @@ class SiteBuilder:
                 page = dataclasses.replace(page, html=html)
             out[i] = page
         return out
-
-    def _item_pages(self, ids: list[str]) -> list[SitePage]:
-        if len(ids) < self.PARALLEL_ITEMS or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-            return [self._item_page(i) for i in ids]
-        global _FORKED_BUILDER
-        _FORKED_BUILDER = self
-        half = len(ids) // 2
-        try:
-            with multiprocessing.get_context("fork").Pool(1) as pool:
-                theirs = pool.apply_async(_render_item_pages, (ids[half:],))
-                mine = [self._item_page(i) for i in ids[:half]]
-                return mine + theirs.get()
-        finally:
-            _FORKED_BUILDER = None
 
     def _item_page(self, item_id: str) -> SitePage:
         view = self.views[item_id]
