@@ -150,6 +150,9 @@ def main(argv=None) -> int:
         warms = sorted(w / b for _, w, b in rows)
         print(f"ratio over {args.rounds} rounds: cold median {statistics.median(colds):.2f} (worst {colds[-1]:.2f}), "
               f"warm median {statistics.median(warms):.2f} (worst {warms[-1]:.2f})   (target ≤ 0.5)")  # fmt: skip
+        both = max(statistics.median(colds), statistics.median(warms))
+        print(f"issue 17 (where people wait): cold and warm ≤ 0.25 × the anchor: {'met' if both <= 0.25 else 'NOT met'} "
+              f"(medians {statistics.median(colds):.2f} / {statistics.median(warms):.2f})")  # fmt: skip
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
