@@ -9,6 +9,7 @@ import os
 import random
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -423,3 +424,26 @@ def test_a_spool_gives_back_to_the_disk_what_was_read(tmp_path):
         size = os.fstat(spool.out.fileno()).st_size
     assert total == size == 40 << 20
     assert held < 20 << 20, f"{held} bytes still on disk of {size} read"
+
+
+def test_without_pread_the_spool_is_read_through_its_own_handle_and_removed(tmp_path, monkeypatch):
+    """Where ``os.pread`` is missing (Windows), the same history comes through a named spool file."""
+    from ducha.history import repo as repo_mod
+
+    repo = ledger_with_item(tmp_path)
+    for n in range(2, 8):
+        repo.write_item(make_item(f"DC-2026-{n:04d}", "in_progress"))
+        repo.commit(f"登记 DC-2026-{n:04d}", f"2026-11-{n + 10}")
+    plain = load_history(repo.path, use_cache=False)
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    monkeypatch.setenv("TMPDIR", str(spools))
+    monkeypatch.setattr(repo_mod.tempfile, "tempdir", None)  # TMPDIR read again
+    monkeypatch.setattr(repo_mod, "_PREAD", False)
+    made = []
+    real = repo_mod.tempfile.NamedTemporaryFile
+    monkeypatch.setattr(repo_mod.tempfile, "NamedTemporaryFile", lambda **kw: made.append(real(**kw)) or made[-1])
+    named = load_history(repo.path, use_cache=False)
+    assert named.commits == plain.commits and dict(named.items) == dict(plain.items)
+    assert len(made) >= 3 and all(Path(f.name).parent == spools for f in made)  # git log, cat-file, the side log
+    assert list(spools.iterdir()) == []  # every spool file removed

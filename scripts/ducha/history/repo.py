@@ -83,6 +83,7 @@ def _hole_puncher():
 
 
 _PUNCH = _hole_puncher()
+_PREAD = hasattr(os, "pread")  # else (Windows) the spool file is read through a handle of its own
 _PUNCH_HOLE = 0x01 | 0x02  # FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE
 
 
@@ -94,7 +95,8 @@ class Spool:
     caller for the GIL: measured on a 34,000-commit history, about a tenth of the engine's CPU.) What has
     been read is given back to the disk as the reading goes (a hole punched in the file, on Linux), so the
     file holds little more than what git is ahead by; elsewhere it holds the whole output until the process
-    is done (120 MB of blobs for 157,000 versions). A git that cannot write there, or fails otherwise, is a
+    is done (120 MB of blobs for 157,000 versions). Without ``os.pread`` (Windows) the file has a name and is
+    read through a handle of its own. A git that cannot write there, or fails otherwise, is a
     ``HistoryUnavailable`` naming the folder and git's own words."""
 
     _READ = 1 << 22
@@ -102,8 +104,14 @@ class Spool:
 
     def __init__(self, repo: git.Repo, args: list[str], feed: bool = False):
         self.args = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", *args]
+        self.path = self.reader = None
         try:
-            self.out = tempfile.TemporaryFile(prefix="ducha-git-")
+            if _PREAD:
+                self.out = tempfile.TemporaryFile(prefix="ducha-git-")
+            else:
+                self.out = tempfile.NamedTemporaryFile(prefix="ducha-git-", delete=False)
+                self.path = self.out.name
+                self.reader = open(self.path, "rb")
             self.err = tempfile.TemporaryFile(prefix="ducha-git-")
         except OSError as exc:
             raise HistoryUnavailable(_spool_trouble(str(exc))) from None
@@ -116,7 +124,7 @@ class Spool:
             widen_pipe(self.proc.stdin)
         self.pos = 0
         self.freed = 0
-        self.punch = _PUNCH
+        self.punch = _PUNCH if _PREAD else None
 
     def read(self) -> bytes:
         """The next bytes git wrote, waiting until there are some; b"" once git has exited and all is read."""
@@ -124,7 +132,11 @@ class Spool:
         pause = 0.0002
         while True:
             exited = self.proc.poll() is not None  # asked first: all it wrote before exiting is then in the file
-            data = os.pread(fd, self._READ, self.pos)
+            if self.reader is None:
+                data = os.pread(fd, self._READ, self.pos)
+            else:
+                self.reader.seek(self.pos)
+                data = self.reader.read(self._READ)
             if data:
                 self.pos += len(data)
                 if self.punch is not None and self.pos - self.freed >= self._GIVE_BACK:
@@ -167,6 +179,12 @@ class Spool:
         self.proc.wait()
         self.out.close()
         self.err.close()
+        if self.path is not None:
+            self.reader.close()
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
 
     def __enter__(self):
         return self
