@@ -64,7 +64,7 @@ def load_ledger(
             rules = parsed_rules(rules_raw, shown)
             if cache is not None:
                 cache.keep_rules(rules)
-    known = _unchanged(root) if cache is not None and cache.entries else None
+    known = _unchanged(root) if cache is not None and cache.entries and reuse is None else None
     rels, refused = _scan_items(root)
     selected = rels
     if only is not None:
