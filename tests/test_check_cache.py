@@ -396,3 +396,41 @@ def test_a_site_builds_first_load_goes_through_the_cache_and_its_later_loads_thr
     (repo.path / ".git" / "ducha" / checkcache.CACHE_NAME).unlink()
     fresh = load_ledger(repo.path, AS_OF, reuse={})
     assert _findings(fresh) == _findings(plain)
+
+
+def test_another_holiday_package_discards_the_cache(tmp_path, monkeypatch):
+    """D604 (a year whose holidays are not known) and D512 depend on the years the holiday package knows."""
+    from ducha.core import workdays
+
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    _plant(repo.path, item_path("DC-2026-0003"))
+    assert _planted(load_ledger(repo.path, AS_OF))
+    monkeypatch.setattr(workdays, "calendar_stamp", lambda: "chinese_calendar 9.9 2004-2031")
+    assert not _planted(_same_as_uncached(repo.path))
+
+
+def test_a_date_written_with_an_escape_gives_no_stable_day():
+    """A double-quoted scalar may write a date with escapes; the bytes then do not show it, so no day is
+    worked out (the date does count: D404 before it, none after)."""
+    from ducha.core.validate import Checker, stable_from
+    from ducha.ledger.rulesfile import load_rules
+    from gitutil import PROJECT
+
+    closed = next(f for f in sorted((PROJECT / "items" / "2026").glob("*.yml")) if b"\nstatus: closed\n" in f.read_bytes())
+    raw = closed.read_bytes()
+    assert stable_from(raw) is not None
+    text = raw.decode()
+    at = text.index("\nclosed: ") + len("\nclosed: ")
+    later = (dt.date.fromisoformat(text[at : at + 10]) + dt.timedelta(days=300)).isoformat()
+    # the closure written "YYYY-\x3M-DD": a quoted scalar the parser reads as that date
+    escaped = (text[:at] + f'"{later[:5]}\\x3{later[5]}{later[6:]}"' + text[at + 10 :]).encode()
+    later = dt.date.fromisoformat(later)
+    assert stable_from(escaped) is None
+    rules = load_rules(PROJECT / "items")
+    path = f"items/2026/{closed.name}"
+
+    def codes(on):
+        return {f.code for f in Checker(rules, on).load(escaped, path, closed.stem)[1]}
+
+    assert "D404" in codes(later - dt.timedelta(days=1)) and "D404" not in codes(later)

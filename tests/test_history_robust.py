@@ -447,3 +447,17 @@ def test_without_pread_the_spool_is_read_through_its_own_handle_and_removed(tmp_
     assert named.commits == plain.commits and dict(named.items) == dict(plain.items)
     assert len(made) >= 3 and all(Path(f.name).parent == spools for f in made)  # git log, cat-file, the side log
     assert list(spools.iterdir()) == []  # every spool file removed
+
+
+def test_a_cat_file_that_died_is_a_message_when_more_blobs_are_asked_for(tmp_path):
+    """Blobs are asked for a group ahead: the next ask, not only the next read, says git is gone."""
+    import signal
+
+    from ducha.history.repo import BlobReader, HistoryUnavailable, open_repo
+
+    repo = ledger_with_item(tmp_path)
+    with BlobReader(open_repo(repo.path)) as reader:
+        reader.spool.proc.send_signal(signal.SIGKILL)
+        reader.spool.proc.wait()
+        with pytest.raises(HistoryUnavailable, match="git cat-file 未能完成"):
+            reader.submit(["0" * 40] * 50_000)

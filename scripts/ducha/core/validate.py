@@ -407,7 +407,7 @@ def stable_from(raw: bytes) -> dt.date | None:
     value = raw[at + len(b"status:") : end if end >= 0 else len(raw)].split(b"#", 1)[0].strip().strip(b"'\"")
     if value not in _STEADY:
         return None
-    if _ODD_DAY.search(raw):
+    if _ODD_DAY.search(raw) or b"\\" in raw:  # an escape in a quoted scalar may write a date (``"2026-\\x312-30"``)
         return None
     days = {raw[m.start() - 4 : m.end()] for m in _MONTH_DAY.finditer(raw, 4)}
     while days:

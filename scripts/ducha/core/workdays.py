@@ -31,6 +31,12 @@ def _known_range() -> tuple[int, int]:
 PACKAGE_YEARS = _known_range()
 
 
+def calendar_stamp() -> str:
+    """The holiday package's version and the years it knows: cached judgements that counted working days or
+    named an unknown year hold only for these."""
+    return f"chinese_calendar {getattr(chinese_calendar, '__version__', '')} {PACKAGE_YEARS[0]}-{PACKAGE_YEARS[1]}"
+
+
 @dataclass
 class WorkCalendar:
     """``overrides``: ``{year: {"holidays": set[date], "workdays": set[date]}}``.

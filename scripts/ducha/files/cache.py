@@ -21,10 +21,11 @@ from pathlib import Path
 def gc_paused():
     """Building, computing over or unpickling tens of thousands of objects that form no reference cycles:
     the cyclic collector would only scan the growing heap again and again (measured: a 100,000-commit
-    history build 21 s → 14 s, its cache load 3.3 s → 0.6 s). What the pause built is long-lived: it is
-    frozen (left out of the collector's passes) before the collector resumes, else the collector's first
-    pass walks it all once (0.3 s after a 34,000-commit history build). Frozen objects that become garbage
-    are still freed (reference counting); only cycles among them wait for a ``gc.unfreeze()``."""
+    history build 21 s → 14 s, its cache load 3.3 s → 0.6 s). What the pause built is long-lived: before the
+    collector resumes, everything alive is frozen (left out of its passes), else its first pass walks it all
+    once (0.3 s after a 34,000-commit history build). Frozen objects that become garbage are still freed by
+    reference counting; cycles among them (alive at the freeze, or made of frozen objects) wait for a
+    ``gc.unfreeze()`` — a preview's rebuilds unfreeze and collect every ``incremental.FREEZE_FOR`` builds."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -666,8 +666,7 @@ def _one_line(merge: tuple, branch: list[tuple[str, tuple]]) -> bool:
 def _items_changed_by(repo: git.Repo, shas: list[str]) -> dict[str, set[str]]:
     """commit -> ids of the items its diff against its parent touches (``git diff-tree``; merges: none)."""
     with Spool(repo, ["diff-tree", *_DIFF_TREE_ARGS], feed=True) as spool:
-        spool.proc.stdin.write(("\n".join(shas) + "\n").encode())
-        spool.proc.stdin.close()
+        spool.feed(("\n".join(shas) + "\n").encode(), last=True)
         tokens = b"".join(iter(spool.read, b"")).split(b"\0")
     out: dict[str, set[str]] = {}
     current = None

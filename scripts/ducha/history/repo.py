@@ -75,7 +75,7 @@ def _hole_puncher():
         if not sys.platform.startswith("linux"):
             return None
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        fallocate = libc.fallocate
+        fallocate = getattr(libc, "fallocate64", None) or libc.fallocate  # 64-bit offsets on 32-bit systems too
         fallocate.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong)
         return fallocate
     except (OSError, AttributeError, ImportError):
@@ -116,10 +116,14 @@ class Spool:
         except OSError as exc:
             raise HistoryUnavailable(_spool_trouble(str(exc))) from None
         env = dict(os.environ, LANGUAGE="C", LC_ALL="C")  # as GitPython runs git
-        self.proc = subprocess.Popen(
-            self.args, stdin=subprocess.PIPE if feed else subprocess.DEVNULL, stdout=self.out, stderr=self.err,
-            cwd=repo.working_tree_dir or repo.git_dir, env=env,
-        )  # fmt: skip
+        try:
+            self.proc = subprocess.Popen(
+                self.args, stdin=subprocess.PIPE if feed else subprocess.DEVNULL, stdout=self.out, stderr=self.err,
+                cwd=repo.working_tree_dir or repo.git_dir, env=env,
+            )  # fmt: skip
+        except OSError as exc:  # no git to run: nothing left behind
+            self._drop_files()
+            raise HistoryUnavailable(f"无法运行 git（{exc}），无法读取台账历史。") from None
         if feed:
             widen_pipe(self.proc.stdin)
         self.pos = 0
@@ -155,6 +159,21 @@ class Spool:
             time.sleep(pause)
             pause = min(pause * 2, 0.005)
 
+    def feed(self, data: bytes, last: bool = False) -> None:
+        """Write ``data`` to git's input (and close it when ``last``). A git that has died meanwhile (a full
+        disk, killed) is reported in its own words, as ``read`` reports it."""
+        try:
+            self.proc.stdin.write(data)
+            if last:
+                self.proc.stdin.close()
+            else:
+                self.proc.stdin.flush()
+        except OSError:  # a broken pipe: what git said decides the message
+            self.proc.wait()
+            while self.read():
+                pass
+            raise HistoryUnavailable(_git_trouble(self.args[1], self.proc.returncode or -1, "")) from None
+
     def records(self, sep: bytes = b"\x1e"):
         """Yield the non-empty ``sep``-separated records of the output as they arrive."""
         pending = b""
@@ -177,6 +196,9 @@ class Spool:
         if self.proc.poll() is None:
             self.proc.terminate()
         self.proc.wait()
+        self._drop_files()
+
+    def _drop_files(self) -> None:
         self.out.close()
         self.err.close()
         if self.path is not None:
@@ -222,8 +244,7 @@ class BlobReader:
 
     def submit(self, shas: list[str]) -> None:
         if shas:
-            self.spool.proc.stdin.write(("\n".join(shas) + "\n").encode())
-            self.spool.proc.stdin.flush()
+            self.spool.feed(("\n".join(shas) + "\n").encode())
 
     def collect(self, shas: list[str]) -> dict[str, bytes]:
         """The contents of ``shas``, submitted in this order and not yet collected."""

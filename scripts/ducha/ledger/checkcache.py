@@ -46,7 +46,8 @@ def _stamp_files() -> tuple[str, ...]:
 
 
 def stamp() -> str:
-    """The cache format, ducha's version and a hash of the source of every module that decides a file's findings."""
+    """The cache format, ducha's version, the parser's, the holiday package's (D604, D512 depend on the years it
+    knows) and a hash of the source of every module that decides a file's findings."""
     from .. import __version__
 
     try:
@@ -55,7 +56,9 @@ def stamp() -> str:
         parser = getattr(yaml_rs, "__version__", "")
     except ImportError:  # pragma: no cover - a dependency of the package
         parser = ""
-    return cachefile.source_stamp(f"check format {FORMAT} ducha {__version__} yaml_rs {parser}", _stamp_files())
+    from ..core.workdays import calendar_stamp
+
+    return cachefile.source_stamp(f"check format {FORMAT} ducha {__version__} yaml_rs {parser} {calendar_stamp()}", _stamp_files())
 
 
 def blob_id(raw: bytes) -> str:

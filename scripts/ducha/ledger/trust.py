@@ -102,7 +102,10 @@ _JUDGING = ("ledger/trust.py", "core/workflow.py", "history/commits.py")  # the 
 
 def cache_key(head: str, upto: str | None, baseline: str | None, tolerance, accepted) -> str:
     """Everything a committed ledger's judgement depends on, and the source of the code that judges it."""
-    parts = (cachefile.source_stamp(f"format {TRUST_FORMAT}", _JUDGING), head, upto, baseline, tolerance, tuple(sorted(accepted)))
+    from ..core.workdays import calendar_stamp
+
+    parts = (cachefile.source_stamp(f"format {TRUST_FORMAT} {calendar_stamp()}", _JUDGING), head, upto, baseline, tolerance,
+             tuple(sorted(accepted)))  # fmt: skip
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 

@@ -789,7 +789,9 @@ class SiteBuilder:
         return ids, kept, todo[share:], (pool, todo[:share], pool.apply_async(_render_item_pages, (todo[:share],)))
 
     def item_pages(self, started=None):
-        ids, pages, mine, forked = started if started is not None else self._start_item_pages()
+        if started is None:
+            started = self._start_item_pages()
+        ids, pages, mine, forked = started
         try:
             made = [self._item_page(i) for i in mine]
             if forked is not None:
