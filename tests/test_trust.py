@@ -288,18 +288,24 @@ def test_a_new_uncommitted_item_with_a_record_dated_long_ago_counts_from_the_as_
     assert ITEM in ids["closed_late"]  # judged as landing today, after its 11-25 deadline
 
 
+def friday_closure(path, unit: str):
+    """Tolerance 3 days counted in ``unit``; closed "on Friday 11-20", landed on Wednesday 11-25 (5 calendar
+    days, 3 working days). Returns the repository and the merge that landed it."""
+    repo = make_repo(path)
+    rules = repo.read("items/ledger.yml").replace("  backdating_tolerance_days: 3", f"  backdating_tolerance_days: 3\n  backdating_tolerance_unit: {unit}", 1)
+    repo.write("items/ledger.yml", rules)
+    repo.commit("规则", "2026-11-02")
+    repo.pull_request("register", [("2026-11-16", assigned_item(deadline="2026-11-23"))])
+    closed = make_item(ITEM, "closed", deadline=D("2026-11-23"))
+    closed["reviews"] = [{"date": D("2026-11-20"), "result": "passed", "opinion": "同意办结。"}]
+    closed["closed"] = D("2026-11-20")
+    return repo, repo.pull_request("close", [("2026-11-25", closed)])
+
+
 def test_the_tolerance_may_count_working_days(tmp_path):
     """Closed "on Friday 11-20", landed on Wednesday 11-25: 5 calendar days, 3 working days."""
     for unit, expected in (("calendar", "closed_late"), ("working", "closed_on_time")):
-        repo = make_repo(tmp_path / unit)
-        rules = repo.read("items/ledger.yml").replace("  backdating_tolerance_days: 3", f"  backdating_tolerance_days: 3\n  backdating_tolerance_unit: {unit}", 1)
-        repo.write("items/ledger.yml", rules)
-        repo.commit("规则", "2026-11-02")
-        repo.pull_request("register", [("2026-11-16", assigned_item(deadline="2026-11-23"))])
-        closed = make_item(ITEM, "closed", deadline=D("2026-11-23"))
-        closed["reviews"] = [{"date": D("2026-11-20"), "result": "passed", "opinion": "同意办结。"}]
-        closed["closed"] = D("2026-11-20")
-        merge = repo.pull_request("close", [("2026-11-25", closed)])
+        repo, merge = friday_closure(tmp_path / unit, unit)
         assert stats(repo, "2026-11-30")["ids"][expected] == [ITEM], unit
         a101 = [f for f in audit(repo) if f["code"] == "A101" and f["commit"] == merge and f["field"] == "closed"]
         if unit == "calendar":
@@ -311,15 +317,7 @@ def test_the_tolerance_may_count_working_days(tmp_path):
 def test_an_uncommitted_rules_edit_is_judged_by_the_work_trees_rules_not_a_cached_judgement(tmp_path):
     """Closed "on Friday 11-20", landed on Wednesday 11-25, 3 working days (tolerance 3): on time. Then the
     work tree's rules make Saturday 11-21 a working day (调休), not yet committed: 4 working days, late."""
-    repo = make_repo(tmp_path)
-    rules = repo.read("items/ledger.yml").replace("  backdating_tolerance_days: 3", "  backdating_tolerance_days: 3\n  backdating_tolerance_unit: working", 1)
-    repo.write("items/ledger.yml", rules)
-    repo.commit("规则", "2026-11-02")
-    repo.pull_request("register", [("2026-11-16", assigned_item(deadline="2026-11-23"))])
-    closed = make_item(ITEM, "closed", deadline=D("2026-11-23"))
-    closed["reviews"] = [{"date": D("2026-11-20"), "result": "passed", "opinion": "同意办结。"}]
-    closed["closed"] = D("2026-11-20")
-    repo.pull_request("close", [("2026-11-25", closed)])
+    repo, _ = friday_closure(tmp_path, "working")
     assert stats(repo, "2026-11-30", "--worktree")["ids"]["closed_on_time"] == [ITEM]
     assert (repo.path / ".git" / "ducha" / "trust.pickle").is_file()  # judged and kept
     makeup = "holiday_overrides:\n  2026:\n    holidays: []\n    workdays: [2026-11-21]\n"
