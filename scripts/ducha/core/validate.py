@@ -397,15 +397,10 @@ def stable_from(raw: bytes) -> dt.date | None:
     working one reads the same from its latest date on: every date-like text of the file counts (an upper
     bound of the dates it records) but a ``deadline:`` or ``new_deadline:`` line's own value (when a thing
     is due, never an event). A file that does not load has no date checks at all: the bound still holds."""
-    first = raw.startswith(b"status:")
-    at = 0 if first else raw.find(b"\nstatus:") + 1
-    if not (first or at):
-        return None
-    if raw.count(b"\nstatus:") + first != 1:  # a second one: let no line but the parser's own decide
-        return None
-    end = raw.find(b"\n", at)
-    value = raw[at + len(b"status:") : end if end >= 0 else len(raw)].split(b"#", 1)[0].strip().strip(b"'\"")
-    if value not in _STEADY:
+    status = yamlio.top_level_value(raw, b"status:")
+    if status is None or raw.count(b"\nstatus:") + raw.startswith(b"status:") != 1:
+        return None  # none, or a second one: let no line but the parser's own decide
+    if status.strip().strip(b"'\"") not in _STEADY:
         return None
     if _ODD_DAY.search(raw) or b"\\" in raw:  # an escape in a quoted scalar may write a date (``"2026-\\x312-30"``)
         return None

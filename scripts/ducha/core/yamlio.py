@@ -80,6 +80,22 @@ def _line_of_offset(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
 
+_VALUE = re.compile(rb"[ \t]*(?P<v>[^\r\n#]*)")
+
+
+def top_level_value(raw: bytes, key: bytes) -> bytes | None:
+    """The value written on a file's own top-level ``key:`` line (the first one, its comment cut off), read
+    from the bytes without parsing them, or None without one."""
+    if raw.startswith(key):
+        at = 0
+    else:
+        at = raw.find(b"\n" + key)
+        if at < 0:
+            return None
+        at += 1
+    return _VALUE.match(raw, at + len(key)).group("v")
+
+
 def decode(raw: bytes, path: str, limit: int | None = MAX_BYTES) -> tuple[str | None, list[Finding]]:
     """Bytes to text, refusing anything but plain UTF-8 without BOM, NUL or tab indentation; and, unless
     ``limit`` is None (a caller with its own size rule, as bulletins), more than ``limit`` bytes (D105)."""

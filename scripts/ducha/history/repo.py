@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -224,8 +225,6 @@ def _git_trouble(command: str, code: int, said: str) -> str:
     lines = said.splitlines()
     told = [line for line in lines if line.startswith(("fatal:", "error:"))]
     last = (told or lines or [f"退出码 {code}"])[-1 if told else 0]
-    import signal
-
     if code == -getattr(signal, "SIGXFSZ", -1):
         return _spool_trouble("文件超过了允许的大小")
     if any(words in said for words in ("write error", "write failure", "unable to write", "No space left", "File too large")):

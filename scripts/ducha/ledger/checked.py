@@ -215,27 +215,12 @@ def batch_scope(ledger: Ledger, name: str) -> Ledger:
     return ledger.narrowed(i for i in ledger.items if ledger.items[i].get("batch") == code)
 
 
-_VALUE = re.compile(rb"[ \t]*(?P<v>[^\r\n#]*)")
-
-
-def _top_level(raw: bytes, key: bytes):
-    """The value written on the file's own top-level ``key:`` line (the first one), or None without one."""
-    if raw.startswith(key):
-        at = 0
-    else:
-        at = raw.find(b"\n" + key)
-        if at < 0:
-            return None
-        at += 1
-    return _VALUE.match(raw, at + len(key)).group("v")
-
-
 def claim_in(raw: bytes):
     """(batch, seq) as an item file's own top-level lines write them, read without parsing the file;
     ``...`` when the file mentions a batch some other way (parse it), None when it claims no 序号."""
     if b"batch" not in raw:
         return None
-    batch, seq = _top_level(raw, b"batch:"), _top_level(raw, b"seq:")
+    batch, seq = yamlio.top_level_value(raw, b"batch:"), yamlio.top_level_value(raw, b"seq:")
     if batch is None or seq is None:
         return ... if b"seq" in raw else None
     value = seq.strip().strip(b"'\"")

@@ -297,8 +297,7 @@ def _judged(ledger: Ledger, root: Path, register, worktree, history, memo=None):
         repo = head = None
     # the rules judge too (the tolerance, its calendar, the categories without a deadline): a work tree's
     # rules file may differ from the one committed
-    rules = (ledger.rules.backdating_tolerance_days, ledger.rules.backdating_tolerance_unit, repr(ledger.rules.raw))
-    key = cache_key(head, ledger.commit, baseline, rules, register.accepted) if head and not worktree else None
+    key = cache_key(head, ledger.commit, baseline, repr(ledger.rules.raw), register.accepted) if head and not worktree else None
     cached = _trust_cache(repo, key) if key else None
     if cached is not None:
         trust, judged = cached

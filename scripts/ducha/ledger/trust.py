@@ -100,11 +100,12 @@ TRUST_FORMAT = 2  # of the cached judgements (ledger.sources): bump when Trust o
 _JUDGING = ("ledger/trust.py", "core/workflow.py", "history/commits.py")  # the code a judgement depends on
 
 
-def cache_key(head: str, upto: str | None, baseline: str | None, tolerance, accepted) -> str:
-    """Everything a committed ledger's judgement depends on, and the source of the code that judges it."""
+def cache_key(head: str, upto: str | None, baseline: str | None, rules: str, accepted) -> str:
+    """Everything a committed ledger's judgement depends on (``rules``: the rules file's data, as read), and
+    the source of the code that judges it."""
     from ..core.workdays import calendar_stamp
 
-    parts = (cachefile.source_stamp(f"format {TRUST_FORMAT} {calendar_stamp()}", _JUDGING), head, upto, baseline, tolerance,
+    parts = (cachefile.source_stamp(f"format {TRUST_FORMAT} {calendar_stamp()}", _JUDGING), head, upto, baseline, rules,
              tuple(sorted(accepted)))  # fmt: skip
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 

@@ -766,8 +766,9 @@ class SiteBuilder:
     FORKED_SHARE = 0.7  # of the item pages to render (the other pages are this process's, before the rest)
 
     def _start_item_pages(self):
-        """Prepare the item pages: those kept from the last build, and the forked process rendering its share
-        of the others (None when they are few or there is no fork); ``item_pages`` collects them."""
+        """Prepare the item pages: ``(ids, the pages kept from the last build, the ids this process renders,
+        the forked process rendering the others' share or None when they are few or there is no fork)``;
+        ``item_pages`` collects them."""
         self._open_findings = defaultdict(list)  # item id -> its audit findings not yet reviewed
         for f in self.audit_findings:
             if f.item and not f.review:
@@ -788,9 +789,7 @@ class SiteBuilder:
         _FORKED_BUILDER = None
         return ids, kept, todo[share:], (pool, todo[:share], pool.apply_async(_render_item_pages, (todo[:share],)))
 
-    def item_pages(self, started=None):
-        if started is None:
-            started = self._start_item_pages()
+    def item_pages(self, started) -> None:
         ids, pages, mine, forked = started
         try:
             made = [self._item_page(i) for i in mine]
