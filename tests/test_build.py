@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ducha.cli import main
@@ -110,3 +111,48 @@ def test_without_the_exchange_the_swap_falls_back_to_two_renames(tmp_path, monke
     sitedir.swap_in(built, final)
     assert (final / "index.html").read_text(encoding="utf-8") == "new"
     assert _leftovers(tmp_path) == []
+
+
+def test_a_page_that_cannot_be_written_fails_the_build_with_its_path_and_keeps_the_old_site(tmp_path):
+    # the generated pages are written by a process beside the rendering: its failure is the build's, in words
+    root = _ledger(tmp_path)
+    assert CliRunner().invoke(main, ["build", "--root", str(root)]).exit_code == 0
+    (root / "site" / "marker.txt").write_text("old", encoding="utf-8")
+    (root / "site_src" / "items").write_text("a file where the item pages' folder goes", encoding="utf-8")
+    proc = subprocess.run([*BUILD, "--root", str(root)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "无法写入网站页面 items/index.html" in proc.stderr and "路径上已有同名文件" in proc.stderr, proc.stderr
+    assert "网站生成失败，原有网站未改动" in proc.stderr
+    assert (root / "site" / "marker.txt").read_text(encoding="utf-8") == "old"
+    assert _leftovers(root) == []
+
+
+def test_the_background_writer_writes_every_file_and_reports_the_first_failure(tmp_path):
+    from ducha.files.write import BackgroundWriter
+
+    writer = BackgroundWriter()
+    writer.write(str(tmp_path / "a" / "b" / "index.html"), "第一页 \udcff")
+    writer.write(str(tmp_path / "c.html"), "二")
+    writer.close()
+    assert (tmp_path / "a" / "b" / "index.html").read_bytes() == "第一页 &#56575;".encode()  # as MkDocs encodes
+    assert (tmp_path / "c.html").read_text(encoding="utf-8") == "二"
+
+    (tmp_path / "blocker").write_text("", encoding="utf-8")
+    writer = BackgroundWriter()
+    writer.write(str(tmp_path / "d.html"), "before")
+    writer.write(str(tmp_path / "blocker" / "x" / "index.html"), "blocked")
+    writer.write(str(tmp_path / "e.html"), "after the failure: not written")
+    with pytest.raises(OSError) as caught:
+        writer.close()
+    assert caught.value.filename == str(tmp_path / "blocker" / "x" / "index.html")
+    assert (tmp_path / "d.html").is_file() and not (tmp_path / "e.html").exists()
+
+
+def test_an_aborted_background_writer_leaves_no_process(tmp_path):
+    from ducha.files.write import BackgroundWriter
+
+    writer = BackgroundWriter()
+    writer.write(str(tmp_path / "a.html"), "x")
+    writer.abort()
+    assert writer._proc.poll() is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 from pathlib import Path
 
 import jinja2
@@ -26,6 +27,7 @@ from .. import TEMPLATES
 from ..core.findings import DuchaError, Hint, LedgerError, format_text
 from ..history.repo import TZ
 from ..core.markup import sanitize_html, url_path
+from ..files.write import BackgroundWriter, os_error_text
 from ..site import incremental
 from ..site.inputs import SiteInputs, gather_inputs
 from ..site.tokens import keep_tokens_html
@@ -84,7 +86,8 @@ class ReadyPage(Page):
 
 
 class _KeptPagesFilter(logging.Filter):
-    """Silences MkDocs' note that a page "generated empty output" for the pages whose last file is kept."""
+    """Silences MkDocs' note that a page "generated empty output" for the pages it does not write because
+    the plugin does: the last build's file is kept, or the plugin's writer writes it."""
 
     def __init__(self, kept: set[str]):
         super().__init__()
@@ -115,7 +118,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.search_entries: dict[str, list] = {}
         self.notes: list[str] = []  # what the build should say (INFO; ``ducha build`` prints them)
         self.state: incremental.SiteState | None = None  # what the last build into this site_dir made
-        self._kept_pages: set[str] = set()  # pages whose last file is kept (not written again)
+        self._kept_pages: set[str] = set()  # pages MkDocs does not write: their last file is kept, or _writer writes them
+        self._writer: BackgroundWriter | None = None  # writes the generated pages beside the rendering
         self._quiet = _KeptPagesFilter(self._kept_pages)
 
     def on_config(self, config):
@@ -136,18 +140,31 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         to keep the files of the pages that come out the same (``site.incremental``)."""
         self.state = incremental.state_for(self._root(config), config.site_dir)
         self._kept_pages.clear()
+        if self._writer is not None:  # a build that ended without on_post_build or on_build_error
+            self._writer.abort()
+            self._writer = None
         logging.getLogger("mkdocs.commands.build").addFilter(self._quiet)
         self.state.set_aside(incremental.is_serving(config.site_dir))
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config) -> None:
         logging.getLogger("mkdocs.commands.build").removeFilter(self._quiet)
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except OSError as exc:
+                rel = Path(os.path.relpath(exc.filename, config.site_dir)).as_posix() if exc.filename else "?"
+                raise PluginError(f"无法写入网站页面 {rel}（{exc.filename}）：{os_error_text(exc)}。") from None
         write_first_index(config)
         if self.state is not None:
             self.state.finish()
 
     def on_build_error(self, *, error) -> None:
         logging.getLogger("mkdocs.commands.build").removeFilter(self._quiet)
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.abort()
         if self.state is not None:
             self.state.failed()
 
@@ -346,10 +363,12 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             head, tail = shell.split(content_mark)
             fill = lambda part: part.replace(title_mark, title).replace(edit_mark, edit).replace(canonical_mark, canonical)  # noqa: E731
             html = fill(head) + output + fill(tail)
-            if state is not None and state.write(page.file.dest_uri, html):
-                self._kept_pages.add(page.file.src_uri)
-                return ""
-            return html
+            if state is None or not state.write(page.file.dest_uri, html):
+                if self._writer is None:
+                    self._writer = BackgroundWriter()
+                self._writer.write(page.file.abs_dest_path, html)  # on its thread, as MkDocs would write it
+            self._kept_pages.add(page.file.src_uri)
+            return ""
         return own_worker(output, self._workers)
 
     def on_post_template(self, output_content: str, *, template_name: str, config) -> str:
