@@ -31,7 +31,8 @@ def _whole(site: Path) -> None:
 
 
 def _leftovers(root: Path) -> list[str]:
-    return sorted(p.name for p in root.iterdir() if p.name.startswith((".site-build-", ".site-old-")))
+    """What killed builds left (the last site kept to build the next one in is no leftover)."""
+    return sorted(p.name for p in root.iterdir() if p.name.startswith((".site-build-", ".site-old-")) and p.name != ".site-old-spare")
 
 
 def test_a_killed_build_leaves_the_old_site_and_the_next_build_cleans_up(tmp_path):
@@ -156,3 +157,68 @@ def test_an_aborted_background_writer_leaves_no_process(tmp_path):
     writer.write(str(tmp_path / "a.html"), "x")
     writer.abort()
     assert writer._proc.poll() is not None
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def test_a_build_made_over_the_last_site_equals_a_fresh_build(tmp_path, isolated_git):
+    # the site before the current one is kept (.site-old-spare) and the next build writes over its files;
+    # whatever that folder holds, the site that comes out is the one a build into an empty folder makes
+    import os
+    import shutil
+
+    from gitutil import PROJECT, item_path, make_item, make_repo
+
+    repo = make_repo(tmp_path / "ledger")
+    ids = [f"DC-2026-{n:04d}" for n in range(1, 6)]
+    for item_id in ids:
+        repo.write_item(make_item(item_id, "in_progress", title=f"推进第{item_id[-1]}项重点工作"))
+    shutil.copy(PROJECT / "mkdocs.yml", repo.path / "mkdocs.yml")
+    shutil.copytree(PROJECT / "site_src", repo.path / "site_src")
+    repo.commit("登记事项", "2026-11-25")
+    root = repo.path
+    build = ["build", "--root", str(root), "--as-of", "2026-11-30"]
+    for _ in range(2):
+        result = CliRunner().invoke(main, build)
+        assert result.exit_code == 0, result.output
+    spare = root / ".site-old-spare"
+    assert spare.is_dir() and (spare / "items" / ids[0] / "index.html").is_file(), "the last site is kept to build in"
+    assert _leftovers(root) == []
+
+    # what the spare may hold: a page of an item since deleted, a stray file, a page hard-linked elsewhere, a
+    # symbolic link to a file outside, a file where a page's folder goes, a folder where a page's file goes
+    repo.remove(item_path(ids[4]))
+    repo.commit("删除事项", "2026-11-26")
+    (spare / "stray.txt").write_text("x", encoding="utf-8")
+    copy = tmp_path / "hard-linked-copy.html"
+    os.link(spare / "items" / ids[0] / "index.html", copy)
+    kept = copy.read_bytes()
+    outside = tmp_path / "outside.html"
+    outside.write_text("outside", encoding="utf-8")
+    (spare / "items" / ids[1] / "index.html").unlink()
+    (spare / "items" / ids[1] / "index.html").symlink_to(outside)
+    shutil.rmtree(spare / "items" / ids[2])
+    (spare / "items" / ids[2]).write_text("a file where a folder goes", encoding="utf-8")
+    (spare / "items" / ids[3] / "index.html").unlink()
+    (spare / "items" / ids[3] / "index.html").mkdir()
+    (spare / "sitemap.xml").unlink()
+    (spare / "sitemap.xml").mkdir()
+
+    result = CliRunner().invoke(main, build)
+    import traceback
+    assert result.exit_code == 0, result.output + "".join(traceback.format_exception(*result.exc_info))
+    assert copy.read_bytes() == kept and outside.read_text(encoding="utf-8") == "outside", "nothing written through a link"
+
+    mine = _files(root / "site")
+    shutil.rmtree(spare)  # the same build again, into an empty folder
+    result = CliRunner().invoke(main, build)
+    assert result.exit_code == 0, result.output
+    theirs = _files(root / "site")
+    assert f"items/{ids[4]}/index.html" not in mine and "stray.txt" not in mine and f"items/{ids[2]}/index.html" in mine
+    assert sorted(mine) == sorted(theirs)
+    import difflib
+    diff = [p for p in theirs if mine[p] != theirs[p]]
+    assert diff == [], "\n".join(difflib.unified_diff(theirs[diff[0]].decode().splitlines(), mine[diff[0]].decode().splitlines(), lineterm="", n=1))
+    assert not [p for p in (root / "site").rglob("*") if p.is_symlink()]

@@ -69,7 +69,9 @@ def build(as_of, strict, config_file, root):
         with sitedir.build_lock(final, on_wait=lambda: say(f"另一次网站生成正在写入 {final}，等待其完成……")):
             for leftover in sitedir.clean_leftovers(final):
                 say(f"已清理上次中断的生成留下的目录：{leftover}")
-            tmp = sitedir.new_build_dir(final)
+            tmp = sitedir.take_spare(final)  # the site before the current one: written over, not made anew
+            plugin.build_in_spare = tmp is not None
+            tmp = tmp or sitedir.new_build_dir(final)
             cfg["site_dir"] = str(tmp)
             plugin.as_of_override = as_of
             plugin.progress = progress

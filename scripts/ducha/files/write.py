@@ -81,10 +81,25 @@ def os_error_text(exc: OSError) -> str:
 # the writing process: frames of (path, bytes) on stdin; a first failure is reported on stdout and the
 # rest are read but not written. Only the standard library's os and sys: it starts in milliseconds.
 _WRITER = r"""
-import os, sys
+import os, shutil, sys
 read = sys.stdin.buffer.read
+clear = sys.argv[1] if len(sys.argv) > 1 else None
 made = set()
 failed = False
+
+
+def clear_way(path):
+    # an earlier site's file where a folder goes, or its folder where a file goes: removed (within ``clear``)
+    parts = os.path.relpath(path, clear).split(os.sep)
+    for n in range(1, len(parts)):
+        at = os.path.join(clear, *parts[:n])
+        if os.path.islink(at) or (os.path.lexists(at) and not os.path.isdir(at)):
+            os.unlink(at)
+            return
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+
+
 while True:
     head = read(8)
     if len(head) < 8:
@@ -95,12 +110,20 @@ while True:
     if failed:
         continue
     try:
-        folder = os.path.dirname(path)
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        with open(path, "wb") as fh:
-            fh.write(data)
+        try:
+            folder = os.path.dirname(path)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            with open(path, "wb") as fh:
+                fh.write(data)
+        except (FileExistsError, NotADirectoryError, IsADirectoryError):
+            if clear is None or not path.startswith(clear + os.sep):
+                raise
+            clear_way(path)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(data)
     except OSError as exc:
         failed = True
         sys.stdout.write(f"{exc.errno}\t{exc.strerror}\t{path}")
@@ -115,14 +138,17 @@ class BackgroundWriter:
     ``write`` hands over a file (text, written as UTF-8 with the characters it cannot encode as XML
     character references, as MkDocs writes a page), its folders made as needed; ``close`` waits for all of
     them and raises the first failure as an ``OSError`` naming the file (after a failure the rest are not
-    written); ``abort`` stops the process, and what it has not written yet is not written.
+    written); ``abort`` stops the process, and what it has not written yet is not written. ``clear_within``:
+    a folder holding an earlier build's files, where a file in the way of a folder (or a folder in the way
+    of a file) is removed rather than a failure.
     """
 
-    def __init__(self):
+    def __init__(self, clear_within: str | None = None):
         import subprocess
         import sys
 
-        self._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WRITER], stdin=subprocess.PIPE,
+        extra = [os.path.abspath(clear_within)] if clear_within else []
+        self._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WRITER, *extra], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         self._broken = False
 

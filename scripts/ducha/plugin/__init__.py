@@ -110,6 +110,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.inputs: SiteInputs | None = None
         self.as_of_override: dt.date | None = None
         self.progress = None  # optional object with start(total) and step(), set by `ducha build`
+        self.build_in_spare = False  # set by `ducha build`: site_dir holds an earlier site to write over (``site.sitedir``)
         self.env = None
         self._shells: dict[tuple, tuple | None] = {}
         self._fast: dict[str, tuple] = {}
@@ -144,7 +145,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             self._writer.abort()
             self._writer = None
         logging.getLogger("mkdocs.commands.build").addFilter(self._quiet)
-        self.state.set_aside(incremental.is_serving(config.site_dir))
+        self.state.set_aside(incremental.is_serving(config.site_dir), spare=self.build_in_spare)
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config) -> None:
@@ -154,7 +155,9 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             try:
                 writer.close()
             except OSError as exc:
-                rel = Path(os.path.relpath(exc.filename, config.site_dir)).as_posix() if exc.filename else "?"
+                stash = self.state.stash if self.state is not None else None
+                base = stash if stash is not None and str(exc.filename).startswith(str(stash) + os.sep) else config.site_dir
+                rel = Path(os.path.relpath(exc.filename, base)).as_posix() if exc.filename else "?"
                 raise PluginError(f"无法写入网站页面 {rel}（{exc.filename}）：{os_error_text(exc)}。") from None
         write_first_index(config)
         if self.state is not None:
@@ -363,10 +366,11 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             head, tail = shell.split(content_mark)
             fill = lambda part: part.replace(title_mark, title).replace(edit_mark, edit).replace(canonical_mark, canonical)  # noqa: E731
             html = fill(head) + output + fill(tail)
-            if state is None or not state.write(page.file.dest_uri, html):
-                if self._writer is None:
-                    self._writer = BackgroundWriter()
-                self._writer.write(page.file.abs_dest_path, html)  # on its thread, as MkDocs would write it
+            target = state.target(page.file.dest_uri) if state is not None else None  # into the set-aside tree
+            if self._writer is None:
+                stash = state.stash if state is not None else None
+                self._writer = BackgroundWriter(clear_within=str(stash) if stash is not None else None)
+            self._writer.write(target or page.file.abs_dest_path, html)  # in its own process, as MkDocs would write it
             self._kept_pages.add(page.file.src_uri)
             return ""
         return own_worker(output, self._workers)

@@ -89,6 +89,42 @@ def fingerprint(*paths) -> str:
     return h.hexdigest()
 
 
+def _own_files(folder: Path) -> set[str]:
+    """The files under ``folder`` (relative paths) that a build may write over; on the way, what it must not
+    write through is removed: symbolic links, and files with other hard links (a copy made with ``cp -al``
+    elsewhere shares their bytes)."""
+    files = set()
+    base = str(folder)
+    stack = [base]
+    while stack:
+        current = stack.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    os.unlink(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.stat(follow_symlinks=False).st_nlink > 1:
+                    os.unlink(entry.path)
+                else:
+                    files.add(os.path.relpath(entry.path, base).replace(os.sep, "/"))
+    return files
+
+
+def _clear_way(base: Path, rel: str) -> None:
+    """Make room under ``base`` for a file at ``rel``: an old file (or link) where one of its folders goes, or an
+    old folder where it goes, is removed."""
+    at = base
+    for part in rel.split("/")[:-1]:
+        at = at / part
+        if at.is_symlink() or (os.path.lexists(at) and not at.is_dir()):
+            at.unlink()
+            break
+    target = base / rel
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+
+
 @dataclass
 class Output:
     """What the output folder holds of the last build: each generated page's file and what it was made
@@ -126,6 +162,7 @@ class SiteState:
     kept: set = field(default_factory=set)
     builds: int = 0  # builds into a served folder
     expected: set = field(default_factory=set)  # every file of this build (a page MkDocs left alone, --dirty, stays)
+    spare: bool = False  # this build is made over the files of an earlier site (``set_aside``)
 
     def start(self, generation, reuse: bool) -> None:
         """Begin a build of ``generation``; ``reuse``: this build may reuse the last one's (a preview)."""
@@ -165,10 +202,21 @@ class SiteState:
     # (``keep``), and at the end what this build wrote is moved into the kept tree, files of pages that
     # are gone are removed, and the kept tree is renamed back.
 
-    def set_aside(self, reuse: bool) -> None:
-        """Before MkDocs empties ``site_dir``: move the last build's output aside (only when it is whole)."""
+    def set_aside(self, reuse: bool, spare: bool = False) -> None:
+        """Before MkDocs empties ``site_dir``: move the last build's output aside (only when it is whole).
+        ``spare``: ``site_dir`` holds an earlier site made by this build's kind (``site.sitedir``'s spare),
+        whose files this build writes over: every page is written, and what it does not make is removed."""
         self.kept = set()
         self.stash = None
+        self.spare = False
+        if spare and self.site_dir.is_dir() and not self.site_dir.is_symlink():
+            stash = self.site_dir.with_name(self.site_dir.name + ".ducha-kept")
+            shutil.rmtree(stash, ignore_errors=True)
+            os.rename(self.site_dir, stash)
+            os.mkdir(self.site_dir)
+            self.stash, self.spare = stash, True
+            self.output = Output(files=_own_files(stash))
+            return
         if not (reuse and self.output.complete and self.site_dir.is_dir()):
             self.output.pages = {}
             return
@@ -188,22 +236,13 @@ class SiteState:
             return True
         return False
 
-    def write(self, dest: str, text: str) -> bool:
-        """Write a changed page straight into the kept tree (its folder is most likely there already: no
-        folder made in the emptied output and removed again); False when nothing is set aside."""
+    def target(self, dest: str) -> str | None:
+        """Where a changed page goes: straight into the kept tree (its folder is most likely there already: no
+        folder made in the emptied output and removed again); None when nothing is set aside."""
         if self.stash is None:
-            return False
-        path = self.stash / dest
-        data = text.encode("utf-8", errors="xmlcharrefreplace")  # as MkDocs writes a page
-        try:
-            with open(path, "wb") as fh:
-                fh.write(data)
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "wb") as fh:
-                fh.write(data)
+            return None
         self.kept.add(dest)
-        return True
+        return os.path.join(self.stash, dest)
 
     def finish(self) -> None:
         """After the build: the output folder as a full build leaves it; its files recorded."""
@@ -213,22 +252,23 @@ class SiteState:
             rel = os.path.relpath(folder, base)
             for name in files:
                 written.add(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
-        gone = self.output.files - written - self.kept - self.expected  # files of pages no longer made
+        gone = self.output.files - written - self.kept  # files of pages no longer made
+        if not self.spare:
+            gone -= self.expected  # a page MkDocs left alone (--dirty) keeps its file
         final = (self.output.files - gone) | written | self.kept if self.stash is not None else written
         if self.stash is not None:
             stash = self.stash
             for rel in sorted(written):
                 target = stash / rel
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target)
+                _clear_way(stash, rel)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(self.site_dir / rel, target)
             for rel in sorted(gone, reverse=True):
                 path = stash / rel
                 try:
                     path.unlink()
-                except FileNotFoundError:
-                    pass
+                except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                    pass  # gone already, or a folder of this build's pages now stands where the file was
                 parent = path.parent
                 while parent != stash:  # folders left empty (a deleted item's page)
                     try:
