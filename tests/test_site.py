@@ -315,3 +315,26 @@ def test_commit_times_are_beijing_time_and_rates_use_the_rules_decimals(tmp_path
     assert '<div class="ducha-num">6.25%</div>' in home  # 办结率 1/16
     assert "6.25%（1/16）" in (site / "status" / "unit" / "index.html").read_text(encoding="utf-8")
     assert "百分比四舍五入保留2位小数" in (site / "reference" / "stats" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_callers_own_work_runs_while_the_history_is_read_in_the_background(tmp_path):
+    # gather_inputs' ``meanwhile`` (the plugin loads jieba's dictionary there) runs before this process waits for
+    # the warmer that reads the history, and not at all when there is nothing to wait for (the cache is current)
+    import datetime as dt
+    import shutil
+
+    from ducha import gather_inputs
+
+    root = copy_ledger(tmp_path)
+    git_commit(root)
+    shutil.rmtree(root / ".git" / "ducha", ignore_errors=True)
+    seen = []
+
+    def meanwhile():
+        seen.append(True)
+
+    gather_inputs(root, dt.date(2026, 11, 26), from_history=False, warn=lambda m: None, meanwhile=meanwhile)
+    assert len(seen) == 1, "called once, the history's warmer started"
+    assert sorted((root / ".git" / "ducha").glob("history-*.pickle")), "the warmer wrote the cache"
+    gather_inputs(root, dt.date(2026, 11, 26), from_history=False, warn=lambda m: None, meanwhile=meanwhile)
+    assert len(seen) == 1, "the cache is current: no warmer, nothing to wait for"

@@ -126,9 +126,11 @@ def main(argv=None) -> int:
         n = make_anchor(ledger, anchor)
     rows = []
     for r in range(args.rounds):
-        # every round starts where a fresh clone starts: no history cache, no site (timed builds only)
+        # every round starts where a fresh clone starts: no history cache, no site, no site kept from before
+        # (timed builds only); the warm build is a second build: its old site is kept, not deleted
         shutil.rmtree(ledger / ".git" / "ducha", ignore_errors=True)
         shutil.rmtree(ledger / "site", ignore_errors=True)
+        shutil.rmtree(ledger / ".site-old-spare", ignore_errors=True)
         cold, cold_rss = timed(build, ledger, env)
         warm, warm_rss = timed(build, ledger, env)
         print(f"round {r + 1}: ducha build, {args.items} items, history cache cold: {cold:7.1f} s  peak RSS {cold_rss / 1024:6.0f} MB")

@@ -31,7 +31,7 @@ from ..files.write import BackgroundWriter, os_error_text
 from ..site import incremental
 from ..site.inputs import SiteInputs, gather_inputs
 from ..site.tokens import keep_tokens_html
-from .search import MaterialSearchIndexer, safe_title, own_worker, prepare_search, write_first_index
+from .search import MaterialSearchIndexer, safe_title, own_worker, preload_segmenter, prepare_search, write_first_index
 
 log = get_plugin_logger(__name__)
 ASSETS = TEMPLATES / "assets"
@@ -190,7 +190,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         try:
             self.inputs = gather_inputs(root, as_of, from_history, history=self.config.history, warn=log.warning,
                                         state=self.state, reuse=incremental.is_serving(config.site_dir),
-                                        environment=self._environment(config))  # fmt: skip
+                                        environment=self._environment(config),
+                                        meanwhile=lambda: preload_segmenter(config))  # fmt: skip
             self._workers = prepare_search(config, files, self.inputs.ledger.rules)
             self._indexer = MaterialSearchIndexer.for_config(config) if self.config.presegment_search else None
             builder = self.inputs.builder(templates, self.config.per_page, config.use_directory_urls, search_indexer=self._indexer)

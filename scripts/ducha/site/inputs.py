@@ -43,7 +43,7 @@ class SiteInputs:
 
 
 def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool = True, warn=print,
-                  state=None, reuse: bool = False, environment=None) -> SiteInputs:  # fmt: skip
+                  state=None, reuse: bool = False, environment=None, meanwhile=None) -> SiteInputs:  # fmt: skip
     """``from_history``: restore the ledger as committed at the end of ``as_of``; else read the work tree.
 
     A ledger with check errors raises ``LedgerError`` carrying the same findings ``ducha check`` prints.
@@ -52,7 +52,9 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
     an error.
 
     ``state`` (``incremental.SiteState``): record what this build makes; ``reuse``: and reuse what the last
-    build of the same generation (``environment``: the site generator's part of it) made.
+    build of the same generation (``environment``: the site generator's part of it) made. ``meanwhile``: the
+    caller's own work that needs none of this, called once before this process waits for the history being
+    read in the background (when it is: not when the cache is current).
     """
     root = Path(root)
     if state is not None:
@@ -92,7 +94,7 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
                     warn(text)
             else:
                 said = []
-                _read_history(inputs, root, rev, warmer, lambda text: (said.append(text), warn(text)))
+                _read_history(inputs, root, rev, warmer, lambda text: (said.append(text), warn(text)), meanwhile)
                 if state is not None:
                     state.history = (inputs.history, inputs.audit_findings, said)
         # the history decides what counts; the branch's own history (rev HEAD) serves, an older one would
@@ -140,11 +142,13 @@ def _generation(root: Path, as_of: dt.date, from_history: bool, history: bool, e
             fingerprint(root / ITEMS_DIR / RULES_FILE, root / "audit", root / "bulletins"))  # fmt: skip
 
 
-def _read_history(inputs: SiteInputs, root: Path, rev: str, warmer, warn) -> None:
+def _read_history(inputs: SiteInputs, root: Path, rev: str, warmer, warn, meanwhile=None) -> None:
     """The audit of the branch (through the cache the warmer filled) into ``inputs``."""
     from ..review.audit import audit_repository
 
     if warmer is not None:
+        if meanwhile is not None:
+            meanwhile()
         warmer.wait()
     try:
         result = audit_repository(root, inputs.ledger.rules, rev=rev, as_of=inputs.as_of)
