@@ -384,3 +384,27 @@ def test_csv_neutralises_formulas_in_author_names(tmp_path):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["提交人"] for r in rows if r["代码"] == "A106"] == ["'=HYPERLINK(\"http://x.example\",\"点我\")"]
     assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
+
+
+def test_the_findings_are_kept_in_a_cache_that_follows_what_they_depend_on(tmp_path):
+    # .git/ducha/audit.pickle keeps the findings of a history under its rules and day; a change of the rules
+    # file (not committed), of the day or of the history is audited afresh, and a damaged cache is no cache
+    from gitutil import rules_text
+
+    repo = history(tmp_path)
+    repo.write_item(make_item(ITEM, "in_progress", title="加快推进地铁3号线建设（调整）"))
+    sha = repo.commit("直接改主分支", "2026-11-25")
+    assert found(audit(repo)) == [("A105", "", sha)]
+    cache = repo.path / ".git" / "ducha" / "audit.pickle"
+    assert cache.is_file()
+    assert found(audit(repo)) == [("A105", "", sha)]
+    repo.write("items/ledger.yml", rules_text(require_merge=False))
+    assert audit(repo) == [], "the rules changed: audited afresh"
+    repo.write("items/ledger.yml", rules_text())
+    assert found(audit(repo)) == [("A105", "", sha)]
+    assert [f["code"] for f in audit(repo, "--as-of", "2026-11-24")] == ["A105", "A117"], "another day: afresh"
+    repo.write_item(make_item(ITEM, "in_progress", title="加快推进地铁3号线建设（再调整）"))
+    later = repo.commit("又直接改主分支", "2026-11-26")
+    assert found(audit(repo)) == [("A105", "", sha), ("A105", "", later)], "a new commit: afresh"
+    cache.write_bytes(b"damaged")
+    assert found(audit(repo)) == [("A105", "", sha), ("A105", "", later)]

@@ -79,6 +79,16 @@ def source_stamp(label: str, names: tuple[str, ...]) -> str:
     return h.hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=1)
+def package_stamp() -> str:
+    """A hash of the source of every module of the package: a cache whose result any of it may shape."""
+    h = hashlib.sha256()
+    package = Path(__file__).parents[1]
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def write(path: Path, obj) -> None:
     """Pickle ``obj`` to ``path`` atomically (never half-written), behind a header with the payload's digest."""
     with _replacing(path) as fh:

@@ -298,6 +298,52 @@ def audit_notices(history: History) -> list[Notice]:
     return out
 
 
+AUDIT_CACHE_ENTRIES = 8  # findings kept (as of several days, a few heads)
+
+
+def _findings_key(history: History, rules: Rules, since, until, as_of) -> str | None:
+    """Everything the findings depend on: the history (its head, length, first commit and the rewrites seen,
+    which a head alone does not fix), the rules' data, the range and day, the holiday calendar and the
+    source of the whole package."""
+    import hashlib
+
+    from ..core.workdays import calendar_stamp
+    from ..files import cache as cachefile
+
+    if not history.head or not history.commits:
+        return None
+    parts = (cachefile.package_stamp(), calendar_stamp(), history.head, len(history.commits), history.commits[0].sha,
+             tuple(history.rewrites), repr(rules.raw), since, until, as_of)  # fmt: skip
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+def _findings_cache(root: Path, key: str, findings: list | None = None) -> list | None:
+    """Read (``findings`` None) or record the findings under ``key`` in ``.git/ducha/audit.pickle`` (a damaged
+    or foreign file is no cache; a read-only checkout audits again next time)."""
+    from ..files import cache as cachefile
+    from ..history.repo import HistoryUnavailable
+
+    try:
+        path = Path(open_repo(Path(root)).git_dir) / "ducha" / "audit.pickle"
+    except HistoryUnavailable:
+        return None
+    entries = cachefile.read(path)
+    entries = entries if isinstance(entries, dict) else {}
+    if findings is None:
+        found = entries.get(key)
+        return list(found) if isinstance(found, list) and all(isinstance(f, AuditFinding) for f in found) else None
+    entries.pop(key, None)
+    entries[key] = list(findings)
+    while len(entries) > AUDIT_CACHE_ENTRIES:
+        entries.pop(next(iter(entries)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cachefile.write(path, entries)
+    except OSError:
+        pass
+    return None
+
+
 def audit_repository(root: Path, rules: Rules, since=None, until=None, rev: str = "HEAD", as_of: dt.date | None = None) -> AuditResult:
     """The audit of a repository, as ``ducha audit`` prints it and the site's 审计 page shows it: the history
     read with signatures when the rules name an allowed-signers file, merges judged by the statuses along
@@ -308,7 +354,12 @@ def audit_repository(root: Path, rules: Rules, since=None, until=None, rev: str 
     signers = str((Path(root) / rules.allowed_signers).resolve()) if rules.allowed_signers else None
     with _signers(signers):
         history = load_history(root, rev=rev, signatures=bool(signers))
-    findings = audit(history, rules, since, until, statuses_along=_git_statuses_along(root), as_of=as_of)
+    key = _findings_key(history, rules, since, until, as_of) if not signers else None  # signatures: a keyring's
+    findings = _findings_cache(root, key) if key else None
+    if findings is None:
+        findings = audit(history, rules, since, until, statuses_along=_git_statuses_along(root), as_of=as_of)
+        if key:
+            _findings_cache(root, key, findings)
     register = read_register(Path(root), rules, as_of or dt.date.max)
     findings = [replace(f, review=register.decision(f.key)) if register.entries else f for f in findings]
     result = AuditResult(history, findings)
