@@ -62,6 +62,19 @@ def stable_zip(data: bytes, when) -> bytes:
     return out.getvalue()
 
 
+PIPE_SIZE = 1 << 20
+
+
+def widen_pipe(stream) -> None:
+    """Let a writer put up to 1 MB in a pipe before it waits for its reader (Linux; the default holds 64 KB)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+
+
 _ERRNO_TEXT = {
     "ENOSPC": "磁盘空间不足", "EDQUOT": "超出磁盘配额", "EFBIG": "文件超过了允许的大小", "EROFS": "所在文件系统只读",
     "EACCES": "没有写入权限", "EPERM": "没有写入权限", "EEXIST": "路径上已有同名文件", "ENOTDIR": "路径上已有同名文件",
@@ -151,6 +164,7 @@ class BackgroundWriter:
         self._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WRITER, *extra], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         self._broken = False
+        widen_pipe(self._proc.stdin)  # a page or two ahead would be a wait on every page
 
     def write(self, path: str, text: str) -> None:
         if self._broken:

@@ -19,6 +19,7 @@ from pathlib import Path
 import git
 
 from ..core.findings import DuchaError
+from ..files.write import widen_pipe
 from ..core.schema import TZ
 from .status import WorktreeStatus
 
@@ -51,19 +52,6 @@ def ensure_full_history(repo: git.Repo) -> None:
             "请先补全历史：git fetch --unshallow（流水线中克隆时设置 fetch-depth: 0 / GIT_DEPTH: 0；"
             "只想省流量可用 git clone --filter=blob:none）。"
         )
-
-
-PIPE_SIZE = 1 << 20
-
-
-def widen_pipe(stream) -> None:
-    """Let a writer put up to 1 MB in a pipe before it waits for its reader (Linux; the default holds 64 KB)."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-    except (ImportError, AttributeError, OSError, ValueError):
-        pass
 
 
 def _hole_puncher():
