@@ -129,9 +129,12 @@ def test_a_page_that_cannot_be_written_fails_the_build_with_its_path_and_keeps_t
     assert _leftovers(root) == []
 
 
-def test_the_background_writer_writes_every_file_and_reports_the_first_failure(tmp_path):
-    from ducha.files.write import BackgroundWriter
+@pytest.mark.parametrize("kind", ["BackgroundWriter", "SyncWriter"])
+def test_the_page_writer_writes_every_file_and_reports_the_first_failure(tmp_path, kind):
+    # SyncWriter: the same work in this process, where no process can be started for it
+    from ducha.files import write as writers
 
+    BackgroundWriter = getattr(writers, kind)
     writer = BackgroundWriter()
     writer.write(str(tmp_path / "a" / "b" / "index.html"), "第一页 \udcff")
     writer.write(str(tmp_path / "c.html"), "二")
@@ -148,6 +151,19 @@ def test_the_background_writer_writes_every_file_and_reports_the_first_failure(t
         writer.close()
     assert caught.value.filename == str(tmp_path / "blocker" / "x" / "index.html")
     assert (tmp_path / "d.html").is_file() and not (tmp_path / "e.html").exists()
+
+    # within a folder of an earlier build, what stands in the way is removed instead
+    (tmp_path / "old" / "a").mkdir(parents=True)
+    (tmp_path / "old" / "a" / "index.html").write_text("old", encoding="utf-8")
+    (tmp_path / "old" / "b").write_text("a file where a folder goes", encoding="utf-8")
+    (tmp_path / "old" / "c" / "index.html").mkdir(parents=True)
+    writer = BackgroundWriter(clear_within=str(tmp_path / "old"))
+    for name in "abc":
+        writer.write(str(tmp_path / "old" / name / "index.html"), name)
+    writer.write(str(tmp_path / "blocker" / "y" / "index.html"), "outside it: still a failure")
+    with pytest.raises(OSError):
+        writer.close()
+    assert [(tmp_path / "old" / n / "index.html").read_text(encoding="utf-8") for n in "abc"] == ["a", "b", "c"]
 
 
 def test_an_aborted_background_writer_leaves_no_process(tmp_path):

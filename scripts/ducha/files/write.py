@@ -91,59 +91,6 @@ def os_error_text(exc: OSError) -> str:
     return f"{_ERRNO_TEXT[name]}（{said}）" if name in _ERRNO_TEXT else said
 
 
-# the writing process: frames of (path, bytes) on stdin; a first failure is reported on stdout and the
-# rest are read but not written. Only the standard library's os and sys: it starts in milliseconds.
-_WRITER = r"""
-import os, shutil, sys
-read = sys.stdin.buffer.read
-clear = sys.argv[1] if len(sys.argv) > 1 else None
-made = set()
-failed = False
-
-
-def clear_way(path):
-    # an earlier site's file where a folder goes, or its folder where a file goes: removed (within ``clear``)
-    parts = os.path.relpath(path, clear).split(os.sep)
-    for n in range(1, len(parts)):
-        at = os.path.join(clear, *parts[:n])
-        if os.path.islink(at) or (os.path.lexists(at) and not os.path.isdir(at)):
-            os.unlink(at)
-            return
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
-
-
-while True:
-    head = read(8)
-    if len(head) < 8:
-        break
-    n, m = int.from_bytes(head[:4], "big"), int.from_bytes(head[4:], "big")
-    path = os.fsdecode(read(n))
-    data = read(m)
-    if failed:
-        continue
-    try:
-        try:
-            folder = os.path.dirname(path)
-            if folder not in made:
-                os.makedirs(folder, exist_ok=True)
-                made.add(folder)
-            with open(path, "wb") as fh:
-                fh.write(data)
-        except (FileExistsError, NotADirectoryError, IsADirectoryError):
-            if clear is None or not path.startswith(clear + os.sep):
-                raise
-            clear_way(path)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as fh:
-                fh.write(data)
-    except OSError as exc:
-        failed = True
-        sys.stdout.write(f"{exc.errno}\t{exc.strerror}\t{path}")
-sys.stdout.flush()
-"""
-
-
 class BackgroundWriter:
     """Writes files in a process of its own while this one goes on (a site's pages: the writing runs beside
     the rendering, on the other core; a thread would wait for the interpreter after every system call).
@@ -161,7 +108,8 @@ class BackgroundWriter:
         import sys
 
         extra = [os.path.abspath(clear_within)] if clear_within else []
-        self._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WRITER, *extra], stdin=subprocess.PIPE,
+        script = str(Path(__file__).with_name("_pagewriter.py"))
+        self._proc = subprocess.Popen([sys.executable, "-I", "-S", script, *extra], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         self._broken = False
         widen_pipe(self._proc.stdin)  # a page or two ahead would be a wait on every page
@@ -179,14 +127,16 @@ class BackgroundWriter:
     def close(self) -> None:
         """Wait for every file handed over; raise the first failure."""
         try:
-            self._proc.stdin.close()
+            self._proc.stdin.flush()
         except OSError:
             self._broken = True
-        out = self._proc.stdout.read().decode("utf-8", "replace")
-        err = self._proc.stderr.read().decode("utf-8", "replace")
-        code = self._proc.wait()
-        self._proc.stdout.close()
-        self._proc.stderr.close()
+        try:
+            out, err = self._proc.communicate()  # closes its input: the process writes what it has and ends
+        except OSError:
+            self._broken = True
+            out, err = b"", b""
+        out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        code = self._proc.returncode
         if out:
             errno_, strerror, path = out.split("\t", 2)
             raise OSError(int(errno_) if errno_.isdigit() else None, strerror, path)
@@ -202,3 +152,37 @@ class BackgroundWriter:
             except OSError:
                 pass
         self._proc.wait()
+
+
+class SyncWriter:
+    """``BackgroundWriter``'s work done in this process, as each file is handed over (where no process can be
+    started for it)."""
+
+    def __init__(self, clear_within: str | None = None):
+        self.clear = os.path.abspath(clear_within) if clear_within else None
+        self.made: set = set()
+        self.error: OSError | None = None
+
+    def write(self, path: str, text: str) -> None:
+        from ._pagewriter import write_one
+
+        if self.error is None:
+            try:
+                write_one(path, text.encode("utf-8", errors="xmlcharrefreplace"), self.clear, self.made)
+            except OSError as exc:
+                self.error = OSError(exc.errno, exc.strerror, path)  # the file, as the process reports it
+
+    def close(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        self.error = self.error or OSError("aborted")
+
+
+def page_writer(clear_within: str | None = None) -> BackgroundWriter | SyncWriter:
+    """A ``BackgroundWriter``, or a ``SyncWriter`` where its process cannot be started."""
+    try:
+        return BackgroundWriter(clear_within)
+    except OSError:
+        return SyncWriter(clear_within)

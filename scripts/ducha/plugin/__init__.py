@@ -27,7 +27,7 @@ from .. import TEMPLATES
 from ..core.findings import DuchaError, Hint, LedgerError, format_text
 from ..history.repo import TZ
 from ..core.markup import sanitize_html, url_path
-from ..files.write import BackgroundWriter, os_error_text
+from ..files.write import BackgroundWriter, SyncWriter, os_error_text, page_writer
 from ..site import incremental
 from ..site.inputs import SiteInputs, gather_inputs
 from ..site.tokens import keep_tokens_html
@@ -120,7 +120,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.notes: list[str] = []  # what the build should say (INFO; ``ducha build`` prints them)
         self.state: incremental.SiteState | None = None  # what the last build into this site_dir made
         self._kept_pages: set[str] = set()  # pages MkDocs does not write: their last file is kept, or _writer writes them
-        self._writer: BackgroundWriter | None = None  # writes the generated pages beside the rendering
+        self._writer: BackgroundWriter | SyncWriter | None = None  # writes the generated pages beside the rendering
         self._quiet = _KeptPagesFilter(self._kept_pages)
 
     def on_config(self, config):
@@ -370,7 +370,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             target = state.target(page.file.dest_uri) if state is not None else None  # into the set-aside tree
             if self._writer is None:
                 stash = state.stash if state is not None else None
-                self._writer = BackgroundWriter(clear_within=str(stash) if stash is not None else None)
+                self._writer = page_writer(clear_within=str(stash) if stash is not None else None)
             self._writer.write(target or page.file.abs_dest_path, html)  # in its own process, as MkDocs would write it
             self._kept_pages.add(page.file.src_uri)
             return ""
