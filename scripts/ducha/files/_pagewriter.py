@@ -1,11 +1,33 @@
 """The page writer: run as a process of its own by ``files.write.BackgroundWriter`` (``python -I -S`` this
-file: frames of (path, bytes) on stdin, the first failure reported on stdout and the rest read but not
-written), or called in this process by ``files.write.SyncWriter``. Only the standard library: it starts in
-milliseconds."""
+file [folder [survey]]: frames of (path, bytes) on stdin; at the end, on stdout, a JSON object with the
+first failure, after which the rest were read but not written, and the files the survey found), or called
+in this process by ``files.write.SyncWriter``. Only the standard library: it starts in milliseconds."""
 
+import json
 import os
 import shutil
 import sys
+
+
+def survey(folder: str) -> list[str]:
+    """The files under ``folder`` (relative paths, ``/``) that a build may write over; on the way, what it
+    must not write through is removed: symbolic links, and files with other hard links (a copy made with
+    ``cp -al`` elsewhere shares their bytes)."""
+    files = []
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    os.unlink(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.stat(follow_symlinks=False).st_nlink > 1:
+                    os.unlink(entry.path)
+                else:
+                    files.append(os.path.relpath(entry.path, folder).replace(os.sep, "/"))
+    return files
 
 
 def _clear_way(path: str, clear: str) -> None:
@@ -43,7 +65,13 @@ def main() -> None:
     read = sys.stdin.buffer.read
     clear = sys.argv[1] if len(sys.argv) > 1 else None
     made: set = set()
-    failed = False
+    failed = None
+    found = None
+    if clear is not None and len(sys.argv) > 2:  # before anything is written into it
+        try:
+            found = survey(clear)
+        except OSError as exc:
+            failed = [exc.errno, exc.strerror, exc.filename or clear]
     while True:
         head = read(8)
         if len(head) < 8:
@@ -56,8 +84,8 @@ def main() -> None:
         try:
             write_one(path, data, clear, made)
         except OSError as exc:
-            failed = True
-            sys.stdout.write(f"{exc.errno}\t{exc.strerror}\t{path}")
+            failed = [exc.errno, exc.strerror, path]
+    sys.stdout.write(json.dumps({"error": failed, "files": found}))
     sys.stdout.flush()
 
 

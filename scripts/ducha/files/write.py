@@ -100,14 +100,17 @@ class BackgroundWriter:
     them and raises the first failure as an ``OSError`` naming the file (after a failure the rest are not
     written); ``abort`` stops the process, and what it has not written yet is not written. ``clear_within``:
     a folder holding an earlier build's files, where a file in the way of a folder (or a folder in the way
-    of a file) is removed rather than a failure.
+    of a file) is removed rather than a failure; ``survey``: first, before writing, list its files and
+    remove what must not be written through (``_pagewriter.survey``): ``close`` returns that list.
     """
 
-    def __init__(self, clear_within: str | None = None):
+    def __init__(self, clear_within: str | None = None, survey: bool = False):
         import subprocess
         import sys
 
         extra = [os.path.abspath(clear_within)] if clear_within else []
+        if clear_within and survey:
+            extra.append("survey")
         script = str(Path(__file__).with_name("_pagewriter.py"))
         self._proc = subprocess.Popen([sys.executable, "-I", "-S", script, *extra], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
@@ -124,8 +127,10 @@ class BackgroundWriter:
         except (BrokenPipeError, OSError):
             self._broken = True  # the process is gone: ``close`` says why
 
-    def close(self) -> None:
-        """Wait for every file handed over; raise the first failure."""
+    def close(self) -> set[str] | None:
+        """Wait for every file handed over; raise the first failure. The files the survey found, if asked."""
+        import json
+
         try:
             self._proc.stdin.flush()
         except OSError:
@@ -135,13 +140,18 @@ class BackgroundWriter:
         except OSError:
             self._broken = True
             out, err = b"", b""
-        out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        err = err.decode("utf-8", "replace")
         code = self._proc.returncode
-        if out:
-            errno_, strerror, path = out.split("\t", 2)
-            raise OSError(int(errno_) if errno_.isdigit() else None, strerror, path)
-        if code or self._broken:
+        try:
+            said = json.loads(out.decode("utf-8"))
+        except ValueError:
+            said = None
+        if isinstance(said, dict) and said.get("error"):
+            errno_, strerror, path = said["error"]
+            raise OSError(errno_, strerror, path)
+        if code or self._broken or not isinstance(said, dict):
             raise OSError(None, f"写入文件的进程意外退出（退出码 {code}）：{err.strip()[-500:]}")
+        return set(said["files"]) if said.get("files") is not None else None
 
     def abort(self) -> None:
         """Stop the writing process; what it has not written is not written."""
@@ -158,10 +168,18 @@ class SyncWriter:
     """``BackgroundWriter``'s work done in this process, as each file is handed over (where no process can be
     started for it)."""
 
-    def __init__(self, clear_within: str | None = None):
+    def __init__(self, clear_within: str | None = None, survey: bool = False):
+        from ._pagewriter import survey as survey_folder
+
         self.clear = os.path.abspath(clear_within) if clear_within else None
         self.made: set = set()
         self.error: OSError | None = None
+        self.found = None
+        if self.clear and survey:
+            try:
+                self.found = set(survey_folder(self.clear))
+            except OSError as exc:
+                self.error = exc
 
     def write(self, path: str, text: str) -> None:
         from ._pagewriter import write_one
@@ -172,17 +190,18 @@ class SyncWriter:
             except OSError as exc:
                 self.error = OSError(exc.errno, exc.strerror, path)  # the file, as the process reports it
 
-    def close(self) -> None:
+    def close(self) -> set[str] | None:
         if self.error is not None:
             raise self.error
+        return self.found
 
     def abort(self) -> None:
         self.error = self.error or OSError("aborted")
 
 
-def page_writer(clear_within: str | None = None) -> BackgroundWriter | SyncWriter:
+def page_writer(clear_within: str | None = None, survey: bool = False) -> BackgroundWriter | SyncWriter:
     """A ``BackgroundWriter``, or a ``SyncWriter`` where its process cannot be started."""
     try:
-        return BackgroundWriter(clear_within)
+        return BackgroundWriter(clear_within, survey)
     except OSError:
-        return SyncWriter(clear_within)
+        return SyncWriter(clear_within, survey)

@@ -146,6 +146,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             self._writer = None
         logging.getLogger("mkdocs.commands.build").addFilter(self._quiet)
         self.state.set_aside(incremental.is_serving(config.site_dir), spare=self.build_in_spare)
+        if self.state.spare:  # its survey of the earlier site runs while this process reads the ledger
+            self._writer = page_writer(clear_within=str(self.state.stash), survey=True)
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config) -> None:
@@ -153,7 +155,9 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         writer, self._writer = self._writer, None
         if writer is not None:
             try:
-                writer.close()
+                found = writer.close()
+                if self.state is not None and self.state.spare:
+                    self.state.found(found)
             except OSError as exc:
                 stash = self.state.stash if self.state is not None else None
                 base = stash if stash is not None and str(exc.filename).startswith(str(stash) + os.sep) else config.site_dir

@@ -89,28 +89,6 @@ def fingerprint(*paths) -> str:
     return h.hexdigest()
 
 
-def _own_files(folder: Path) -> set[str]:
-    """The files under ``folder`` (relative paths) that a build may write over; on the way, what it must not
-    write through is removed: symbolic links, and files with other hard links (a copy made with ``cp -al``
-    elsewhere shares their bytes)."""
-    files = set()
-    base = str(folder)
-    stack = [base]
-    while stack:
-        current = stack.pop()
-        with os.scandir(current) as entries:
-            for entry in entries:
-                if entry.is_symlink():
-                    os.unlink(entry.path)
-                elif entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.stat(follow_symlinks=False).st_nlink > 1:
-                    os.unlink(entry.path)
-                else:
-                    files.add(os.path.relpath(entry.path, base).replace(os.sep, "/"))
-    return files
-
-
 def _clear_way(base: Path, rel: str) -> None:
     """Make room under ``base`` for a file at ``rel``: an old file (or link) where one of its folders goes, or an
     old folder where it goes, is removed."""
@@ -205,7 +183,9 @@ class SiteState:
     def set_aside(self, reuse: bool, spare: bool = False) -> None:
         """Before MkDocs empties ``site_dir``: move the last build's output aside (only when it is whole).
         ``spare``: ``site_dir`` holds an earlier site made by this build's kind (``site.sitedir``'s spare),
-        whose files this build writes over: every page is written, and what it does not make is removed."""
+        whose files this build writes over: every page is written, and what it does not make is removed. Its
+        files are surveyed by the page writer (``files.write``, beside the build), which gives ``found``
+        before ``finish``."""
         self.kept = set()
         self.stash = None
         self.spare = False
@@ -215,7 +195,7 @@ class SiteState:
             os.rename(self.site_dir, stash)
             os.mkdir(self.site_dir)
             self.stash, self.spare = stash, True
-            self.output = Output(files=_own_files(stash))
+            self.output = Output()
             return
         if not (reuse and self.output.complete and self.site_dir.is_dir()):
             self.output.pages = {}
@@ -235,6 +215,12 @@ class SiteState:
             self.kept.add(dest)
             return True
         return False
+
+    def found(self, files: set[str]) -> None:
+        """The files of the earlier site set aside (``spare``), as surveyed before anything was written."""
+        if files is None:
+            raise RuntimeError("the earlier site set aside was not surveyed")
+        self.output.files = set(files)
 
     def target(self, dest: str) -> str | None:
         """Where a changed page goes: straight into the kept tree (its folder is most likely there already: no
