@@ -238,3 +238,32 @@ def test_a_build_made_over_the_last_site_equals_a_fresh_build(tmp_path, isolated
     diff = [p for p in theirs if mine[p] != theirs[p]]
     assert diff == [], "\n".join(difflib.unified_diff(theirs[diff[0]].decode().splitlines(), mine[diff[0]].decode().splitlines(), lineterm="", n=1))
     assert not [p for p in (root / "site").rglob("*") if p.is_symlink()]
+
+
+def test_a_forked_process_does_not_keep_the_page_writer_waiting(tmp_path):
+    # a process forked while the writer runs (the item pages' worker, the history's warmer) inherits its pipe;
+    # it lets go of it, so the writer sees the end of its input when this process closes it
+    import os
+
+    from ducha.files.write import BackgroundWriter
+
+    writer = BackgroundWriter()
+    writer.write(str(tmp_path / "a.html"), "a")
+    pid = os.fork()
+    if pid == 0:  # a child that outlives the writer's close
+        writer.write(str(tmp_path / "from-the-child.html"), "x")
+        import time
+
+        time.sleep(30)
+        os._exit(0)
+    try:
+        import threading
+
+        done = threading.Event()
+        threading.Thread(target=lambda: (writer.close(), done.set()), daemon=True).start()
+        assert done.wait(20), "the writer waited for the forked child"
+        assert (tmp_path / "a.html").read_text(encoding="utf-8") == "a"
+        assert not (tmp_path / "from-the-child.html").exists()
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)

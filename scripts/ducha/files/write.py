@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from pathlib import Path
 
 
@@ -91,6 +92,17 @@ def os_error_text(exc: OSError) -> str:
     return f"{_ERRNO_TEXT[name]}（{said}）" if name in _ERRNO_TEXT else said
 
 
+def _forget_writers() -> None:
+    for writer in list(_WRITERS):
+        writer._forked()
+    _WRITERS.clear()
+
+
+_WRITERS: "weakref.WeakSet[BackgroundWriter]" = weakref.WeakSet()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_writers)
+
+
 class BackgroundWriter:
     """Writes files in a process of its own while this one goes on (a site's pages: the writing runs beside
     the rendering, on the other core; a thread would wait for the interpreter after every system call).
@@ -116,6 +128,18 @@ class BackgroundWriter:
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         self._broken = False
         widen_pipe(self._proc.stdin)  # a page or two ahead would be a wait on every page
+        _WRITERS.add(self)
+
+    def _forked(self) -> None:
+        """In a process forked from this one: let go of the pipe (its copy would keep the writer waiting for
+        the end of its input), and write nothing."""
+        self._broken = True
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._proc.stdin.fileno())
+            os.close(null)
+        except (OSError, ValueError):
+            pass
 
     def write(self, path: str, text: str) -> None:
         if self._broken:
@@ -142,6 +166,7 @@ class BackgroundWriter:
             out, err = b"", b""
         err = err.decode("utf-8", "replace")
         code = self._proc.returncode
+        _WRITERS.discard(self)
         try:
             said = json.loads(out.decode("utf-8"))
         except ValueError:
@@ -155,6 +180,7 @@ class BackgroundWriter:
 
     def abort(self) -> None:
         """Stop the writing process; what it has not written is not written."""
+        _WRITERS.discard(self)
         self._proc.kill()
         for stream in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
             try:

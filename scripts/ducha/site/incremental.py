@@ -216,7 +216,7 @@ class SiteState:
             return True
         return False
 
-    def found(self, files: set[str]) -> None:
+    def found(self, files: set[str] | None) -> None:
         """The files of the earlier site set aside (``spare``), as surveyed before anything was written."""
         if files is None:
             raise RuntimeError("the earlier site set aside was not surveyed")

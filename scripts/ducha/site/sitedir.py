@@ -14,7 +14,9 @@ over its files. On this kind of disk, writing a page over an old page's file cos
 new file and deleting the old one (measured: 0.28 s against 0.67 s + 1.18 s for 6,000 pages). The build
 writes every page it makes and removes every file of the spare it did not make (``site.incremental``),
 so the result is the same as a build into an empty folder; a file of the spare with other hard links,
-and any symbolic link in it, is removed before the build rather than written through.
+and any symbolic link in it, is removed before the build rather than written through. (A download of a
+file of the site before the current one, begun before the last swap, that is still going when the next
+build starts would see that file rewritten: a web server serves ``site/``, which is never written in.)
 """
 
 from __future__ import annotations
@@ -112,8 +114,11 @@ def swap_in(built: Path, final: Path, keep_old: bool = True) -> None:
         os.rename(built, final)
         return
     spare = spare_of(final)
-    if keep_old and os.path.lexists(spare):  # a spare not taken (another build's): the newer one is kept
-        shutil.rmtree(spare, ignore_errors=True) if spare.is_dir() and not spare.is_symlink() else spare.unlink()
+    if keep_old and os.path.lexists(spare):  # a spare not taken (made meanwhile): the newer one is kept
+        if spare.is_dir() and not spare.is_symlink():
+            shutil.rmtree(spare, ignore_errors=True)
+        else:
+            spare.unlink()
     if _exchange(built, final):
         if built.is_symlink():  # ``site`` was a link: the link itself is the old site
             built.unlink()
