@@ -10,6 +10,7 @@ through Markdown, and every piece of item text is escaped by Jinja2.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import multiprocessing
 import os
@@ -264,13 +265,15 @@ class SiteBuilder:
         )
         env.filters["date"] = lambda d: d.isoformat() if d else ""
         # times in Beijing time: ``|dt`` under a header that says so (``"时间"|bj_header``), ``|bj`` with the label
-        env.filters["dt"] = lambda d: beijing(d, label=False) if d else ""
-        env.filters["bj"] = lambda d: beijing(d) if d else ""
+        # (equal times are the same instant, and show alike: each commit's time is on each item it changed)
+        env.filters["dt"] = _memo(lambda d: beijing(d, label=False) if d else "")
+        env.filters["bj"] = _memo(lambda d: beijing(d) if d else "")
         env.filters["bj_header"] = with_label
         env.filters["tokens"] = tokens  # ids, document numbers and hashes in text kept on one line
         # commit messages and audit findings are free text too: masked like item text, with every citizen's name
         names, keep = self._names, self.rules.public_phones
-        env.filters["mask"] = lambda text: mask_text(str(text), names, keep) if text is not None else ""
+        masked = _memo(lambda text: mask_text(text, names, keep))  # a merge's message is on each item it changed
+        env.filters["mask"] = lambda text: masked(str(text)) if text is not None else ""
         return env
 
     # -- items above max_secrecy ----------------------------------------------
@@ -913,6 +916,20 @@ class SiteBuilder:
             )
         )
 
+
+
+def _memo(fn):
+    """``fn`` of one argument, its results kept for a build's pages (the same commit, message or time is on
+    every item it touched); an argument that cannot be a key is computed each time."""
+    cached = functools.lru_cache(maxsize=1 << 16)(fn)
+
+    def call(value):
+        try:
+            return cached(value)
+        except TypeError:  # unhashable
+            return fn(value)
+
+    return call
 
 
 def _number(n) -> str:
