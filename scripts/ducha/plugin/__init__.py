@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 import jinja2
@@ -114,6 +115,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.env = None
         self._shells: dict[tuple, tuple | None] = {}
         self._fast: dict[str, tuple] = {}
+        self._parts: dict[str, list] = {}  # a shell -> its text between markers, and each marker's place (``_MARKS``)
         self._indexer: MaterialSearchIndexer | None = None
         self._workers: list[str] = []  # Material's search workers the pages use ducha's in place of
         self.search_entries: dict[str, list] = {}
@@ -273,7 +275,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         override them."""
         kept = self.state.adapter.get("env") if self.state is not None and not self.state.full else None
         if kept is not None:  # a preview's rebuild of the same theme: its templates are compiled already
-            self.env, self._shells = kept, {}
+            self.env, self._shells, self._parts = kept, {}, {}
             return kept
         loader = env.loader
         if isinstance(loader, jinja2.FileSystemLoader):
@@ -281,7 +283,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         else:
             env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(THEME)), loader])
         self.env = env
-        self._shells = {}
+        self._shells, self._parts = {}, {}
         if self.state is not None:
             self.state.adapter["env"] = env
         return env
@@ -367,10 +369,11 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             if state is not None and state.keep(page.file.dest_uri, (shell, title, edit, canonical, output)):
                 self._kept_pages.add(page.file.src_uri)
                 return ""  # MkDocs writes no empty page: the last build's file stays (``site.incremental``)
-            title_mark, edit_mark, canonical_mark, content_mark = self._MARKS
-            head, tail = shell.split(content_mark)
-            fill = lambda part: part.replace(title_mark, title).replace(edit_mark, edit).replace(canonical_mark, canonical)  # noqa: E731
-            html = fill(head) + output + fill(tail)
+            parts = self._parts.get(shell)
+            if parts is None:  # the shell cut at its markers once: each page is then one join
+                parts = self._parts[shell] = [self._MARKS.index(p) if p in self._MARKS else p for p in _MARK_SPLIT.split(shell)]
+            values = (title, edit, canonical, output)
+            html = "".join([p if type(p) is str else values[p] for p in parts])
             target = state.target(page.file.dest_uri) if state is not None else None  # into the set-aside tree
             if self._writer is None:
                 stash = state.stash if state is not None else None
@@ -392,3 +395,5 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
                 server.watch(str(root / folder))
         return server
 
+
+_MARK_SPLIT = re.compile("(" + "|".join(map(re.escape, DuchaPlugin._MARKS)) + ")")
