@@ -179,6 +179,11 @@ def _files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and not p.is_symlink()}
 
 
+def _modes(site: Path) -> dict[str, str]:
+    """Every entry of the site (folders too, the site itself as "."), with its kind and permissions."""
+    return {(p.relative_to(site).as_posix() or "."): oct(p.lstat().st_mode) for p in [site, *sorted(site.rglob("*"))]}
+
+
 def test_a_build_made_over_the_last_site_equals_a_fresh_build(tmp_path, isolated_git):
     # the site before the current one is kept (.site-old-spare) and the next build writes over its files;
     # whatever that folder holds, the site that comes out is the one a build into an empty folder makes
@@ -188,7 +193,7 @@ def test_a_build_made_over_the_last_site_equals_a_fresh_build(tmp_path, isolated
     from gitutil import PROJECT, item_path, make_item, make_repo
 
     repo = make_repo(tmp_path / "ledger")
-    ids = [f"DC-2026-{n:04d}" for n in range(1, 6)]
+    ids = [f"DC-2026-{n:04d}" for n in range(1, 7)]
     for item_id in ids:
         repo.write_item(make_item(item_id, "in_progress", title=f"推进第{item_id[-1]}项重点工作"))
     shutil.copy(PROJECT / "mkdocs.yml", repo.path / "mkdocs.yml")
@@ -221,17 +226,30 @@ def test_a_build_made_over_the_last_site_equals_a_fresh_build(tmp_path, isolated
     (spare / "items" / ids[3] / "index.html").mkdir()
     (spare / "sitemap.xml").unlink()
     (spare / "sitemap.xml").mkdir()
+    # an empty folder, the page of the deleted item hard-linked elsewhere (its folder must go), a FIFO where a
+    # page goes (it would block the writer), and permissions a build under another umask or a chmod left
+    (spare / "empty" / "deeper").mkdir(parents=True)
+    os.link(spare / "items" / ids[4] / "index.html", tmp_path / "deleted-copy.html")
+    (spare / "items" / ids[5] / "index.html").unlink()
+    os.mkfifo(spare / "items" / ids[5] / "index.html")
+    (spare / "index.html").chmod(0o600)
+    (spare / "items" / ids[0]).chmod(0o700)
+    (spare / "assets").chmod(0o750)
+    spare.chmod(0o700)
 
     result = CliRunner().invoke(main, build)
     import traceback
     assert result.exit_code == 0, result.output + "".join(traceback.format_exception(*result.exc_info))
     assert copy.read_bytes() == kept and outside.read_text(encoding="utf-8") == "outside", "nothing written through a link"
 
-    mine = _files(root / "site")
+    mine, my_modes = _files(root / "site"), _modes(root / "site")
     shutil.rmtree(spare)  # the same build again, into an empty folder
     result = CliRunner().invoke(main, build)
     assert result.exit_code == 0, result.output
     theirs = _files(root / "site")
+    their_modes = _modes(root / "site")
+    assert {p: m for p, m in my_modes.items() if their_modes.get(p) != m} == {}, "entries or permissions a fresh build has not"
+    assert sorted(my_modes) == sorted(their_modes)
     assert f"items/{ids[4]}/index.html" not in mine and "stray.txt" not in mine and f"items/{ids[2]}/index.html" in mine
     assert sorted(mine) == sorted(theirs)
     import difflib
@@ -267,3 +285,31 @@ def test_a_forked_process_does_not_keep_the_page_writer_waiting(tmp_path):
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+
+
+def test_a_plugin_after_ducha_sees_every_page_and_its_output_is_written(tmp_path, isolated_git):
+    # ducha writes its generated pages itself only when nothing takes a page after it; a hook's on_post_page
+    # (a minifier, a proofer) gets every page whole, and what it returns is what the site holds
+    import shutil
+
+    from gitutil import PROJECT, make_item, make_repo
+
+    repo = make_repo(tmp_path / "ledger")
+    repo.write_item(make_item("DC-2026-0001", "in_progress", title="推进重点工作"))
+    shutil.copy(PROJECT / "mkdocs.yml", repo.path / "mkdocs.yml")
+    shutil.copytree(PROJECT / "site_src", repo.path / "site_src")
+    (repo.path / "hooks.py").write_text(
+        "def on_post_page(output, page, config):\n"
+        "    assert '</html>' in output, page.file.src_uri\n"
+        "    return output + '<!-- checked by a hook -->'\n", encoding="utf-8")  # fmt: skip
+    config = (repo.path / "mkdocs.yml").read_text(encoding="utf-8")
+    (repo.path / "mkdocs.yml").write_text(config + "\nhooks:\n  - hooks.py\n", encoding="utf-8")
+    repo.commit("登记事项", "2026-11-25")
+    build = ["build", "--root", str(repo.path), "--as-of", "2026-11-30"]
+    for _ in range(2):  # into an empty folder, then over the last site
+        result = CliRunner().invoke(main, build)
+        assert result.exit_code == 0, result.output
+        page = (repo.path / "site" / "items" / "DC-2026-0001" / "index.html").read_text(encoding="utf-8")
+        assert "推进重点工作" in page and page.endswith("</html><!-- checked by a hook -->")
+        pages = [p for p in (repo.path / "site").rglob("*.html")]
+        assert pages and all(p.read_text(encoding="utf-8").endswith("<!-- checked by a hook -->") for p in pages if p.name != "404.html")

@@ -9,10 +9,31 @@ import shutil
 import sys
 
 
+def _umask() -> int:
+    """This process's umask (read without changing it where /proc tells it)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
+
+
 def survey(folder: str) -> list[str]:
-    """The files under ``folder`` (relative paths, ``/``) that a build may write over; on the way, what it
-    must not write through is removed: symbolic links, and files with other hard links (a copy made with
-    ``cp -al`` elsewhere shares their bytes)."""
+    """The files under ``folder`` (relative paths, ``/``) that a build may write over, and its folders (ending
+    in ``/``: those the new build puts nothing in are removed after it); on the way, what it
+    must not write through, or that a new file would not be, is removed: symbolic links and what is not a
+    regular file or folder (a FIFO would block the writer), files with other hard links (a copy made with
+    ``cp -al`` elsewhere shares their bytes), and files of another owner or with other permissions than a
+    new file gets (written over, a file keeps its own: a site once made under ``umask 077`` would stay
+    unreadable). Folders are given the permissions a new folder gets; one of another owner is removed."""
+    mask = _umask()
+    file_mode, dir_mode = 0o666 & ~mask, 0o777 & ~mask
+    uid = os.geteuid() if hasattr(os, "geteuid") else None
     files = []
     stack = [folder]
     while stack:
@@ -22,11 +43,22 @@ def survey(folder: str) -> list[str]:
                 if entry.is_symlink():
                     os.unlink(entry.path)
                 elif entry.is_dir(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    if uid is not None and st.st_uid != uid:
+                        shutil.rmtree(entry.path)
+                        continue
+                    if st.st_mode & 0o7777 != dir_mode:
+                        os.chmod(entry.path, dir_mode)
                     stack.append(entry.path)
-                elif entry.stat(follow_symlinks=False).st_nlink > 1:
+                    files.append(os.path.relpath(entry.path, folder).replace(os.sep, "/") + "/")
+                elif not entry.is_file(follow_symlinks=False):
                     os.unlink(entry.path)
                 else:
-                    files.append(os.path.relpath(entry.path, folder).replace(os.sep, "/"))
+                    st = entry.stat(follow_symlinks=False)
+                    if st.st_nlink > 1 or st.st_mode & 0o7777 != file_mode or (uid is not None and st.st_uid != uid):
+                        os.unlink(entry.path)
+                    else:
+                        files.append(os.path.relpath(entry.path, folder).replace(os.sep, "/"))
     return files
 
 

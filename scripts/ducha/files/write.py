@@ -175,7 +175,8 @@ class BackgroundWriter:
             errno_, strerror, path = said["error"]
             raise OSError(errno_, strerror, path)
         if code or self._broken or not isinstance(said, dict):
-            raise OSError(None, f"写入文件的进程意外退出（退出码 {code}）：{err.strip()[-500:]}")
+            said = err.strip()[-500:]
+            raise OSError(None, f"写入文件的进程意外退出（退出码 {code}）" + (f"：{said}" if said else ""))
         return set(said["files"]) if said.get("files") is not None else None
 
     def abort(self) -> None:

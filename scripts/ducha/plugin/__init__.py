@@ -123,6 +123,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         self.state: incremental.SiteState | None = None  # what the last build into this site_dir made
         self._kept_pages: set[str] = set()  # pages MkDocs does not write: their last file is kept, or _writer writes them
         self._writer: BackgroundWriter | SyncWriter | None = None  # writes the generated pages beside the rendering
+        self._own_writing = False  # whether it may (``_may_write_pages``), decided before each build
         self._quiet = _KeptPagesFilter(self._kept_pages)
 
     def on_config(self, config):
@@ -147,9 +148,31 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             self._writer.abort()
             self._writer = None
         logging.getLogger("mkdocs.commands.build").addFilter(self._quiet)
+        self._own_writing = self._may_write_pages(config)
         self.state.set_aside(incremental.is_serving(config.site_dir), spare=self.build_in_spare)
         if self.state.spare:  # its survey of the earlier site runs while this process reads the ledger
             self._writer = page_writer(clear_within=str(self.state.stash), survey=True)
+
+    _READS_NO_PAGES = frozenset({"search", "material/search"})  # their on_post_build writes the index only
+
+    def _may_write_pages(self, config) -> bool:
+        """Whether this plugin may write its pages itself (and give MkDocs an empty page): only when no other
+        plugin or hook takes a page after it (``on_post_page``) or looks for the written pages before it has
+        finished writing them (``on_post_build`` before this one's); else MkDocs writes every page."""
+        plugins = config.plugins
+        events = getattr(plugins, "events", None)
+        if events is None:
+            return False
+        post_page = events.get("post_page") or []
+        if not post_page or getattr(post_page[-1], "__self__", None) is not self:
+            return False
+        origin = getattr(plugins, "_event_origins", {})
+        for method in events.get("post_build") or []:
+            if getattr(method, "__self__", None) is self:
+                break
+            if origin.get(method) not in self._READS_NO_PAGES:
+                return False
+        return True
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config) -> None:
@@ -163,7 +186,9 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             except OSError as exc:
                 stash = self.state.stash if self.state is not None else None
                 base = stash if stash is not None and str(exc.filename).startswith(str(stash) + os.sep) else config.site_dir
-                rel = Path(os.path.relpath(exc.filename, base)).as_posix() if exc.filename else "?"
+                if not exc.filename:  # the writing process itself failed
+                    raise PluginError(f"无法写入网站页面：{os_error_text(exc)}。") from None
+                rel = Path(os.path.relpath(exc.filename, base)).as_posix()
                 raise PluginError(f"无法写入网站页面 {rel}（{exc.filename}）：{os_error_text(exc)}。") from None
         write_first_index(config)
         if self.state is not None:
@@ -374,6 +399,8 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
                 parts = self._parts[shell] = [self._MARKS.index(p) if p in self._MARKS else p for p in _MARK_SPLIT.split(shell)]
             values = (title, edit, canonical, output)
             html = "".join([p if type(p) is str else values[p] for p in parts])
+            if not self._own_writing:  # another plugin takes the page after this one: MkDocs writes it
+                return html
             target = state.target(page.file.dest_uri) if state is not None else None  # into the set-aside tree
             if self._writer is None:
                 stash = state.stash if state is not None else None

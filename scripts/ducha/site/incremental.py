@@ -138,6 +138,7 @@ class SiteState:
     output: Output = field(default_factory=Output)
     stash: Path | None = None
     kept: set = field(default_factory=set)
+    folders: set = field(default_factory=set)  # in a build over an earlier site: its folders (``found``)
     builds: int = 0  # builds into a served folder
     expected: set = field(default_factory=set)  # every file of this build (a page MkDocs left alone, --dirty, stays)
     spare: bool = False  # this build is made over the files of an earlier site (``set_aside``)
@@ -187,6 +188,7 @@ class SiteState:
         files are surveyed by the page writer (``files.write``, beside the build), which gives ``found``
         before ``finish``."""
         self.kept = set()
+        self.folders = set()
         self.stash = None
         self.spare = False
         if spare and self.site_dir.is_dir() and not self.site_dir.is_symlink():
@@ -220,7 +222,8 @@ class SiteState:
         """The files of the earlier site set aside (``spare``), as surveyed before anything was written."""
         if files is None:
             raise RuntimeError("the earlier site set aside was not surveyed")
-        self.output.files = set(files)
+        self.output.files = {f for f in files if not f.endswith("/")}
+        self.folders = {f[:-1] for f in files if f.endswith("/")}
 
     def target(self, dest: str) -> str | None:
         """Where a changed page goes: straight into the kept tree (its folder is most likely there already: no
@@ -262,6 +265,13 @@ class SiteState:
                     except OSError:
                         break
                     parent = parent.parent
+            if self.spare:  # an earlier site's folders this build put nothing in (or that were empty): gone
+                used = {rel[:at] for rel in final for at in _slashes(rel)}
+                for rel in sorted(self.folders - used, key=lambda f: -f.count("/")):
+                    try:
+                        os.rmdir(stash / rel)
+                    except OSError:  # not empty after all (a file in it that no page of either build made)
+                        pass
             trash = self.site_dir.with_name(self.site_dir.name + ".ducha-old")
             shutil.rmtree(trash, ignore_errors=True)
             os.rename(self.site_dir, trash)
@@ -280,3 +290,11 @@ class SiteState:
                 gc.unfreeze()
                 gc.collect()
             gc.freeze()
+
+
+def _slashes(rel: str):
+    """Where each folder of a relative path ends: ``a/b/c`` → 1, 3."""
+    at = rel.find("/")
+    while at >= 0:
+        yield at
+        at = rel.find("/", at + 1)

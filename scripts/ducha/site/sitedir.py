@@ -85,6 +85,7 @@ def take_spare(final: Path) -> Path | None:
         return None
     built = new_build_dir(final)
     os.rename(spare, built)  # over the new empty folder (POSIX): the name stays taken throughout
+    built.chmod(0o755)  # as a new build folder is (the spare's own may have been changed)
     return built
 
 
