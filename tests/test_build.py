@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -313,3 +314,22 @@ def test_a_plugin_after_ducha_sees_every_page_and_its_output_is_written(tmp_path
         assert "推进重点工作" in page and page.endswith("</html><!-- checked by a hook -->")
         pages = [p for p in (repo.path / "site").rglob("*.html")]
         assert pages and all(p.read_text(encoding="utf-8").endswith("<!-- checked by a hook -->") for p in pages if p.name != "404.html")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a folder to another user needs root (CI runs as root)")
+def test_a_spare_left_by_another_user_is_not_built_in(tmp_path):
+    # a site once built with sudo: its files cannot be given a new build's owner, so it is removed, not written over
+    from ducha.site import sitedir
+
+    final = tmp_path / "site"
+    spare = sitedir.spare_of(final)
+    (spare / "items").mkdir(parents=True)
+    (spare / "items" / "index.html").write_text("old", encoding="utf-8")
+    os.chown(spare, 12345, 12345)
+    assert sitedir.take_spare(final) is None
+    assert not spare.exists()
+    (spare / "x").mkdir(parents=True)
+    os.chown(spare, os.geteuid(), os.getegid())
+    spare.chmod(0o700)
+    built = sitedir.take_spare(final)
+    assert built is not None and (built / "x").is_dir() and oct(built.stat().st_mode & 0o777) == "0o755"

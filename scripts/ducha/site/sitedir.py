@@ -83,6 +83,9 @@ def take_spare(final: Path) -> Path | None:
     spare = spare_of(final)
     if spare.is_symlink() or not spare.is_dir():
         return None
+    if hasattr(os, "geteuid") and spare.stat().st_uid != os.geteuid():  # left by a build run as another user
+        shutil.rmtree(spare, ignore_errors=True)
+        return None
     built = new_build_dir(final)
     os.rename(spare, built)  # over the new empty folder (POSIX): the name stays taken throughout
     built.chmod(0o755)  # as a new build folder is (the spare's own may have been changed)
@@ -120,6 +123,7 @@ def swap_in(built: Path, final: Path, keep_old: bool = True) -> None:
             shutil.rmtree(spare, ignore_errors=True)
         else:
             spare.unlink()
+        keep_old = not os.path.lexists(spare)  # what could not be removed (another user's files) is not built in
     if _exchange(built, final):
         if built.is_symlink():  # ``site`` was a link: the link itself is the old site
             built.unlink()
