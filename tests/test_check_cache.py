@@ -434,3 +434,67 @@ def test_a_date_written_with_an_escape_gives_no_stable_day():
         return {f.code for f in Checker(rules, on).load(escaped, path, closed.stem)[1]}
 
     assert "D404" in codes(later - dt.timedelta(days=1)) and "D404" not in codes(later)
+
+
+def test_a_file_saved_while_git_is_asked_is_cached_under_the_bytes_read(tmp_path, monkeypatch):
+    # git vouches for a file's blob, the cache has no result for it, and the editor saves it before ducha
+    # reads it: the result must be kept under what was read, or undoing the edit would serve its findings
+    import ducha.ledger.sources as sources
+
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    rel = item_path("DC-2026-0001")
+    rules_raw = (repo.path / "items" / "ledger.yml").read_bytes()
+    cache = checkcache.open_cache(repo.path, rules_raw, AS_OF)
+    del cache.entries[rel]  # a miss for this file only
+    cache.changed = True
+    cache.save()
+    path = repo.path / rel
+    original = path.read_bytes()
+    real = sources._unchanged
+
+    class SavedMeanwhile:
+        def __init__(self, root):
+            self.inner = real(root)
+
+        def result(self):
+            known = self.inner.result()
+            assert rel in known  # git vouched for the committed bytes
+            path.write_bytes(original.replace(b"\nstatus: assigned\n", b"\nstatus: finished\n"))
+            return known
+
+    monkeypatch.setattr(sources, "_unchanged", SavedMeanwhile)
+    saved = load_ledger(repo.path, AS_OF)
+    assert any(f.path == rel and f.code.startswith("D") for f in saved.findings)
+    monkeypatch.undo()
+    path.write_bytes(original)  # the edit undone before any other check
+    _same_as_uncached(repo.path)
+
+
+def test_a_cache_of_the_right_key_but_another_shape_is_discarded(tmp_path):
+    from ducha.files import cache as cachefile
+
+    repo = _ledger(tmp_path)
+    clean = _findings(load_ledger(repo.path, AS_OF))
+    path = repo.path / ".git" / "ducha" / checkcache.CACHE_NAME
+    key = checkcache.open_cache(repo.path, (repo.path / "items" / "ledger.yml").read_bytes(), AS_OF).key
+    for data in ({"key": key, "entries": {}, "rules": "junk"}, {"key": key, "entries": {item_path("DC-2026-0001"): ("x",)}},
+                 {"key": key, "entries": ["x"]}):  # fmt: skip
+        cachefile.write(path, data)
+        ledger = load_ledger(repo.path, AS_OF)
+        assert _findings(ledger) == clean
+        assert any("校验缓存已损坏" in n.text for n in ledger.notices)
+
+
+@pytest.mark.parametrize("text", [
+    '{"id": "DC-2026-0001", "status": in_progress, "note": "x\nstatus: closed\n"}',  # a flow document
+    'id: DC-2026-0001\n"status": in_progress\nnote: "x\nstatus: closed\n"\n',  # the key quoted
+    "id: DC-2026-0001\nstatus : in_progress\nnote: 'x\nstatus: closed\n'\n",  # a space before the colon
+    "id: DC-2026-0001\n? status\n: in_progress\nnote: 'x\nstatus: closed\n'\n",  # a complex key
+    "id: DC-2026-0001\nbase: &b {status: in_progress}\nstatus: closed\n",  # an anchor (what it names may be merged in)
+])  # fmt: skip
+def test_a_status_line_that_may_not_be_the_items_status_gives_no_stable_day(text):
+    from ducha.core.validate import stable_from
+
+    assert stable_from(text.encode()) is None
+    assert stable_from(b"id: DC-2026-0001\nstatus: closed\nclosed: 2026-11-20\n") == dt.date(2026, 11, 20)

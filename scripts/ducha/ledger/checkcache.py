@@ -42,7 +42,7 @@ FORMAT = 2  # bump when what is stored changes shape (2: the day checked and the
 def _stamp_files() -> tuple[str, ...]:
     package = Path(__file__).parents[1]
     core = sorted(f"core/{p.name}" for p in (package / "core").glob("*.py"))
-    return (*core, "ledger/checked.py", "ledger/checkcache.py", "ledger/rulesfile.py", "__init__.py")
+    return (*core, "ledger/checked.py", "ledger/checkcache.py", "ledger/rulesfile.py", "ledger/sources.py", "__init__.py")
 
 
 def stamp() -> str:
@@ -56,9 +56,16 @@ def stamp() -> str:
         parser = getattr(yaml_rs, "__version__", "")
     except ImportError:  # pragma: no cover - a dependency of the package
         parser = ""
+    import sys
+
+    import fastjsonschema
+    import yaml
+
     from ..core.workdays import calendar_stamp
 
-    return cachefile.source_stamp(f"check format {FORMAT} ducha {__version__} yaml_rs {parser} {calendar_stamp()}", _stamp_files())
+    # PyYAML places a syntax error's line, fastjsonschema decides a field's findings, Python their order
+    others = f"python {sys.version_info[0]}.{sys.version_info[1]} pyyaml {yaml.__version__} fastjsonschema {fastjsonschema.VERSION}"
+    return cachefile.source_stamp(f"check format {FORMAT} ducha {__version__} yaml_rs {parser} {others} {calendar_stamp()}", _stamp_files())
 
 
 def blob_id(raw: bytes) -> str:
@@ -145,6 +152,18 @@ def open_cache(root: Path, rules_raw: bytes, as_of: dt.date) -> CheckCache:
         return CheckCache(None, key, {}, False, as_of=as_of)
     path = folder / "ducha" / CACHE_NAME
     data, damaged = cachefile.load(path)
-    if isinstance(data, dict) and data.get("key") == key and isinstance(data.get("entries"), dict):
-        return CheckCache(path, key, data["entries"], False, data.get("rules"), as_of)
+    if isinstance(data, dict) and data.get("key") == key:
+        if _well_formed(data.get("entries"), data.get("rules")):
+            return CheckCache(path, key, data["entries"], False, data.get("rules"), as_of)
+        damaged = True
     return CheckCache(path, key, {}, damaged, as_of=as_of)
+
+
+def _well_formed(entries, rules) -> bool:
+    """Whether a cache's content has the shape this code stores (a file of the right key and checksum made
+    by other means is discarded like a damaged one, never a traceback)."""
+    from ..core.rules import Rules
+
+    if not isinstance(entries, dict) or not (rules is None or isinstance(rules, Rules)):
+        return False
+    return all(type(e) is tuple and len(e) == 7 and type(e[0]) is str and type(e[3]) is list for e in entries.values())

@@ -141,8 +141,9 @@ def _checked_entries(rules: Rules, as_of: dt.date, entries, jobs, cache, unchang
                     todo_at.append(n)
                     keys.append(None)
                     continue
-            if blob is None:  # git did not vouch for it: its content decides (a known blob missed already)
-                blob = checkcache.blob_id(raw)
+            actual = checkcache.blob_id(raw)
+            if actual != blob:  # git did not vouch for it, or it was saved since git looked: what was read decides
+                blob = actual
                 hit = cache.get(rel, blob)
         if hit is not None:
             _, item_id, loadable, findings, claim = hit
