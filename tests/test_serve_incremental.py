@@ -8,6 +8,7 @@ build. The full build to compare with goes to a folder no preview serves.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -19,6 +20,7 @@ from mkdocs.config import load_config
 from gitutil import PROJECT, dump_item, item_path, make_item, make_repo
 
 SERVE_URL = "http://127.0.0.1:8000/"
+AS_OF_DAY = dt.date(2026, 11, 30)
 IDS = [f"DC-2026-{n:04d}" for n in range(1, 7)]
 
 
@@ -188,3 +190,33 @@ def test_the_sample_ledger_with_bulletins_and_notices(tmp_path, isolated_git):
     assert [p for p in theirs if mine[p] != theirs[p]] == []
     assert "切实做好春节期间" in theirs["items/DC-2026-0012/index.html"].decode()
     assert before["items/DC-2026-0001/index.html"] == after["items/DC-2026-0001/index.html"]
+
+
+def test_a_preview_running_past_midnight_utc_dates_its_sitemap_as_a_full_build(preview, monkeypatch):
+    # MkDocs dates every page in sitemap.xml with the build's (UTC) day; a page kept from the last build
+    # must take this build's date, as a full build's page does
+    repo, site, rebuild, compare = preview
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01 00:00 UTC
+    repo.write_item(make_item(IDS[0], "in_progress", title="推进第1项重点工作"))
+    rebuild()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(1796083200 + 86400))  # the next day
+    repo.write_item(make_item(IDS[1], "reported", title="推进第2项重点工作"))
+    kept = rebuild()
+    full = compare()
+    assert {_page(i) for i in IDS[2:]} <= kept
+    assert b"2026-12-02" in full["sitemap.xml"] and b"2026-12-01" not in full["sitemap.xml"]
+
+
+def test_the_allowed_signers_file_is_part_of_what_a_preview_rebuilds_everything_for(tmp_path):
+    # which commits are signed by a known key (A107) depends on the file the rules name: a change to it is
+    # a new generation, and the preview watches it
+    from ducha.site.inputs import _generation, signers_file
+
+    repo = make_repo(tmp_path / "ledger", allowed_signers=".allowed_signers")
+    repo.write(".allowed_signers", "zhou@example.gov.cn namespaces=\"git\" ssh-ed25519 AAAAC3Nza...\n")
+    repo.commit("登记", "2026-11-25")
+    assert signers_file(repo.path) == repo.path / ".allowed_signers"
+    before = _generation(repo.path, AS_OF_DAY, False, True, "env")
+    assert _generation(repo.path, AS_OF_DAY, False, True, "env") == before
+    (repo.path / ".allowed_signers").write_text("", encoding="utf-8")
+    assert _generation(repo.path, AS_OF_DAY, False, True, "env") != before

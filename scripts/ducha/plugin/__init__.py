@@ -23,6 +23,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import get_build_date
 
 from .. import TEMPLATES
 from ..core.findings import DuchaError, Hint, LedgerError, format_text
@@ -30,7 +31,7 @@ from ..history.repo import TZ
 from ..core.markup import sanitize_html, url_path
 from ..files.write import BackgroundWriter, SyncWriter, os_error_text, page_writer
 from ..site import incremental
-from ..site.inputs import SiteInputs, gather_inputs
+from ..site.inputs import SiteInputs, gather_inputs, signers_file
 from ..site.tokens import keep_tokens_html
 from .search import MaterialSearchIndexer, safe_title, own_worker, preload_segmenter, prepare_search, write_first_index
 
@@ -246,6 +247,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
         # a preview's rebuild of the same generation (same mkdocs.yml, theme, templates) keeps the last build's
         # File and ReadyPage of a ready page with the same meta and edit link, its HTML brought up to date
         last = self.state.adapter.get("ready", {}) if not self.state.full else {}
+        build_date = get_build_date()
         ready = self.state.adapter["ready"] = {}
         for page in pages:
             meta = {"title": safe_title(page.title), **page.meta}
@@ -260,6 +262,7 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
             if kept is not None and kept[0] == meta and kept[1] == edit_uri:
                 f = kept[2]
                 f.page._ready_html = page.html  # the stub is empty whatever the page shows
+                f.page.update_date = build_date  # the sitemap's date, as a new Page would have it
             else:
                 f = File.generated(config, page.src_uri, content=stub)
                 f.edit_uri = edit_uri
@@ -417,9 +420,9 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
     def on_serve(self, server, *, config, builder):
         incremental.serving(config.site_dir)  # rebuilds into it reuse what the last build made
         root = self._root(config)
-        for folder in ("items", "bulletins"):
-            if (root / folder).is_dir():
-                server.watch(str(root / folder))
+        for path in (root / "items", root / "bulletins", root / "audit", signers_file(root)):  # the review register in audit/
+            if path is not None and path.exists():
+                server.watch(str(path))
         return server
 
 

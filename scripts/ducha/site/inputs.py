@@ -138,8 +138,23 @@ def _generation(root: Path, as_of: dt.date, from_history: bool, history: bool, e
             head = open_repo(root).head.commit.hexsha
         except Exception:  # no repository, no commit yet: no history either way
             head = None
+    signers = signers_file(root)
     return (__version__, as_of, from_history, history, head, environment,
-            fingerprint(root / ITEMS_DIR / RULES_FILE, root / "audit", root / "bulletins"))  # fmt: skip
+            fingerprint(root / ITEMS_DIR / RULES_FILE, root / "audit", root / "bulletins", signers))  # fmt: skip
+
+
+def signers_file(root: Path) -> Path | None:
+    """The file of allowed signers the rules name (``audit.allowed_signers``; it decides A107), or None."""
+    import yaml_rs
+
+    from ..core.paths import ITEMS_DIR, RULES_FILE
+
+    try:
+        rules = yaml_rs.loads((root / ITEMS_DIR / RULES_FILE).read_text(encoding="utf-8"))
+        name = rules["audit"]["allowed_signers"]
+    except Exception:  # no rules file, not readable, no such setting: the ledger's own check says what is wrong
+        return None
+    return root / name if isinstance(name, str) and name else None
 
 
 def _read_history(inputs: SiteInputs, root: Path, rev: str, warmer, warn, meanwhile=None) -> None:
