@@ -498,3 +498,16 @@ def test_a_status_line_that_may_not_be_the_items_status_gives_no_stable_day(text
 
     assert stable_from(text.encode()) is None
     assert stable_from(b"id: DC-2026-0001\nstatus: closed\nclosed: 2026-11-20\n") == dt.date(2026, 11, 20)
+
+
+def test_the_cache_file_is_readable_as_any_new_file_is(tmp_path):
+    # mkstemp makes a private file: another user of a shared repository could not read the cache and would be
+    # told on every check that it is damaged
+    import os
+
+    repo = _ledger(tmp_path)
+    load_ledger(repo.path, AS_OF)
+    path = repo.path / ".git" / "ducha" / checkcache.CACHE_NAME
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

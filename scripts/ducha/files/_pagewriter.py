@@ -9,7 +9,7 @@ import shutil
 import sys
 
 
-def _umask() -> int:
+def current_umask() -> int:
     """This process's umask (read without changing it where /proc tells it)."""
     try:
         with open("/proc/self/status") as fh:
@@ -31,7 +31,7 @@ def survey(folder: str) -> list[str]:
     ``cp -al`` elsewhere shares their bytes), and files of another owner or with other permissions than a
     new file gets (written over, a file keeps its own: a site once made under ``umask 077`` would stay
     unreadable). Folders are given the permissions a new folder gets; one of another owner is removed."""
-    mask = _umask()
+    mask = current_umask()
     file_mode, dir_mode = 0o666 & ~mask, 0o777 & ~mask
     uid = os.geteuid() if hasattr(os, "geteuid") else None
     files = []

@@ -60,6 +60,10 @@ def _replacing(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
+        with contextlib.suppress(OSError, AttributeError):  # mkstemp's file is private; a cache is as any new file
+            from ._pagewriter import current_umask
+
+            os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as fh:
             yield fh
         os.replace(tmp, path)
