@@ -220,3 +220,23 @@ def test_the_allowed_signers_file_is_part_of_what_a_preview_rebuilds_everything_
     assert _generation(repo.path, AS_OF_DAY, False, True, "env") == before
     (repo.path / ".allowed_signers").write_text("", encoding="utf-8")
     assert _generation(repo.path, AS_OF_DAY, False, True, "env") != before
+
+
+def test_a_file_put_back_with_its_old_size_and_time_is_a_change(tmp_path):
+    # `cp -p` of an older copy of a bulletin or template: same size, same modification time, other bytes
+    import shutil as sh
+
+    from ducha.site.incremental import fingerprint
+
+    folder = tmp_path / "bulletins"
+    folder.mkdir()
+    page = folder / "2026-11.md"
+    page.write_text("一月通报：甲单位\n", encoding="utf-8")
+    older = tmp_path / "older.md"
+    older.write_text("一月通报：乙单位\n", encoding="utf-8")  # the same size
+    st = page.stat()
+    os.utime(older, ns=(st.st_atime_ns, st.st_mtime_ns))
+    before = fingerprint(folder)
+    sh.copy2(older, page)
+    assert page.stat().st_size == st.st_size and page.stat().st_mtime_ns == st.st_mtime_ns
+    assert fingerprint(folder) != before

@@ -66,8 +66,8 @@ def state_for(root, site_dir) -> "SiteState":
 
 
 def fingerprint(*paths) -> str:
-    """A digest of the files under ``paths`` (folders walked, in order): names, sizes and modification times;
-    a file's bytes for a single file. What a generation's templates, theme and configuration are."""
+    """A digest of the files under ``paths`` (folders walked, in order): names, sizes, modification and change
+    times and inodes; a file's bytes for a single file. What a generation's templates, theme and configuration are."""
     h = hashlib.blake2b(digest_size=16)
     for path in paths:
         if path is None:
@@ -85,7 +85,8 @@ def fingerprint(*paths) -> str:
                         st = os.stat(full)
                     except OSError:
                         continue
-                    h.update(f"{os.path.relpath(full, path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                    # the change time too: a file restored with its old time and size (``cp -p``) is still written anew
+                    h.update(f"{os.path.relpath(full, path)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
     return h.hexdigest()
 
 
