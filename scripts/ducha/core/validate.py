@@ -385,12 +385,6 @@ _MONTH_DAY = re.compile(rb"-\d\d-\d\d")  # led by a literal: found fast; the yea
 _ODD_DAY = re.compile(rb"-\d(?:-|\D|$)")  # a one-digit month or day (or any "-5"): no bound is worked out
 _DUE = re.compile(rb"[ -]*(?:%s):[ ]*['\"]?" % b"|".join(k.encode() for k in NOT_EVENTS))
 _STEADY = frozenset(status.encode() for status in schema.STATUSES if status not in WORKING_STATUSES)
-# what may make the item's status another than its one ``status:`` line at column 0 says: the key written
-# otherwise (quoted, ``status :``, a complex ``?`` key, a tag, an alias), a flow document or one after ``---``
-# on its line, a merge key, an anchor; the line itself is then possibly inside a multi-line scalar
-_STATUS_ELSEWHERE = re.compile(rb"""^(?:[ ]*[{\[?!&*]|<<|---[ ]+[^\s#]|status[ ]+:)|["']status["']|&""", re.M)
-
-
 def stable_from(raw: bytes) -> dt.date | None:
     """The first as-of day from which checking this file gives the same findings on every later day, judged
     from its bytes alone; None where they may change from one day to the next.
@@ -404,7 +398,10 @@ def stable_from(raw: bytes) -> dt.date | None:
     status = yamlio.top_level_value(raw, b"status:")
     if status is None or raw.count(b"\nstatus:") + raw.startswith(b"status:") != 1:
         return None  # none, or a second one: let no line but the parser's own decide
-    if status.strip().strip(b"'\"") not in _STEADY or _STATUS_ELSEWHERE.search(raw):
+    if status.strip().strip(b"'\"") not in _STEADY or raw.count(b"status") != 1:
+        # the word once, on that line: the item's status key cannot be written elsewhere (quoted, ``status :``,
+        # a complex key, in a flow document or a merged mapping, named by an anchor), the line then inside a
+        # multi-line scalar; a key written with escapes is ruled out below
         return None
     if _ODD_DAY.search(raw) or b"\\" in raw:  # an escape in a quoted scalar may write a date (``"2026-\\x312-30"``)
         return None
