@@ -63,6 +63,7 @@ def preview(tmp_path, isolated_git):
     config = serve_build(repo.path, site)
     server = config.plugins.on_serve(_Server(), config=config, builder=None)
     assert str(repo.path / "items") in server.watched
+    assert str(repo.path / ".git" / "refs" / "heads") in server.watched  # a commit while serving rebuilds too
     fresh = iter(range(100))
 
     def rebuild():

@@ -420,8 +420,9 @@ class DuchaPlugin(BasePlugin[DuchaConfig]):
     def on_serve(self, server, *, config, builder):
         incremental.serving(config.site_dir)  # rebuilds into it reuse what the last build made
         root = self._root(config)
-        for path in (root / "items", root / "bulletins", root / "audit", signers_file(root)):  # the review register in audit/
-            if path is not None and path.exists():
+        git = root / ".git"  # a commit, a checkout or a pull moves HEAD or a branch: the history and the stamp change
+        for path in (root / "items", root / "bulletins", root / "audit", signers_file(root), git / "HEAD", git / "refs" / "heads"):
+            if path is not None and path.exists():  # the review register is in audit/
                 server.watch(str(path))
         return server
 
