@@ -385,6 +385,8 @@ _MONTH_DAY = re.compile(rb"-\d\d-\d\d")  # led by a literal: found fast; the yea
 _ODD_DAY = re.compile(rb"-\d(?:-|\D|$)")  # a one-digit month or day (or any "-5"): no bound is worked out
 _DUE = re.compile(rb"[ -]*(?:%s):[ ]*['\"]?" % b"|".join(k.encode() for k in NOT_EVENTS))
 _STEADY = frozenset(status.encode() for status in schema.STATUSES if status not in WORKING_STATUSES)
+
+
 def stable_from(raw: bytes) -> dt.date | None:
     """The first as-of day from which checking this file gives the same findings on every later day, judged
     from its bytes alone; None where they may change from one day to the next.
