@@ -144,16 +144,20 @@ def _generation(root: Path, as_of: dt.date, from_history: bool, history: bool, e
 
 
 def signers_file(root: Path) -> Path | None:
-    """The file of allowed signers the rules name (``audit.allowed_signers``; it decides A107), or None."""
-    import yaml_rs
-
-    from ..core.paths import ITEMS_DIR, RULES_FILE
+    """The file of allowed signers the rules name (``audit.allowed_signers``; it decides A107), or None: the
+    rules file read as the ledger reads it (its links refused, through the strict reader), without the rules'
+    full check, which the ledger's load makes."""
+    from ..core import yamlio
+    from ..core.paths import ITEMS_DIR
+    from ..ledger.rulesfile import rules_bytes
 
     try:
-        rules = yaml_rs.loads((root / ITEMS_DIR / RULES_FILE).read_text(encoding="utf-8"))
-        name = rules["audit"]["allowed_signers"]
-    except Exception:  # no rules file, not readable, no such setting: the ledger's own check says what is wrong
+        raw, shown = rules_bytes(root / ITEMS_DIR, root)
+    except (LedgerError, OSError):  # no rules file, or a link: the ledger's load says what is wrong
         return None
+    data = yamlio.read(raw, shown).data
+    audit = data.get("audit") if data is not None else None
+    name = audit.get("allowed_signers") if isinstance(audit, dict) else None
     return root / name if isinstance(name, str) and name else None
 
 
