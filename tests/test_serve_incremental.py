@@ -225,8 +225,6 @@ def test_the_allowed_signers_file_is_part_of_what_a_preview_rebuilds_everything_
 
 def test_a_file_put_back_with_its_old_size_and_time_is_a_change(tmp_path):
     # `cp -p` of an older copy of a bulletin or template: same size, same modification time, other bytes
-    import shutil as sh
-
     from ducha.site.incremental import fingerprint
 
     folder = tmp_path / "bulletins"
@@ -238,6 +236,6 @@ def test_a_file_put_back_with_its_old_size_and_time_is_a_change(tmp_path):
     st = page.stat()
     os.utime(older, ns=(st.st_atime_ns, st.st_mtime_ns))
     before = fingerprint(folder)
-    sh.copy2(older, page)
+    shutil.copy2(older, page)
     assert page.stat().st_size == st.st_size and page.stat().st_mtime_ns == st.st_mtime_ns
     assert fingerprint(folder) != before
