@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import datetime as dt
-import multiprocessing
 import os
 import posixpath
 import re
@@ -42,11 +41,6 @@ from .tokens import tokens
 
 SECRECY_ORDER = {"public": 0, "internal": 1}
 _ITEM_REF = re.compile(r"(?<![A-Za-z0-9-])DC-\d{4}-\d{4,5}(?![0-9])")  # an item id in free text
-_FORKED_BUILDER = None  # the SiteBuilder a forked worker renders item pages from
-
-
-def _render_item_pages(ids: list[str]) -> list:
-    return [_FORKED_BUILDER._item_page(i) for i in ids]
 TEMPLATE_DIR = TEMPLATES / "site"
 
 
@@ -765,13 +759,12 @@ class SiteBuilder:
             lines.append("")
         return lines
 
-    PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders most of them
-    FORKED_SHARE = 0.7  # of the item pages to render (the other pages are this process's, before the rest)
+    PARALLEL_ITEMS = 2000  # from this many item pages on, a forked process renders them with this one
 
     def _start_item_pages(self):
-        """Prepare the item pages: ``(ids, the pages kept from the last build, the ids this process renders,
-        the forked process rendering the others' share or None when they are few or there is no fork)``;
-        ``item_pages`` collects them."""
+        """Prepare the item pages: ``(ids, the pages kept from the last build, the ids to render, the forked
+        process rendering them with this one (``together.RenderTogether``) or None when they are few or
+        there is no fork)``; ``item_pages`` collects them."""
         self._open_findings = defaultdict(list)  # item id -> its audit findings not yet reviewed
         for f in self.audit_findings:
             if f.item and not f.review:
@@ -785,23 +778,17 @@ class SiteBuilder:
         todo = [i for i in ids if i not in kept]
         if len(todo) < self.PARALLEL_ITEMS or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
             return ids, kept, todo, None
-        global _FORKED_BUILDER
-        _FORKED_BUILDER = self
-        share = int(len(todo) * self.FORKED_SHARE)
-        pool = multiprocessing.get_context("fork").Pool(1)
-        _FORKED_BUILDER = None
-        return ids, kept, todo[share:], (pool, todo[:share], pool.apply_async(_render_item_pages, (todo[:share],)))
+        from .together import RenderTogether
+
+        return ids, kept, todo, RenderTogether(self._item_page, todo)
 
     def item_pages(self, started) -> None:
-        ids, pages, mine, forked = started
+        ids, pages, todo, forked = started
         try:
-            made = [self._item_page(i) for i in mine]
-            if forked is not None:
-                _, theirs, result = forked
-                pages.update(zip(theirs, result.get()))
+            made = forked.run() if forked is not None else {i: self._item_page(i) for i in todo}
         finally:
             self._stop_item_pages(started)
-        pages.update(zip(mine, made))
+        pages.update(made)
         self.pages += [pages[i] for i in ids]
         if self.keep is not None:
             self.keep.item_pages = {i: page for i, page in pages.items() if i in self.keep.views}
@@ -823,8 +810,7 @@ class SiteBuilder:
         """End the forked process of ``_start_item_pages`` (done, or given up on)."""
         forked = started[3] if started is not None else None
         if forked is not None:
-            forked[0].terminate()
-            forked[0].join()
+            forked.stop()
 
     def _kept_item_pages(self, ids: list[str]) -> dict[str, SitePage]:
         """The last build's pages of the items unchanged since (``reuse``), their stamp brought up to date."""
