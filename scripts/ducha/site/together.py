@@ -7,16 +7,18 @@ the other's (a page rendered twice, the same both times), never leave a page out
 
 However long each side's other work takes (this process renders the other pages first), neither waits
 for the other: a fixed share left this one idle for a second of a 6,000-item build. The forked process
-sends each batch through a pipe, read (and unpickled) here by a thread as it comes. What it did not send,
-because it failed or was killed, this process renders itself: an error is then raised here, as in a
-serial build, and a dead process costs time, not pages.
+appends each batch to a temporary file, read here once it has ended. (Not a pipe: a thread reading one
+here needs the interpreter for every read while this process renders, and the forked process, blocked on a
+full pipe, rendered at a third of its speed.) What it did not write, because it failed or was killed, this
+process renders itself: an error is then raised here, as in a serial build, and a dead process costs time,
+not pages.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import pickle
-import threading
+import tempfile
 from collections.abc import Callable
 
 BATCH = 16  # pages claimed at a time: a few milliseconds of work
@@ -29,18 +31,14 @@ class RenderTogether:
         ctx = multiprocessing.get_context("fork")
         # [next key the forked process takes, end of the keys left to this one]: each written by one side
         self._ends = ctx.RawArray("q", [0, len(keys)])
-        self._theirs: dict[int, object] = {}
-        reader, writer = ctx.Pipe(duplex=False)
-        self._proc = ctx.Process(target=self._forked, args=(writer,), daemon=True)
+        self._spool = tempfile.TemporaryFile(prefix="ducha-pages-")
+        self._proc = ctx.Process(target=self._forked, daemon=True)
         self._proc.start()
-        writer.close()
-        self._reader = reader
-        self._thread = threading.Thread(target=self._receive, name="ducha-pages-received", daemon=True)
-        self._thread.start()
 
-    def _forked(self, conn) -> None:
-        """In the forked process: batches from the front until the two sides meet, each sent when made."""
-        ends, keys, render = self._ends, self.keys, self.render
+    def _forked(self) -> None:
+        """In the forked process: batches from the front until the two sides meet, each written when made as
+        its length (8 bytes) and its pickle."""
+        ends, keys, render, spool = self._ends, self.keys, self.render, self._spool
         try:
             while True:
                 lo = ends[0]
@@ -48,21 +46,27 @@ class RenderTogether:
                 if lo >= hi:
                     break
                 ends[0] = hi
-                conn.send_bytes(pickle.dumps([(k, render(keys[k])) for k in range(lo, hi)], pickle.HIGHEST_PROTOCOL))
-        except Exception:  # noqa: S110 - what it did not send is rendered by this process, which reports the error
+                data = pickle.dumps([(k, render(keys[k])) for k in range(lo, hi)], pickle.HIGHEST_PROTOCOL)
+                spool.write(len(data).to_bytes(8, "little") + data)
+        except Exception:  # noqa: S110 - what it did not write is rendered by this process, which reports the error
             pass
         finally:
-            conn.close()
+            spool.flush()
 
-    def _receive(self) -> None:
-        theirs = self._theirs
-        try:
-            while True:
-                theirs.update(pickle.loads(self._reader.recv_bytes()))
-        except (EOFError, OSError):  # the forked process is done (or gone)
-            pass
-        finally:
-            self._reader.close()
+    def _theirs(self) -> dict[int, object]:
+        """What the forked process wrote, once it has ended; a record cut short (it was killed) is left out."""
+        spool = self._spool
+        spool.seek(0)
+        data = spool.read()
+        out: dict[int, object] = {}
+        at = 0
+        while at + 8 <= len(data):
+            size = int.from_bytes(data[at : at + 8], "little")
+            if at + 8 + size > len(data):
+                break
+            out.update(pickle.loads(data[at + 8 : at + 8 + size]))
+            at += 8 + size
+        return out
 
     def run(self) -> dict[str, object]:
         """This process's share, from the back, then the forked one's: every key's page, in key order."""
@@ -76,14 +80,13 @@ class RenderTogether:
             ends[1] = lo
             for k in range(lo, hi):
                 mine[k] = render(keys[k])
-        self._thread.join()  # the pipe is closed: the forked process has sent all it will
         self._proc.join()
-        theirs = self._theirs
+        theirs = self._theirs()
         return {key: mine[k] if k in mine else theirs[k] if k in theirs else render(key) for k, key in enumerate(keys)}
 
     def stop(self) -> None:
-        """End the forked process (done, or given up on)."""
+        """End the forked process (done, or given up on) and remove its file."""
         if self._proc.is_alive():
             self._proc.terminate()
         self._proc.join()
-        self._thread.join()
+        self._spool.close()
