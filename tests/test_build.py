@@ -167,6 +167,29 @@ def test_the_page_writer_writes_every_file_and_reports_the_first_failure(tmp_pat
     assert [(tmp_path / "old" / n / "index.html").read_text(encoding="utf-8") for n in "abc"] == ["a", "b", "c"]
 
 
+@pytest.mark.parametrize("kind", ["BackgroundWriter", "SyncWriter"])
+def test_a_file_written_over_holds_exactly_the_new_text(tmp_path, kind):
+    # an earlier site's file is written from its start and cut to the new length, not emptied first
+    from ducha.files import write as writers
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "longer.html").write_text("旧的内容比新的长很多" * 100, encoding="utf-8")
+    (old / "shorter.html").write_text("短", encoding="utf-8")
+    (old / "same.html").write_text("abc", encoding="utf-8")
+    writer = getattr(writers, kind)(clear_within=str(old))
+    for name, text in (("longer.html", "新"), ("shorter.html", "新的内容更长" * 50), ("same.html", "xyz"), ("new.html", ""), ("new2.html", "新文件")):
+        writer.write(str(old / name), text)
+    writer.close()
+    assert (old / "longer.html").read_text(encoding="utf-8") == "新"
+    assert (old / "shorter.html").read_text(encoding="utf-8") == "新的内容更长" * 50
+    assert (old / "same.html").read_text(encoding="utf-8") == "xyz"
+    assert (old / "new.html").read_bytes() == b"" and (old / "new2.html").read_text(encoding="utf-8") == "新文件"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert all((old / n).stat().st_mode & 0o777 == 0o666 & ~mask for n in ("new.html", "new2.html"))
+
+
 def test_an_aborted_background_writer_leaves_no_process(tmp_path):
     from ducha.files.write import BackgroundWriter
 

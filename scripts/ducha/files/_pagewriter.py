@@ -75,6 +75,22 @@ def _clear_way(path: str, clear: str) -> None:
         shutil.rmtree(path)
 
 
+def _write(path: str, data: bytes) -> None:
+    """``data`` into the file at ``path``, made if it is not there (with the permissions ``open`` gives).
+
+    An existing file (an earlier site's, written over) is written from its start and then cut to the new
+    length, not emptied first: emptying frees its blocks and writing allocates them again, which on a disk
+    mounted with ``discard`` cost 1.5 s for 7,425 pages of 30 KB, against 0.15 s this way."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
+
+
 def write_one(path: str, data: bytes, clear: str | None, made: set) -> None:
     """Write ``data`` to ``path``, its folders made as needed (``made``: the folders known to be there)."""
     try:
@@ -82,15 +98,13 @@ def write_one(path: str, data: bytes, clear: str | None, made: set) -> None:
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)
-        with open(path, "wb") as fh:
-            fh.write(data)
+        _write(path, data)
     except (FileExistsError, NotADirectoryError, IsADirectoryError):
         if clear is None or not path.startswith(clear + os.sep):
             raise
         _clear_way(path, clear)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as fh:
-            fh.write(data)
+        _write(path, data)
 
 
 def main() -> None:
