@@ -338,6 +338,13 @@ class SiteBuilder:
 
     def rows(self, src: str, views) -> list[Markup]:
         """Item table rows for the page ``src``: each item's row is rendered once and only relinked."""
+        return [Markup(row) for row in self._row_texts(src, views)]
+
+    def joined_rows(self, src: str, views) -> Markup:
+        """``rows`` as one text, each row followed by a line break: what ``item_table`` makes of the rows."""
+        return Markup("".join([row + "\n" for row in self._row_texts(src, views)]))
+
+    def _row_texts(self, src: str, views) -> list[str]:
         prefix = self.links.rel(src, "items/index.md")
         cache = self._rows
         macro = None
@@ -350,7 +357,7 @@ class SiteBuilder:
             row = row.replace(self._HREF, prefix + self._item_tail[v.id])
             if v.audit_open:
                 row = row.replace(self._AUDIT_HREF, self.links.rel(src, audit_src(item_key(v.id))))
-            out.append(Markup(row))
+            out.append(row)
         return out
 
     def render(self, template: str, src: str, **context) -> str:
@@ -360,6 +367,7 @@ class SiteBuilder:
         return self.env.get_template(template).render(
             link=link,
             rows=lambda views: self.rows(src, views),
+            joined_rows=lambda views: self.joined_rows(src, views),
             item_src=item_src,
             rules=self.rules,
             as_of=self.as_of,
