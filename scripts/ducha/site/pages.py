@@ -206,6 +206,7 @@ class SiteBuilder:
         self.bulletins = [{**b, "title": mask_text(b["title"], self._names, keep)} for b in bulletins or []]
         self.pages: list[SitePage] = []
         self._rows: dict[str, str] = {}
+        self._linked_rows: dict[str, dict[str, str]] = {}  # the way to the items -> item id -> its row so linked
         if self.reuse is not None:  # the rows of unchanged items, as the last build rendered them
             self._rows = {i: row for i, row in self.reuse.rows.items() if i in self.views and i not in self.fresh}
         self._lists: dict = {}  # list page key -> HTML, for the next build
@@ -342,19 +343,27 @@ class SiteBuilder:
 
     def joined_rows(self, src: str, views) -> Markup:
         """``rows`` as one text, each row followed by a line break: what ``item_table`` makes of the rows."""
-        return Markup("".join([row + "\n" for row in self._row_texts(src, views)]))
+        rows = self._row_texts(src, views)
+        return Markup("\n".join(rows) + "\n" if rows else "")
 
     def _row_texts(self, src: str, views) -> list[str]:
         prefix = self.links.rel(src, "items/index.md")
         cache = self._rows
+        # the rows linked from pages with this way to the items (all lists of one depth): an item is in
+        # dozens of lists, its row relinked once
+        linked = self._linked_rows.get(prefix)
+        if linked is None:
+            linked = self._linked_rows[prefix] = {}
         macro = None
         out = []
         for v in views:
-            row = cache.get(v.id)
+            row = linked.get(v.id)
             if row is None:
-                macro = macro or self.env.get_template("_macros.html").module.item_row
-                row = cache[v.id] = str(macro(v, self._HREF, self._AUDIT_HREF))
-            row = row.replace(self._HREF, prefix + self._item_tail[v.id])
+                row = cache.get(v.id)
+                if row is None:
+                    macro = macro or self.env.get_template("_macros.html").module.item_row
+                    row = cache[v.id] = str(macro(v, self._HREF, self._AUDIT_HREF))
+                row = linked[v.id] = row.replace(self._HREF, prefix + self._item_tail[v.id])
             if v.audit_open:
                 row = row.replace(self._AUDIT_HREF, self.links.rel(src, audit_src(item_key(v.id))))
             out.append(row)
