@@ -313,6 +313,29 @@ def test_new_commits_extend_the_cache_incrementally(tmp_path):
     assert "MARKER" in load_history(repo.path).items  # the extension was saved
 
 
+def test_the_items_each_commit_changed_are_kept_and_equal_what_the_versions_say(tmp_path):
+    repo = _ledger_with_history(tmp_path)
+    load_history(repo.path)
+    _more_commits(repo, 20)
+    (repo.path / "items/2027").mkdir()
+    repo.git("mv", item_path("DC-2026-0002"), "items/2027/DC-2026-0002.yml")
+    repo.write_item(make_item("DC-2026-0003", "assigned"))
+    repo.write(item_path("DC-2026-0001").replace("2026/", "2027/"), repo.read(item_path("DC-2026-0001")))  # a second file of one id
+    repo.commit("移动、登记、重复", "2026-11-24")
+    repo.remove(item_path("DC-2026-0003"))
+    repo.commit("删除 3", "2026-11-25")
+    extended, fresh = load_history(repo.path), load_history(repo.path, use_cache=False)
+    every = range(len(fresh.commits))
+    for h in (extended, fresh):
+        assert len(h.touched) == len(h.commits)
+        from_touched = h.items_changed(every)
+        h.touched = []  # no record of them: read from the versions
+        assert from_touched == h.items_changed(every)
+    assert from_touched[len(fresh.commits) - 2] == ["DC-2026-0001", "DC-2026-0002", "DC-2026-0003"]
+    assert from_touched[len(fresh.commits) - 1] == ["DC-2026-0003"]
+    assert [ids for _, ids in sorted(from_touched.items())][:3] == [[], ["DC-2026-0001"], ["DC-2026-0002"]]  # the rules, then 登记 1, 2
+
+
 @pytest.mark.parametrize("how", ["reset", "amend"])
 def test_rewritten_history_is_rebuilt_and_recorded(tmp_path, how):
     repo = _ledger_with_history(tmp_path)

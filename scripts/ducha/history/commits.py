@@ -45,7 +45,7 @@ from ..core.paths import ITEMS_PREFIX, RULES_PATH, is_item_path, id_of_path
 from ..core.validate import classified_mark
 from ..core.yamlio import ALIAS_LIMITS
 
-CACHE_FORMAT = 9  # 7: classes moved to ducha.history.commits; 8: committer names, branch authors of merged changes; 9: makers as names
+CACHE_FORMAT = 10  # 7: classes moved to ducha.history.commits; 8: committer names, branch authors of merged changes; 9: makers as names; 10: touched
 LOG_FIELDS = ("progress", "reminders", "extensions", "reviews", "circulation")
 _LOG_SET = frozenset(LOG_FIELDS)
 LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%cI%x1f%aI%x1f%G?%x1f%cn%x1f%B"
@@ -193,6 +193,8 @@ class History:
     # id -> {index of a first-parent merge commit: the names of the authors of the branch commits that
     # changed the item, each once, oldest first}: who made a change that a merge brought in
     makers: dict[str, dict[int, tuple[str, ...]]] = field(default_factory=dict)
+    # per commit (by index): the ids of the items it changed, one per version it made (``items_changed``)
+    touched: list[tuple[str, ...]] = field(default_factory=list)
     # of this load only (set by load_history, not kept in the cache): what the caller should be told, and
     # whether there was no earlier read of the branch to judge a rewrite against
     notices: list[Notice] = field(default_factory=list)
@@ -204,6 +206,23 @@ class History:
     @property
     def signatures_known(self) -> bool:
         return self.signers is not None and all(c.signature != NOT_ASKED for c in self.commits)
+
+    def items_changed(self, indices) -> dict[int, list[str]]:
+        """Commit index -> the ids of the items that commit changed, in the order of ``items`` (an item once
+        per version the commit made of it), for the commits ``indices``: from ``touched``, without reading
+        every item's versions; from the versions where ``touched`` does not cover the commits."""
+        wanted = set(indices)
+        out: dict[int, list[str]] = {i: [] for i in wanted}
+        if len(self.touched) == len(self.commits):
+            rank = {item_id: n for n, item_id in enumerate(self.items)}
+            for i in wanted:
+                out[i] = sorted(self.touched[i], key=rank.__getitem__)
+            return out
+        for item_id, versions in self.items.items():
+            for v in versions:
+                if v[0] in wanted:
+                    out[v[0]].append(item_id)
+        return out
 
     def timeline(self, item_id: str) -> list[dict]:
         out = []
@@ -547,6 +566,7 @@ class HistoryBuilder:
         for commit, events, ids, rules, odd in steps:
             idx = len(h.commits)
             h.commits.append(commit)
+            h.touched.append(tuple(ids))
             h.head = commit.sha
             if odd:
                 self._odd_paths(idx, odd)

@@ -900,16 +900,15 @@ class SiteBuilder:
     def _audit_pages(self):
         from ..review.audit import audit_notices
 
-        recent = self.history.commits[-100:][::-1] if self.history is not None else []  # newest first
-        recent = [c._replace(message=self.redact(c.shown_message)) for c in recent]
+        commits = self.history.commits if self.history is not None else []
+        last = range(len(commits) - 1, max(len(commits) - 101, -1), -1)  # the last 100, newest first
+        recent = [commits[i]._replace(message=self.redact(commits[i].shown_message)) for i in last]
         changed = defaultdict(list)
         if self.history is not None:
-            wanted = {c.sha for c in recent}
-            for item_id, versions in self.history.items.items():
-                for v in versions:
-                    sha = self.history.commits[v[0]].sha
-                    if sha in wanted and item_id in self.views:
-                        changed[sha].append(item_id)
+            for i, ids in self.history.items_changed(last).items():
+                for item_id in ids:
+                    if item_id in self.views:
+                        changed[commits[i].sha].append(item_id)
         self.audit.build(
             dict(
                 recent=recent,
