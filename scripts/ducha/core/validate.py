@@ -342,8 +342,9 @@ _TOP_KEY: dict[str, re.Pattern] = {}
 
 def _line_for(text: str | None, field: str) -> int | None:
     """``yamlio.line_for`` without composing the whole document for a top-level field whose line the
-    text settles: its only ``field:`` at the start of a line, or no such word in the file at all.
-    Anything else (nested paths, quoted or repeated keys, escapes) asks ``yamlio.line_for``."""
+    text settles: its only ``field:`` at the start of a line, or no such word in the file at all; and for an
+    entry of a log (``circulation[1].returned``) in a plain block sequence (``_entry_line``).
+    Anything else (other nested paths, quoted or repeated keys, escapes) asks ``yamlio.line_for``."""
     if text and field and field.isidentifier() and "\\" not in text:
         if field not in text:
             return None
@@ -353,7 +354,81 @@ def _line_for(text: str | None, field: str) -> int | None:
         found = pattern.search(text)
         if found and pattern.search(text, found.end()) is None:
             return text.count("\n", 0, found.start()) + 1
+    elif text and "\\" not in text and (m := _ENTRY_PATH.fullmatch(field)):
+        line = _entry_line(text, m.group(1), int(m.group(2)), m.group(3))
+        if line is not None:
+            return line
     return yamlio.line_for(text, field)
+
+
+_ENTRY_PATH = re.compile(r"([A-Za-z_]\w*)\[(\d+)\](?:\.([A-Za-z_]\w*))?")
+_ENTRY_KEY = re.compile(r"([A-Za-z_]\w*):(?: |$)")
+_BLOCK_SYNTAX = frozenset("\"'&*!{}[]|>?%@`")  # anything that could make lines mean other than they look
+
+
+def _entry_line(text: str, name: str, index: int, sub: str | None) -> int | None:
+    """The line of ``name[index]`` or ``name[index].sub`` read off the lines of a plain block sequence under
+    the file's only top-level ``name:`` line (one entry a ``- key: value`` mapping, every line at its
+    indentation a key), as the composer would place it; None when the block is anything less plain (quotes,
+    flow collections, block scalars, anchors, tags, comments or keys that are not bare words): ask it."""
+    if "\n---" in text or "\n..." in text or text.startswith(("---", "%")):
+        return None  # document markers: the composer reads documents, not lines
+    pattern = _TOP_KEY.get(name)
+    if pattern is None:
+        pattern = _TOP_KEY[name] = re.compile(rf"^{name}:(?=[ \n]|$)", re.M)
+    found = pattern.search(text)
+    if found is None or pattern.search(text, found.end()) is not None:
+        return None
+    first = text.count("\n", 0, found.start())
+    lines = text.split("\n")
+    if lines[first][len(name) + 1 :].strip():
+        return None  # a value on the key's line: not a block sequence
+    dash = None
+    entries: list[int] = []
+    end = len(lines)
+    for no in range(first + 1, len(lines)):
+        line = lines[no]
+        stripped = line.lstrip(" ")
+        if not stripped:
+            continue
+        indent = len(line) - len(stripped)
+        if indent == 0 and not stripped.startswith("- "):
+            end = no
+            break
+        if _BLOCK_SYNTAX.intersection(stripped) or stripped.startswith(("#", "-\t")) or " #" in stripped:
+            return None
+        if dash is None:
+            dash = indent
+        if indent < dash or (indent == dash and not stripped.startswith("- ")):
+            return None
+        if indent == dash:
+            entries.append(no)
+    if index >= len(entries):
+        return None
+    hits: list[int] = []
+    for n, at in enumerate(entries):  # every entry a plain mapping: the composer reads the lines as they look
+        stop = entries[n + 1] if n + 1 < len(entries) else end
+        item = lines[at][dash + 2 :]
+        col = dash + 2 + len(item) - len(item.lstrip(" "))
+        key = _ENTRY_KEY.match(item.lstrip(" "))
+        if key is None:
+            return None
+        if n == index and key.group(1) == sub:
+            hits.append(at)
+        for no in range(at + 1, stop):
+            line = lines[no]
+            stripped = line.lstrip(" ")
+            indent = len(line) - len(stripped)
+            if not stripped or indent > col:
+                continue
+            if indent < col or (key := _ENTRY_KEY.match(stripped)) is None:
+                return None  # a line at the keys' indentation that is no key, or one between theirs and the dash's
+            if n == index and key.group(1) == sub:
+                hits.append(no)
+    if len(hits) > 1:
+        return None
+    at = entries[index]
+    return hits[0] + 1 if hits else at + 1  # no such key (or the entry itself): its entry's line, the nearest parent's
 
 
 def _hours(h: float) -> str:
