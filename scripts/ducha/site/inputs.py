@@ -94,7 +94,15 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
                     warn(text)
             else:
                 said = []
-                _read_history(inputs, root, rev, warmer, lambda text: (said.append(text), warn(text)), meanwhile)
+
+                def while_waiting() -> None:  # the pages read every item: rebuild them while the history is read
+                    if meanwhile is not None:
+                        meanwhile()
+                    rebuild = getattr(ledger.items, "rebuild_all", None)  # an ItemTable; a plain dict holds items
+                    if rebuild is not None:
+                        rebuild()
+
+                _read_history(inputs, root, rev, warmer, lambda text: (said.append(text), warn(text)), while_waiting)
                 if state is not None:
                     state.history = (inputs.history, inputs.audit_findings, said)
         # the history decides what counts; the branch's own history (rev HEAD) serves, an older one would
