@@ -340,6 +340,14 @@ def _jsonable(value):
 _TOP_KEY: dict[str, re.Pattern] = {}
 
 
+def _top_key(name: str) -> re.Pattern:
+    """``name:`` at the start of a line (a top-level key written plainly), compiled once per name."""
+    pattern = _TOP_KEY.get(name)
+    if pattern is None:
+        pattern = _TOP_KEY[name] = re.compile(rf"^{name}:(?=[ \n]|$)", re.M)
+    return pattern
+
+
 def _line_for(text: str | None, field: str) -> int | None:
     """``yamlio.line_for`` without composing the whole document for a top-level field whose line the
     text settles: its only ``field:`` at the start of a line, or no such word in the file at all; and for an
@@ -348,9 +356,7 @@ def _line_for(text: str | None, field: str) -> int | None:
     if text and field and field.isidentifier() and "\\" not in text:
         if field not in text:
             return None
-        pattern = _TOP_KEY.get(field)
-        if pattern is None:
-            pattern = _TOP_KEY[field] = re.compile(rf"^{field}:(?=[ \n]|$)", re.M)
+        pattern = _top_key(field)
         found = pattern.search(text)
         if found and pattern.search(text, found.end()) is None:
             return text.count("\n", 0, found.start()) + 1
@@ -373,9 +379,7 @@ def _entry_line(text: str, name: str, index: int, sub: str | None) -> int | None
     flow collections, block scalars, anchors, tags, comments or keys that are not bare words): ask it."""
     if "\n---" in text or "\n..." in text or text.startswith(("---", "%")):
         return None  # document markers: the composer reads documents, not lines
-    pattern = _TOP_KEY.get(name)
-    if pattern is None:
-        pattern = _TOP_KEY[name] = re.compile(rf"^{name}:(?=[ \n]|$)", re.M)
+    pattern = _top_key(name)
     found = pattern.search(text)
     if found is None or pattern.search(text, found.end()) is not None:
         return None
