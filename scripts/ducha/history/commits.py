@@ -210,19 +210,9 @@ class History:
     def items_changed(self, indices) -> dict[int, list[str]]:
         """Commit index -> the ids of the items that commit changed, in the order of ``items`` (an item once
         per version the commit made of it), for the commits ``indices``: from ``touched``, without reading
-        every item's versions; from the versions where ``touched`` does not cover the commits."""
-        wanted = set(indices)
-        out: dict[int, list[str]] = {i: [] for i in wanted}
-        if len(self.touched) == len(self.commits):
-            rank = {item_id: n for n, item_id in enumerate(self.items)}
-            for i in wanted:
-                out[i] = sorted(self.touched[i], key=rank.__getitem__)
-            return out
-        for item_id, versions in self.items.items():
-            for v in versions:
-                if v[0] in wanted:
-                    out[v[0]].append(item_id)
-        return out
+        every item's versions."""
+        rank = {item_id: n for n, item_id in enumerate(self.items)}
+        return {i: sorted(self.touched[i], key=rank.__getitem__) for i in set(indices)}
 
     def timeline(self, item_id: str) -> list[dict]:
         out = []
