@@ -55,10 +55,8 @@ class ItemTable(MutableMapping):
     def rebuild_all(self) -> None:
         """Rebuild now every item still held as its file's bytes (a caller with time to spare that will read
         them all: the site's build, while the history is read in another process)."""
-        items = self._items
-        for key, value in items.items():
-            if type(value) is tuple:
-                items[key] = item_from_bytes(*value)
+        for key in self._items:
+            self[key]  # ``__getitem__`` rebuilds and keeps it
 
     def add(self, item_id: str, item: Item | tuple[bytes, str]) -> None:
         """Keep the first item of an id: an ``Item``, or ``(bytes, display path)`` of a file that passed, or

@@ -98,9 +98,7 @@ def gather_inputs(root: Path, as_of: dt.date, from_history: bool, history: bool 
                 def while_waiting() -> None:  # the pages read every item: rebuild them while the history is read
                     if meanwhile is not None:
                         meanwhile()
-                    rebuild = getattr(ledger.items, "rebuild_all", None)  # an ItemTable; a plain dict holds items
-                    if rebuild is not None:
-                        rebuild()
+                    ledger.items.rebuild_all()
 
                 _read_history(inputs, root, rev, warmer, lambda text: (said.append(text), warn(text)), while_waiting)
                 if state is not None:
